@@ -1,0 +1,76 @@
+package dev.skiff.core;
+
+import dev.skiff.sdk.RunStatus;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Where runs, steps, artifacts and lineage are recorded. Backends (SQLite, PostgreSQL, the
+ * Skiff server) live in their own modules and must pass the contract test in {@code
+ * skiff-testing}. Implementations are thread-safe and may be shared by several processes.
+ */
+public interface MetadataStore extends AutoCloseable {
+
+  /** Records a new run with its plan. Fails if the id exists. */
+  void createRun(RunRecord run);
+
+  /** Changes a run's status; {@code endedAt} and {@code error} may be null. */
+  void updateRun(String runId, RunStatus status, Instant endedAt, String error);
+
+  Optional<RunRecord> findRun(String runId);
+
+  /** Runs whose id starts with {@code prefix}, newest first (for ids typed by people). */
+  List<RunRecord> findRunsByPrefix(String prefix);
+
+  /** Newest first; {@code pipeline} null for all pipelines. */
+  List<RunRecord> listRuns(String pipeline, int limit);
+
+  /** Inserts or replaces the step's row, keyed by (run id, step name). */
+  void saveStep(StepRecord step);
+
+  Optional<StepRecord> findStep(String runId, String step);
+
+  /** Steps of a run, in the order they were first saved. */
+  List<StepRecord> listSteps(String runId);
+
+  /** Records an artifact written by a step. Ids are unique. */
+  void saveArtifact(ArtifactRecord artifact);
+
+  Optional<ArtifactRecord> findArtifact(String artifactId);
+
+  /** Artifacts whose id starts with {@code prefix}. */
+  List<ArtifactRecord> findArtifactsByPrefix(String prefix);
+
+  /** Newest first; {@code runId} null for all runs. Includes outputs linked by cached steps. */
+  List<ArtifactRecord> listArtifacts(String runId, int limit);
+
+  /**
+   * Links a step's outputs (output name to artifact id) and inputs (input name to artifact id).
+   * A cached step links the artifacts of the run it reused. Replaces earlier links of the step.
+   */
+  void linkArtifacts(String runId, String step, Map<String, String> outputs, Map<String, String> inputs);
+
+  /** Output name to artifact of a step, data outputs and visualizations alike. */
+  Map<String, ArtifactRecord> stepOutputs(String runId, String step);
+
+  /** Input name to artifact id of a step (lineage). */
+  Map<String, String> stepInputs(String runId, String step);
+
+  /**
+   * The newest step that really ran (status SUCCEEDED, not CACHED) with this cache key, with
+   * its outputs.
+   */
+  Optional<CacheHit> findCacheHit(String cacheKey);
+
+  @Override
+  void close();
+
+  /** A reusable earlier step execution. */
+  record CacheHit(String runId, String step, Map<String, ArtifactRecord> outputs) {
+    public CacheHit {
+      outputs = Map.copyOf(outputs);
+    }
+  }
+}

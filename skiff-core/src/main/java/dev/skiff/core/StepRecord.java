@@ -1,0 +1,30 @@
+package dev.skiff.core;
+
+import dev.skiff.sdk.StepStatus;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A step of a run as stored. {@code cachedFrom} names the run whose outputs a CACHED step
+ * reused; time and error fields are null until known.
+ */
+public record StepRecord(
+    String runId,
+    String name,
+    StepStatus status,
+    int attempt,
+    String cacheKey,
+    String cachedFrom,
+    Instant startedAt,
+    Instant endedAt,
+    String error) {
+  public StepRecord {
+    Objects.requireNonNull(runId, "runId");
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(status, "status");
+  }
+
+  public StepRecord withStatus(StepStatus newStatus, Instant ended, String newError) {
+    return new StepRecord(runId, name, newStatus, attempt, cacheKey, cachedFrom, startedAt, ended, newError);
+  }
+}

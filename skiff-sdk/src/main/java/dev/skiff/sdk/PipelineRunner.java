@@ -1,0 +1,9 @@
+package dev.skiff.sdk;
+
+/**
+ * Service provider that runs a pipeline on the active stack; found with {@link
+ * java.util.ServiceLoader}. The Skiff runtime ({@code skiff-cli}) provides it.
+ */
+public interface PipelineRunner {
+  RunResult run(PipelineDefinition definition, PipelineSettings settings);
+}

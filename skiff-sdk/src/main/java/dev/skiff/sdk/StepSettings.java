@@ -1,0 +1,106 @@
+package dev.skiff.sdk;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Settings of one step. Unset values inherit from the pipeline settings: caching on, a single
+ * attempt, no timeout.
+ */
+public final class StepSettings {
+  /** Nothing set: everything inherits. */
+  public static final StepSettings INHERIT = newBuilder().build();
+
+  private final Boolean enableCache;
+  private final RetryPolicy retry;
+  private final Duration timeout;
+
+  private StepSettings(Builder b) {
+    this.enableCache = b.enableCache;
+    this.retry = b.retry;
+    this.timeout = b.timeout;
+  }
+
+  public static Builder newBuilder() {
+    return new Builder();
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.enableCache = enableCache;
+    b.retry = retry;
+    b.timeout = timeout;
+    return b;
+  }
+
+  /** Whether the step may reuse cached outputs; empty inherits the pipeline's (default true). */
+  public Optional<Boolean> enableCache() {
+    return Optional.ofNullable(enableCache);
+  }
+
+  /** Retry policy; empty inherits the pipeline's (default: one attempt). */
+  public Optional<RetryPolicy> retry() {
+    return Optional.ofNullable(retry);
+  }
+
+  /** Time limit of one attempt; empty inherits the pipeline's (default: none). */
+  public Optional<Duration> timeout() {
+    return Optional.ofNullable(timeout);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof StepSettings s
+        && Objects.equals(s.enableCache, enableCache)
+        && Objects.equals(s.retry, retry)
+        && Objects.equals(s.timeout, timeout);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(enableCache, retry, timeout);
+  }
+
+  @Override
+  public String toString() {
+    return "StepSettings{enableCache=" + enableCache + ", retry=" + retry + ", timeout=" + timeout + "}";
+  }
+
+  /** Builder; every setter validates its argument. */
+  public static final class Builder {
+    private Boolean enableCache;
+    private RetryPolicy retry;
+    private Duration timeout;
+
+    private Builder() {}
+
+    public Builder enableCache(boolean enableCache) {
+      this.enableCache = enableCache;
+      return this;
+    }
+
+    public Builder retry(RetryPolicy retry) {
+      this.retry = Objects.requireNonNull(retry, "retry");
+      return this;
+    }
+
+    /** Shorthand for a retry policy with this many attempts and the default backoff. */
+    public Builder maxAttempts(int maxAttempts) {
+      this.retry = (retry == null ? RetryPolicy.newBuilder() : retry.toBuilder()).maxAttempts(maxAttempts).build();
+      return this;
+    }
+
+    public Builder timeout(Duration timeout) {
+      if (timeout == null || timeout.isZero() || timeout.isNegative()) {
+        throw new IllegalArgumentException("timeout must be positive");
+      }
+      this.timeout = timeout;
+      return this;
+    }
+
+    public StepSettings build() {
+      return new StepSettings(this);
+    }
+  }
+}
