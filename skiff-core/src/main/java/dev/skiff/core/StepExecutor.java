@@ -1,0 +1,237 @@
+package dev.skiff.core;
+
+import dev.skiff.core.internal.Hashing;
+import dev.skiff.core.internal.Json;
+import dev.skiff.core.internal.StepCode;
+import dev.skiff.core.internal.StepContextImpl;
+import dev.skiff.core.internal.StepSignature;
+import dev.skiff.core.internal.Types;
+import dev.skiff.sdk.Materializer;
+import dev.skiff.sdk.Visualization;
+import dev.skiff.sdk.internal.CurrentStep;
+import dev.skiff.sdk.internal.StepDeclaration;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Runs one attempt of one step in this JVM: finds the step's code and checks it is the code
+ * the plan was compiled from, loads the inputs, calls the step with its {@link
+ * dev.skiff.sdk.StepContext} bound, writes the outputs and visualizations, and records them.
+ * Shared by the in-process launcher, step subprocesses and step pods.
+ */
+public final class StepExecutor {
+  private final MetadataStore store;
+  private final ArtifactStore artifacts;
+  private final Materializers materializers;
+  private final ClassLoader loader;
+  private final Clock clock = Clock.systemUTC();
+
+  public StepExecutor(MetadataStore store, ArtifactStore artifacts, Materializers materializers, ClassLoader loader) {
+    this.store = store;
+    this.artifacts = artifacts;
+    this.materializers = materializers;
+    this.loader = loader;
+  }
+
+  /** Runs the attempt; returns the data outputs, or throws {@link StepFailedException}. */
+  public Map<String, ArtifactRecord> execute(RunPlan plan, String runId, PlanStep step, int attempt, StepLogSink log) {
+    StepDeclaration declaration = StepCode.find(plan.pipelineClass(), step.name(), loader);
+    StepSignature signature = StepSignature.of(step.name(), declaration.code());
+    String codeHash = signature.codeHash();
+    if (!codeHash.equals(step.codeHash())) {
+      throw new StepFailedException(
+          "the code of step '" + step.name() + "' differs from the code the run was compiled from: rebuild the image or class path from the same sources");
+    }
+    Map<String, String> inputIds = new LinkedHashMap<>();
+    Object[] args = loadInputs(runId, step, signature, inputIds);
+    StepContextImpl context = new StepContextImpl(runId, plan.pipeline(), step.name(), attempt, log);
+    Object result;
+    CurrentStep.set(context);
+    try {
+      result = declaration.code().invoke(args);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StepFailedException("interrupted", e);
+    } catch (Exception | LinkageError | AssertionError | OutOfMemoryError | StackOverflowError e) {
+      throw new StepFailedException(describe(e), e);
+    } finally {
+      CurrentStep.clear();
+    }
+    Map<String, ArtifactRecord> outputs = writeOutputs(runId, step, attempt, result);
+    Map<String, String> links = new LinkedHashMap<>();
+    outputs.forEach((name, a) -> links.put(name, a.id()));
+    for (Visualization v : context.visualizations()) {
+      if (links.containsKey(v.name())) {
+        throw new StepFailedException("visualization '" + v.name() + "' of step '" + step.name() + "' has the name of an output: rename it");
+      }
+      ArtifactRecord a = writeVisualization(runId, step, attempt, v);
+      links.put(v.name(), a.id());
+    }
+    store.linkArtifacts(runId, step.name(), links, inputIds);
+    return outputs;
+  }
+
+  private Object[] loadInputs(String runId, PlanStep step, StepSignature signature, Map<String, String> inputIds) {
+    List<PlanInput> inputs = step.inputs();
+    Object[] args = new Object[inputs.size()];
+    Map<String, Map<String, ArtifactRecord>> upstreamOutputs = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      PlanInput in = inputs.get(i);
+      Type type = signature.parameterTypes().get(i);
+      if (in.isParameter()) {
+        args[i] = Json.mapper().convertValue(in.value(), Json.mapper().constructType(type));
+        continue;
+      }
+      Map<String, ArtifactRecord> outs = upstreamOutputs.computeIfAbsent(in.step(), s -> store.stepOutputs(runId, s));
+      if (in.output() != null || !Types.raw(type).isRecord()) {
+        String name = in.output() != null ? in.output() : PlanOutputs.DEFAULT;
+        ArtifactRecord a = required(outs, in.step(), name);
+        inputIds.put(in.name(), a.id());
+        args[i] = read(a, type);
+      } else {
+        args[i] = rebuildRecord(Types.raw(type), outs, in, inputIds);
+      }
+    }
+    return args;
+  }
+
+  private Object rebuildRecord(Class<?> type, Map<String, ArtifactRecord> outs, PlanInput in, Map<String, String> inputIds) {
+    RecordComponent[] components = type.getRecordComponents();
+    Object[] values = new Object[components.length];
+    Class<?>[] types = new Class<?>[components.length];
+    for (int i = 0; i < components.length; i++) {
+      ArtifactRecord a = required(outs, in.step(), components[i].getName());
+      inputIds.put(in.name() + "." + components[i].getName(), a.id());
+      values[i] = read(a, components[i].getGenericType());
+      types[i] = components[i].getType();
+    }
+    try {
+      Constructor<?> c = type.getDeclaredConstructor(types);
+      c.setAccessible(true);
+      return c.newInstance(values);
+    } catch (ReflectiveOperationException e) {
+      throw new StepFailedException("cannot rebuild record " + type.getSimpleName() + " from the outputs of step '" + in.step() + "': " + e);
+    }
+  }
+
+  private static ArtifactRecord required(Map<String, ArtifactRecord> outs, String step, String name) {
+    ArtifactRecord a = outs.get(name);
+    if (a == null) {
+      throw new StepFailedException("input missing: step '" + step + "' has no recorded output '" + name + "' in this run");
+    }
+    return a;
+  }
+
+  private Object read(ArtifactRecord a, Type type) {
+    Materializer m = materializers.byId(a.materializer());
+    try (InputStream in = artifacts.open(a.path())) {
+      return m.read(type, in);
+    } catch (IOException e) {
+      throw new StepFailedException("cannot read artifact " + a.id() + " (" + a.path() + "): " + e.getMessage(), e);
+    }
+  }
+
+  private Map<String, ArtifactRecord> writeOutputs(String runId, PlanStep step, int attempt, Object result) {
+    Map<String, ArtifactRecord> outputs = new LinkedHashMap<>();
+    if (step.outputs().isEmpty()) {
+      return outputs;
+    }
+    if (result == null) {
+      throw new StepFailedException("step '" + step.name() + "' returned null: return a value (or declare void)");
+    }
+    if (step.recordOutput()) {
+      for (RecordComponent rc : result.getClass().getRecordComponents()) {
+        Object value;
+        try {
+          var accessor = rc.getAccessor();
+          accessor.setAccessible(true);
+          value = accessor.invoke(result);
+        } catch (IllegalAccessException | InvocationTargetException e) {
+          throw new StepFailedException("cannot read component " + rc.getName() + " of the result: " + e);
+        }
+        if (value == null) {
+          throw new StepFailedException("step '" + step.name() + "' returned null for output '" + rc.getName() + "'");
+        }
+        outputs.put(rc.getName(), writeData(runId, step, attempt, step.output(rc.getName()), rc.getGenericType(), value));
+      }
+    } else {
+      PlanOutput out = step.outputs().get(0);
+      outputs.put(out.name(), writeData(runId, step, attempt, out, result.getClass(), result));
+    }
+    return outputs;
+  }
+
+  private ArtifactRecord writeData(String runId, PlanStep step, int attempt, PlanOutput out, Type type, Object value) {
+    Materializer m = materializers.byId(out.materializer());
+    String path = "runs/" + runId + "/" + step.name() + "/" + attempt + "/" + out.name();
+    MessageDigest digest = Hashing.sha256();
+    long size;
+    try (CountingOutputStream counter = new CountingOutputStream(artifacts.create(path));
+        OutputStream os = new BufferedOutputStream(new DigestOutputStream(counter, digest), 1 << 16)) {
+      m.write(value, type, os);
+      os.flush();
+      size = counter.count;
+    } catch (IOException | RuntimeException e) {
+      throw new StepFailedException("cannot write output '" + out.name() + "' of step '" + step.name() + "': " + e.getMessage(), e);
+    }
+    return save(new ArtifactRecord(newId(), runId, step.name(), out.name(), ArtifactRecord.Kind.DATA, out.type(), m.id(), path, Hashing.hex(digest), size, clock.instant()));
+  }
+
+  private ArtifactRecord writeVisualization(String runId, PlanStep step, int attempt, Visualization v) {
+    String path = "runs/" + runId + "/" + step.name() + "/" + attempt + "/" + v.name() + "." + v.kind().extension();
+    byte[] content = v.content();
+    try (OutputStream os = artifacts.create(path)) {
+      os.write(content);
+    } catch (IOException e) {
+      throw new StepFailedException("cannot write visualization '" + v.name() + "': " + e.getMessage(), e);
+    }
+    return save(new ArtifactRecord(newId(), runId, step.name(), v.name(), ArtifactRecord.Kind.VISUALIZATION, v.kind().mediaType(), null, path, Hashing.sha256(content), content.length, clock.instant()));
+  }
+
+  private ArtifactRecord save(ArtifactRecord a) {
+    store.saveArtifact(a);
+    return a;
+  }
+
+  private static String newId() {
+    return UUID.randomUUID().toString().replace("-", "");
+  }
+
+  private static String describe(Throwable e) {
+    String m = e.getMessage();
+    return e.getClass().getSimpleName() + (m == null ? "" : ": " + m.lines().findFirst().orElse(""));
+  }
+
+  private static final class CountingOutputStream extends java.io.FilterOutputStream {
+    long count;
+
+    CountingOutputStream(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      count++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      count += len;
+    }
+  }
+}

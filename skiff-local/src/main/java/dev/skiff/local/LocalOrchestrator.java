@@ -1,0 +1,116 @@
+package dev.skiff.local;
+
+import dev.skiff.core.ArtifactStore;
+import dev.skiff.core.DagScheduler;
+import dev.skiff.core.Materializers;
+import dev.skiff.core.MetadataStore;
+import dev.skiff.core.RunIds;
+import dev.skiff.core.RunListener;
+import dev.skiff.core.RunPlan;
+import dev.skiff.core.RunRecord;
+import dev.skiff.core.StepExecutor;
+import dev.skiff.core.StepLauncher;
+import dev.skiff.sdk.RunStatus;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Runs plans on this machine: records the run, then drives the {@link DagScheduler} with an
+ * in-process or subprocess launcher until the run ends.
+ */
+public final class LocalOrchestrator {
+  private final MetadataStore store;
+  private final ArtifactStore artifacts;
+  private final LocalOrchestratorConfig config;
+  private final Materializers materializers;
+  private final ClassLoader loader;
+  private final StoreAddresses addresses;
+  private final AtomicReference<DagScheduler> current = new AtomicReference<>();
+
+  /** Store addresses that a step subprocess opens. */
+  public record StoreAddresses(String metadataUrl, String artifactUri, String classpath) {}
+
+  /**
+   * @param addresses needed for {@link Isolation#PROCESS}; may be null with {@link Isolation#THREAD}
+   */
+  public LocalOrchestrator(
+      MetadataStore store,
+      ArtifactStore artifacts,
+      LocalOrchestratorConfig config,
+      Materializers materializers,
+      ClassLoader loader,
+      StoreAddresses addresses) {
+    if (config.isolation() == Isolation.PROCESS && addresses == null) {
+      throw new IllegalArgumentException("process isolation needs the store addresses and class path");
+    }
+    this.store = store;
+    this.artifacts = artifacts;
+    this.config = config;
+    this.materializers = materializers;
+    this.loader = loader;
+    this.addresses = addresses;
+  }
+
+  /** Records a new run of {@code plan} and runs it; returns its id and final status. */
+  public Result run(RunPlan plan, RunListener listener) {
+    String runId = RunIds.newId(plan.pipeline());
+    store.createRun(new RunRecord(runId, plan.pipeline(), RunStatus.RUNNING, "local", plan.hash(), plan.toJson(), Instant.now(), null, null));
+    return new Result(runId, execute(plan, runId, listener));
+  }
+
+  /** Runs a failed or stopped run again: steps that have outputs keep them. */
+  public Result resume(String runId, RunListener listener) {
+    RunRecord run = store.findRun(runId).orElseThrow(() -> new IllegalArgumentException("run " + runId + " not found"));
+    if (run.status() == RunStatus.SUCCEEDED) {
+      throw new IllegalArgumentException("run " + runId + " succeeded: nothing to resume");
+    }
+    return new Result(runId, execute(RunPlan.fromJson(run.planJson()), runId, listener));
+  }
+
+  /** Stops the run in progress, if any. */
+  public void stop() {
+    DagScheduler s = current.get();
+    if (s != null) {
+      s.stop();
+    }
+  }
+
+  private RunStatus execute(RunPlan plan, String runId, RunListener listener) {
+    try (StepLauncher launcher = launcher()) {
+      DagScheduler scheduler = new DagScheduler(store, launcher, listener, artifacts);
+      current.set(scheduler);
+      try {
+        return scheduler.run(plan, runId);
+      } finally {
+        current.set(null);
+      }
+    }
+  }
+
+  private StepLauncher launcher() {
+    StepLauncher base =
+        config.isolation() == Isolation.THREAD
+            ? new InProcessLauncher(new StepExecutor(store, artifacts, materializers, loader))
+            : new SubprocessLauncher(store, addresses.metadataUrl(), addresses.artifactUri(), addresses.classpath(), config.jvmArgs());
+    int limit = config.maxParallelism();
+    return limit == 0 ? base : new StepLauncher() {
+      @Override
+      public dev.skiff.core.LaunchedStep launch(dev.skiff.core.StepLaunch launch) {
+        return base.launch(launch);
+      }
+
+      @Override
+      public int maxParallelism() {
+        return limit;
+      }
+
+      @Override
+      public void close() {
+        base.close();
+      }
+    };
+  }
+
+  /** The id and final status of a run. */
+  public record Result(String runId, RunStatus status) {}
+}

@@ -1,0 +1,112 @@
+package dev.skiff.store.internal;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One JDBC connection shared by all threads of a store, used by one thread at a time.
+ *
+ * <p>One connection (rather than a pool) because SQLite serializes writers anyway, and a single
+ * connection lets prepared statements be reused: parsing SQL costs more than a small write.
+ */
+public final class Database implements AutoCloseable {
+
+  /** Work done with the connection held; may throw {@link SQLException}. */
+  @FunctionalInterface
+  public interface Work<T> {
+    T run(Database db) throws SQLException;
+  }
+
+  private final Connection connection;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Map<String, PreparedStatement> statements = new HashMap<>();
+  private boolean closed;
+
+  public Database(Connection connection) {
+    this.connection = connection;
+  }
+
+  /** Runs {@code work} alone on the connection in auto-commit mode: each statement commits. */
+  public <T> T call(Work<T> work) throws SQLException {
+    lock.lock();
+    try {
+      ensureOpen();
+      return work.run(this);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Runs {@code work} alone on the connection in one transaction, rolled back on failure. */
+  public <T> T transaction(Work<T> work) throws SQLException {
+    lock.lock();
+    try {
+      ensureOpen();
+      connection.setAutoCommit(false);
+      try {
+        T result = work.run(this);
+        connection.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        rollback(e);
+        throw e;
+      } finally {
+        connection.setAutoCommit(true);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * A prepared statement for {@code sql}, reused across calls. Only valid inside {@link #call}
+   * or {@link #transaction}; callers set every parameter and must not close it.
+   */
+  public PreparedStatement prepare(String sql) throws SQLException {
+    if (!lock.isHeldByCurrentThread()) {
+      throw new IllegalStateException("prepare() outside call() or transaction()");
+    }
+    PreparedStatement statement = statements.get(sql);
+    if (statement == null) {
+      statement = connection.prepareStatement(sql);
+      statements.put(sql, statement);
+    }
+    return statement;
+  }
+
+  @Override
+  public void close() throws SQLException {
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      for (PreparedStatement statement : statements.values()) {
+        statement.close();
+      }
+      statements.clear();
+      connection.close();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void ensureOpen() throws SQLException {
+    if (closed) {
+      throw new SQLException("the store is closed");
+    }
+  }
+
+  private void rollback(Exception failure) {
+    try {
+      connection.rollback();
+    } catch (SQLException e) {
+      failure.addSuppressed(e);
+    }
+  }
+}

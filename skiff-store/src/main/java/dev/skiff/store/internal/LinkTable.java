@@ -1,0 +1,127 @@
+package dev.skiff.store.internal;
+
+import dev.skiff.core.ArtifactRecord;
+import dev.skiff.core.MetadataStore.CacheHit;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** SQL for {@code step_artifacts}: what each step read and produced (lineage, cache hits). */
+public final class LinkTable {
+
+  private static final String OUT = "out";
+  private static final String IN = "in";
+
+  private static final String DELETE = "DELETE FROM step_artifacts WHERE run_id = ? AND step = ?";
+  private static final String INSERT =
+      "INSERT INTO step_artifacts (run_id, step, direction, name, artifact_id)"
+          + " VALUES (?, ?, ?, ?, ?)";
+  // Output names are aliased: artifacts have a name column too.
+  private static final String OUTPUTS =
+      "SELECT l.name AS output, " + ArtifactTable.COLUMNS
+          + " FROM step_artifacts l JOIN artifacts a ON a.id = l.artifact_id"
+          + " WHERE l.run_id = ? AND l.step = ? AND l.direction = 'out' ORDER BY l.name";
+  private static final String INPUTS =
+      "SELECT name, artifact_id FROM step_artifacts"
+          + " WHERE run_id = ? AND step = ? AND direction = 'in' ORDER BY name";
+  // Only steps that really ran and whose outputs are linked can be reused: a CACHED step
+  // points at someone else's outputs, a FAILED one has none, and a SUCCEEDED step without
+  // links died before recording them. Rows come grouped by step, newest step first.
+  private static final String CACHE_HIT =
+      "SELECT s.run_id AS hit_run, s.name AS hit_step, l.name AS output, "
+          + ArtifactTable.COLUMNS
+          + " FROM steps s"
+          + " JOIN step_artifacts l"
+          + " ON l.run_id = s.run_id AND l.step = s.name AND l.direction = 'out'"
+          + " JOIN artifacts a ON a.id = l.artifact_id"
+          + " WHERE s.cache_key = ? AND s.status = 'SUCCEEDED'"
+          + " ORDER BY s.ended_at DESC NULLS LAST, s.started_at DESC NULLS LAST,"
+          + " s.run_id DESC, s.name, l.name";
+
+  private LinkTable() {}
+
+  /** Replaces all links of the step; call inside a transaction. */
+  public static void replace(
+      Database db, String runId, String step, Map<String, String> outputs,
+      Map<String, String> inputs)
+      throws SQLException {
+    PreparedStatement delete = db.prepare(DELETE);
+    delete.setString(1, runId);
+    delete.setString(2, step);
+    delete.executeUpdate();
+    if (outputs.isEmpty() && inputs.isEmpty()) {
+      return;
+    }
+    PreparedStatement insert = db.prepare(INSERT);
+    addLinks(insert, runId, step, OUT, outputs);
+    addLinks(insert, runId, step, IN, inputs);
+    insert.executeBatch();
+  }
+
+  public static Map<String, ArtifactRecord> outputs(Database db, String runId, String step)
+      throws SQLException {
+    PreparedStatement query = db.prepare(OUTPUTS);
+    query.setString(1, runId);
+    query.setString(2, step);
+    Map<String, ArtifactRecord> outputs = new LinkedHashMap<>();
+    try (ResultSet row = query.executeQuery()) {
+      while (row.next()) {
+        outputs.put(row.getString("output"), ArtifactTable.map(row));
+      }
+    }
+    return outputs;
+  }
+
+  public static Map<String, String> inputs(Database db, String runId, String step)
+      throws SQLException {
+    PreparedStatement query = db.prepare(INPUTS);
+    query.setString(1, runId);
+    query.setString(2, step);
+    Map<String, String> inputs = new LinkedHashMap<>();
+    try (ResultSet row = query.executeQuery()) {
+      while (row.next()) {
+        inputs.put(row.getString("name"), row.getString("artifact_id"));
+      }
+    }
+    return inputs;
+  }
+
+  public static Optional<CacheHit> findCacheHit(Database db, String cacheKey)
+      throws SQLException {
+    PreparedStatement query = db.prepare(CACHE_HIT);
+    query.setString(1, cacheKey);
+    String runId = null;
+    String step = null;
+    Map<String, ArtifactRecord> outputs = new LinkedHashMap<>();
+    try (ResultSet row = query.executeQuery()) {
+      while (row.next()) {
+        if (runId == null) {
+          runId = row.getString("hit_run");
+          step = row.getString("hit_step");
+        } else if (!runId.equals(row.getString("hit_run"))
+            || !step.equals(row.getString("hit_step"))) {
+          break; // the rest belongs to older executions
+        }
+        outputs.put(row.getString("output"), ArtifactTable.map(row));
+      }
+    }
+    return runId == null ? Optional.empty() : Optional.of(new CacheHit(runId, step, outputs));
+  }
+
+  private static void addLinks(
+      PreparedStatement insert, String runId, String step, String direction,
+      Map<String, String> links)
+      throws SQLException {
+    for (Map.Entry<String, String> link : links.entrySet()) {
+      insert.setString(1, runId);
+      insert.setString(2, step);
+      insert.setString(3, direction);
+      insert.setString(4, link.getKey());
+      insert.setString(5, link.getValue());
+      insert.addBatch();
+    }
+  }
+}

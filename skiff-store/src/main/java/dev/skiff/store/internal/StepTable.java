@@ -1,0 +1,87 @@
+package dev.skiff.store.internal;
+
+import static dev.skiff.store.internal.Columns.getEnum;
+import static dev.skiff.store.internal.Columns.getInstant;
+import static dev.skiff.store.internal.Columns.setInstant;
+
+import dev.skiff.core.StepRecord;
+import dev.skiff.sdk.StepStatus;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** SQL for the {@code steps} table. */
+public final class StepTable {
+
+  private static final String COLUMNS =
+      "run_id, name, status, attempt, cache_key, cached_from, started_at, ended_at, error";
+
+  // seq is computed on first insert only; the update branch leaves it alone, so a step keeps
+  // its place when saved again. One statement, so concurrent writers cannot interleave on
+  // SQLite; on PostgreSQL a rare tie is broken by name.
+  private static final String UPSERT =
+      "INSERT INTO steps (" + COLUMNS + ", seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+          + " (SELECT COALESCE(MAX(seq), 0) + 1 FROM steps WHERE run_id = ?))"
+          + " ON CONFLICT (run_id, name) DO UPDATE SET status = excluded.status,"
+          + " attempt = excluded.attempt, cache_key = excluded.cache_key,"
+          + " cached_from = excluded.cached_from, started_at = excluded.started_at,"
+          + " ended_at = excluded.ended_at, error = excluded.error";
+  private static final String FIND =
+      "SELECT " + COLUMNS + " FROM steps WHERE run_id = ? AND name = ?";
+  private static final String LIST =
+      "SELECT " + COLUMNS + " FROM steps WHERE run_id = ? ORDER BY seq, name";
+
+  private StepTable() {}
+
+  public static void upsert(Database db, StepRecord step) throws SQLException {
+    PreparedStatement upsert = db.prepare(UPSERT);
+    upsert.setString(1, step.runId());
+    upsert.setString(2, step.name());
+    upsert.setString(3, step.status().name());
+    upsert.setInt(4, step.attempt());
+    upsert.setString(5, step.cacheKey());
+    upsert.setString(6, step.cachedFrom());
+    setInstant(upsert, 7, step.startedAt());
+    setInstant(upsert, 8, step.endedAt());
+    upsert.setString(9, step.error());
+    upsert.setString(10, step.runId());
+    upsert.executeUpdate();
+  }
+
+  public static Optional<StepRecord> find(Database db, String runId, String name)
+      throws SQLException {
+    PreparedStatement find = db.prepare(FIND);
+    find.setString(1, runId);
+    find.setString(2, name);
+    return read(find).stream().findFirst();
+  }
+
+  public static List<StepRecord> list(Database db, String runId) throws SQLException {
+    PreparedStatement list = db.prepare(LIST);
+    list.setString(1, runId);
+    return read(list);
+  }
+
+  private static List<StepRecord> read(PreparedStatement query) throws SQLException {
+    List<StepRecord> steps = new ArrayList<>();
+    try (ResultSet row = query.executeQuery()) {
+      while (row.next()) {
+        steps.add(
+            new StepRecord(
+                row.getString("run_id"),
+                row.getString("name"),
+                getEnum(row, "status", StepStatus.class),
+                row.getInt("attempt"),
+                row.getString("cache_key"),
+                row.getString("cached_from"),
+                getInstant(row, "started_at"),
+                getInstant(row, "ended_at"),
+                row.getString("error")));
+      }
+    }
+    return steps;
+  }
+}
