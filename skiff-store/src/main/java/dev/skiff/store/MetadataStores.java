@@ -45,11 +45,18 @@ public final class MetadataStores {
     Objects.requireNonNull(url, "url");
     String where = redact(url);
     try {
-      Migrations.migrate(url, user, password);
       Connection connection = DriverManager.getConnection(url, user, password);
+      try {
+        Migrations.migrate(connection, url, user, password);
+      } catch (RuntimeException e) {
+        connection.close();
+        throw e;
+      }
       return new JdbcMetadataStore(new Database(connection), where);
     } catch (SQLException | FlywayException e) {
-      throw Failures.wrap("cannot open metadata store at " + where, e);
+      // Drivers repeat the URL in their messages ("No suitable driver found for ...").
+      String reason = Failures.reason(e).replace(url, where);
+      throw new MetadataStoreException("cannot open metadata store at " + where + ": " + reason, e);
     }
   }
 

@@ -31,6 +31,8 @@ CREATE TABLE steps (
   PRIMARY KEY (run_id, name)
 );
 CREATE INDEX steps_cache_key ON steps (cache_key);
+-- Makes MAX(seq) for a new step and listing a run's steps in order cheap for large runs.
+CREATE INDEX steps_run_seq ON steps (run_id, seq);
 
 CREATE TABLE artifacts (
   id           TEXT   NOT NULL PRIMARY KEY,

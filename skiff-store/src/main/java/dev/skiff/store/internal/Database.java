@@ -49,13 +49,13 @@ public final class Database implements AutoCloseable {
       connection.setAutoCommit(false);
       try {
         T result = work.run(this);
-        connection.commit();
+        // Commits (JDBC: turning auto-commit on commits the open transaction). Not commit():
+        // sqlite-jdbc begins the next transaction right after it, taking the write lock again.
+        connection.setAutoCommit(true);
         return result;
       } catch (SQLException | RuntimeException e) {
         rollback(e);
         throw e;
-      } finally {
-        connection.setAutoCommit(true);
       }
     } finally {
       lock.unlock();
@@ -104,7 +104,10 @@ public final class Database implements AutoCloseable {
 
   private void rollback(Exception failure) {
     try {
-      connection.rollback();
+      if (!connection.getAutoCommit()) {
+        connection.rollback();
+        connection.setAutoCommit(true);
+      }
     } catch (SQLException e) {
       failure.addSuppressed(e);
     }

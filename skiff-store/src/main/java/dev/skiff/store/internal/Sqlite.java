@@ -35,8 +35,14 @@ public final class Sqlite {
     try (FileChannel channel =
             FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock = channel.lock()) {
-      Migrations.migrate(dataSource);
-      return dataSource.getConnection();
+      Connection connection = dataSource.getConnection();
+      try {
+        Migrations.migrate(connection, dataSource);
+        return connection;
+      } catch (RuntimeException e) {
+        connection.close();
+        throw e;
+      }
     } finally {
       OPENING.unlock();
     }

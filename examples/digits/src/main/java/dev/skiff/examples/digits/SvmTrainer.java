@@ -3,9 +3,11 @@ package dev.skiff.examples.digits;
 import dev.skiff.sdk.Matrix;
 import java.util.Arrays;
 import java.util.List;
+import libsvm.svm;
 import libsvm.svm_model;
 import libsvm.svm_node;
 import libsvm.svm_parameter;
+import libsvm.svm_print_interface;
 import org.tribuo.Example;
 import org.tribuo.ImmutableFeatureMap;
 import org.tribuo.ImmutableOutputInfo;
@@ -28,6 +30,8 @@ import org.tribuo.provenance.SimpleDataSourceProvenance;
 final class SvmTrainer {
   /** Seed Tribuo hands to libsvm; C-SVC training without probability estimates is deterministic. */
   private static final long SEED = 1L;
+
+  private static final svm_print_interface QUIET = message -> {};
 
   private SvmTrainer() {}
 
@@ -55,6 +59,7 @@ final class SvmTrainer {
     for (int r = 0; r < x.rows(); r++) {
       data.add(example(names, x.row(r), inputScale, new Label(Integer.toString(y[r]))));
     }
+    svm.svm_set_print_string_function(QUIET); // libsvm prints its progress to stdout by default
     SVMParameters<Label> params = new SVMParameters<>(new SVMClassificationType(SVMMode.C_SVC), KernelType.RBF);
     params.setCost(cost);
     params.setGamma(gamma);

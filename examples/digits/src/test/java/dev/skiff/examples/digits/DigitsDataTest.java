@@ -12,6 +12,7 @@ import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.DoubleStream;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +27,7 @@ class DigitsDataTest {
     assertThat(digits.labels()).hasSize(1797);
     assertThat(IntStream.of(digits.labels()).distinct().sorted().toArray())
         .containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
-    assertThat(digits.features().toArray())
+    assertThat(DoubleStream.of(digits.features().toArray()))
         .allSatisfy(v -> assertThat(v).isBetween(0.0, 16.0).isEqualTo(Math.rint(v)));
     // First row of scikit-learn's load_digits(): a zero.
     assertThat(digits.features().row(0)).startsWith(0, 0, 5, 13, 9, 1, 0, 0);

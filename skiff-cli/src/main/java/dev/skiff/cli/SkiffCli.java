@@ -1,0 +1,63 @@
+package dev.skiff.cli;
+
+import dev.skiff.cli.internal.ArtifactsCommand;
+import dev.skiff.cli.internal.InitCommand;
+import dev.skiff.cli.internal.RunCommand;
+import dev.skiff.cli.internal.RunsCommand;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code skiff} command. Errors print as one line (stack trace with {@code --debug}). */
+@Command(
+    name = "skiff",
+    mixinStandardHelpOptions = true,
+    versionProvider = SkiffCli.Version.class,
+    description = "Run typed Java ML pipelines locally or on Kubernetes.",
+    subcommands = {InitCommand.class, RunCommand.class, RunsCommand.class, ArtifactsCommand.class, CommandLine.HelpCommand.class})
+public final class SkiffCli {
+  @Option(names = "--debug", description = "Print stack traces of errors.", scope = CommandLine.ScopeType.INHERIT)
+  boolean debug;
+
+  public static void main(String[] args) {
+    System.exit(execute(args, new PrintWriter(System.out, true, StandardCharsets.UTF_8), new PrintWriter(System.err, true, StandardCharsets.UTF_8)));
+  }
+
+  /** Runs the command line and returns the exit code; used by tests too. */
+  public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cli = new CommandLine(new SkiffCli());
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          boolean debug = parseResult.matchedOptionValue("--debug", false);
+          Throwable t = e instanceof java.io.UncheckedIOException && e.getCause() != null ? e.getCause() : e;
+          commandLine.getErr().println("error: " + oneLine(t));
+          if (debug) {
+            t.printStackTrace(commandLine.getErr());
+          }
+          commandLine.getErr().flush();
+          return 2;
+        });
+    return cli.execute(args);
+  }
+
+  private static String oneLine(Throwable t) {
+    String m = t.getMessage();
+    if (m == null || m.isBlank()) {
+      return t.getClass().getSimpleName();
+    }
+    return m.lines().findFirst().orElse(m);
+  }
+
+  /** Version from the jar manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = SkiffCli.class.getPackage().getImplementationVersion();
+      return new String[] {"skiff " + (v == null ? "development build" : v)};
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package dev.skiff.cli.internal;
+
+import dev.skiff.core.RunEvent;
+import dev.skiff.core.RunListener;
+import dev.skiff.core.RunPlan;
+import java.io.PrintWriter;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Prints run events for people: one colored, step-prefixed line each. */
+public final class ConsoleRunPrinter implements RunListener {
+  private final PrintWriter out;
+  private final Ansi ansi;
+  private final Map<String, Integer> stepIndex = new HashMap<>();
+  private int width = 8;
+
+  public ConsoleRunPrinter(PrintWriter out, Ansi ansi) {
+    this.out = out;
+    this.ansi = ansi;
+  }
+
+  @Override
+  public synchronized void onEvent(RunEvent event) {
+    if (event instanceof RunEvent.RunStarted e) {
+      started(e.plan(), e.runId(), e.resumed());
+    } else if (event instanceof RunEvent.StepStarted e) {
+      step(e.step(), ansi.dim(e.attempt() == 1 ? "started" : "started attempt " + e.attempt()));
+    } else if (event instanceof RunEvent.StepLogLine e) {
+      step(e.step(), e.line());
+    } else if (event instanceof RunEvent.StepCached e) {
+      step(e.step(), ansi.status("CACHED") + ansi.dim(" (outputs of run " + e.fromRun() + ")"));
+    } else if (event instanceof RunEvent.StepReused e) {
+      step(e.step(), ansi.dim("kept outputs of the earlier attempt"));
+    } else if (event instanceof RunEvent.StepSucceeded e) {
+      step(e.step(), ansi.status("SUCCEEDED") + ansi.dim(" in " + Format.duration(e.took())));
+    } else if (event instanceof RunEvent.StepFailed e) {
+      step(
+          e.step(),
+          ansi.red("attempt " + e.attempt() + " failed: " + e.error())
+              + (e.retryIn() == null ? "" : ansi.dim(" — retrying in " + Format.duration(e.retryIn()))));
+    } else if (event instanceof RunEvent.StepSkipped e) {
+      step(e.step(), ansi.dim("skipped: " + e.reason()));
+    } else if (event instanceof RunEvent.RunFinished e) {
+      out.println("Run " + e.runId() + " " + ansi.bold(ansi.status(e.status().name())) + " in " + Format.duration(e.took())
+          + (e.error() == null ? "" : ": " + e.error()));
+    }
+    out.flush();
+  }
+
+  private void started(RunPlan plan, String runId, boolean resumed) {
+    for (int i = 0; i < plan.steps().size(); i++) {
+      String name = plan.steps().get(i).name();
+      stepIndex.put(name, i);
+      width = Math.max(width, name.length());
+    }
+    out.println(ansi.bold((resumed ? "Resuming" : "Running") + " pipeline " + plan.pipeline()) + " " + ansi.dim("(run " + runId + ", " + plan.steps().size() + " steps)"));
+  }
+
+  private void step(String step, String text) {
+    String prefix = String.format("%-" + width + "s |", step);
+    out.println(ansi.step(stepIndex.getOrDefault(step, 0), prefix) + " " + text);
+  }
+}

@@ -1,0 +1,43 @@
+package dev.skiff.cli.internal;
+
+import dev.skiff.core.ArtifactRecord;
+import dev.skiff.core.MetadataStore;
+import dev.skiff.core.RunRecord;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Finds runs and artifacts by the (possibly shortened) ids people type. */
+final class Lookup {
+  private Lookup() {}
+
+  static RunRecord run(MetadataStore store, String idOrPrefix) {
+    var exact = store.findRun(idOrPrefix);
+    if (exact.isPresent()) {
+      return exact.get();
+    }
+    List<RunRecord> matches = store.findRunsByPrefix(idOrPrefix);
+    if (matches.isEmpty()) {
+      throw new IllegalArgumentException("no run '" + idOrPrefix + "': see 'skiff runs list'");
+    }
+    if (matches.size() > 1) {
+      throw new IllegalArgumentException(
+          "'" + idOrPrefix + "' matches " + matches.size() + " runs (" + matches.stream().limit(3).map(RunRecord::id).collect(Collectors.joining(", ")) + "…): type more of the id");
+    }
+    return matches.get(0);
+  }
+
+  static ArtifactRecord artifact(MetadataStore store, String idOrPrefix) {
+    var exact = store.findArtifact(idOrPrefix);
+    if (exact.isPresent()) {
+      return exact.get();
+    }
+    List<ArtifactRecord> matches = store.findArtifactsByPrefix(idOrPrefix);
+    if (matches.isEmpty()) {
+      throw new IllegalArgumentException("no artifact '" + idOrPrefix + "': see 'skiff artifacts list'");
+    }
+    if (matches.size() > 1) {
+      throw new IllegalArgumentException("'" + idOrPrefix + "' matches " + matches.size() + " artifacts: type more of the id");
+    }
+    return matches.get(0);
+  }
+}

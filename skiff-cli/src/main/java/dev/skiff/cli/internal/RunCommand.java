@@ -1,0 +1,104 @@
+package dev.skiff.cli.internal;
+
+import dev.skiff.cli.SkiffRuntime;
+import dev.skiff.core.RunPlan;
+import dev.skiff.local.Isolation;
+import dev.skiff.local.LocalOrchestrator;
+import dev.skiff.local.LocalOrchestratorConfig;
+import dev.skiff.sdk.PipelineDefinition;
+import dev.skiff.sdk.PipelineSettings;
+import java.io.PrintWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code skiff run}: compiles a pipeline class and runs it; the exit code is the run's status. */
+@Command(
+    name = "run",
+    description = {
+      "Run a pipeline: a class implementing PipelineDefinition, or a class whose main calls Pipeline.run().",
+      "Exit code: 0 succeeded, 1 failed, 130 stopped, 2 usage or setup error."
+    })
+public final class RunCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "PIPELINE_CLASS", description = "Fully qualified class name of the pipeline.")
+  String className;
+
+  @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments for the class's main method (main classes only).")
+  List<String> args = List.of();
+
+  @Option(names = {"--classpath", "-cp"}, paramLabel = "CP", description = "Where the pipeline's classes and dependencies are, like java -cp ('dir/*' for all jars).")
+  String classpath;
+
+  @Option(names = "--isolation", paramLabel = "MODE", description = "Run each step in a 'thread' of this JVM or its own 'process' (default: ${DEFAULT-VALUE}).")
+  Isolation isolation = Isolation.THREAD;
+
+  @Option(names = "--no-cache", description = "Run every step even when cached outputs exist.")
+  boolean noCache;
+
+  @Option(names = "--continue-on-failure", description = "Keep running branches that do not depend on a failed step (default: fail fast).")
+  boolean continueOnFailure;
+
+  @Option(names = "--max-parallelism", paramLabel = "N", description = "Most steps running at once (default: no limit).")
+  int maxParallelism;
+
+  @Mixin ProjectOptions projectOptions;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    UserCode code = UserCode.of(classpath, RunCommand.class.getClassLoader());
+    Class<?> type;
+    try {
+      type = Class.forName(className, true, code.loader());
+    } catch (ClassNotFoundException e) {
+      throw new IllegalArgumentException("class " + className + " not found: check the name and --classpath");
+    }
+    LocalOrchestratorConfig config = new LocalOrchestratorConfig(isolation, maxParallelism, List.of());
+    if (PipelineDefinition.class.isAssignableFrom(type)) {
+      PipelineDefinition definition = (PipelineDefinition) type.getDeclaredConstructor().newInstance();
+      PipelineSettings settings = PipelineSettings.newBuilder().enableCache(!noCache).failFast(!continueOnFailure).build();
+      try (LocalRuns runs = new LocalRuns(projectOptions.project())) {
+        RunPlan plan = runs.compile(definition, settings, code.loader());
+        LocalOrchestrator.Result result = runs.run(plan, config, code, new ConsoleRunPrinter(out, Ansi.auto()));
+        RunsCommand.printSteps(runs.store(), result.runId(), out, Ansi.auto());
+        return result.status().exitCode();
+      }
+    }
+    return runMain(type, code, config);
+  }
+
+  /** A user's own main that calls Pipeline.run(): run it with this command's settings. */
+  private int runMain(Class<?> type, UserCode code, LocalOrchestratorConfig config) throws Exception {
+    Method main;
+    try {
+      main = type.getMethod("main", String[].class);
+    } catch (NoSuchMethodException e) {
+      throw new IllegalArgumentException(className + " is neither a PipelineDefinition nor a class with a main method");
+    }
+    if (!Modifier.isStatic(main.getModifiers())) {
+      throw new IllegalArgumentException(className + ".main must be static");
+    }
+    Thread current = Thread.currentThread();
+    ClassLoader previous = current.getContextClassLoader();
+    current.setContextClassLoader(code.loader());
+    SkiffRuntime.override(new SkiffRuntime.Options(projectOptions.project(), config, code, noCache, continueOnFailure));
+    try {
+      main.invoke(null, (Object) args.toArray(String[]::new));
+      return SkiffRuntime.lastStatus().map(s -> s.exitCode()).orElse(0);
+    } catch (InvocationTargetException e) {
+      throw e.getCause() instanceof Exception ex ? ex : e;
+    } finally {
+      SkiffRuntime.override(null);
+      current.setContextClassLoader(previous);
+    }
+  }
+}

@@ -1,0 +1,226 @@
+package dev.skiff.cli.internal;
+
+import dev.skiff.cli.Project;
+import dev.skiff.core.ArtifactRecord;
+import dev.skiff.core.ArtifactStore;
+import dev.skiff.core.MetadataStore;
+import dev.skiff.core.RunPlan;
+import dev.skiff.core.RunRecord;
+import dev.skiff.core.StepRecord;
+import dev.skiff.core.internal.RunLogs;
+import dev.skiff.local.Isolation;
+import dev.skiff.local.LocalOrchestrator;
+import dev.skiff.local.LocalOrchestratorConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code skiff runs}: run history. */
+@Command(
+    name = "runs",
+    description = "List, inspect and resume pipeline runs.",
+    subcommands = {RunsCommand.ListRuns.class, RunsCommand.Describe.class, RunsCommand.Logs.class, RunsCommand.Resume.class})
+public final class RunsCommand {
+
+  /** Prints the steps table shown after a run and by {@code runs describe}. */
+  public static void printSteps(MetadataStore store, String runId, PrintWriter out, Ansi ansi) {
+    Table t = new Table("STEP", "STATUS", "ATTEMPT", "DURATION", "DETAIL");
+    for (StepRecord s : store.listSteps(runId)) {
+      String detail = s.cachedFrom() != null ? "from run " + s.cachedFrom() : s.error() == null ? "" : s.error();
+      t.row(s.name(), ansi.status(s.status().name()), s.attempt() == 0 ? "" : s.attempt(), Format.duration(s.startedAt(), s.endedAt()), detail);
+    }
+    t.print(out, ansi);
+  }
+
+  @Command(name = "list", description = "List runs, newest first.")
+  static final class ListRuns implements Callable<Integer> {
+    @Option(names = "--pipeline", paramLabel = "NAME", description = "Only runs of this pipeline.")
+    String pipeline;
+
+    @Option(names = "--limit", paramLabel = "N", description = "At most N runs (default: ${DEFAULT-VALUE}).")
+    int limit = 20;
+
+    @Option(names = {"--output", "-o"}, paramLabel = "FORMAT", description = "table or json (default: ${DEFAULT-VALUE}).")
+    OutputFormat output = OutputFormat.table;
+
+    @Mixin ProjectOptions project;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      try (MetadataStore store = project.project().openMetadataStore()) {
+        List<RunRecord> runs = store.listRuns(pipeline, limit);
+        if (output == OutputFormat.json) {
+          JsonOutput.print(out, runs.stream().map(RunsCommand::runJson).toList());
+          return 0;
+        }
+        Ansi ansi = Ansi.auto();
+        Table t = new Table("RUN", "PIPELINE", "STATUS", "STARTED", "DURATION");
+        for (RunRecord r : runs) {
+          t.row(r.id(), r.pipeline(), ansi.status(r.status().name()), Format.time(r.createdAt()), Format.duration(r.createdAt(), r.endedAt()));
+        }
+        t.print(out, ansi);
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "describe", description = "Show a run: status, steps, outputs.")
+  static final class Describe implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "RUN", description = "Run id or a unique prefix of it.")
+    String runId;
+
+    @Option(names = {"--output", "-o"}, paramLabel = "FORMAT", description = "table or json (default: ${DEFAULT-VALUE}).")
+    OutputFormat output = OutputFormat.table;
+
+    @Mixin ProjectOptions project;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      try (MetadataStore store = project.project().openMetadataStore()) {
+        RunRecord run = Lookup.run(store, runId);
+        List<StepRecord> steps = store.listSteps(run.id());
+        if (output == OutputFormat.json) {
+          Map<String, Object> json = runJson(run);
+          List<Map<String, Object>> stepJson = new ArrayList<>();
+          for (StepRecord s : steps) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", s.name());
+            m.put("status", s.status());
+            m.put("attempt", s.attempt());
+            m.put("cacheKey", s.cacheKey());
+            m.put("cachedFrom", s.cachedFrom());
+            m.put("startedAt", s.startedAt());
+            m.put("endedAt", s.endedAt());
+            m.put("error", s.error());
+            Map<String, String> outs = new LinkedHashMap<>();
+            store.stepOutputs(run.id(), s.name()).forEach((k, v) -> outs.put(k, v.id()));
+            m.put("outputs", outs);
+            m.put("inputs", store.stepInputs(run.id(), s.name()));
+            stepJson.add(m);
+          }
+          json.put("steps", stepJson);
+          json.put("plan", RunPlan.fromJson(run.planJson()));
+          JsonOutput.print(out, json);
+          return 0;
+        }
+        Ansi ansi = Ansi.auto();
+        out.println(ansi.bold("Run " + run.id()) + "  " + ansi.status(run.status().name()));
+        out.println("  pipeline:     " + run.pipeline());
+        out.println("  orchestrator: " + run.orchestrator());
+        out.println("  started:      " + Format.time(run.createdAt()));
+        if (run.endedAt() != null) {
+          out.println("  duration:     " + Format.duration(run.createdAt(), run.endedAt()));
+        }
+        out.println("  plan hash:    " + run.planHash());
+        if (run.error() != null) {
+          out.println("  error:        " + ansi.red(run.error()));
+        }
+        out.println();
+        printSteps(store, run.id(), out, ansi);
+        out.println();
+        Table outputs = new Table("STEP", "OUTPUT", "ARTIFACT", "TYPE", "SIZE");
+        for (StepRecord s : steps) {
+          for (Map.Entry<String, ArtifactRecord> e : store.stepOutputs(run.id(), s.name()).entrySet()) {
+            ArtifactRecord a = e.getValue();
+            outputs.row(s.name(), e.getKey(), Format.shortId(a.id()), a.type(), Format.size(a.size()));
+          }
+        }
+        outputs.print(out, ansi);
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "logs", description = "Print the saved logs of a run's steps.")
+  static final class Logs implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "RUN", description = "Run id or a unique prefix of it.")
+    String runId;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "STEP", description = "Only this step.")
+    String step;
+
+    @Mixin ProjectOptions project;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      PrintWriter out = spec.commandLine().getOut();
+      Project p = project.project();
+      ArtifactStore artifacts = p.openArtifactStore();
+      try (MetadataStore store = p.openMetadataStore()) {
+        RunRecord run = Lookup.run(store, runId);
+        RunPlan plan = RunPlan.fromJson(run.planJson());
+        List<String> steps = step == null ? plan.steps().stream().map(s -> s.name()).toList() : List.of(plan.step(step).name());
+        Ansi ansi = Ansi.auto();
+        for (int i = 0; i < steps.size(); i++) {
+          String path = RunLogs.path(run.id(), steps.get(i));
+          if (!artifacts.exists(path)) {
+            continue;
+          }
+          try (InputStream in = artifacts.open(path)) {
+            String prefix = ansi.step(plan.steps().indexOf(plan.step(steps.get(i))), steps.get(i) + " |");
+            new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().forEach(l -> out.println(step == null ? prefix + " " + l : l));
+          }
+        }
+        out.flush();
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "resume", description = "Run a failed or stopped run again; steps that succeeded keep their outputs.")
+  static final class Resume implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "RUN", description = "Run id or a unique prefix of it.")
+    String runId;
+
+    @Option(names = {"--classpath", "-cp"}, paramLabel = "CP", description = "Where the pipeline's classes are (as for 'skiff run').")
+    String classpath;
+
+    @Option(names = "--isolation", paramLabel = "MODE", description = "thread or process (default: ${DEFAULT-VALUE}).")
+    Isolation isolation = Isolation.THREAD;
+
+    @Mixin ProjectOptions project;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      UserCode code = UserCode.of(classpath, RunsCommand.class.getClassLoader());
+      try (LocalRuns runs = new LocalRuns(project.project())) {
+        String id = Lookup.run(runs.store(), runId).id();
+        LocalOrchestrator.Result result =
+            runs.resume(id, new LocalOrchestratorConfig(isolation, 0, List.of()), code, new ConsoleRunPrinter(out, Ansi.auto()));
+        printSteps(runs.store(), result.runId(), out, Ansi.auto());
+        return result.status().exitCode();
+      }
+    }
+  }
+
+  static Map<String, Object> runJson(RunRecord r) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", r.id());
+    m.put("pipeline", r.pipeline());
+    m.put("status", r.status());
+    m.put("orchestrator", r.orchestrator());
+    m.put("createdAt", r.createdAt());
+    m.put("endedAt", r.endedAt());
+    m.put("planHash", r.planHash());
+    m.put("error", r.error());
+    return m;
+  }
+}

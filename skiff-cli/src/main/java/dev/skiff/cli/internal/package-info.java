@@ -1,0 +1,2 @@
+/** Implementation of the skiff command. No compatibility promise. */
+package dev.skiff.cli.internal;
