@@ -51,7 +51,7 @@ public final class ArrayMaterializer implements Materializer {
     }
     if (!((Class<?>) type).isInstance(value)) {
       throw new IllegalArgumentException(
-          "expected a " + type.getTypeName() + ", got " + describe(value));
+          "expected " + type.getTypeName() + ", got " + BinaryFormat.describe(value));
     }
     DataOutputStream data = BinaryFormat.output(out);
     BinaryFormat.writeHeader(data, MAGIC, VERSION);
@@ -96,7 +96,7 @@ public final class ArrayMaterializer implements Materializer {
     String storedName = stored.arrayClass.getComponentType().getName() + "[]".repeat(rank);
     if (!storedName.equals(((Class<?>) type).getTypeName())) {
       throw new IOException(
-          ID + " artifact holds a " + storedName + ", not a " + type.getTypeName());
+          ID + " artifact holds type " + storedName + ", not " + type.getTypeName());
     }
     Object result;
     if (rank == 2) {
@@ -122,10 +122,6 @@ public final class ArrayMaterializer implements Materializer {
   @Override
   public String toString() {
     return ID;
-  }
-
-  static String describe(Object value) {
-    return value == null ? "null" : value.getClass().getTypeName();
   }
 
   /** The one-dimensional array types, with their descriptor letter and element size. */

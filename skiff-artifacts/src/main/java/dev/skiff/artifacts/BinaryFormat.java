@@ -99,6 +99,11 @@ final class BinaryFormat {
     }
   }
 
+  /** The value's class for error messages. */
+  static String describe(Object value) {
+    return value == null ? "null" : value.getClass().getTypeName();
+  }
+
   static EOFException truncated(String format, String what, Throwable cause) {
     EOFException e = new EOFException("truncated " + format + " artifact: input ended in the " + what);
     if (cause != null) {

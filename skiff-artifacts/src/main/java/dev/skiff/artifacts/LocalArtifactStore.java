@@ -66,12 +66,23 @@ public final class LocalArtifactStore implements ArtifactStore {
    * A stream to the blob, which appears, complete, when the stream is closed. Folders are created
    * as needed. Call {@link AtomicFileOutputStream#abort()} to give up.
    */
-  @Override
   public AtomicFileOutputStream create(String path) throws IOException {
     Path file = resolve(path);
     Path folder = file.getParent();
     Files.createDirectories(folder);
     return new AtomicFileOutputStream(file, folder.resolve(TEMP_PREFIX + UUID.randomUUID()));
+  }
+
+  @Override
+  public void write(String path, BlobWriter writer) throws IOException {
+    AtomicFileOutputStream out = create(path);
+    try {
+      writer.writeTo(out);
+    } catch (IOException | RuntimeException | Error e) {
+      out.abort();
+      throw e;
+    }
+    out.close();
   }
 
   @Override
@@ -98,11 +109,15 @@ public final class LocalArtifactStore implements ArtifactStore {
                   file,
                   StandardOpenOption.CREATE,
                   StandardOpenOption.WRITE,
-                  StandardOpenOption.APPEND);
-          FileLock lock = channel.lock()) {
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
-        while (buffer.hasRemaining()) {
-          channel.write(buffer);
+                  StandardOpenOption.APPEND)) {
+        FileLock lock = channel.lock(); // against other processes appending to the same file
+        try {
+          ByteBuffer buffer = ByteBuffer.wrap(bytes);
+          while (buffer.hasRemaining()) {
+            channel.write(buffer);
+          }
+        } finally {
+          lock.release();
         }
       }
     }

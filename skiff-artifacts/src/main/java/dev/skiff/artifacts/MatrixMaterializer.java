@@ -14,7 +14,7 @@ import java.lang.reflect.Type;
  *
  * <p>Format {@value #ID}, all big-endian: the magic {@code "SKFM"}, a version byte (1), the number
  * of rows and of columns (ints), then the {@code rows * cols} doubles row by row with their exact
- * bits. A 1797x64 matrix takes 920,425 bytes.
+ * bits. A 1797x64 matrix takes 920,077 bytes.
  */
 public final class MatrixMaterializer implements Materializer {
   public static final String ID = "skiff.matrix/v1";
@@ -46,7 +46,7 @@ public final class MatrixMaterializer implements Materializer {
     }
     if (!(value instanceof Matrix matrix)) {
       throw new IllegalArgumentException(
-          "expected a " + Matrix.class.getName() + ", got " + ArrayMaterializer.describe(value));
+          "expected " + Matrix.class.getName() + ", got " + BinaryFormat.describe(value));
     }
     DataOutputStream data = BinaryFormat.output(out);
     BinaryFormat.writeHeader(data, MAGIC, VERSION);

@@ -67,7 +67,7 @@ public final class PrimitiveMaterializer implements Materializer {
     Class<?> box = boxOf(tag);
     if (!box.isInstance(value)) {
       throw new IllegalArgumentException(
-          "expected a " + NAMES.get(tag) + ", got " + ArrayMaterializer.describe(value));
+          "expected " + NAMES.get(tag) + ", got " + BinaryFormat.describe(value));
     }
     DataOutputStream data = BinaryFormat.output(out);
     data.writeByte(tag);
@@ -95,7 +95,7 @@ public final class PrimitiveMaterializer implements Materializer {
       throw new IOException(
           storedName == null
               ? "corrupt " + ID + " artifact: unknown type tag 0x" + Integer.toHexString(stored)
-              : ID + " artifact holds a " + storedName + ", not a " + NAMES.get(tag));
+              : ID + " artifact holds type " + storedName + ", not " + NAMES.get(tag));
     }
     byte[] bytes = data.readNBytes(width(tag));
     if (bytes.length < width(tag)) {

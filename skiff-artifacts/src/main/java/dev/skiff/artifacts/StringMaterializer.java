@@ -41,7 +41,7 @@ public final class StringMaterializer implements Materializer {
     check(type);
     if (!(value instanceof String text)) {
       throw new IllegalArgumentException(
-          "expected a String, got " + ArrayMaterializer.describe(value));
+          "expected String, got " + BinaryFormat.describe(value));
     }
     ByteBuffer bytes;
     try {

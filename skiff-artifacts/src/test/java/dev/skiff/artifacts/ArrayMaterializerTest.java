@@ -68,8 +68,8 @@ class ArrayMaterializerTest {
   @ParameterizedTest
   @MethodSource("arrays")
   void rejectsEveryTruncation(Class<?> type, Object array) throws IOException {
-    if (java.lang.reflect.Array.getLength(array) > 100) {
-      return; // one byte at a time is slow for the large ones; the small ones cover every field
+    if (Bytes.write(materializer, array, type).length > 1000) {
+      return; // cutting at every byte is slow for the large ones; the small ones cover every field
     }
     Bytes.assertEveryTruncationFails(materializer, array, type);
   }
@@ -95,11 +95,11 @@ class ArrayMaterializerTest {
     byte[] longs = Bytes.write(materializer, new long[] {1}, long[].class);
     assertThatThrownBy(() -> Bytes.read(materializer, int[].class, longs))
         .isInstanceOf(IOException.class)
-        .hasMessageContaining("holds a long[], not a int[]");
+        .hasMessageContaining("holds type long[], not int[]");
     byte[] matrix = Bytes.write(materializer, new double[][] {{1}}, double[][].class);
     assertThatThrownBy(() -> Bytes.read(materializer, double[].class, matrix))
         .isInstanceOf(IOException.class)
-        .hasMessageContaining("holds a double[][], not a double[]");
+        .hasMessageContaining("holds type double[][], not double[]");
   }
 
   @Test
@@ -160,7 +160,7 @@ class ArrayMaterializerTest {
         .hasMessageContaining("row 1");
     assertThatThrownBy(() -> Bytes.write(materializer, new long[] {1}, int[].class))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("expected a int[], got long[]");
+        .hasMessageContaining("expected int[], got long[]");
   }
 
   @Test

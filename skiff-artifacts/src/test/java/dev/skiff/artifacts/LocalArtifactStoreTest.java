@@ -263,4 +263,33 @@ class LocalArtifactStoreTest {
           .toList();
     }
   }
+
+  @Test
+  void writeThatThrowsLeavesNothingBehind() throws IOException {
+    LocalArtifactStore store = new LocalArtifactStore(dir.resolve("w"));
+    store.write("keep", out -> out.write("old".getBytes(StandardCharsets.UTF_8)));
+
+    assertThatThrownBy(
+            () ->
+                store.write(
+                    "keep",
+                    out -> {
+                      out.write("half of the new".getBytes(StandardCharsets.UTF_8));
+                      throw new IOException("materializer failed");
+                    }))
+        .hasMessage("materializer failed");
+    assertThatThrownBy(() -> store.write("new", out -> {
+              out.write(1);
+              throw new IllegalStateException("boom");
+            }))
+        .isInstanceOf(IllegalStateException.class);
+
+    try (InputStream in = store.open("keep")) {
+      assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("old");
+    }
+    assertThat(store.exists("new")).isFalse();
+    try (Stream<Path> files = Files.list(dir.resolve("w"))) {
+      assertThat(files.map(f -> f.getFileName().toString())).containsExactly("keep");
+    }
+  }
 }

@@ -83,7 +83,7 @@ class PrimitiveMaterializerTest {
     byte[] bytes = Bytes.write(materializer, 5L, long.class);
     assertThatThrownBy(() -> Bytes.read(materializer, int.class, bytes))
         .isInstanceOf(IOException.class)
-        .hasMessageContaining("holds a long, not an int");
+        .hasMessageContaining("holds type long, not int");
   }
 
   @Test
@@ -103,7 +103,7 @@ class PrimitiveMaterializerTest {
   void refusesWrongValues() {
     assertThatThrownBy(() -> Bytes.write(materializer, null, int.class))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("expected a int, got null");
+        .hasMessageContaining("expected int, got null");
     assertThatThrownBy(() -> Bytes.write(materializer, 1L, int.class))
         .isInstanceOf(IllegalArgumentException.class);
   }

@@ -16,10 +16,11 @@ public interface ArtifactStore {
   String uri();
 
   /**
-   * A stream to a new blob. The blob becomes visible only when the stream is closed without
-   * error, so readers never see half-written artifacts. An existing blob is replaced.
+   * Writes a blob with {@code writer}. The blob becomes visible only when the writer returns
+   * normally, so readers never see half-written artifacts; if it throws, nothing is left behind.
+   * An existing blob is replaced.
    */
-  OutputStream create(String path) throws IOException;
+  void write(String path, BlobWriter writer) throws IOException;
 
   InputStream open(String path) throws IOException;
 
@@ -29,6 +30,12 @@ public interface ArtifactStore {
   void append(String path, byte[] bytes) throws IOException;
 
   void delete(String path) throws IOException;
+
+  /** Fills a new blob. */
+  @FunctionalInterface
+  interface BlobWriter {
+    void writeTo(OutputStream out) throws IOException;
+  }
 
   /** The blob as a local file, when the store is on this machine's disk. */
   default Optional<Path> localFile(String path) {

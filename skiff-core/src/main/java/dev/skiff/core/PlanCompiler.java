@@ -11,6 +11,7 @@ import dev.skiff.sdk.Names;
 import dev.skiff.sdk.Param;
 import dev.skiff.sdk.PipelineDefinition;
 import dev.skiff.sdk.PipelineSettings;
+import dev.skiff.sdk.SingleArtifact;
 import dev.skiff.sdk.StepSettings;
 import dev.skiff.sdk.internal.OutputRef;
 import dev.skiff.sdk.internal.PipelineRecorder;
@@ -114,7 +115,7 @@ public final class PlanCompiler {
       after.add(up.name());
     }
     Type ret = sig.returnType();
-    boolean isRecord = Types.raw(ret).isRecord();
+    boolean isRecord = Types.raw(ret).isRecord() && !Types.raw(ret).isAnnotationPresent(SingleArtifact.class);
     List<PlanOutput> outputs = new ArrayList<>();
     if (isRecord) {
       for (RecordComponent rc : Types.raw(ret).getRecordComponents()) {
@@ -198,7 +199,7 @@ public final class PlanCompiler {
       return ret;
     }
     Class<?> raw = Types.raw(ret);
-    if (!raw.isRecord()) {
+    if (!raw.isRecord() || raw.isAnnotationPresent(SingleArtifact.class)) {
       throw new PipelineDefinitionException(
           "input '" + input + "' of step '" + d.name() + "' takes component '" + ref.component() + "' of step '"
               + ref.step() + "', whose output is not a record: pass the output itself");

@@ -56,7 +56,7 @@ public final class StepExecutor {
           "the code of step '" + step.name() + "' differs from the code the run was compiled from: rebuild the image or class path from the same sources");
     }
     Map<String, String> inputIds = new LinkedHashMap<>();
-    Object[] args = loadInputs(runId, step, signature, inputIds);
+    Object[] args = loadInputs(plan, runId, step, signature, inputIds);
     StepContextImpl context = new StepContextImpl(runId, plan.pipeline(), step.name(), attempt, log);
     Object result;
     CurrentStep.set(context);
@@ -84,7 +84,7 @@ public final class StepExecutor {
     return outputs;
   }
 
-  private Object[] loadInputs(String runId, PlanStep step, StepSignature signature, Map<String, String> inputIds) {
+  private Object[] loadInputs(RunPlan plan, String runId, PlanStep step, StepSignature signature, Map<String, String> inputIds) {
     List<PlanInput> inputs = step.inputs();
     Object[] args = new Object[inputs.size()];
     Map<String, Map<String, ArtifactRecord>> upstreamOutputs = new LinkedHashMap<>();
@@ -96,7 +96,7 @@ public final class StepExecutor {
         continue;
       }
       Map<String, ArtifactRecord> outs = upstreamOutputs.computeIfAbsent(in.step(), s -> store.stepOutputs(runId, s));
-      if (in.output() != null || !Types.raw(type).isRecord()) {
+      if (in.output() != null || !plan.step(in.step()).recordOutput()) {
         String name = in.output() != null ? in.output() : PlanOutputs.DEFAULT;
         ArtifactRecord a = required(outs, in.step(), name);
         inputIds.put(in.name(), a.id());
@@ -178,23 +178,28 @@ public final class StepExecutor {
     Materializer m = materializers.byId(out.materializer());
     String path = "runs/" + runId + "/" + step.name() + "/" + attempt + "/" + out.name();
     MessageDigest digest = Hashing.sha256();
-    long size;
-    try (CountingOutputStream counter = new CountingOutputStream(artifacts.create(path));
-        OutputStream os = new BufferedOutputStream(new DigestOutputStream(counter, digest), 1 << 16)) {
-      m.write(value, type, os);
-      os.flush();
-      size = counter.count;
+    long[] size = new long[1];
+    try {
+      artifacts.write(
+          path,
+          blob -> {
+            CountingOutputStream counter = new CountingOutputStream(blob);
+            OutputStream os = new BufferedOutputStream(new DigestOutputStream(counter, digest), 1 << 16);
+            m.write(value, type, os);
+            os.flush();
+            size[0] = counter.count;
+          });
     } catch (IOException | RuntimeException e) {
       throw new StepFailedException("cannot write output '" + out.name() + "' of step '" + step.name() + "': " + e.getMessage(), e);
     }
-    return save(new ArtifactRecord(newId(), runId, step.name(), out.name(), ArtifactRecord.Kind.DATA, out.type(), m.id(), path, Hashing.hex(digest), size, clock.instant()));
+    return save(new ArtifactRecord(newId(), runId, step.name(), out.name(), ArtifactRecord.Kind.DATA, out.type(), m.id(), path, Hashing.hex(digest), size[0], clock.instant()));
   }
 
   private ArtifactRecord writeVisualization(String runId, PlanStep step, int attempt, Visualization v) {
     String path = "runs/" + runId + "/" + step.name() + "/" + attempt + "/" + v.name() + "." + v.kind().extension();
     byte[] content = v.content();
-    try (OutputStream os = artifacts.create(path)) {
-      os.write(content);
+    try {
+      artifacts.write(path, out -> out.write(content));
     } catch (IOException e) {
       throw new StepFailedException("cannot write visualization '" + v.name() + "': " + e.getMessage(), e);
     }

@@ -19,10 +19,16 @@ import java.util.Optional;
 
 /**
  * A {@link MetadataStore} in a relational database (SQLite or PostgreSQL), opened with {@link
- * MetadataStores}. Thread-safe: all threads share one connection, one operation at a time.
- * Instants are stored with millisecond precision. Failures throw {@link MetadataStoreException}.
+ * MetadataStores}. Thread-safe: all threads share one connection, one operation at a time. Instants
+ * are stored with millisecond precision. Failures throw {@link MetadataStoreException}.
  */
 public final class JdbcMetadataStore implements MetadataStore {
+
+  /** A write that returns nothing. */
+  @FunctionalInterface
+  private interface Update {
+    void run(Database db) throws SQLException;
+  }
 
   private final Database db;
   private final String location;
@@ -71,10 +77,7 @@ public final class JdbcMetadataStore implements MetadataStore {
   @Override
   public void saveStep(StepRecord step) {
     Objects.requireNonNull(step, "step");
-    call("save step " + step.runId() + "/" + step.name(), d -> {
-      StepTable.upsert(d, step);
-      return null;
-    });
+    write("save step " + step.runId() + "/" + step.name(), d -> StepTable.upsert(d, step));
   }
 
   @Override
@@ -90,10 +93,7 @@ public final class JdbcMetadataStore implements MetadataStore {
   @Override
   public void saveArtifact(ArtifactRecord artifact) {
     Objects.requireNonNull(artifact, "artifact");
-    call("save artifact " + artifact.id(), d -> {
-      ArtifactTable.upsert(d, artifact);
-      return null;
-    });
+    write("save artifact " + artifact.id(), d -> ArtifactTable.upsert(d, artifact));
   }
 
   @Override
@@ -120,11 +120,13 @@ public final class JdbcMetadataStore implements MetadataStore {
     Objects.requireNonNull(outputs, "outputs");
     Objects.requireNonNull(inputs, "inputs");
     String what = "link artifacts of step " + runId + "/" + step;
+    // One transaction: readers never see a step with half of its links.
     try {
-      db.transaction(d -> {
-        LinkTable.replace(d, runId, step, outputs, inputs);
-        return null;
-      });
+      db.transaction(
+          d -> {
+            LinkTable.replace(d, runId, step, outputs, inputs);
+            return null;
+          });
     } catch (SQLException e) {
       throw Failures.wrap("cannot " + what + " in " + location, e);
     }
@@ -132,7 +134,8 @@ public final class JdbcMetadataStore implements MetadataStore {
 
   @Override
   public Map<String, ArtifactRecord> stepOutputs(String runId, String step) {
-    return call("read outputs of step " + runId + "/" + step, d -> LinkTable.outputs(d, runId, step));
+    return call(
+        "read outputs of step " + runId + "/" + step, d -> LinkTable.outputs(d, runId, step));
   }
 
   @Override
@@ -159,6 +162,15 @@ public final class JdbcMetadataStore implements MetadataStore {
   @Override
   public String toString() {
     return "JdbcMetadataStore[" + location + "]";
+  }
+
+  private void write(String what, Update update) {
+    call(
+        what,
+        d -> {
+          update.run(d);
+          return null;
+        });
   }
 
   private <T> T call(String what, Database.Work<T> work) {

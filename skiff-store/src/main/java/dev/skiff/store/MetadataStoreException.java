@@ -1,8 +1,8 @@
 package dev.skiff.store;
 
 /**
- * A metadata store operation failed. The message is one line that says what was attempted, on
- * which store, and why; the cause keeps the driver's details for {@code --debug}.
+ * A metadata store operation failed. The message is one line that says what was attempted, on which
+ * store, and why; the cause keeps the driver's details for {@code --debug}.
  */
 public class MetadataStoreException extends RuntimeException {
 

@@ -35,9 +35,9 @@ public final class MetadataStores {
   }
 
   /**
-   * Any database with a JDBC driver on the class path and Flyway support (PostgreSQL needs
-   * {@code org.flywaydb:flyway-database-postgresql}). {@code user} and {@code password} may be
-   * null when the URL carries them.
+   * Any database with a JDBC driver on the class path and Flyway support (PostgreSQL needs {@code
+   * org.flywaydb:flyway-database-postgresql}). {@code user} and {@code password} may be null when
+   * the URL carries them.
    *
    * @throws MetadataStoreException if the database cannot be reached or migrated
    */
@@ -56,6 +56,9 @@ public final class MetadataStores {
     } catch (SQLException | FlywayException e) {
       // Drivers repeat the URL in their messages ("No suitable driver found for ...").
       String reason = Failures.reason(e).replace(url, where);
+      if (reason.startsWith("No suitable driver")) {
+        reason += " (put the database's JDBC driver on the class path)";
+      }
       throw new MetadataStoreException("cannot open metadata store at " + where + ": " + reason, e);
     }
   }

@@ -1,6 +1,7 @@
 package dev.skiff.store;
 
 import static dev.skiff.testing.MetadataFixtures.T0;
+import static dev.skiff.testing.MetadataFixtures.artifact;
 import static dev.skiff.testing.MetadataFixtures.run;
 import static dev.skiff.testing.MetadataFixtures.writeSteps;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -18,7 +19,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -71,14 +74,16 @@ class SqliteMetadataStoreTest extends MetadataStoreContractTest {
       List<Future<?>> done = new ArrayList<>();
       for (int w = 0; w < writers; w++) {
         String prefix = "w" + w;
-        done.add(pool.submit(() -> {
-          start.await();
-          // A store per writer: its own connection, as a separate process would have.
-          try (MetadataStore own = MetadataStores.sqlite(file)) {
-            writeSteps(own, "run", prefix, steps);
-          }
-          return null;
-        }));
+        done.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  // A store per writer: its own connection, as a separate process would have.
+                  try (MetadataStore own = MetadataStores.sqlite(file)) {
+                    writeSteps(own, "run", prefix, steps);
+                  }
+                  return null;
+                }));
       }
       start.countDown();
       for (Future<?> future : done) {
@@ -102,9 +107,13 @@ class SqliteMetadataStoreTest extends MetadataStoreContractTest {
       children.add(
           new ProcessBuilder(
                   Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-cp", System.getProperty("java.class.path"),
+                  "-cp",
+                  System.getProperty("java.class.path"),
                   StoreWriterMain.class.getName(),
-                  file.toString(), "run", "p" + p, Integer.toString(steps))
+                  file.toString(),
+                  "run",
+                  "p" + p,
+                  Integer.toString(steps))
               .redirectErrorStream(true)
               .redirectOutput(dir.resolve("child-" + p + ".log").toFile())
               .start());
@@ -148,7 +157,8 @@ class SqliteMetadataStoreTest extends MetadataStoreContractTest {
 
   @Test
   void unreachableJdbcUrlGivesAOneLineError() {
-    assertThatThrownBy(() -> MetadataStores.jdbc("jdbc:nosuchdb://host/db?password=secret", "u", "p"))
+    assertThatThrownBy(
+            () -> MetadataStores.jdbc("jdbc:nosuchdb://host/db?password=secret", "u", "p"))
         .isInstanceOf(MetadataStoreException.class)
         .hasMessageStartingWith("cannot open metadata store at jdbc:nosuchdb://host/db: ")
         .message()
@@ -175,6 +185,28 @@ class SqliteMetadataStoreTest extends MetadataStoreContractTest {
     assertThatThrownBy(() -> store.findRun("r1"))
         .isInstanceOf(MetadataStoreException.class)
         .hasMessageContaining("closed");
+  }
+
+  @Test
+  void failedLinkIsRolledBackAndTheStoreStaysUsable() {
+    store.linkArtifacts("r1", "trainer", Map.of("model", "m1"), Map.of());
+    Map<String, String> broken = new HashMap<>();
+    broken.put("model", "m2");
+    broken.put("plot", null); // violates NOT NULL after the first link was inserted
+
+    assertThatThrownBy(() -> store.linkArtifacts("r1", "trainer", broken, Map.of()))
+        .isInstanceOf(MetadataStoreException.class)
+        .hasMessageStartingWith("cannot link artifacts of step r1/trainer in ")
+        .message()
+        .doesNotContain("\n");
+
+    assertThat(store.stepInputs("r1", "trainer")).isEmpty();
+    store.saveArtifact(artifact("m1", "r1", "trainer", "model", T0));
+    assertThat(store.stepOutputs("r1", "trainer")).containsOnlyKeys("model");
+    assertThat(store.stepOutputs("r1", "trainer").get("model").id()).isEqualTo("m1");
+    store.linkArtifacts("r1", "trainer", Map.of(), Map.of("x", "m1"));
+    assertThat(store.stepOutputs("r1", "trainer")).isEmpty();
+    assertThat(store.stepInputs("r1", "trainer")).containsOnly(Map.entry("x", "m1"));
   }
 
   /** Not a timed assertion: prints the mean latency of the writes that executing steps makes. */

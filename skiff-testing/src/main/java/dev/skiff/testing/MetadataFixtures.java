@@ -25,8 +25,15 @@ public final class MetadataFixtures {
   /** A RUNNING run with a plan. */
   public static RunRecord run(String id, String pipeline, Instant createdAt) {
     return new RunRecord(
-        id, pipeline, RunStatus.RUNNING, "local", "hash-" + id, "{\"run\":\"" + id + "\"}",
-        createdAt, null, null);
+        id,
+        pipeline,
+        RunStatus.RUNNING,
+        "local",
+        "hash-" + id,
+        "{\"run\":\"" + id + "\"}",
+        createdAt,
+        null,
+        null);
   }
 
   /** A first attempt that started 5 s before {@code endedAt} (null: not ended). */
@@ -41,8 +48,17 @@ public final class MetadataFixtures {
   public static ArtifactRecord artifact(
       String id, String runId, String step, String name, Instant createdAt) {
     return new ArtifactRecord(
-        id, runId, step, name, ArtifactRecord.Kind.DATA, "double[]", "skiff.doubles",
-        "artifacts/" + id, "sha-" + id, 42, createdAt);
+        id,
+        runId,
+        step,
+        name,
+        ArtifactRecord.Kind.DATA,
+        "double[]",
+        "skiff.doubles",
+        "artifacts/" + id,
+        "sha-" + id,
+        42,
+        createdAt);
   }
 
   /**

@@ -32,9 +32,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The behaviour every {@link MetadataStore} backend must have. A backend's test extends this
- * class and only says how to make an empty store; a case it must skip is overridden with a
- * reason.
+ * The behaviour every {@link MetadataStore} backend must have. A backend's test extends this class
+ * and only says how to make an empty store. Test methods are public so that a backend which cannot
+ * pass a case overrides it with {@code @Test @Disabled("why")}.
  */
 public abstract class MetadataStoreContractTest {
 
@@ -56,7 +56,7 @@ public abstract class MetadataStoreContractTest {
   // ---- runs
 
   @Test
-  void createdRunIsFoundWithAllFields() {
+  public void createdRunIsFoundWithAllFields() {
     RunRecord run = run("r1", "digits", T0);
 
     store.createRun(run);
@@ -65,12 +65,12 @@ public abstract class MetadataStoreContractTest {
   }
 
   @Test
-  void unknownRunIsNotFound() {
+  public void unknownRunIsNotFound() {
     assertThat(store.findRun("nope")).isEmpty();
   }
 
   @Test
-  void creatingARunTwiceFailsAndKeepsTheFirst() {
+  public void creatingARunTwiceFailsAndKeepsTheFirst() {
     RunRecord first = run("r1", "digits", T0);
     store.createRun(first);
 
@@ -81,7 +81,7 @@ public abstract class MetadataStoreContractTest {
   }
 
   @Test
-  void updateRunChangesStatusEndAndError() {
+  public void updateRunChangesStatusEndAndError() {
     RunRecord run = run("r1", "digits", T0);
     store.createRun(run);
 
@@ -90,12 +90,19 @@ public abstract class MetadataStoreContractTest {
     assertThat(store.findRun("r1"))
         .contains(
             new RunRecord(
-                "r1", "digits", RunStatus.FAILED, run.orchestrator(), run.planHash(),
-                run.planJson(), T0, t(60), "step trainer failed"));
+                "r1",
+                "digits",
+                RunStatus.FAILED,
+                run.orchestrator(),
+                run.planHash(),
+                run.planJson(),
+                T0,
+                t(60),
+                "step trainer failed"));
   }
 
   @Test
-  void updateRunAcceptsNullEndAndError() {
+  public void updateRunAcceptsNullEndAndError() {
     store.createRun(run("r1", "digits", T0));
     store.updateRun("r1", RunStatus.FAILED, t(60), "boom");
 
@@ -108,14 +115,14 @@ public abstract class MetadataStoreContractTest {
   }
 
   @Test
-  void updatingAnUnknownRunFails() {
+  public void updatingAnUnknownRunFails() {
     assertThatThrownBy(() -> store.updateRun("nope", RunStatus.SUCCEEDED, T0, null))
         .isInstanceOf(RuntimeException.class)
         .hasMessageContaining("nope");
   }
 
   @Test
-  void instantsKeepAtLeastMillisecondPrecision() {
+  public void instantsKeepAtLeastMillisecondPrecision() {
     Instant precise = T0.plusNanos(123_456_789);
     store.createRun(run("r1", "digits", precise));
 
@@ -125,7 +132,7 @@ public abstract class MetadataStoreContractTest {
   }
 
   @Test
-  void listRunsIsNewestFirstAndLimited() {
+  public void listRunsIsNewestFirstAndLimited() {
     store.createRun(run("old", "digits", t(1)));
     store.createRun(run("new", "digits", t(3)));
     store.createRun(run("mid", "iris", t(2)));
@@ -136,7 +143,7 @@ public abstract class MetadataStoreContractTest {
   }
 
   @Test
-  void listRunsFiltersByPipeline() {
+  public void listRunsFiltersByPipeline() {
     store.createRun(run("old", "digits", t(1)));
     store.createRun(run("new", "digits", t(3)));
     store.createRun(run("mid", "iris", t(2)));
@@ -147,7 +154,7 @@ public abstract class MetadataStoreContractTest {
   }
 
   @Test
-  void findRunsByPrefixIsNewestFirst() {
+  public void findRunsByPrefixIsNewestFirst() {
     store.createRun(run("abc-1", "digits", t(1)));
     store.createRun(run("abc-2", "digits", t(2)));
     store.createRun(run("abd-3", "digits", t(3)));
@@ -159,7 +166,7 @@ public abstract class MetadataStoreContractTest {
   }
 
   @Test
-  void findRunsByPrefixTreatsWildcardsLiterally() {
+  public void findRunsByPrefixTreatsWildcardsLiterally() {
     store.createRun(run("a_1", "digits", t(1)));
     store.createRun(run("ab1", "digits", t(2)));
     store.createRun(run("a%2", "digits", t(3)));
@@ -176,7 +183,7 @@ public abstract class MetadataStoreContractTest {
   // ---- steps
 
   @Test
-  void savedStepIsFound() {
+  public void savedStepIsFound() {
     StepRecord step =
         new StepRecord("r1", "trainer", StepStatus.CACHED, 2, "key", "r0", t(1), t(2), null);
 
@@ -188,7 +195,7 @@ public abstract class MetadataStoreContractTest {
   }
 
   @Test
-  void savingAStepAgainReplacesIt() {
+  public void savingAStepAgainReplacesIt() {
     StepRecord running = step("r1", "trainer", StepStatus.RUNNING, "key", null);
     store.saveStep(running);
 
@@ -200,7 +207,7 @@ public abstract class MetadataStoreContractTest {
   }
 
   @Test
-  void listStepsKeepsFirstSavedOrder() {
+  public void listStepsKeepsFirstSavedOrder() {
     for (String name : List.of("importer", "trainer", "evaluator", "aaa")) {
       store.saveStep(step("r1", name, StepStatus.PENDING, null, null));
     }
@@ -218,12 +225,21 @@ public abstract class MetadataStoreContractTest {
   // ---- artifacts
 
   @Test
-  void savedArtifactIsFound() {
+  public void savedArtifactIsFound() {
     ArtifactRecord data = artifact("a1", "r1", "trainer", "model", T0);
     ArtifactRecord report =
         new ArtifactRecord(
-            "v1", "r1", "evaluator", "report", ArtifactRecord.Kind.VISUALIZATION, "text/html",
-            null, "artifacts/v1", "sha-v1", 7, null);
+            "v1",
+            "r1",
+            "evaluator",
+            "report",
+            ArtifactRecord.Kind.VISUALIZATION,
+            "text/html",
+            null,
+            "artifacts/v1",
+            "sha-v1",
+            7,
+            null);
 
     store.saveArtifact(data);
     store.saveArtifact(report);
@@ -234,7 +250,7 @@ public abstract class MetadataStoreContractTest {
   }
 
   @Test
-  void savingAnArtifactAgainKeepsOneRecord() {
+  public void savingAnArtifactAgainKeepsOneRecord() {
     store.saveArtifact(artifact("a1", "r1", "trainer", "model", T0));
     ArtifactRecord again = artifact("a1", "r1", "trainer", "model", t(1));
 
@@ -245,7 +261,7 @@ public abstract class MetadataStoreContractTest {
   }
 
   @Test
-  void findArtifactsByPrefixTreatsWildcardsLiterally() {
+  public void findArtifactsByPrefixTreatsWildcardsLiterally() {
     store.saveArtifact(artifact("sha_1", "r1", "s", "o", t(1)));
     store.saveArtifact(artifact("shax2", "r1", "s", "o", t(2)));
     store.saveArtifact(artifact("sh%3", "r1", "s", "o", t(3)));
@@ -259,7 +275,7 @@ public abstract class MetadataStoreContractTest {
   }
 
   @Test
-  void listArtifactsOfARunIncludesOutputsItsCachedStepsReused() {
+  public void listArtifactsOfARunIncludesOutputsItsCachedStepsReused() {
     store.saveArtifact(artifact("old-model", "r1", "trainer", "model", t(1)));
     store.saveArtifact(artifact("old-data", "r1", "importer", "data", t(2)));
     store.linkArtifacts("r1", "trainer", Map.of("model", "old-model"), Map.of("x", "old-data"));
@@ -269,14 +285,13 @@ public abstract class MetadataStoreContractTest {
 
     assertThat(artifactIds(store.listArtifacts("r2", 10)))
         .containsExactly("new-score", "old-model");
-    assertThat(artifactIds(store.listArtifacts("r1", 10)))
-        .containsExactly("old-data", "old-model");
+    assertThat(artifactIds(store.listArtifacts("r1", 10))).containsExactly("old-data", "old-model");
     assertThat(artifactIds(store.listArtifacts("r1", 1))).containsExactly("old-data");
     assertThat(store.listArtifacts("unknown", 10)).isEmpty();
   }
 
   @Test
-  void listArtifactsOfAllRunsIsNewestFirst() {
+  public void listArtifactsOfAllRunsIsNewestFirst() {
     store.saveArtifact(artifact("a1", "r1", "s", "o", t(1)));
     store.saveArtifact(artifact("a3", "r2", "s", "o", t(3)));
     store.saveArtifact(artifact("a2", "r1", "s", "p", t(2)));
@@ -288,26 +303,35 @@ public abstract class MetadataStoreContractTest {
   // ---- links
 
   @Test
-  void linksGiveStepOutputsAndInputs() {
+  public void linksGiveStepOutputsAndInputs() {
     ArtifactRecord model = artifact("m", "r1", "trainer", "model", t(1));
     ArtifactRecord plot =
         new ArtifactRecord(
-            "v", "r1", "trainer", "loss", ArtifactRecord.Kind.VISUALIZATION, "image/png", null,
-            "artifacts/v", "sha-v", 3, t(1));
+            "v",
+            "r1",
+            "trainer",
+            "loss",
+            ArtifactRecord.Kind.VISUALIZATION,
+            "image/png",
+            null,
+            "artifacts/v",
+            "sha-v",
+            3,
+            t(1));
     store.saveArtifact(model);
     store.saveArtifact(plot);
 
     store.linkArtifacts("r1", "trainer", Map.of("model", "m", "loss", "v"), Map.of("x", "d"));
 
-    assertThat(store.stepOutputs("r1", "trainer")).containsOnly(
-        Map.entry("model", model), Map.entry("loss", plot));
+    assertThat(store.stepOutputs("r1", "trainer"))
+        .containsOnly(Map.entry("model", model), Map.entry("loss", plot));
     assertThat(store.stepInputs("r1", "trainer")).containsOnly(Map.entry("x", "d"));
     assertThat(store.stepOutputs("r1", "other")).isEmpty();
     assertThat(store.stepInputs("r2", "trainer")).isEmpty();
   }
 
   @Test
-  void linkingAgainReplacesAllLinksOfTheStep() {
+  public void linkingAgainReplacesAllLinksOfTheStep() {
     store.saveArtifact(artifact("m1", "r1", "trainer", "model", t(1)));
     store.saveArtifact(artifact("m2", "r1", "trainer", "model", t(2)));
     store.linkArtifacts("r1", "trainer", Map.of("model", "m1", "extra", "m1"), Map.of("x", "d1"));
@@ -324,12 +348,12 @@ public abstract class MetadataStoreContractTest {
   // ---- cache
 
   @Test
-  void noCacheHitForAnUnknownKey() {
+  public void noCacheHitForAnUnknownKey() {
     assertThat(store.findCacheHit("key")).isEmpty();
   }
 
   @Test
-  void succeededStepWithOutputsIsACacheHit() {
+  public void succeededStepWithOutputsIsACacheHit() {
     ArtifactRecord model = saveExecution("r1", "trainer", StepStatus.SUCCEEDED, "key", t(10));
 
     assertThat(store.findCacheHit("key"))
@@ -338,7 +362,7 @@ public abstract class MetadataStoreContractTest {
   }
 
   @Test
-  void cachedFailedAndUnfinishedStepsAreNeverCacheHits() {
+  public void cachedFailedAndUnfinishedStepsAreNeverCacheHits() {
     saveExecution("cached", "trainer", StepStatus.CACHED, "key", t(10));
     saveExecution("failed", "trainer", StepStatus.FAILED, "key", t(11));
     saveExecution("running", "trainer", StepStatus.RUNNING, "key", null);
@@ -348,7 +372,7 @@ public abstract class MetadataStoreContractTest {
   }
 
   @Test
-  void newerCachedOrFailedStepsDoNotHideTheSucceededOne() {
+  public void newerCachedOrFailedStepsDoNotHideTheSucceededOne() {
     ArtifactRecord model = saveExecution("r1", "trainer", StepStatus.SUCCEEDED, "key", t(10));
     // r2 reused r1's model: a CACHED step links the artifacts of the run it reused.
     store.saveStep(
@@ -364,7 +388,7 @@ public abstract class MetadataStoreContractTest {
   }
 
   @Test
-  void newestSucceededStepWins() {
+  public void newestSucceededStepWins() {
     saveExecution("r1", "trainer", StepStatus.SUCCEEDED, "key", t(10));
     ArtifactRecord newest = saveExecution("r3", "trainer", StepStatus.SUCCEEDED, "key", t(30));
     saveExecution("r2", "trainer", StepStatus.SUCCEEDED, "key", t(20));
@@ -376,7 +400,7 @@ public abstract class MetadataStoreContractTest {
   }
 
   @Test
-  void succeededStepWithoutLinkedOutputsIsNoCacheHit() {
+  public void succeededStepWithoutLinkedOutputsIsNoCacheHit() {
     ArtifactRecord model = saveExecution("r1", "trainer", StepStatus.SUCCEEDED, "key", t(10));
     // Recorded as succeeded, but the process died before linking its outputs.
     store.saveStep(step("r2", "trainer", StepStatus.SUCCEEDED, "key", t(20)));
@@ -386,7 +410,7 @@ public abstract class MetadataStoreContractTest {
   }
 
   @Test
-  void cacheHitReturnsAllOutputsOfTheStep() {
+  public void cacheHitReturnsAllOutputsOfTheStep() {
     store.saveStep(step("r1", "split", StepStatus.SUCCEEDED, "key", t(10)));
     ArtifactRecord train = artifact("train", "r1", "split", "xTrain", t(10));
     ArtifactRecord test = artifact("test", "r1", "split", "xTest", t(10));
@@ -401,7 +425,7 @@ public abstract class MetadataStoreContractTest {
   // ---- concurrency and lifecycle
 
   @Test
-  void concurrentWritesFromSeveralThreadsAreAllKept() throws Exception {
+  public void concurrentWritesFromSeveralThreadsAreAllKept() throws Exception {
     int threads = 8;
     int stepsPerThread = 25;
     store.createRun(run("shared", "digits", T0));
@@ -411,11 +435,13 @@ public abstract class MetadataStoreContractTest {
       List<Future<?>> done = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int thread = t;
-        done.add(pool.submit(() -> {
-          start.await();
-          writeSteps(store, "shared", "t" + thread, stepsPerThread);
-          return null;
-        }));
+        done.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  writeSteps(store, "shared", "t" + thread, stepsPerThread);
+                  return null;
+                }));
       }
       start.countDown();
       for (Future<?> future : done) {
@@ -425,7 +451,8 @@ public abstract class MetadataStoreContractTest {
       pool.shutdownNow();
     }
 
-    assertThat(store.listSteps("shared")).hasSize(threads * stepsPerThread)
+    assertThat(store.listSteps("shared"))
+        .hasSize(threads * stepsPerThread)
         .allSatisfy(s -> assertThat(s.status()).isEqualTo(StepStatus.SUCCEEDED));
     assertThat(store.listArtifacts("shared", 10_000)).hasSize(threads * stepsPerThread);
     assertThat(store.stepOutputs("shared", "t3-s7")).containsOnlyKeys("out");
@@ -436,11 +463,12 @@ public abstract class MetadataStoreContractTest {
             .filter(n -> n.startsWith("t5-"))
             .toList();
     assertThat(thread5)
-        .containsExactlyElementsOf(IntStream.range(0, stepsPerThread).mapToObj(i -> "t5-s" + i).toList());
+        .containsExactlyElementsOf(
+            IntStream.range(0, stepsPerThread).mapToObj(i -> "t5-s" + i).toList());
   }
 
   @Test
-  void closingTwiceIsHarmless() {
+  public void closingTwiceIsHarmless() {
     store.close();
     store.close();
   }

@@ -86,20 +86,26 @@ public record StepSignature(
 
   /** SHA-256 of the bytecode of the class holding the step code, and the method's identity. */
   public String codeHash() {
-    String resource = implClass.getName().replace('.', '/') + ".class";
-    ClassLoader loader = implClass.getClassLoader() == null ? ClassLoader.getSystemClassLoader() : implClass.getClassLoader();
-    try (InputStream in = loader.getResourceAsStream(resource)) {
-      if (in == null) {
-        throw new IllegalStateException("cannot read the bytecode of " + implClass.getName() + " to hash it");
-      }
-      var digest = Hashing.sha256();
-      digest.update(in.readAllBytes());
-      digest.update(function.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      return Hashing.hex(digest);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read the bytecode of " + implClass.getName() + ": " + e.getMessage(), e);
-    }
+    return Hashing.sha256(CLASS_HASHES.get(implClass) + "\n" + function);
   }
+
+  /** Class bytes never change within a JVM, so each class is read and hashed once. */
+  private static final ClassValue<String> CLASS_HASHES =
+      new ClassValue<>() {
+        @Override
+        protected String computeValue(Class<?> type) {
+          String resource = type.getName().replace('.', '/') + ".class";
+          ClassLoader loader = type.getClassLoader() == null ? ClassLoader.getSystemClassLoader() : type.getClassLoader();
+          try (InputStream in = loader.getResourceAsStream(resource)) {
+            if (in == null) {
+              throw new IllegalStateException("cannot read the bytecode of " + type.getName() + " to hash it");
+            }
+            return Hashing.sha256(in.readAllBytes());
+          } catch (IOException e) {
+            throw new IllegalStateException("cannot read the bytecode of " + type.getName() + ": " + e.getMessage(), e);
+          }
+        }
+      };
 
   private static Class<?> load(String name, ClassLoader loader) {
     try {

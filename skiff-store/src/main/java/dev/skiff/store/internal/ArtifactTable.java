@@ -39,7 +39,9 @@ public final class ArtifactTable {
   // A run's artifacts: those it wrote, and those its steps link as outputs (a CACHED step
   // links the artifacts of the older run it reused).
   private static final String LIST_RUN =
-      "SELECT " + COLUMNS + " FROM artifacts a WHERE a.run_id = ? OR a.id IN"
+      "SELECT "
+          + COLUMNS
+          + " FROM artifacts a WHERE a.run_id = ? OR a.id IN"
           + " (SELECT l.artifact_id FROM step_artifacts l"
           + " WHERE l.run_id = ? AND l.direction = 'out')"
           + NEWEST_FIRST
@@ -69,8 +71,7 @@ public final class ArtifactTable {
     return read(find).stream().findFirst();
   }
 
-  public static List<ArtifactRecord> findByPrefix(Database db, String prefix)
-      throws SQLException {
+  public static List<ArtifactRecord> findByPrefix(Database db, String prefix) throws SQLException {
     PreparedStatement find = db.prepare(FIND_BY_PREFIX);
     find.setString(1, Columns.startsWith(prefix));
     return read(find);

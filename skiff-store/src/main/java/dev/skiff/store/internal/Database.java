@@ -36,6 +36,9 @@ public final class Database implements AutoCloseable {
     try {
       ensureOpen();
       return work.run(this);
+    } catch (SQLException | RuntimeException e) {
+      forgetStatements(e);
+      throw e;
     } finally {
       lock.unlock();
     }
@@ -55,6 +58,7 @@ public final class Database implements AutoCloseable {
         return result;
       } catch (SQLException | RuntimeException e) {
         rollback(e);
+        forgetStatements(e);
         throw e;
       }
     } finally {
@@ -63,8 +67,8 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * A prepared statement for {@code sql}, reused across calls. Only valid inside {@link #call}
-   * or {@link #transaction}; callers set every parameter and must not close it.
+   * A prepared statement for {@code sql}, reused across calls. Only valid inside {@link #call} or
+   * {@link #transaction}; callers set every parameter and must not close it.
    */
   public PreparedStatement prepare(String sql) throws SQLException {
     if (!lock.isHeldByCurrentThread()) {
@@ -100,6 +104,18 @@ public final class Database implements AutoCloseable {
     if (closed) {
       throw new SQLException("the store is closed");
     }
+  }
+
+  /** After a failure a statement may hold a half-run batch or open results: start afresh. */
+  private void forgetStatements(Exception failure) {
+    for (PreparedStatement statement : statements.values()) {
+      try {
+        statement.close();
+      } catch (SQLException e) {
+        failure.addSuppressed(e);
+      }
+    }
+    statements.clear();
   }
 
   private void rollback(Exception failure) {

@@ -21,7 +21,8 @@ public final class LinkTable {
           + " VALUES (?, ?, ?, ?, ?)";
   // Output names are aliased: artifacts have a name column too.
   private static final String OUTPUTS =
-      "SELECT l.name AS output, " + ArtifactTable.COLUMNS
+      "SELECT l.name AS output, "
+          + ArtifactTable.COLUMNS
           + " FROM step_artifacts l JOIN artifacts a ON a.id = l.artifact_id"
           + " WHERE l.run_id = ? AND l.step = ? AND l.direction = 'out' ORDER BY l.name";
   private static final String INPUTS =
@@ -45,7 +46,10 @@ public final class LinkTable {
 
   /** Replaces all links of the step; call inside a transaction. */
   public static void replace(
-      Database db, String runId, String step, Map<String, String> outputs,
+      Database db,
+      String runId,
+      String step,
+      Map<String, String> outputs,
       Map<String, String> inputs)
       throws SQLException {
     PreparedStatement delete = db.prepare(DELETE);
@@ -89,8 +93,7 @@ public final class LinkTable {
     return inputs;
   }
 
-  public static Optional<CacheHit> findCacheHit(Database db, String cacheKey)
-      throws SQLException {
+  public static Optional<CacheHit> findCacheHit(Database db, String cacheKey) throws SQLException {
     PreparedStatement query = db.prepare(CACHE_HIT);
     query.setString(1, cacheKey);
     String runId = null;
@@ -112,7 +115,10 @@ public final class LinkTable {
   }
 
   private static void addLinks(
-      PreparedStatement insert, String runId, String step, String direction,
+      PreparedStatement insert,
+      String runId,
+      String step,
+      String direction,
       Map<String, String> links)
       throws SQLException {
     for (Map.Entry<String, String> link : links.entrySet()) {

@@ -12,8 +12,8 @@ import org.flywaydb.core.api.configuration.FluentConfiguration;
 public final class Migrations {
 
   /**
-   * The version of the newest script in {@link #LOCATION}; raise it with each new script (a
-   * test checks that they agree).
+   * The version of the newest script in {@link #LOCATION}; raise it with each new script (a test
+   * checks that they agree).
    */
   public static final String LATEST_VERSION = "1";
 
@@ -24,9 +24,9 @@ public final class Migrations {
   private Migrations() {}
 
   /**
-   * Applies pending migrations, unless {@code connection} shows the schema is already at
-   * {@link #LATEST_VERSION}: starting Flyway in a fresh JVM takes most of a second, and every
-   * step process opens the store.
+   * Applies pending migrations, unless {@code connection} shows the schema is already at {@link
+   * #LATEST_VERSION}: starting Flyway in a fresh JVM takes most of a second, and every step process
+   * opens the store.
    */
   public static void migrate(Connection connection, DataSource dataSource) {
     if (!isCurrent(connection)) {

@@ -23,7 +23,9 @@ public final class RunTable {
   private static final String NEWEST_FIRST = " ORDER BY created_at DESC, id DESC";
 
   private static final String INSERT =
-      "INSERT INTO runs (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+      "INSERT INTO runs ("
+          + COLUMNS
+          + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
           + " ON CONFLICT (id) DO NOTHING";
   private static final String UPDATE =
       "UPDATE runs SET status = ?, ended_at = ?, error = ? WHERE id = ?";

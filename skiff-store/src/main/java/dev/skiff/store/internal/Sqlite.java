@@ -24,9 +24,9 @@ public final class Sqlite {
   private Sqlite() {}
 
   /**
-   * Opens {@code file} (created if missing) and migrates it. Opening is serialized across
-   * processes with a lock on a sibling {@code <file>.lock}: Flyway cannot lock an SQLite
-   * schema, so two processes migrating a new file at once would both create the tables.
+   * Opens {@code file} (created if missing) and migrates it. Opening is serialized across processes
+   * with a lock on a sibling {@code <file>.lock}: Flyway cannot lock an SQLite schema, so two
+   * processes migrating a new file at once would both create the tables.
    */
   public static Connection open(Path file) throws IOException, SQLException {
     SQLiteDataSource dataSource = dataSource(file);

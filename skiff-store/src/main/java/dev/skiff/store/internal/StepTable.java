@@ -23,7 +23,9 @@ public final class StepTable {
   // its place when saved again. One statement, so concurrent writers cannot interleave on
   // SQLite; on PostgreSQL a rare tie is broken by name.
   private static final String UPSERT =
-      "INSERT INTO steps (" + COLUMNS + ", seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+      "INSERT INTO steps ("
+          + COLUMNS
+          + ", seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
           + " (SELECT COALESCE(MAX(seq), 0) + 1 FROM steps WHERE run_id = ?))"
           + " ON CONFLICT (run_id, name) DO UPDATE SET status = excluded.status,"
           + " attempt = excluded.attempt, cache_key = excluded.cache_key,"

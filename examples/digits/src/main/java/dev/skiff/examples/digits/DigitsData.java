@@ -33,7 +33,8 @@ public record DigitsData(Matrix features, int[] labels) {
 
   public DigitsData {
     if (features.rows() != labels.length) {
-      throw new IllegalArgumentException(features.rows() + " feature rows but " + labels.length + " labels");
+      throw new IllegalArgumentException(
+          features.rows() + " feature rows but " + labels.length + " labels");
     }
     labels = labels.clone();
   }
@@ -43,10 +44,15 @@ public record DigitsData(Matrix features, int[] labels) {
     InputStream raw = DigitsData.class.getResourceAsStream(RESOURCE);
     if (raw == null) {
       throw new IllegalStateException(
-          "resource " + RESOURCE + " not found next to " + DigitsData.class.getName() + " on the classpath");
+          "resource "
+              + RESOURCE
+              + " not found next to "
+              + DigitsData.class.getName()
+              + " on the classpath");
     }
     try (BufferedReader in =
-        new BufferedReader(new InputStreamReader(new GZIPInputStream(raw), StandardCharsets.US_ASCII))) {
+        new BufferedReader(
+            new InputStreamReader(new GZIPInputStream(raw), StandardCharsets.US_ASCII))) {
       return parse(in);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + RESOURCE, e);
@@ -65,7 +71,8 @@ public record DigitsData(Matrix features, int[] labels) {
       }
       String[] cells = line.split(",", -1);
       if (cells.length != FEATURES + 1) {
-        throw new IOException("line " + lineNumber + ": expected " + (FEATURES + 1) + " values, got " + cells.length);
+        throw new IOException(
+            "line " + lineNumber + ": expected " + (FEATURES + 1) + " values, got " + cells.length);
       }
       double[] row = new double[FEATURES];
       for (int c = 0; c < FEATURES; c++) {
@@ -73,13 +80,15 @@ public record DigitsData(Matrix features, int[] labels) {
       }
       double label = Double.parseDouble(cells[FEATURES].trim());
       if (label != Math.rint(label) || label < 0 || label > 9) {
-        throw new IOException("line " + lineNumber + ": label must be a digit 0..9, got " + cells[FEATURES]);
+        throw new IOException(
+            "line " + lineNumber + ": label must be a digit 0..9, got " + cells[FEATURES]);
       }
       rows.add(row);
       labels.add((int) label);
     }
     return new DigitsData(
-        Matrix.of(rows.toArray(double[][]::new)), labels.stream().mapToInt(Integer::intValue).toArray());
+        Matrix.of(rows.toArray(double[][]::new)),
+        labels.stream().mapToInt(Integer::intValue).toArray());
   }
 
   /** Name of each feature as scikit-learn gives it: {@code pixel_<row>_<column>}. */
@@ -110,12 +119,14 @@ public record DigitsData(Matrix features, int[] labels) {
    */
   public Split split(double testFraction, long seed) {
     if (!(testFraction > 0 && testFraction < 1)) {
-      throw new IllegalArgumentException("testFraction must be between 0 and 1 (exclusive), was " + testFraction);
+      throw new IllegalArgumentException(
+          "testFraction must be between 0 and 1 (exclusive), was " + testFraction);
     }
     int n = rows();
     int testRows = (int) Math.ceil(n * testFraction);
     if (testRows >= n) {
-      throw new IllegalArgumentException("testFraction " + testFraction + " leaves no training rows out of " + n);
+      throw new IllegalArgumentException(
+          "testFraction " + testFraction + " leaves no training rows out of " + n);
     }
     int[] order = new int[n];
     Arrays.setAll(order, i -> i);
@@ -128,7 +139,11 @@ public record DigitsData(Matrix features, int[] labels) {
     }
     int[] test = Arrays.copyOfRange(order, 0, testRows);
     int[] train = Arrays.copyOfRange(order, testRows, n);
-    return new Split(features.selectRows(train), features.selectRows(test), pick(labels, train), pick(labels, test));
+    return new Split(
+        features.selectRows(train),
+        features.selectRows(test),
+        pick(labels, train),
+        pick(labels, test));
   }
 
   private static int[] pick(int[] values, int[] indices) {
@@ -141,7 +156,9 @@ public record DigitsData(Matrix features, int[] labels) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof DigitsData d && d.features.equals(features) && Arrays.equals(d.labels, labels);
+    return o instanceof DigitsData d
+        && d.features.equals(features)
+        && Arrays.equals(d.labels, labels);
   }
 
   @Override

@@ -13,20 +13,19 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * The flagship example: handwritten digits classified by an RBF support vector machine, with a
  * train/test skew report computed in parallel.
  *
  * <pre>
- *              ┌─► trainer ──► evaluator
- *   importer ──┤                  ▲
- *              │   (xTest, yTest) ┘
- *              └─► skew_comparison
+ * importer ──┬──► trainer ──► evaluator   (evaluator also gets xTest, yTest from importer)
+ *            └──► skew_comparison
  * </pre>
  *
- * Each step is a plain static method: call it directly in a unit test, or let Skiff run it with
- * its inputs loaded from the artifact store.
+ * Each step is a plain static method: call it directly in a unit test, or let Skiff run it with its
+ * inputs loaded from the artifact store.
  */
 public final class DigitsPipeline implements PipelineDefinition {
 
@@ -74,7 +73,13 @@ public final class DigitsPipeline implements PipelineDefinition {
 
     @Override
     public String toString() {
-      return "Split[train=" + xTrain.rows() + " rows, test=" + xTest.rows() + " rows, features=" + xTrain.cols() + "]";
+      return "Split[train="
+          + xTrain.rows()
+          + " rows, test="
+          + xTest.rows()
+          + " rows, features="
+          + xTrain.cols()
+          + "]";
     }
   }
 
@@ -87,7 +92,8 @@ public final class DigitsPipeline implements PipelineDefinition {
   public record SplitConfig(double testFraction, long seed) {
     public SplitConfig {
       if (!(testFraction > 0 && testFraction < 1)) {
-        throw new IllegalArgumentException("testFraction must be between 0 and 1 (exclusive), was " + testFraction);
+        throw new IllegalArgumentException(
+            "testFraction must be between 0 and 1 (exclusive), was " + testFraction);
       }
     }
   }
@@ -101,7 +107,8 @@ public final class DigitsPipeline implements PipelineDefinition {
   public record SvmConfig(double cost, double gamma) {
     public SvmConfig {
       if (!(cost > 0) || !(gamma > 0) || !Double.isFinite(cost) || !Double.isFinite(gamma)) {
-        throw new IllegalArgumentException("cost and gamma must be positive, were " + cost + " and " + gamma);
+        throw new IllegalArgumentException(
+            "cost and gamma must be positive, were " + cost + " and " + gamma);
       }
     }
   }
@@ -122,7 +129,8 @@ public final class DigitsPipeline implements PipelineDefinition {
 
   @Override
   public void define(PipelineBuilder p) {
-    Out<Split> data = p.step("importer", DigitsPipeline::importer, Param.of(new SplitConfig(0.2, 42)));
+    Out<Split> data =
+        p.step("importer", DigitsPipeline::importer, Param.of(new SplitConfig(0.2, 42)));
     Out<SvmModel> model =
         p.step(
             "trainer",
@@ -130,16 +138,31 @@ public final class DigitsPipeline implements PipelineDefinition {
             data.get(Split::xTrain),
             data.get(Split::yTrain),
             Param.of(new SvmConfig(10.0, 0.5)));
-    p.step("evaluator", DigitsPipeline::evaluate, data.get(Split::xTest), data.get(Split::yTest), model);
-    p.step("skew_comparison", DigitsPipeline::compare, data.get(Split::xTrain), data.get(Split::xTest));
+    p.step(
+        "evaluator",
+        DigitsPipeline::evaluate,
+        data.get(Split::xTest),
+        data.get(Split::yTest),
+        model);
+    p.step(
+        "skew_comparison",
+        DigitsPipeline::compare,
+        data.get(Split::xTrain),
+        data.get(Split::xTest));
   }
 
-  /** Step {@code importer}: loads the bundled digits and splits them, shuffled, into train and test. */
+  /**
+   * Step {@code importer}: loads the bundled digits and splits them, shuffled, into train and test.
+   */
   public static Split importer(SplitConfig config) {
     DigitsData digits = DigitsData.load();
     Split split = digits.split(config.testFraction(), config.seed());
-    log("Loaded {} digits: {} for training, {} for testing (seed {})",
-        digits.rows(), split.xTrain().rows(), split.xTest().rows(), config.seed());
+    log(
+        "Loaded {} digits: {} for training, {} for testing (seed {})",
+        digits.rows(),
+        split.xTrain().rows(),
+        split.xTest().rows(),
+        config.seed());
     return split;
   }
 
@@ -148,8 +171,13 @@ public final class DigitsPipeline implements PipelineDefinition {
     long start = System.nanoTime();
     SvmModel model = SvmTrainer.train(xTrain, yTrain, config.cost(), config.gamma(), PIXEL_SCALE);
     long millis = (System.nanoTime() - start) / 1_000_000;
-    log("Trained an RBF SVM (C={}, gamma={}) on {} rows in {} ms: {} support vectors",
-        config.cost(), config.gamma(), xTrain.rows(), millis, Arrays.stream(model.supportVectorCounts()).sum());
+    log(
+        "Trained an RBF SVM (C={}, gamma={}) on {} rows in {} ms: {} support vectors",
+        config.cost(),
+        config.gamma(),
+        xTrain.rows(),
+        millis,
+        Arrays.stream(model.supportVectorCounts()).sum());
     return model;
   }
 
@@ -157,25 +185,35 @@ public final class DigitsPipeline implements PipelineDefinition {
   public static double evaluate(Matrix xTest, int[] yTest, SvmModel model) {
     double accuracy = model.accuracy(xTest, yTest);
     String shown = String.format(Locale.ROOT, "%.4f", accuracy);
-    log("Test accuracy: {}", shown);
-    System.out.println("Test accuracy: " + shown);
+    // In a step the line goes to the step log (shown live and saved); outside one, to stdout.
+    currentStep()
+        .ifPresentOrElse(
+            step -> step.log().info("Test accuracy: {}", shown),
+            () -> System.out.println("Test accuracy: " + shown));
     return accuracy;
   }
 
   /**
-   * Step {@code skew_comparison}: per-feature statistics of train ({@code reference}) against
-   * test ({@code comparison}), attached as the HTML visualization {@code skew_report}.
+   * Step {@code skew_comparison}: per-feature statistics of train ({@code reference}) against test
+   * ({@code comparison}), attached as the HTML visualization {@code skew_report}.
    */
   public static SkewReport compare(Matrix reference, Matrix comparison) {
     SkewReport report =
         SkewReport.compute("train", reference, "test", comparison, DigitsData.featureNames());
-    currentStep().ifPresent(step -> {
-      step.visualize(Visualization.html("skew_report", SkewReportHtml.render(report)));
-      step.log().info("Largest mean shifts (features): {}", report.largestShifts().stream()
-          .map(i -> report.feature(i).name() + " " + String.format(Locale.ROOT, "%.3f", report.feature(i).meanShift()))
-          .toList());
-    });
+    currentStep()
+        .ifPresent(
+            step ->
+                step.visualize(Visualization.html("skew_report", SkewReportHtml.render(report))));
+    log("Largest mean shifts: {}", describeLargestShifts(report));
     return report;
+  }
+
+  /** E.g. {@code pixel_7_1 -0.181, pixel_0_1 -0.147}. */
+  private static String describeLargestShifts(SkewReport report) {
+    return report.largestShifts().stream()
+        .map(report::feature)
+        .map(f -> f.name() + " " + String.format(Locale.ROOT, "%.3f", f.meanShift()))
+        .collect(Collectors.joining(", "));
   }
 
   /** Logs to the running step; does nothing when called outside a step, e.g. in a unit test. */

@@ -1,6 +1,7 @@
 package dev.skiff.examples.digits;
 
 import dev.skiff.sdk.Matrix;
+import dev.skiff.sdk.SingleArtifact;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -8,9 +9,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Per-feature statistics of two data sets with the same columns (typically train and test), to
- * spot training/serving skew: counts, missing values, mean, standard deviation, range and a
- * histogram over bins shared by both sides.
+ * Per-feature statistics of two data sets with the same columns (typically train and test), to spot
+ * training/serving skew: counts, missing values, mean, standard deviation, range and a histogram
+ * over bins shared by both sides.
  *
  * @param referenceName label of the reference data, e.g. {@code train}
  * @param comparisonName label of the compared data, e.g. {@code test}
@@ -20,6 +21,7 @@ import java.util.Objects;
  * @param largestShifts column indices of the (at most {@link #TOP_SHIFTS}) features with the
  *     largest absolute {@link FeatureSkew#meanShift()}, largest first
  */
+@SingleArtifact
 public record SkewReport(
     String referenceName,
     String comparisonName,
@@ -36,6 +38,13 @@ public record SkewReport(
 
   /** Bins of the histogram of non-integer data (or integers over a wide range). */
   static final int DEFAULT_BINS = 20;
+
+  /** Largest absolute mean shift first, undefined (NaN) shifts last, ties by column. */
+  static final Comparator<FeatureSkew> LARGEST_SHIFT_FIRST =
+      Comparator.comparingDouble(
+              (FeatureSkew f) -> Double.isNaN(f.meanShift()) ? -1 : Math.abs(f.meanShift()))
+          .reversed()
+          .thenComparingInt(FeatureSkew::index);
 
   public SkewReport {
     Objects.requireNonNull(referenceName, "referenceName");
@@ -55,7 +64,8 @@ public record SkewReport(
    * @param max largest value
    * @param histogram finite values per bin of {@link FeatureSkew#binEdges()}
    */
-  public record FeatureStats(long count, long missing, double mean, double std, double min, double max, long[] histogram) {
+  public record FeatureStats(
+      long count, long missing, double mean, double std, double min, double max, long[] histogram) {
     public FeatureStats {
       histogram = histogram.clone();
     }
@@ -84,8 +94,21 @@ public record SkewReport(
 
     @Override
     public String toString() {
-      return "FeatureStats[count=" + count + ", missing=" + missing + ", mean=" + mean + ", std=" + std
-          + ", min=" + min + ", max=" + max + ", histogram=" + Arrays.toString(histogram) + "]";
+      return "FeatureStats[count="
+          + count
+          + ", missing="
+          + missing
+          + ", mean="
+          + mean
+          + ", std="
+          + std
+          + ", min="
+          + min
+          + ", max="
+          + max
+          + ", histogram="
+          + Arrays.toString(histogram)
+          + "]";
     }
   }
 
@@ -104,7 +127,12 @@ public record SkewReport(
    *     constant, infinite when they are different constants, NaN when a side has no values.
    */
   public record FeatureSkew(
-      int index, String name, double[] binEdges, FeatureStats reference, FeatureStats comparison, double meanShift) {
+      int index,
+      String name,
+      double[] binEdges,
+      FeatureStats reference,
+      FeatureStats comparison,
+      double meanShift) {
     public FeatureSkew {
       Objects.requireNonNull(name, "name");
       binEdges = binEdges.clone();
@@ -133,23 +161,37 @@ public record SkewReport(
 
     @Override
     public String toString() {
-      return "FeatureSkew[" + index + " " + name + ", meanShift=" + meanShift + ", reference=" + reference
-          + ", comparison=" + comparison + "]";
+      return "FeatureSkew["
+          + index
+          + " "
+          + name
+          + ", meanShift="
+          + meanShift
+          + ", reference="
+          + reference
+          + ", comparison="
+          + comparison
+          + "]";
     }
   }
 
   /**
-   * Compares {@code reference} and {@code comparison} column by column; {@code featureNames}
-   * names the columns.
+   * Compares {@code reference} and {@code comparison} column by column; {@code featureNames} names
+   * the columns.
    */
   public static SkewReport compute(
-      String referenceName, Matrix reference, String comparisonName, Matrix comparison, List<String> featureNames) {
+      String referenceName,
+      Matrix reference,
+      String comparisonName,
+      Matrix comparison,
+      List<String> featureNames) {
     if (reference.cols() != comparison.cols()) {
       throw new IllegalArgumentException(
           "cannot compare " + reference.cols() + " columns with " + comparison.cols() + " columns");
     }
     if (featureNames.size() != reference.cols()) {
-      throw new IllegalArgumentException(featureNames.size() + " feature names for " + reference.cols() + " columns");
+      throw new IllegalArgumentException(
+          featureNames.size() + " feature names for " + reference.cols() + " columns");
     }
     List<FeatureSkew> features = new ArrayList<>(reference.cols());
     for (int c = 0; c < reference.cols(); c++) {
@@ -158,10 +200,7 @@ public record SkewReport(
     List<Integer> largest =
         features.stream()
             .filter(f -> !Double.isNaN(f.meanShift()))
-            .sorted(
-                Comparator.comparingDouble((FeatureSkew f) -> Math.abs(f.meanShift()))
-                    .reversed()
-                    .thenComparingInt(FeatureSkew::index))
+            .sorted(LARGEST_SHIFT_FIRST)
             .limit(TOP_SHIFTS)
             .map(FeatureSkew::index)
             .toList();
@@ -230,7 +269,8 @@ public record SkewReport(
     int bins = Math.max(0, edges.length - 1);
     long[] histogram = new long[bins];
     if (count == 0) {
-      return new FeatureStats(0, missing, Double.NaN, Double.NaN, Double.NaN, Double.NaN, histogram);
+      return new FeatureStats(
+          0, missing, Double.NaN, Double.NaN, Double.NaN, Double.NaN, histogram);
     }
     double mean = sum / count;
     double squares = 0;

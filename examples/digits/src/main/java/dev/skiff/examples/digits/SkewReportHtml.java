@@ -2,15 +2,14 @@ package dev.skiff.examples.digits;
 
 import dev.skiff.examples.digits.SkewReport.FeatureSkew;
 import dev.skiff.examples.digits.SkewReport.FeatureStats;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * Renders a {@link SkewReport} as one self-contained HTML page: inline CSS and inline SVG, no
  * scripts and no external resources, so it opens anywhere, offline. A summary table of every
- * feature sorted by mean shift comes first, then one card per feature with the two histograms
- * side by side. All text is HTML-escaped.
+ * feature sorted by mean shift comes first, then one card per feature with the two histograms side
+ * by side. All text is HTML-escaped.
  */
 public final class SkewReportHtml {
   /** |mean shift| from which a feature is highlighted: a "small" effect size (Cohen's d). */
@@ -56,13 +55,26 @@ public final class SkewReportHtml {
     StringBuilder out = new StringBuilder(256 * 1024);
     out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
         .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-        .append("<title>Skew report: ").append(ref).append(" vs ").append(cmp).append("</title>\n")
-        .append("<style>\n").append(CSS).append("</style>\n</head>\n<body>\n");
+        .append("<title>Skew report: ")
+        .append(ref)
+        .append(" vs ")
+        .append(cmp)
+        .append("</title>\n")
+        .append("<style>\n")
+        .append(CSS)
+        .append("</style>\n</head>\n<body>\n");
     out.append("<h1>Skew report: ").append(ref).append(" vs ").append(cmp).append("</h1>\n");
-    out.append("<p class=\"meta\"><span class=\"swatch ref\"></span> ").append(ref).append(": ")
-        .append(report.referenceRows()).append(" rows &nbsp; <span class=\"swatch cmp\"></span> ")
-        .append(cmp).append(": ").append(report.comparisonRows()).append(" rows &nbsp; ")
-        .append(report.features().size()).append(" features</p>\n");
+    out.append("<p class=\"meta\"><span class=\"swatch ref\"></span> ")
+        .append(ref)
+        .append(": ")
+        .append(report.referenceRows())
+        .append(" rows &nbsp; <span class=\"swatch cmp\"></span> ")
+        .append(cmp)
+        .append(": ")
+        .append(report.comparisonRows())
+        .append(" rows &nbsp; ")
+        .append(report.features().size())
+        .append(" features</p>\n");
     summary(out, report, ref, cmp);
     out.append("<h2>Features</h2>\n<div class=\"grid\">\n");
     for (FeatureSkew f : report.features()) {
@@ -73,53 +85,97 @@ public final class SkewReportHtml {
   }
 
   private static void summary(StringBuilder out, SkewReport report, String ref, String cmp) {
-    out.append("<h2>Summary</h2>\n<p class=\"meta\">Mean shift = (").append(cmp).append(" mean &minus; ")
-        .append(ref).append(" mean) / pooled standard deviation. Features with |shift| &ge; ")
-        .append(number(NOTABLE_SHIFT)).append(" are highlighted. Largest shifts: ");
+    out.append("<h2>Summary</h2>\n<p class=\"meta\">Mean shift = (")
+        .append(cmp)
+        .append(" mean &minus; ")
+        .append(ref)
+        .append(" mean) / pooled standard deviation. Features with |shift| &ge; ")
+        .append(number(NOTABLE_SHIFT))
+        .append(" are highlighted. Largest shifts: ");
     if (report.largestShifts().isEmpty()) {
       out.append("none");
     }
     for (int i = 0; i < report.largestShifts().size(); i++) {
       FeatureSkew f = report.feature(report.largestShifts().get(i));
-      out.append(i == 0 ? "" : ", ").append(link(f)).append(" (").append(number(f.meanShift())).append(')');
+      out.append(i == 0 ? "" : ", ")
+          .append(link(f))
+          .append(" (")
+          .append(number(f.meanShift()))
+          .append(')');
     }
-    out.append(".</p>\n<table class=\"summary\">\n<thead><tr><th>Feature</th><th>Shift (&sigma;)</th>")
-        .append("<th>Mean ").append(ref).append("</th><th>Mean ").append(cmp).append("</th>")
-        .append("<th>Std ").append(ref).append("</th><th>Std ").append(cmp).append("</th>")
-        .append("<th>Missing ").append(ref).append("</th><th>Missing ").append(cmp).append("</th>")
+    out.append(
+            ".</p>\n<table class=\"summary\">\n<thead><tr><th>Feature</th><th>Shift (&sigma;)</th>")
+        .append("<th>Mean ")
+        .append(ref)
+        .append("</th><th>Mean ")
+        .append(cmp)
+        .append("</th>")
+        .append("<th>Std ")
+        .append(ref)
+        .append("</th><th>Std ")
+        .append(cmp)
+        .append("</th>")
+        .append("<th>Missing ")
+        .append(ref)
+        .append("</th><th>Missing ")
+        .append(cmp)
+        .append("</th>")
         .append("</tr></thead>\n<tbody>\n");
     List<FeatureSkew> sorted =
-        report.features().stream()
-            .sorted(
-                Comparator.comparingDouble((FeatureSkew f) -> Double.isNaN(f.meanShift()) ? -1 : Math.abs(f.meanShift()))
-                    .reversed()
-                    .thenComparingInt(FeatureSkew::index))
-            .toList();
+        report.features().stream().sorted(SkewReport.LARGEST_SHIFT_FIRST).toList();
     for (FeatureSkew f : sorted) {
       out.append(notable(f) ? "<tr class=\"notable\">" : "<tr>")
-          .append("<td class=\"name\">").append(link(f)).append("</td>")
-          .append("<td>").append(number(f.meanShift())).append("</td>")
-          .append("<td>").append(number(f.reference().mean())).append("</td>")
-          .append("<td>").append(number(f.comparison().mean())).append("</td>")
-          .append("<td>").append(number(f.reference().std())).append("</td>")
-          .append("<td>").append(number(f.comparison().std())).append("</td>")
-          .append("<td>").append(f.reference().missing()).append("</td>")
-          .append("<td>").append(f.comparison().missing()).append("</td></tr>\n");
+          .append("<td class=\"name\">")
+          .append(link(f))
+          .append("</td>")
+          .append("<td>")
+          .append(number(f.meanShift()))
+          .append("</td>")
+          .append("<td>")
+          .append(number(f.reference().mean()))
+          .append("</td>")
+          .append("<td>")
+          .append(number(f.comparison().mean()))
+          .append("</td>")
+          .append("<td>")
+          .append(number(f.reference().std()))
+          .append("</td>")
+          .append("<td>")
+          .append(number(f.comparison().std()))
+          .append("</td>")
+          .append("<td>")
+          .append(f.reference().missing())
+          .append("</td>")
+          .append("<td>")
+          .append(f.comparison().missing())
+          .append("</td></tr>\n");
     }
     out.append("</tbody>\n</table>\n");
   }
 
   private static void card(StringBuilder out, FeatureSkew f, String ref, String cmp) {
-    out.append("<section class=\"card").append(notable(f) ? " notable" : "").append("\" id=\"")
-        .append(anchor(f)).append("\">\n<h3>").append(escape(f.name())).append(" &middot; shift ")
-        .append(number(f.meanShift())).append(" &sigma;</h3>\n<div class=\"hists\">\n");
+    out.append("<section class=\"card")
+        .append(notable(f) ? " notable" : "")
+        .append("\" id=\"")
+        .append(anchor(f))
+        .append("\">\n<h3>")
+        .append(escape(f.name()))
+        .append(" &middot; shift ")
+        .append(number(f.meanShift()))
+        .append(" &sigma;</h3>\n<div class=\"hists\">\n");
     long[] refCounts = f.reference().histogram();
     long[] cmpCounts = f.comparison().histogram();
-    double maxShare = Math.max(maxShare(refCounts, f.reference().count()), maxShare(cmpCounts, f.comparison().count()));
+    double maxShare =
+        Math.max(
+            maxShare(refCounts, f.reference().count()),
+            maxShare(cmpCounts, f.comparison().count()));
     figure(out, ref, "ref", f.binEdges(), refCounts, f.reference().count(), maxShare);
     figure(out, cmp, "cmp", f.binEdges(), cmpCounts, f.comparison().count(), maxShare);
-    out.append("</div>\n<table class=\"stats\"><thead><tr><th></th><th>").append(ref).append("</th><th>")
-        .append(cmp).append("</th></tr></thead>\n<tbody>\n");
+    out.append("</div>\n<table class=\"stats\"><thead><tr><th></th><th>")
+        .append(ref)
+        .append("</th><th>")
+        .append(cmp)
+        .append("</th></tr></thead>\n<tbody>\n");
     FeatureStats a = f.reference();
     FeatureStats b = f.comparison();
     row(out, "count", Long.toString(a.count()), Long.toString(b.count()));
@@ -131,16 +187,40 @@ public final class SkewReportHtml {
     out.append("</tbody></table>\n</section>\n");
   }
 
-  /** One histogram as bars of each bin's share of the side's values, on a scale shared by both sides. */
+  /**
+   * One histogram as bars of each bin's share of the side's values, on a scale shared by both
+   * sides.
+   */
   private static void figure(
-      StringBuilder out, String label, String cssClass, double[] edges, long[] counts, long total, double maxShare) {
+      StringBuilder out,
+      String label,
+      String cssClass,
+      double[] edges,
+      long[] counts,
+      long total,
+      double maxShare) {
     int h = CHART_HEIGHT + AXIS_HEIGHT;
-    out.append("<figure><figcaption>").append(label).append("</figcaption>")
-        .append("<svg width=\"").append(CHART_WIDTH).append("\" height=\"").append(h)
-        .append("\" viewBox=\"0 0 ").append(CHART_WIDTH).append(' ').append(h)
-        .append("\" role=\"img\" aria-label=\"histogram of ").append(label).append("\">");
-    out.append("<line x1=\"0\" y1=\"").append(CHART_HEIGHT).append("\" x2=\"").append(CHART_WIDTH)
-        .append("\" y2=\"").append(CHART_HEIGHT).append("\" stroke=\"#afb8c1\"/>");
+    out.append("<figure><figcaption>")
+        .append(label)
+        .append("</figcaption>")
+        .append("<svg width=\"")
+        .append(CHART_WIDTH)
+        .append("\" height=\"")
+        .append(h)
+        .append("\" viewBox=\"0 0 ")
+        .append(CHART_WIDTH)
+        .append(' ')
+        .append(h)
+        .append("\" role=\"img\" aria-label=\"histogram of ")
+        .append(label)
+        .append("\">");
+    out.append("<line x1=\"0\" y1=\"")
+        .append(CHART_HEIGHT)
+        .append("\" x2=\"")
+        .append(CHART_WIDTH)
+        .append("\" y2=\"")
+        .append(CHART_HEIGHT)
+        .append("\" stroke=\"#afb8c1\"/>");
     int bins = counts.length;
     if (bins == 0) {
       out.append("<text x=\"4\" y=\"").append(CHART_HEIGHT / 2).append("\">no values</text>");
@@ -149,24 +229,50 @@ public final class SkewReportHtml {
     for (int i = 0; i < bins; i++) {
       double share = total == 0 ? 0 : (double) counts[i] / total;
       double barHeight = maxShare == 0 ? 0 : CHART_HEIGHT * share / maxShare;
-      out.append("<rect class=\"").append(cssClass).append("\" x=\"").append(coordinate(i * width))
-          .append("\" y=\"").append(coordinate(CHART_HEIGHT - barHeight)).append("\" width=\"")
-          .append(coordinate(Math.max(width - 1, 0.5))).append("\" height=\"").append(coordinate(barHeight))
-          .append("\"><title>").append(binLabel(edges, i)).append(": ").append(counts[i]).append(" (")
-          .append(String.format(Locale.ROOT, "%.1f", 100 * share)).append("%)</title></rect>");
+      out.append("<rect class=\"")
+          .append(cssClass)
+          .append("\" x=\"")
+          .append(coordinate(i * width))
+          .append("\" y=\"")
+          .append(coordinate(CHART_HEIGHT - barHeight))
+          .append("\" width=\"")
+          .append(coordinate(Math.max(width - 1, 0.5)))
+          .append("\" height=\"")
+          .append(coordinate(barHeight))
+          .append("\"><title>")
+          .append(binLabel(edges, i))
+          .append(": ")
+          .append(counts[i])
+          .append(" (")
+          .append(String.format(Locale.ROOT, "%.1f", 100 * share))
+          .append("%)</title></rect>");
     }
     if (bins > 0) {
       int y = CHART_HEIGHT + AXIS_HEIGHT - 3;
       boolean unitBins = unitBins(edges);
-      out.append("<text x=\"0\" y=\"").append(y).append("\">").append(number(edges[0])).append("</text>");
-      out.append("<text x=\"").append(CHART_WIDTH).append("\" y=\"").append(y).append("\" text-anchor=\"end\">")
-          .append(number(unitBins ? edges[bins] - 1 : edges[bins])).append("</text>");
+      out.append("<text x=\"0\" y=\"")
+          .append(y)
+          .append("\">")
+          .append(number(edges[0]))
+          .append("</text>");
+      out.append("<text x=\"")
+          .append(CHART_WIDTH)
+          .append("\" y=\"")
+          .append(y)
+          .append("\" text-anchor=\"end\">")
+          .append(number(unitBins ? edges[bins] - 1 : edges[bins]))
+          .append("</text>");
     }
     out.append("</svg></figure>\n");
   }
 
   private static void row(StringBuilder out, String name, String a, String b) {
-    out.append("<tr><td>").append(name).append("</td><td>").append(a).append("</td><td>").append(b)
+    out.append("<tr><td>")
+        .append(name)
+        .append("</td><td>")
+        .append(a)
+        .append("</td><td>")
+        .append(b)
         .append("</td></tr>\n");
   }
 
@@ -213,7 +319,9 @@ public final class SkewReportHtml {
     return String.format(Locale.ROOT, "%.2f", v);
   }
 
-  /** A statistic for display: integers as such, others with 3 decimals (or 4 significant digits). */
+  /**
+   * A statistic for display: integers as such, others with 3 decimals (or 4 significant digits).
+   */
   static String number(double v) {
     if (Double.isNaN(v)) {
       return "n/a";
@@ -225,7 +333,9 @@ public final class SkewReportHtml {
       return Long.toString((long) v);
     }
     double abs = Math.abs(v);
-    return abs >= 1e-3 && abs < 1e6 ? String.format(Locale.ROOT, "%.3f", v) : String.format(Locale.ROOT, "%.4g", v);
+    return abs >= 1e-3 && abs < 1e6
+        ? String.format(Locale.ROOT, "%.3f", v)
+        : String.format(Locale.ROOT, "%.4g", v);
   }
 
   /** Escapes text for HTML content and double- or single-quoted attribute values. */

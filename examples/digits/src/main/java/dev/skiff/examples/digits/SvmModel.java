@@ -1,17 +1,18 @@
 package dev.skiff.examples.digits;
 
 import dev.skiff.sdk.Matrix;
+import dev.skiff.sdk.SingleArtifact;
 import java.util.Arrays;
 import java.util.Objects;
 
 /**
  * A trained multi-class RBF support vector machine as plain data: the fields of a libsvm {@code
  * svm_model} (C-SVC, RBF kernel), with dense support vectors. It predicts by itself, exactly as
- * libsvm's {@code svm_predict} does (one-vs-one decision values, then voting; ties go to the
- * class that comes first), and is stored as JSON, never with Java serialization.
+ * libsvm's {@code svm_predict} does (one-vs-one decision values, then voting; ties go to the class
+ * that comes first), and is stored as JSON, never with Java serialization.
  *
- * <p>Inputs are raw feature rows; the model multiplies them by {@link #inputScale()} first, so
- * the preprocessing travels with the model.
+ * <p>Inputs are raw feature rows; the model multiplies them by {@link #inputScale()} first, so the
+ * preprocessing travels with the model.
  *
  * @param classes the label of each class, in libsvm's class order
  * @param supportVectorCounts how many support vectors each class has ({@code nSV}); the support
@@ -24,6 +25,7 @@ import java.util.Objects;
  * @param inputScale factor applied to every raw input value before the kernel
  * @param featureCount the number of features of an input row
  */
+@SingleArtifact
 public record SvmModel(
     int[] classes,
     int[] supportVectorCounts,
@@ -40,27 +42,33 @@ public record SvmModel(
       throw new IllegalArgumentException("an SVM needs at least 2 classes, got " + k);
     }
     if (supportVectorCounts.length != k) {
-      throw new IllegalArgumentException(k + " classes but " + supportVectorCounts.length + " support vector counts");
+      throw new IllegalArgumentException(
+          k + " classes but " + supportVectorCounts.length + " support vector counts");
     }
     int l = Arrays.stream(supportVectorCounts).sum();
     if (supportVectors.length != l) {
-      throw new IllegalArgumentException("support vector counts add up to " + l + ", got " + supportVectors.length);
+      throw new IllegalArgumentException(
+          "support vector counts add up to " + l + ", got " + supportVectors.length);
     }
     for (double[] sv : supportVectors) {
       if (sv.length != featureCount) {
-        throw new IllegalArgumentException("support vector of " + sv.length + " values, expected " + featureCount);
+        throw new IllegalArgumentException(
+            "support vector of " + sv.length + " values, expected " + featureCount);
       }
     }
     if (coefficients.length != k - 1) {
-      throw new IllegalArgumentException((k - 1) + " coefficient rows expected, got " + coefficients.length);
+      throw new IllegalArgumentException(
+          (k - 1) + " coefficient rows expected, got " + coefficients.length);
     }
     for (double[] row : coefficients) {
       if (row.length != l) {
-        throw new IllegalArgumentException("coefficient row of " + row.length + " values, expected " + l);
+        throw new IllegalArgumentException(
+            "coefficient row of " + row.length + " values, expected " + l);
       }
     }
     if (rho.length != k * (k - 1) / 2) {
-      throw new IllegalArgumentException((k * (k - 1) / 2) + " rho values expected, got " + rho.length);
+      throw new IllegalArgumentException(
+          (k * (k - 1) / 2) + " rho values expected, got " + rho.length);
     }
     if (!(gamma > 0) || !Double.isFinite(gamma) || !Double.isFinite(inputScale)) {
       throw new IllegalArgumentException("gamma must be positive and finite, inputScale finite");
@@ -84,7 +92,8 @@ public record SvmModel(
   /** The predicted label of one raw, unscaled feature row. */
   public int predict(double[] row) {
     if (row.length != featureCount) {
-      throw new IllegalArgumentException("row of " + row.length + " features, model expects " + featureCount);
+      throw new IllegalArgumentException(
+          "row of " + row.length + " features, model expects " + featureCount);
     }
     int l = supportVectors.length;
     double[] kernel = new double[l];
@@ -204,8 +213,17 @@ public record SvmModel(
 
   @Override
   public String toString() {
-    return "SvmModel[classes=" + Arrays.toString(classes) + ", supportVectors=" + supportVectors.length
-        + ", gamma=" + gamma + ", inputScale=" + inputScale + ", features=" + featureCount + "]";
+    return "SvmModel[classes="
+        + Arrays.toString(classes)
+        + ", supportVectors="
+        + supportVectors.length
+        + ", gamma="
+        + gamma
+        + ", inputScale="
+        + inputScale
+        + ", features="
+        + featureCount
+        + "]";
   }
 
   private static double[][] deepCopy(double[][] a) {

@@ -45,22 +45,26 @@ final class SvmTrainer {
   }
 
   /** The Tribuo model itself; tests compare its predictions with the record's. */
-  static LibSVMClassificationModel trainTribuo(Matrix x, int[] y, double cost, double gamma, double inputScale) {
+  static LibSVMClassificationModel trainTribuo(
+      Matrix x, int[] y, double cost, double gamma, double inputScale) {
     if (x.rows() != y.length) {
       throw new IllegalArgumentException(x.rows() + " rows but " + y.length + " labels");
     }
     if (!(cost > 0) || !(gamma > 0)) {
-      throw new IllegalArgumentException("cost and gamma must be positive, were " + cost + " and " + gamma);
+      throw new IllegalArgumentException(
+          "cost and gamma must be positive, were " + cost + " and " + gamma);
     }
     LabelFactory labels = new LabelFactory();
     MutableDataset<Label> data =
-        new MutableDataset<>(new SimpleDataSourceProvenance("digits training split", labels), labels);
+        new MutableDataset<>(
+            new SimpleDataSourceProvenance("digits training split", labels), labels);
     String[] names = featureNames(x.cols());
     for (int r = 0; r < x.rows(); r++) {
       data.add(example(names, x.row(r), inputScale, new Label(Integer.toString(y[r]))));
     }
     svm.svm_set_print_string_function(QUIET); // libsvm prints its progress to stdout by default
-    SVMParameters<Label> params = new SVMParameters<>(new SVMClassificationType(SVMMode.C_SVC), KernelType.RBF);
+    SVMParameters<Label> params =
+        new SVMParameters<>(new SVMClassificationType(SVMMode.C_SVC), KernelType.RBF);
     params.setCost(cost);
     params.setGamma(gamma);
     return (LibSVMClassificationModel) new LibSVMClassificationTrainer(params, SEED).train(data);
@@ -71,8 +75,11 @@ final class SvmTrainer {
     return example(featureNames(row.length), row, inputScale, LabelFactory.UNKNOWN_LABEL);
   }
 
-  /** Copies libsvm's model out of Tribuo, mapping feature ids to columns and label ids to digits. */
-  static SvmModel toSvmModel(LibSVMClassificationModel tribuo, int featureCount, double inputScale) {
+  /**
+   * Copies libsvm's model out of Tribuo, mapping feature ids to columns and label ids to digits.
+   */
+  static SvmModel toSvmModel(
+      LibSVMClassificationModel tribuo, int featureCount, double inputScale) {
     List<svm_model> inner = tribuo.getInnerModels();
     if (inner.size() != 1) {
       throw new IllegalStateException("expected one libsvm model, Tribuo holds " + inner.size());
@@ -141,7 +148,8 @@ final class SvmTrainer {
     return out;
   }
 
-  private static Example<Label> example(String[] names, double[] row, double inputScale, Label label) {
+  private static Example<Label> example(
+      String[] names, double[] row, double inputScale, Label label) {
     double[] scaled = new double[row.length];
     for (int c = 0; c < row.length; c++) {
       scaled[c] = row[c] * inputScale;
@@ -149,7 +157,9 @@ final class SvmTrainer {
     return new ArrayExample<>(label, names, scaled);
   }
 
-  /** Zero-padded, so Tribuo's sorted feature ids follow the column order: {@code f00}, {@code f01} … */
+  /**
+   * Zero-padded, so Tribuo's sorted feature ids follow the column order: {@code f00}, {@code f01} …
+   */
   private static String[] featureNames(int count) {
     String[] names = new String[count];
     int width = Integer.toString(Math.max(0, count - 1)).length();

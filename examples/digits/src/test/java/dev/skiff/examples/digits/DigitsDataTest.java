@@ -96,7 +96,8 @@ class DigitsDataTest {
   void rejectsBadFractions() {
     assertThatThrownBy(() -> new SplitConfig(0, 1)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new SplitConfig(1, 1)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new SplitConfig(Double.NaN, 1)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new SplitConfig(Double.NaN, 1))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> DigitsData.load().split(0.99999, 1))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("no training rows");

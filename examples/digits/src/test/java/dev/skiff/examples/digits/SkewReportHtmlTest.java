@@ -29,7 +29,8 @@ class SkewReportHtmlTest {
     }
     assertThat(count(html, "<section class=\"card")).isEqualTo(64);
     assertThat(count(html, "<svg ")).isEqualTo(128); // train and test side by side
-    assertThat(count(html, "<tr class=\"notable\">") + count(html, "<tr><td class=\"name\">")).isEqualTo(64);
+    assertThat(count(html, "<tr class=\"notable\">") + count(html, "<tr><td class=\"name\">"))
+        .isEqualTo(64);
     // The summary comes before the per-feature cards.
     assertThat(html.indexOf("<h2>Summary</h2>")).isLessThan(html.indexOf("<h2>Features</h2>"));
     // Pixel counts 0..16 give one bar per value: 17 bars per histogram at most.
@@ -59,7 +60,8 @@ class SkewReportHtmlTest {
     Matrix ref = Matrix.of(new double[][] {{1, 2}, {2, 3}});
     Matrix cmp = Matrix.of(new double[][] {{1, 2}});
     String evil = "<img src=x onerror='alert(1)'>&\"";
-    SkewReport report = SkewReport.compute("<b>train</b>", ref, "te\"st", cmp, List.of(evil, "ok & fine"));
+    SkewReport report =
+        SkewReport.compute("<b>train</b>", ref, "te\"st", cmp, List.of(evil, "ok & fine"));
 
     String html = SkewReportHtml.render(report);
 

@@ -17,16 +17,20 @@ class SkewReportTest {
 
   // Column 0: integers with a NaN; column 1: constant 5 vs constant 5; column 2: all missing on
   // one side; column 3: non-integer values.
-  private static final Matrix REFERENCE = Matrix.of(new double[][] {
-      {1, 5, NaN, 0.5},
-      {2, 5, NaN, 1.5},
-      {3, 5, NaN, 2.5},
-      {NaN, 5, NaN, 3.5},
-  });
-  private static final Matrix COMPARISON = Matrix.of(new double[][] {
-      {3, 5, 1, 10.0},
-      {3, 5, Double.POSITIVE_INFINITY, 0.5},
-  });
+  private static final Matrix REFERENCE =
+      Matrix.of(
+          new double[][] {
+            {1, 5, NaN, 0.5},
+            {2, 5, NaN, 1.5},
+            {3, 5, NaN, 2.5},
+            {NaN, 5, NaN, 3.5},
+          });
+  private static final Matrix COMPARISON =
+      Matrix.of(
+          new double[][] {
+            {3, 5, 1, 10.0},
+            {3, 5, Double.POSITIVE_INFINITY, 0.5},
+          });
 
   private static SkewReport tiny() {
     return SkewReport.compute("train", REFERENCE, "test", COMPARISON, List.of("a", "b", "c", "d"));
@@ -126,7 +130,10 @@ class SkewReportTest {
 
   @Test
   void rejectsMismatchedShapes() {
-    assertThatThrownBy(() -> SkewReport.compute("r", REFERENCE, "c", Matrix.of(1, 2, new double[2]), List.of("a", "b")))
+    assertThatThrownBy(
+            () ->
+                SkewReport.compute(
+                    "r", REFERENCE, "c", Matrix.of(1, 2, new double[2]), List.of("a", "b")))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> SkewReport.compute("r", REFERENCE, "c", COMPARISON, List.of("a")))
         .isInstanceOf(IllegalArgumentException.class);
@@ -155,7 +162,9 @@ class SkewReportTest {
     }
     FeatureSkew top = report.feature(report.largestShifts().get(0));
     assertThat(report.features())
-        .allSatisfy(f -> assertThat(Math.abs(f.meanShift())).isLessThanOrEqualTo(Math.abs(top.meanShift())));
+        .allSatisfy(
+            f ->
+                assertThat(Math.abs(f.meanShift())).isLessThanOrEqualTo(Math.abs(top.meanShift())));
   }
 
   @Test

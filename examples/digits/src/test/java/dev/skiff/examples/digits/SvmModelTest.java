@@ -21,7 +21,8 @@ class SvmModelTest {
 
     double accuracy = DigitsPipeline.evaluate(split.xTest(), split.yTest(), model);
 
-    System.out.printf("Training took %d ms; %d support vectors; test accuracy %.4f%n",
+    System.out.printf(
+        "Training took %d ms; %d support vectors; test accuracy %.4f%n",
         Fixtures.trainingMillis(), model.supportVectors().length, accuracy);
     assertThat(accuracy).isGreaterThan(0.95);
     assertThat(model.classes()).containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
@@ -44,15 +45,22 @@ class SvmModelTest {
     int[] ours = record.predict(xTest);
     for (int r = 0; r < xTest.rows(); r++) {
       double[] row = xTest.row(r);
-      int byTribuo = Integer.parseInt(
-          tribuo.predict(SvmTrainer.example(row, DigitsPipeline.PIXEL_SCALE)).getOutput().getLabel());
-      int byLibsvm = (int) svm.svm_predict(rebuilt, SvmTrainer.nodes(row, DigitsPipeline.PIXEL_SCALE));
+      int byTribuo =
+          Integer.parseInt(
+              tribuo
+                  .predict(SvmTrainer.example(row, DigitsPipeline.PIXEL_SCALE))
+                  .getOutput()
+                  .getLabel());
+      int byLibsvm =
+          (int) svm.svm_predict(rebuilt, SvmTrainer.nodes(row, DigitsPipeline.PIXEL_SCALE));
       assertThat(ours[r]).as("row %d", r).isEqualTo(byTribuo).isEqualTo(byLibsvm);
     }
     // Also on the training rows, where the decision values are closest to the margins.
     int[] oursTrain = record.predict(xTrain);
     for (int r = 0; r < xTrain.rows(); r++) {
-      int byLibsvm = (int) svm.svm_predict(rebuilt, SvmTrainer.nodes(xTrain.row(r), DigitsPipeline.PIXEL_SCALE));
+      int byLibsvm =
+          (int)
+              svm.svm_predict(rebuilt, SvmTrainer.nodes(xTrain.row(r), DigitsPipeline.PIXEL_SCALE));
       assertThat(oursTrain[r]).as("training row %d", r).isEqualTo(byLibsvm);
     }
   }
@@ -86,15 +94,16 @@ class SvmModelTest {
   void votesOneVersusOneLikeLibsvm() {
     // Three classes, one support vector each, at 0, 1 and 2 on one feature; gamma 1, rho 0.
     // Pair (i, j) decides sign(coef_i * k(x, sv_i) - coef_j * k(x, sv_j)): the nearest wins.
-    SvmModel model = new SvmModel(
-        new int[] {7, 8, 9},
-        new int[] {1, 1, 1},
-        new double[][] {{0}, {1}, {2}},
-        new double[][] {{1, -1, -1}, {1, 1, -1}},
-        new double[] {0, 0, 0},
-        1.0,
-        1.0,
-        1);
+    SvmModel model =
+        new SvmModel(
+            new int[] {7, 8, 9},
+            new int[] {1, 1, 1},
+            new double[][] {{0}, {1}, {2}},
+            new double[][] {{1, -1, -1}, {1, 1, -1}},
+            new double[] {0, 0, 0},
+            1.0,
+            1.0,
+            1);
     assertThat(model.predict(new double[] {-0.5})).isEqualTo(7);
     assertThat(model.predict(new double[] {1.1})).isEqualTo(8);
     assertThat(model.predict(new double[] {5})).isEqualTo(9);
@@ -108,17 +117,48 @@ class SvmModelTest {
 
   @Test
   void rejectsInconsistentShapes() {
-    assertThatThrownBy(() -> new SvmModel(new int[] {1}, new int[] {1}, new double[][] {{0}},
-        new double[0][], new double[0], 1, 1, 1))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2 classes");
-    assertThatThrownBy(() -> new SvmModel(new int[] {1, 2}, new int[] {1, 1}, new double[][] {{0}},
-        new double[][] {{1}}, new double[] {0}, 1, 1, 1))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("add up to 2");
-    assertThatThrownBy(() -> new SvmModel(new int[] {1, 2}, new int[] {1, 1}, new double[][] {{0}, {1, 2}},
-        new double[][] {{1, -1}}, new double[] {0}, 1, 1, 1))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("support vector of 2");
+    assertThatThrownBy(
+            () ->
+                new SvmModel(
+                    new int[] {1},
+                    new int[] {1},
+                    new double[][] {{0}},
+                    new double[0][],
+                    new double[0],
+                    1,
+                    1,
+                    1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("2 classes");
+    assertThatThrownBy(
+            () ->
+                new SvmModel(
+                    new int[] {1, 2},
+                    new int[] {1, 1},
+                    new double[][] {{0}},
+                    new double[][] {{1}},
+                    new double[] {0},
+                    1,
+                    1,
+                    1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("add up to 2");
+    assertThatThrownBy(
+            () ->
+                new SvmModel(
+                    new int[] {1, 2},
+                    new int[] {1, 1},
+                    new double[][] {{0}, {1, 2}},
+                    new double[][] {{1, -1}},
+                    new double[] {0},
+                    1,
+                    1,
+                    1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("support vector of 2");
     assertThatThrownBy(() -> Fixtures.model().predict(new double[3]))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("64");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("64");
     assertThatThrownBy(() -> Fixtures.model().accuracy(Fixtures.split().xTest(), new int[2]))
         .isInstanceOf(IllegalArgumentException.class);
   }
