@@ -30,7 +30,8 @@ CREATE TABLE steps (
   error       TEXT,
   PRIMARY KEY (run_id, name)
 );
-CREATE INDEX steps_cache_key ON steps (cache_key);
+-- covers the cache lookup: newest SUCCEEDED step of a key without sorting all its executions
+CREATE INDEX steps_cache_key ON steps (cache_key, status, ended_at);
 -- Makes MAX(seq) for a new step and listing a run's steps in order cheap for large runs.
 CREATE INDEX steps_run_seq ON steps (run_id, seq);
 

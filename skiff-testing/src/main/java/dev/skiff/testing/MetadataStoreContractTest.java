@@ -362,6 +362,14 @@ public abstract class MetadataStoreContractTest {
   }
 
   @Test
+  public void succeededStepWithoutOutputsIsACacheHit() {
+    store.createRun(MetadataFixtures.run("r1", "p", t(1)));
+    store.saveStep(new StepRecord("r1", "sink", StepStatus.SUCCEEDED, 1, "sink-key", null, t(2), t(3), null));
+
+    assertThat(store.findCacheHit("sink-key")).contains(new CacheHit("r1", "sink", Map.of()));
+  }
+
+  @Test
   public void cachedFailedAndUnfinishedStepsAreNeverCacheHits() {
     saveExecution("cached", "trainer", StepStatus.CACHED, "key", t(10));
     saveExecution("failed", "trainer", StepStatus.FAILED, "key", t(11));
@@ -400,13 +408,12 @@ public abstract class MetadataStoreContractTest {
   }
 
   @Test
-  public void succeededStepWithoutLinkedOutputsIsNoCacheHit() {
-    ArtifactRecord model = saveExecution("r1", "trainer", StepStatus.SUCCEEDED, "key", t(10));
-    // Recorded as succeeded, but the process died before linking its outputs.
+  public void newestSucceededStepIsTheHitEvenWithoutOutputs() {
+    saveExecution("r1", "trainer", StepStatus.SUCCEEDED, "key", t(10));
+    // The newest execution has no linked outputs: the caller checks the outputs it needs.
     store.saveStep(step("r2", "trainer", StepStatus.SUCCEEDED, "key", t(20)));
 
-    assertThat(store.findCacheHit("key"))
-        .contains(new CacheHit("r1", "trainer", Map.of("model", model)));
+    assertThat(store.findCacheHit("key")).contains(new CacheHit("r2", "trainer", Map.of()));
   }
 
   @Test

@@ -31,16 +31,15 @@ public final class LinkTable {
   // Only steps that really ran and whose outputs are linked can be reused: a CACHED step
   // points at someone else's outputs, a FAILED one has none, and a SUCCEEDED step without
   // links died before recording them. Rows come grouped by step, newest step first.
-  private static final String CACHE_HIT =
-      "SELECT s.run_id AS hit_run, s.name AS hit_step, l.name AS output, "
+  private static final String CACHE_HIT_STEP =
+      "SELECT run_id, name FROM steps WHERE cache_key = ? AND status = 'SUCCEEDED'"
+          + " ORDER BY ended_at DESC NULLS LAST, started_at DESC NULLS LAST, run_id DESC LIMIT 1";
+
+  private static final String STEP_OUTPUTS =
+      "SELECT l.name AS output, "
           + ArtifactTable.COLUMNS
-          + " FROM steps s"
-          + " JOIN step_artifacts l"
-          + " ON l.run_id = s.run_id AND l.step = s.name AND l.direction = 'out'"
-          + " JOIN artifacts a ON a.id = l.artifact_id"
-          + " WHERE s.cache_key = ? AND s.status = 'SUCCEEDED'"
-          + " ORDER BY s.ended_at DESC NULLS LAST, s.started_at DESC NULLS LAST,"
-          + " s.run_id DESC, s.name, l.name";
+          + " FROM step_artifacts l JOIN artifacts a ON a.id = l.artifact_id"
+          + " WHERE l.run_id = ? AND l.step = ? AND l.direction = 'out' ORDER BY l.name";
 
   private LinkTable() {}
 
@@ -73,7 +72,9 @@ public final class LinkTable {
     Map<String, ArtifactRecord> outputs = new LinkedHashMap<>();
     try (ResultSet row = query.executeQuery()) {
       while (row.next()) {
-        outputs.put(row.getString("output"), ArtifactTable.map(row));
+        if (row.getString("output") != null && row.getString("id") != null) {
+          outputs.put(row.getString("output"), ArtifactTable.map(row));
+        }
       }
     }
     return outputs;
@@ -93,25 +94,29 @@ public final class LinkTable {
     return inputs;
   }
 
+  /** The newest SUCCEEDED execution of the key (one indexed row), then its outputs. */
   public static Optional<CacheHit> findCacheHit(Database db, String cacheKey) throws SQLException {
-    PreparedStatement query = db.prepare(CACHE_HIT);
+    PreparedStatement query = db.prepare(CACHE_HIT_STEP);
     query.setString(1, cacheKey);
-    String runId = null;
-    String step = null;
-    Map<String, ArtifactRecord> outputs = new LinkedHashMap<>();
+    String runId;
+    String step;
     try (ResultSet row = query.executeQuery()) {
+      if (!row.next()) {
+        return Optional.empty();
+      }
+      runId = row.getString("run_id");
+      step = row.getString("name");
+    }
+    PreparedStatement outputs = db.prepare(STEP_OUTPUTS);
+    outputs.setString(1, runId);
+    outputs.setString(2, step);
+    Map<String, ArtifactRecord> found = new LinkedHashMap<>();
+    try (ResultSet row = outputs.executeQuery()) {
       while (row.next()) {
-        if (runId == null) {
-          runId = row.getString("hit_run");
-          step = row.getString("hit_step");
-        } else if (!runId.equals(row.getString("hit_run"))
-            || !step.equals(row.getString("hit_step"))) {
-          break; // the rest belongs to older executions
-        }
-        outputs.put(row.getString("output"), ArtifactTable.map(row));
+        found.put(row.getString("output"), ArtifactTable.map(row));
       }
     }
-    return runId == null ? Optional.empty() : Optional.of(new CacheHit(runId, step, outputs));
+    return Optional.of(new CacheHit(runId, step, found));
   }
 
   private static void addLinks(
