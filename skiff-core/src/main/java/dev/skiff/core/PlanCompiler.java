@@ -6,6 +6,9 @@ import dev.skiff.core.internal.Hashing;
 import dev.skiff.core.internal.Json;
 import dev.skiff.core.internal.StepSignature;
 import dev.skiff.core.internal.Types;
+import dev.skiff.core.stack.ConfigException;
+import dev.skiff.core.stack.ResolvedStack;
+import dev.skiff.core.stack.SettingsResolver;
 import dev.skiff.sdk.Input;
 import dev.skiff.sdk.Names;
 import dev.skiff.sdk.Param;
@@ -27,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -36,12 +40,25 @@ import java.util.stream.Collectors;
  */
 public final class PlanCompiler {
   private final Materializers materializers;
+  private final Consumer<String> warnings;
 
   public PlanCompiler(Materializers materializers) {
-    this.materializers = materializers;
+    this(materializers, w -> {});
   }
 
+  /** @param warnings receives problems that do not stop the run, e.g. ignored settings */
+  public PlanCompiler(Materializers materializers, Consumer<String> warnings) {
+    this.materializers = materializers;
+    this.warnings = warnings;
+  }
+
+  /** Compiles without a stack: setting keys are checked, not resolved. */
   public RunPlan compile(PipelineDefinition definition, PipelineSettings settings) {
+    return compile(definition, settings, null);
+  }
+
+  /** Compiles for {@code stack}, resolving its components' settings into the plan. */
+  public RunPlan compile(PipelineDefinition definition, PipelineSettings settings, ResolvedStack stack) {
     String pipeline = definition.name();
     if (!Names.isValid(pipeline)) {
       throw new PipelineDefinitionException(
@@ -77,9 +94,17 @@ public final class PlanCompiler {
         throw new PipelineDefinitionException(e.getMessage(), e);
       }
     }
+    SettingsResolver resolver = new SettingsResolver(stack, warnings);
+    Map<String, JsonNode> pipelineSettings;
     List<PlanStep> steps = new ArrayList<>();
-    for (StepDeclaration d : declared) {
-      steps.add(compileStep(pipeline, d, recorder, signatures, settings));
+    try {
+      pipelineSettings = resolver.pipelineLevel(settings.settings(), pipeline);
+      for (StepDeclaration d : declared) {
+        Map<String, JsonNode> stepSettings = resolver.stepLevel(pipelineSettings, d.settings().settings(), d.name());
+        steps.add(compileStep(pipeline, d, recorder, signatures, settings, stepSettings));
+      }
+    } catch (ConfigException e) {
+      throw new PipelineDefinitionException(e.getMessage(), e);
     }
     return new RunPlan(
         RunPlan.CURRENT_VERSION,
@@ -87,6 +112,8 @@ public final class PlanCompiler {
         definition.getClass().getName(),
         settings.failFast(),
         settings.maxParallelism(),
+        stack == null ? null : stack.name(),
+        pipelineSettings,
         topologicalOrder(pipeline, steps));
   }
 
@@ -95,7 +122,8 @@ public final class PlanCompiler {
       StepDeclaration d,
       PipelineRecorder recorder,
       Map<String, StepSignature> signatures,
-      PipelineSettings settings) {
+      PipelineSettings settings,
+      Map<String, JsonNode> stepSettings) {
     StepSignature sig = signatures.get(d.name());
     List<Input<?>> inputs = d.inputs();
     if (sig.parameterTypes().size() != inputs.size()) {
@@ -130,7 +158,7 @@ public final class PlanCompiler {
             s.enableCache().orElse(settings.enableCache()),
             s.retry().orElse(settings.retry()),
             s.timeout().or(settings::stepTimeout).orElse(null));
-    return new PlanStep(d.name(), sig.function(), sig.codeHash(), planInputs, outputs, isRecord, after, policy);
+    return new PlanStep(d.name(), sig.function(), sig.codeHash(), planInputs, outputs, isRecord, after, policy, stepSettings);
   }
 
   private PlanOutput output(String step, String name, Type type) {

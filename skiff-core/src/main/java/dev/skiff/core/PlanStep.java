@@ -1,6 +1,8 @@
 package dev.skiff.core;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 
@@ -16,9 +18,11 @@ public record PlanStep(
     List<PlanOutput> outputs,
     boolean recordOutput,
     List<String> after,
-    StepPolicy policy) {
+    StepPolicy policy,
+    Map<String, JsonNode> settings) {
 
   public PlanStep {
+    settings = settings == null ? Map.of() : Map.copyOf(settings);
     inputs = List.copyOf(inputs);
     outputs = List.copyOf(outputs);
     after = List.copyOf(after);

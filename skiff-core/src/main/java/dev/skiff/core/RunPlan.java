@@ -3,12 +3,18 @@ package dev.skiff.core;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.skiff.core.internal.Hashing;
 import dev.skiff.core.internal.Json;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * The compiled, immutable form of a pipeline: every step with its code hash, wiring, outputs
  * and resolved settings, in topological order. It is the contract between the client, the
- * orchestrator and the step processes or pods, and is stored with the run as JSON.
+ * orchestrator and the step processes or pods, and is stored with the run as JSON. {@code
+ * settings} are the stack components' settings resolved for the pipeline (component config <
+ * pipeline settings); each step carries its own resolution (… < step settings). Secret
+ * references stay unresolved.
  */
 public record RunPlan(
     int version,
@@ -16,11 +22,19 @@ public record RunPlan(
     String pipelineClass,
     boolean failFast,
     int maxParallelism,
+    String stack,
+    Map<String, JsonNode> settings,
     List<PlanStep> steps) {
   public static final int CURRENT_VERSION = 1;
 
   public RunPlan {
+    settings = settings == null ? Map.of() : Map.copyOf(settings);
     steps = List.copyOf(steps);
+  }
+
+  /** Pipeline-level settings of a component flavor, e.g. {@code orchestrator.local}, if any. */
+  public Optional<JsonNode> setting(String key) {
+    return Optional.ofNullable(settings.get(key));
   }
 
   public PlanStep step(String name) {

@@ -19,9 +19,9 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
-class PlanCompilerTest {
+public class PlanCompilerTest {
   /** Accepts every type except {@link Opaque}, so the "no materializer" error can be tested. */
-  static final Materializer ANY =
+  public static final Materializer ANY =
       new Materializer() {
         @Override
         public String id() {

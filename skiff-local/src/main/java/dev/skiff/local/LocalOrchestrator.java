@@ -4,6 +4,8 @@ import dev.skiff.core.ArtifactStore;
 import dev.skiff.core.DagScheduler;
 import dev.skiff.core.Materializers;
 import dev.skiff.core.MetadataStore;
+import dev.skiff.core.Orchestrator;
+import dev.skiff.core.internal.Json;
 import dev.skiff.core.RunIds;
 import dev.skiff.core.RunListener;
 import dev.skiff.core.RunPlan;
@@ -18,7 +20,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * Runs plans on this machine: records the run, then drives the {@link DagScheduler} with an
  * in-process or subprocess launcher until the run ends.
  */
-public final class LocalOrchestrator {
+public final class LocalOrchestrator implements Orchestrator {
   private final MetadataStore store;
   private final ArtifactStore artifacts;
   private final LocalOrchestratorConfig config;
@@ -52,6 +54,7 @@ public final class LocalOrchestrator {
   }
 
   /** Records a new run of {@code plan} and runs it; returns its id and final status. */
+  @Override
   public Result run(RunPlan plan, RunListener listener) {
     String runId = RunIds.newId(plan.pipeline());
     store.createRun(new RunRecord(runId, plan.pipeline(), RunStatus.RUNNING, "local", plan.hash(), plan.toJson(), Instant.now(), null, null));
@@ -59,6 +62,7 @@ public final class LocalOrchestrator {
   }
 
   /** Runs a failed or stopped run again: steps that have outputs keep them. */
+  @Override
   public Result resume(String runId, RunListener listener) {
     RunRecord run = store.findRun(runId).orElseThrow(() -> new IllegalArgumentException("run " + runId + " not found"));
     if (run.status() == RunStatus.SUCCEEDED) {
@@ -68,6 +72,7 @@ public final class LocalOrchestrator {
   }
 
   /** Stops the run in progress, if any. */
+  @Override
   public void stop() {
     DagScheduler s = current.get();
     if (s != null) {
@@ -76,7 +81,7 @@ public final class LocalOrchestrator {
   }
 
   private RunStatus execute(RunPlan plan, String runId, RunListener listener) {
-    try (StepLauncher launcher = launcher()) {
+    try (StepLauncher launcher = launcher(effectiveConfig(plan))) {
       DagScheduler scheduler = new DagScheduler(store, launcher, listener, artifacts);
       current.set(scheduler);
       try {
@@ -87,7 +92,14 @@ public final class LocalOrchestrator {
     }
   }
 
-  private StepLauncher launcher() {
+  /** The pipeline's settings ({@code orchestrator.local}) override this component's configuration. */
+  private LocalOrchestratorConfig effectiveConfig(RunPlan plan) {
+    return plan.setting(LocalOrchestratorFlavor.SETTINGS_KEY)
+        .map(json -> Json.mapper().convertValue(json, LocalOrchestratorConfig.class))
+        .orElse(config);
+  }
+
+  private StepLauncher launcher(LocalOrchestratorConfig config) {
     StepLauncher base =
         config.isolation() == Isolation.THREAD
             ? new InProcessLauncher(new StepExecutor(store, artifacts, materializers, loader))
@@ -111,6 +123,4 @@ public final class LocalOrchestrator {
     };
   }
 
-  /** The id and final status of a run. */
-  public record Result(String runId, RunStatus status) {}
 }

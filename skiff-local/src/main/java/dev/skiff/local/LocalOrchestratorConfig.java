@@ -1,25 +1,27 @@
 package dev.skiff.local;
 
 import java.util.List;
-import java.util.Objects;
 
 /**
- * Configuration of the local orchestrator. Defaults: steps in threads, no parallelism limit
- * beyond the pipeline's, no extra JVM flags for step processes.
+ * Configuration (and settings) of the {@code local} orchestrator flavor. Defaults: steps in
+ * threads, no parallelism limit beyond the pipeline's, no extra JVM flags for step processes.
+ * As settings ({@code "orchestrator.local"}) the pipeline may change all three; a step may set
+ * {@code jvmArgs} for its own process.
  *
- * @param isolation where steps run
- * @param maxParallelism most steps at once, 0 for no limit
- * @param jvmArgs JVM flags for step processes ({@link Isolation#PROCESS} only)
+ * @param isolation where steps run: {@code thread} (default) or {@code process}
+ * @param maxParallelism most steps at once, 0 (default) for no limit
+ * @param jvmArgs JVM flags for step processes ({@code process} isolation only), e.g. {@code -Xmx2g}
  */
-public record LocalOrchestratorConfig(Isolation isolation, int maxParallelism, List<String> jvmArgs) {
+public record LocalOrchestratorConfig(Isolation isolation, Integer maxParallelism, List<String> jvmArgs) {
   public static final LocalOrchestratorConfig DEFAULTS = new LocalOrchestratorConfig(Isolation.THREAD, 0, List.of());
 
   public LocalOrchestratorConfig {
-    Objects.requireNonNull(isolation, "isolation");
+    isolation = isolation == null ? Isolation.THREAD : isolation;
+    maxParallelism = maxParallelism == null ? 0 : maxParallelism;
     if (maxParallelism < 0) {
-      throw new IllegalArgumentException("maxParallelism must be 0 (no limit) or positive");
+      throw new IllegalArgumentException("maxParallelism must be 0 (no limit) or positive, got " + maxParallelism);
     }
-    jvmArgs = List.copyOf(jvmArgs);
+    jvmArgs = jvmArgs == null ? List.of() : List.copyOf(jvmArgs);
   }
 
   public LocalOrchestratorConfig withIsolation(Isolation newIsolation) {

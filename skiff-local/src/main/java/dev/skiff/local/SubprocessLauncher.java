@@ -46,7 +46,7 @@ public final class SubprocessLauncher implements StepLauncher {
   public LaunchedStep launch(StepLaunch launch) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(jvmArgs);
+    cmd.addAll(stepJvmArgs(launch));
     cmd.addAll(List.of("-cp", classpath, StepProcessMain.class.getName(), launch.runId(), launch.step().name(), String.valueOf(launch.attempt())));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put(StepProcessMain.METADATA_ENV, metadataUrl);
@@ -74,6 +74,17 @@ public final class SubprocessLauncher implements StepLauncher {
         process.destroyForcibly();
       }
     };
+  }
+
+  /** A step's own {@code orchestrator.local} settings may give its JVM other flags. */
+  private List<String> stepJvmArgs(StepLaunch launch) {
+    var settings = launch.step().settings().get(LocalOrchestratorFlavor.SETTINGS_KEY);
+    if (settings == null || !settings.has("jvmArgs")) {
+      return jvmArgs;
+    }
+    List<String> args = new ArrayList<>();
+    settings.get("jvmArgs").forEach(a -> args.add(a.asText()));
+    return args;
   }
 
   private void follow(Process process, StepLaunch launch, CompletableFuture<Map<String, ArtifactRecord>> result) {

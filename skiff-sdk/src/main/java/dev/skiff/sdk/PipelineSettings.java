@@ -1,6 +1,8 @@
 package dev.skiff.sdk;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -16,6 +18,7 @@ public final class PipelineSettings {
   private final int maxParallelism;
   private final RetryPolicy retry;
   private final Duration stepTimeout;
+  private final Map<String, Object> settings;
 
   private PipelineSettings(Builder b) {
     this.enableCache = b.enableCache;
@@ -23,6 +26,7 @@ public final class PipelineSettings {
     this.maxParallelism = b.maxParallelism;
     this.retry = b.retry;
     this.stepTimeout = b.stepTimeout;
+    this.settings = Map.copyOf(b.settings);
   }
 
   public static Builder newBuilder() {
@@ -36,6 +40,7 @@ public final class PipelineSettings {
     b.maxParallelism = maxParallelism;
     b.retry = retry;
     b.stepTimeout = stepTimeout;
+    b.settings.putAll(settings);
     return b;
   }
 
@@ -67,6 +72,14 @@ public final class PipelineSettings {
     return Optional.ofNullable(stepTimeout);
   }
 
+  /**
+   * Component settings keyed {@code <component type>.<flavor>}, e.g. {@code
+   * "orchestrator.kubernetes"}: each value a settings record or a map of its fields.
+   */
+  public Map<String, Object> settings() {
+    return settings;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof PipelineSettings s
@@ -74,18 +87,20 @@ public final class PipelineSettings {
         && s.failFast == failFast
         && s.maxParallelism == maxParallelism
         && s.retry.equals(retry)
-        && Objects.equals(s.stepTimeout, stepTimeout);
+        && Objects.equals(s.stepTimeout, stepTimeout)
+        && s.settings.equals(settings);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(enableCache, failFast, maxParallelism, retry, stepTimeout);
+    return Objects.hash(enableCache, failFast, maxParallelism, retry, stepTimeout, settings);
   }
 
   @Override
   public String toString() {
     return "PipelineSettings{enableCache=" + enableCache + ", failFast=" + failFast
-        + ", maxParallelism=" + maxParallelism + ", retry=" + retry + ", stepTimeout=" + stepTimeout + "}";
+        + ", maxParallelism=" + maxParallelism + ", retry=" + retry + ", stepTimeout=" + stepTimeout
+        + ", settings=" + settings + "}";
   }
 
   /** Builder; every setter validates its argument. */
@@ -95,6 +110,7 @@ public final class PipelineSettings {
     private int maxParallelism = 0;
     private RetryPolicy retry = RetryPolicy.NONE;
     private Duration stepTimeout;
+    private final Map<String, Object> settings = new LinkedHashMap<>();
 
     private Builder() {}
 
@@ -126,6 +142,19 @@ public final class PipelineSettings {
         throw new IllegalArgumentException("stepTimeout must be positive");
       }
       this.stepTimeout = stepTimeout;
+      return this;
+    }
+
+    /**
+     * Settings for one stack component flavor, e.g. {@code setting("orchestrator.kubernetes",
+     * Map.of("nodeSelector", Map.of("pool", "gpu")))}; they override the component's configuration
+     * (and, for steps, the pipeline's settings) field by field.
+     */
+    public Builder setting(String key, Object value) {
+      if (key == null || key.isBlank()) {
+        throw new IllegalArgumentException("setting key must not be empty");
+      }
+      settings.put(key, Objects.requireNonNull(value, () -> "value of setting " + key));
       return this;
     }
 

@@ -1,6 +1,8 @@
 package dev.skiff.sdk;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -15,11 +17,13 @@ public final class StepSettings {
   private final Boolean enableCache;
   private final RetryPolicy retry;
   private final Duration timeout;
+  private final Map<String, Object> settings;
 
   private StepSettings(Builder b) {
     this.enableCache = b.enableCache;
     this.retry = b.retry;
     this.timeout = b.timeout;
+    this.settings = Map.copyOf(b.settings);
   }
 
   public static Builder newBuilder() {
@@ -31,6 +35,7 @@ public final class StepSettings {
     b.enableCache = enableCache;
     b.retry = retry;
     b.timeout = timeout;
+    b.settings.putAll(settings);
     return b;
   }
 
@@ -49,22 +54,31 @@ public final class StepSettings {
     return Optional.ofNullable(timeout);
   }
 
+  /**
+   * Component settings keyed {@code <component type>.<flavor>}, e.g. {@code
+   * "orchestrator.kubernetes"}: each value a settings record or a map of its fields.
+   */
+  public Map<String, Object> settings() {
+    return settings;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof StepSettings s
         && Objects.equals(s.enableCache, enableCache)
         && Objects.equals(s.retry, retry)
-        && Objects.equals(s.timeout, timeout);
+        && Objects.equals(s.timeout, timeout)
+        && s.settings.equals(settings);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(enableCache, retry, timeout);
+    return Objects.hash(enableCache, retry, timeout, settings);
   }
 
   @Override
   public String toString() {
-    return "StepSettings{enableCache=" + enableCache + ", retry=" + retry + ", timeout=" + timeout + "}";
+    return "StepSettings{enableCache=" + enableCache + ", retry=" + retry + ", timeout=" + timeout + ", settings=" + settings + "}";
   }
 
   /** Builder; every setter validates its argument. */
@@ -72,6 +86,7 @@ public final class StepSettings {
     private Boolean enableCache;
     private RetryPolicy retry;
     private Duration timeout;
+    private final Map<String, Object> settings = new LinkedHashMap<>();
 
     private Builder() {}
 
@@ -96,6 +111,19 @@ public final class StepSettings {
         throw new IllegalArgumentException("timeout must be positive");
       }
       this.timeout = timeout;
+      return this;
+    }
+
+    /**
+     * Settings for one stack component flavor, e.g. {@code setting("orchestrator.kubernetes",
+     * Map.of("nodeSelector", Map.of("pool", "gpu")))}; they override the component's configuration
+     * (and, for steps, the pipeline's settings) field by field.
+     */
+    public Builder setting(String key, Object value) {
+      if (key == null || key.isBlank()) {
+        throw new IllegalArgumentException("setting key must not be empty");
+      }
+      settings.put(key, Objects.requireNonNull(value, () -> "value of setting " + key));
       return this;
     }
 

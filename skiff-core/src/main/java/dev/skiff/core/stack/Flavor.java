@@ -1,0 +1,35 @@
+package dev.skiff.core.stack;
+
+/**
+ * A kind of component of one type, e.g. the {@code kubernetes} orchestrator or the {@code s3}
+ * artifact store. Found with {@link java.util.ServiceLoader}, so a module adds flavors without
+ * touching the core. The configuration is a record: its components are the keys users set with
+ * {@code --key=value}; its canonical constructor validates and throws {@link
+ * IllegalArgumentException} with a one-line message.
+ *
+ * @param <C> the configuration record
+ */
+public interface Flavor<C extends Record> {
+
+  ComponentType type();
+
+  /** Lower-case name, unique per type, e.g. {@code local}. */
+  String name();
+
+  /** One line for {@code skiff <type> flavor list}. */
+  String description();
+
+  Class<C> configType();
+
+  /**
+   * The record that pipeline and step settings under {@code <type>.<flavor>} bind to, or null when
+   * the flavor takes no settings. Its fields override the component configuration's fields of the
+   * same name.
+   */
+  default Class<? extends Record> settingsType() {
+    return null;
+  }
+
+  /** Checks across fields that the record's constructor cannot; default: none. */
+  default void validate(C config) {}
+}
