@@ -14,9 +14,12 @@ public final class CacheKeys {
   /**
    * @param inputContent for each artifact input (by input name), the content hashes of the
    *     artifacts it reads, in output order
+   * @param artifactStore URI of the artifact store the run writes to: outputs can only be reused
+   *     from the store that holds them
    */
-  public static String of(PlanStep step, Map<String, List<String>> inputContent) {
+  public static String of(PlanStep step, Map<String, List<String>> inputContent, String artifactStore) {
     StringBuilder sb = new StringBuilder("skiff-cache/v1\n");
+    sb.append("store ").append(artifactStore).append('\n');
     sb.append("code ").append(step.codeHash()).append('\n');
     for (PlanInput in : step.inputs()) {
       sb.append("in ").append(in.name()).append(' ');

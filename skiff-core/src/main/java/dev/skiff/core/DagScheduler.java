@@ -41,24 +41,24 @@ public final class DagScheduler {
   private final MetadataStore store;
   private final StepLauncher launcher;
   private final RunListener listener;
-  private final ArtifactStore logStore;
+  private final ArtifactStore artifacts;
   private final Clock clock;
   private final LinkedBlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
   private volatile boolean stopRequested;
 
   /**
-   * @param logStore where step logs are saved ({@code runs/<run>/logs/<step>.log}); null to keep
-   *     logs only in events
+   * @param artifacts the run's artifact store: step logs are saved there ({@code
+   *     runs/<run>/logs/<step>.log}) and cache hits are limited to it
    */
-  public DagScheduler(MetadataStore store, StepLauncher launcher, RunListener listener, ArtifactStore logStore) {
-    this(store, launcher, listener, logStore, Clock.systemUTC());
+  public DagScheduler(MetadataStore store, StepLauncher launcher, RunListener listener, ArtifactStore artifacts) {
+    this(store, launcher, listener, artifacts, Clock.systemUTC());
   }
 
-  DagScheduler(MetadataStore store, StepLauncher launcher, RunListener listener, ArtifactStore logStore, Clock clock) {
+  DagScheduler(MetadataStore store, StepLauncher launcher, RunListener listener, ArtifactStore artifacts, Clock clock) {
     this.store = Objects.requireNonNull(store, "store");
     this.launcher = Objects.requireNonNull(launcher, "launcher");
     this.listener = Objects.requireNonNull(listener, "listener");
-    this.logStore = logStore;
+    this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
     this.clock = clock;
   }
 
@@ -207,7 +207,7 @@ public final class DagScheduler {
 
     void start(StepState s) {
       s.inputs = inputArtifacts(s);
-      s.cacheKey = CacheKeys.of(s.step, inputContent(s));
+      s.cacheKey = CacheKeys.of(s.step, inputContent(s), artifacts.uri());
       if (s.step.policy().enableCache()) {
         var hit = store.findCacheHit(s.cacheKey);
         if (hit.isPresent() && hit.get().outputs().keySet().containsAll(outputNames(s))) {
@@ -395,15 +395,11 @@ public final class DagScheduler {
     }
 
     StepLogSink logSink(String step, int attempt) {
-      RunLogs logs = logStore == null ? null : new RunLogs(logStore, runId, step);
-      if (logs != null) {
-        logs.header(attempt);
-      }
+      RunLogs logs = new RunLogs(artifacts, runId, step);
+      logs.header(attempt);
       return line -> {
         listener.onEvent(new StepLogLine(runId, step, line));
-        if (logs != null) {
-          logs.append(line);
-        }
+        logs.append(line);
       };
     }
   }

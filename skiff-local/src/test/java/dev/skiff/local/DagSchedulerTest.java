@@ -175,6 +175,19 @@ class DagSchedulerTest {
   }
 
   @Test
+  void cacheHitsStayWithinOneArtifactStore() throws Exception {
+    h.run(new TestPipelines.Cached(), s -> {});
+    var otherStore = new dev.skiff.artifacts.LocalArtifactStore(dir.resolve("other-artifacts"));
+    RunPlan plan = h.compile(new TestPipelines.Cached(), s -> {});
+
+    var onOther = h.orchestrator(LocalOrchestratorConfig.DEFAULTS, otherStore).run(plan, h.listener());
+
+    assertThat(h.statuses(onOther.runId())).containsOnly(
+        Map.entry("source", StepStatus.SUCCEEDED), Map.entry("parity", StepStatus.SUCCEEDED), Map.entry("report", StepStatus.SUCCEEDED));
+    assertThat(otherStore.exists(h.store.stepOutputs(onOther.runId(), "report").get("output").path())).isTrue();
+  }
+
+  @Test
   void disabledCacheRunsEverything() {
     h.run(new TestPipelines.Cached(), s -> {});
     var second = h.run(new TestPipelines.Cached(), s -> s.enableCache(false));

@@ -46,6 +46,10 @@ final class LocalHarness implements AutoCloseable {
   }
 
   LocalOrchestrator orchestrator(LocalOrchestratorConfig config) {
+    return orchestrator(config, artifacts);
+  }
+
+  LocalOrchestrator orchestrator(LocalOrchestratorConfig config, ArtifactStore artifacts) {
     return new LocalOrchestrator(
         store,
         artifacts,
