@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = SkiffCli.Version.class,
     description = "Run typed Java ML pipelines locally or on Kubernetes.",
+    scope = CommandLine.ScopeType.INHERIT, // --help and --version on every subcommand too
     subcommands = {InitCommand.class, RunCommand.class, RunsCommand.class, ArtifactsCommand.class, CommandLine.HelpCommand.class})
 public final class SkiffCli {
   @Option(names = "--debug", description = "Print stack traces of errors.", scope = CommandLine.ScopeType.INHERIT)
@@ -30,9 +31,13 @@ public final class SkiffCli {
     CommandLine cli = new CommandLine(new SkiffCli());
     cli.setOut(out);
     cli.setErr(err);
+    cli.setCaseInsensitiveEnumValuesAllowed(true); // --isolation process, -o JSON
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
-          boolean debug = parseResult.matchedOptionValue("--debug", false);
+          boolean debug = false; // --debug may come before or after the subcommand
+          for (CommandLine.ParseResult r = parseResult; r != null; r = r.subcommand()) {
+            debug |= r.hasMatchedOption("--debug");
+          }
           Throwable t = e instanceof java.io.UncheckedIOException && e.getCause() != null ? e.getCause() : e;
           commandLine.getErr().println("error: " + oneLine(t));
           if (debug) {

@@ -31,8 +31,11 @@ public final class SkiffRuntime implements PipelineRunner {
   private static volatile Options override;
   private static volatile RunStatus lastStatus;
 
-  /** Settings of {@code skiff run} for a main class it starts; null to clear. */
-  public record Options(Project project, LocalOrchestratorConfig config, UserCode code, boolean noCache, boolean continueOnFailure) {}
+  /**
+   * Settings of {@code skiff run} for a main class it starts; null to clear. {@code out} is where
+   * the run's progress goes (null: System.out).
+   */
+  public record Options(Project project, LocalOrchestratorConfig config, UserCode code, boolean noCache, boolean continueOnFailure, PrintWriter out) {}
 
   public static void override(Options options) {
     override = options;
@@ -54,7 +57,7 @@ public final class SkiffRuntime implements PipelineRunner {
     if (o != null && (o.noCache() || o.continueOnFailure())) {
       effective = settings.toBuilder().enableCache(settings.enableCache() && !o.noCache()).failFast(settings.failFast() && !o.continueOnFailure()).build();
     }
-    PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+    PrintWriter out = o != null && o.out() != null ? o.out() : new PrintWriter(System.out, true, StandardCharsets.UTF_8);
     try (LocalRuns runs = new LocalRuns(project)) {
       RunPlan plan = runs.compile(definition, effective, loader);
       LocalOrchestrator.Result result = runs.run(plan, config, code, new ConsoleRunPrinter(out, Ansi.auto()));

@@ -120,6 +120,7 @@ public final class DagScheduler {
     final int limit;
     final Instant start;
     int active;
+    boolean resumedAny;
     boolean halted;
     String firstError;
 
@@ -132,9 +133,10 @@ public final class DagScheduler {
     }
 
     RunStatus run() {
-      boolean resumed = restorePreviousState();
+      List<String> kept = restorePreviousState();
       store.updateRun(runId, RunStatus.RUNNING, null, null);
-      listener.onEvent(new RunStarted(runId, plan, resumed));
+      listener.onEvent(new RunStarted(runId, plan, !kept.isEmpty() || resumedAny));
+      kept.forEach(step -> listener.onEvent(new StepReused(runId, step)));
       for (StepState s : states.values()) {
         if (s.status == StepStatus.PENDING && s.waitingFor == 0) {
           ready.add(s);
@@ -157,18 +159,21 @@ public final class DagScheduler {
       return finish();
     }
 
-    /** Steps with outputs from an earlier attempt of this run keep them (resume, restart). */
-    boolean restorePreviousState() {
+    /**
+     * Steps with outputs from an earlier attempt of this run keep them (resume, restart); returns
+     * their names.
+     */
+    List<String> restorePreviousState() {
       for (PlanStep step : plan.steps()) {
         states.put(step.name(), new StepState(step));
       }
-      boolean resumed = false;
+      List<String> kept = new ArrayList<>();
       for (StepRecord previous : store.listSteps(runId)) {
         StepState s = states.get(previous.name());
         if (s == null) {
           continue;
         }
-        resumed = true;
+        resumedAny = true;
         s.firstAttempt = previous.attempt() + 1;
         if (previous.status().hasOutputs()) {
           Map<String, ArtifactRecord> outs = dataOutputs(store.stepOutputs(runId, previous.name()));
@@ -176,7 +181,7 @@ public final class DagScheduler {
             s.status = previous.status();
             s.outputs = outs;
             s.cacheKey = previous.cacheKey();
-            listener.onEvent(new StepReused(runId, s.step.name()));
+            kept.add(s.step.name());
           }
         }
       }
@@ -189,7 +194,7 @@ public final class DagScheduler {
           }
         }
       }
-      return resumed;
+      return kept;
     }
 
     boolean finished() {

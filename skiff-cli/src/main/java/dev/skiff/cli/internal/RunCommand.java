@@ -64,7 +64,12 @@ public final class RunCommand implements Callable<Integer> {
     }
     LocalOrchestratorConfig config = new LocalOrchestratorConfig(isolation, maxParallelism, List.of());
     if (PipelineDefinition.class.isAssignableFrom(type)) {
-      PipelineDefinition definition = (PipelineDefinition) type.getDeclaredConstructor().newInstance();
+      PipelineDefinition definition;
+      try {
+        definition = (PipelineDefinition) type.getDeclaredConstructor().newInstance();
+      } catch (NoSuchMethodException | IllegalAccessException | InstantiationException e) {
+        throw new IllegalArgumentException("cannot create pipeline " + className + ": it needs to be a public class with a public no-argument constructor");
+      }
       PipelineSettings settings = PipelineSettings.newBuilder().enableCache(!noCache).failFast(!continueOnFailure).build();
       try (LocalRuns runs = new LocalRuns(projectOptions.project())) {
         RunPlan plan = runs.compile(definition, settings, code.loader());
@@ -90,7 +95,7 @@ public final class RunCommand implements Callable<Integer> {
     Thread current = Thread.currentThread();
     ClassLoader previous = current.getContextClassLoader();
     current.setContextClassLoader(code.loader());
-    SkiffRuntime.override(new SkiffRuntime.Options(projectOptions.project(), config, code, noCache, continueOnFailure));
+    SkiffRuntime.override(new SkiffRuntime.Options(projectOptions.project(), config, code, noCache, continueOnFailure, spec.commandLine().getOut()));
     try {
       main.invoke(null, (Object) args.toArray(String[]::new));
       return SkiffRuntime.lastStatus().map(s -> s.exitCode()).orElse(0);

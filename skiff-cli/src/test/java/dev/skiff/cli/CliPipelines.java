@@ -1,0 +1,178 @@
+package dev.skiff.cli;
+
+import dev.skiff.sdk.Out;
+import dev.skiff.sdk.Pipeline;
+import dev.skiff.sdk.PipelineBuilder;
+import dev.skiff.sdk.PipelineDefinition;
+import dev.skiff.sdk.StepContext;
+import dev.skiff.sdk.Visualization;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Small pipelines the CLI tests run. Static state is reset by the tests that use it. */
+public final class CliPipelines {
+  public static final String REPORT_HTML = "<html><body><h1>Tiny report</h1><p>accuracy 0.875</p></body></html>";
+
+  private CliPipelines() {}
+
+  public record Stats(int count, double mean) {}
+
+  /** A multi-output step's result: one artifact per component. */
+  public record Split(int[] train, int[] test, String label, Stats stats) {}
+
+  /**
+   * load (record: train, test, label, stats) ──► train ──► evaluate; evaluate also takes test and
+   * stats, prints its accuracy with System.out and attaches an HTML visualization.
+   */
+  public static final class Tiny implements PipelineDefinition {
+    public Tiny() {}
+
+    @Override
+    public String name() {
+      return "tiny";
+    }
+
+    static Split load() {
+      StepContext.current().log().info("loaded {} rows", 8);
+      return new Split(new int[] {1, 2, 3, 4, 5}, new int[] {6, 7, 8}, "digits-v1", new Stats(8, 4.5));
+    }
+
+    static int train(int[] rows) {
+      StepContext.current().log().info("trained on {} rows in pid {}", rows.length, ProcessHandle.current().pid());
+      return Arrays.stream(rows).sum();
+    }
+
+    static double evaluate(int[] test, int model, Stats stats) {
+      double accuracy = 0.875;
+      System.out.println("accuracy: " + accuracy);
+      StepContext.current().visualize(Visualization.html("report", REPORT_HTML));
+      return accuracy;
+    }
+
+    @Override
+    public void define(PipelineBuilder p) {
+      Out<Split> data = p.step("load", Tiny::load);
+      Out<Integer> model = p.step("train", Tiny::train, data.get(Split::train));
+      p.step("evaluate", Tiny::evaluate, data.get(Split::test), model, data.get(Split::stats));
+    }
+  }
+
+  /**
+   * root ──► fail ──► after_fail; root ──► side. {@code fail} always throws an exception with a
+   * two-line message. Declared so that {@code fail} is started before {@code side}.
+   */
+  public static final class Branches implements PipelineDefinition {
+    public Branches() {}
+
+    @Override
+    public String name() {
+      return "branches";
+    }
+
+    static int root() {
+      return 1;
+    }
+
+    static int fail(int x) {
+      throw new IllegalStateException("disk quota exceeded for input " + x + "\nsecond line of the message");
+    }
+
+    static int side(int x) {
+      System.out.println("side ran");
+      return x + 1;
+    }
+
+    static int afterFail(int x) {
+      return x + 1;
+    }
+
+    @Override
+    public void define(PipelineBuilder p) {
+      Out<Integer> root = p.step("root", Branches::root);
+      Out<Integer> fail = p.step("fail", Branches::fail, root);
+      p.step("side", Branches::side, root);
+      p.step("after_fail", Branches::afterFail, fail);
+    }
+  }
+
+  /** a ──► b ──► c, where b fails while {@link #failB} is set. Counts the calls of each step. */
+  public static final class Resumable implements PipelineDefinition {
+    static volatile boolean failB;
+    static final AtomicInteger A_CALLS = new AtomicInteger();
+    static final AtomicInteger B_CALLS = new AtomicInteger();
+    static final AtomicInteger C_CALLS = new AtomicInteger();
+
+    public Resumable() {}
+
+    static void reset(boolean fail) {
+      failB = fail;
+      A_CALLS.set(0);
+      B_CALLS.set(0);
+      C_CALLS.set(0);
+    }
+
+    @Override
+    public String name() {
+      return "resumable";
+    }
+
+    static int a() {
+      A_CALLS.incrementAndGet();
+      return 1;
+    }
+
+    static int b(int x) {
+      B_CALLS.incrementAndGet();
+      if (failB) {
+        throw new IllegalStateException("b is broken");
+      }
+      return x + 1;
+    }
+
+    static int c(int x) {
+      C_CALLS.incrementAndGet();
+      return x + 1;
+    }
+
+    @Override
+    public void define(PipelineBuilder p) {
+      p.step("c", Resumable::c, p.step("b", Resumable::b, p.step("a", Resumable::a)));
+    }
+  }
+
+  /**
+   * Not a pipeline definition: a user's own main that runs {@link Tiny}, or {@link Branches}
+   * when its first argument is {@code fail}.
+   */
+  public static final class TinyMain {
+    private TinyMain() {}
+
+    public static void main(String[] args) {
+      PipelineDefinition definition = args.length > 0 && args[0].equals("fail") ? new Branches() : new Tiny();
+      Pipeline.of(definition).run();
+    }
+  }
+
+  /** A pipeline the CLI cannot create: no no-argument constructor. */
+  public static final class NeedsArguments implements PipelineDefinition {
+    public NeedsArguments(String unused) {}
+
+    @Override
+    public void define(PipelineBuilder p) {
+      p.step("a", Resumable::a);
+    }
+  }
+
+  /** A pipeline that does not compile into a plan: it has no steps. */
+  public static final class Empty implements PipelineDefinition {
+    public Empty() {}
+
+    @Override
+    public void define(PipelineBuilder p) {}
+  }
+
+  /** Neither a pipeline definition nor a class with a main method. */
+  public static final class NotAPipeline {
+    private NotAPipeline() {}
+  }
+}
