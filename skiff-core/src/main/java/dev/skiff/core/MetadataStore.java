@@ -1,5 +1,6 @@
 package dev.skiff.core;
 
+import dev.skiff.core.stack.StackStore;
 import dev.skiff.sdk.RunStatus;
 import java.time.Instant;
 import java.util.List;
@@ -7,11 +8,12 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Where runs, steps, artifacts and lineage are recorded. Backends (SQLite, PostgreSQL, the
+ * Where runs, steps, artifacts and lineage are recorded, and (as a {@link StackStore}) stacks,
+ * components, secrets and project settings. Backends (SQLite, PostgreSQL, the
  * Skiff server) live in their own modules and must pass the contract test in {@code
  * skiff-testing}. Implementations are thread-safe and may be shared by several processes.
  */
-public interface MetadataStore extends AutoCloseable {
+public interface MetadataStore extends StackStore, AutoCloseable {
 
   /** Records a new run with its plan. Fails if the id exists. */
   void createRun(RunRecord run);

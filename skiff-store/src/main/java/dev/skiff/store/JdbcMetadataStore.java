@@ -4,11 +4,20 @@ import dev.skiff.core.ArtifactRecord;
 import dev.skiff.core.MetadataStore;
 import dev.skiff.core.RunRecord;
 import dev.skiff.core.StepRecord;
+import dev.skiff.core.stack.ComponentRecord;
+import dev.skiff.core.stack.ComponentType;
+import dev.skiff.core.stack.SecretRecord;
+import dev.skiff.core.stack.StackRecord;
+import dev.skiff.core.stack.StackStore;
 import dev.skiff.sdk.RunStatus;
 import dev.skiff.store.internal.ArtifactTable;
+import dev.skiff.store.internal.ComponentTable;
 import dev.skiff.store.internal.Database;
 import dev.skiff.store.internal.LinkTable;
 import dev.skiff.store.internal.RunTable;
+import dev.skiff.store.internal.SecretTable;
+import dev.skiff.store.internal.SettingTable;
+import dev.skiff.store.internal.StackTable;
 import dev.skiff.store.internal.StepTable;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -18,11 +27,12 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A {@link MetadataStore} in a relational database (SQLite or PostgreSQL), opened with {@link
- * MetadataStores}. Thread-safe: all threads share one connection, one operation at a time. Instants
- * are stored with millisecond precision. Failures throw {@link MetadataStoreException}.
+ * A {@link MetadataStore} and {@link StackStore} in a relational database (SQLite or PostgreSQL),
+ * opened with {@link MetadataStores}. Thread-safe: all threads share one connection, one operation
+ * at a time. Instants are stored with millisecond precision. Failures throw {@link
+ * MetadataStoreException}.
  */
-public final class JdbcMetadataStore implements MetadataStore {
+public final class JdbcMetadataStore implements MetadataStore, StackStore {
 
   /** A write that returns nothing. */
   @FunctionalInterface
@@ -119,17 +129,13 @@ public final class JdbcMetadataStore implements MetadataStore {
       String runId, String step, Map<String, String> outputs, Map<String, String> inputs) {
     Objects.requireNonNull(outputs, "outputs");
     Objects.requireNonNull(inputs, "inputs");
-    String what = "link artifacts of step " + runId + "/" + step;
     // One transaction: readers never see a step with half of its links.
-    try {
-      db.transaction(
-          d -> {
-            LinkTable.replace(d, runId, step, outputs, inputs);
-            return null;
-          });
-    } catch (SQLException e) {
-      throw Failures.wrap("cannot " + what + " in " + location, e);
-    }
+    transaction(
+        "link artifacts of step " + runId + "/" + step,
+        d -> {
+          LinkTable.replace(d, runId, step, outputs, inputs);
+          return null;
+        });
   }
 
   @Override
@@ -148,6 +154,103 @@ public final class JdbcMetadataStore implements MetadataStore {
     Objects.requireNonNull(cacheKey, "cacheKey");
     return call("look up cache key " + cacheKey, d -> LinkTable.findCacheHit(d, cacheKey));
   }
+
+  // ---- components, stacks, secrets, settings (StackStore)
+
+  @Override
+  public void saveComponent(ComponentRecord component) {
+    Objects.requireNonNull(component, "component");
+    write(
+        "save " + describe(component.type(), component.name()),
+        d -> ComponentTable.upsert(d, component));
+  }
+
+  @Override
+  public Optional<ComponentRecord> findComponent(ComponentType type, String name) {
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(name, "name");
+    return call("find " + describe(type, name), d -> ComponentTable.find(d, type, name));
+  }
+
+  @Override
+  public List<ComponentRecord> listComponents(ComponentType type) {
+    String what = type == null ? "list components" : "list " + type.cliName() + " components";
+    return call(what, d -> ComponentTable.list(d, type));
+  }
+
+  @Override
+  public boolean deleteComponent(ComponentType type, String name) {
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(name, "name");
+    return call("delete " + describe(type, name), d -> ComponentTable.delete(d, type, name));
+  }
+
+  @Override
+  public void saveStack(StackRecord stack) {
+    Objects.requireNonNull(stack, "stack");
+    // One transaction: readers never see the stack with half of its components replaced.
+    transaction(
+        "save stack " + stack.name(),
+        d -> {
+          StackTable.upsert(d, stack);
+          return null;
+        });
+  }
+
+  @Override
+  public Optional<StackRecord> findStack(String name) {
+    Objects.requireNonNull(name, "name");
+    return call("find stack " + name, d -> StackTable.find(d, name));
+  }
+
+  @Override
+  public List<StackRecord> listStacks() {
+    return call("list stacks", StackTable::list);
+  }
+
+  @Override
+  public boolean deleteStack(String name) {
+    Objects.requireNonNull(name, "name");
+    return transaction("delete stack " + name, d -> StackTable.delete(d, name));
+  }
+
+  @Override
+  public void saveSecret(SecretRecord secret) {
+    Objects.requireNonNull(secret, "secret");
+    write("save secret " + secret.name(), d -> SecretTable.upsert(d, secret));
+  }
+
+  @Override
+  public Optional<SecretRecord> findSecret(String name) {
+    Objects.requireNonNull(name, "name");
+    return call("find secret " + name, d -> SecretTable.find(d, name));
+  }
+
+  @Override
+  public List<SecretRecord> listSecrets() {
+    return call("list secrets", SecretTable::list);
+  }
+
+  @Override
+  public boolean deleteSecret(String name) {
+    Objects.requireNonNull(name, "name");
+    return call("delete secret " + name, d -> SecretTable.delete(d, name));
+  }
+
+  @Override
+  public Optional<String> getSetting(String key) {
+    Objects.requireNonNull(key, "key");
+    return call("read setting " + key, d -> SettingTable.get(d, key));
+  }
+
+  /** Inserts or replaces the setting; {@code value} null removes it. */
+  @Override
+  public void putSetting(String key, String value) {
+    Objects.requireNonNull(key, "key");
+    write("write setting " + key, d -> SettingTable.put(d, key, value));
+  }
+
+  // ---- lifecycle
 
   /** Closes the connection; later calls fail. Closing twice does nothing. */
   @Override
@@ -179,6 +282,19 @@ public final class JdbcMetadataStore implements MetadataStore {
     } catch (SQLException e) {
       throw Failures.wrap("cannot " + what + " in " + location, e);
     }
+  }
+
+  private <T> T transaction(String what, Database.Work<T> work) {
+    try {
+      return db.transaction(work);
+    } catch (SQLException e) {
+      throw Failures.wrap("cannot " + what + " in " + location, e);
+    }
+  }
+
+  /** E.g. "orchestrator k8s", as the CLI names components. */
+  private static String describe(ComponentType type, String name) {
+    return type.cliName() + " " + name;
   }
 
   private static void checkLimit(int limit) {

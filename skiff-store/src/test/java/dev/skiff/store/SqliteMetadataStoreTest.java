@@ -52,15 +52,18 @@ class SqliteMetadataStoreTest extends MetadataStoreContractTest {
   @Test
   void reopeningTheFileKeepsDataAndDoesNotMigrateAgain() throws SQLException {
     Path file = dir.resolve("metadata.db");
+    String history = "SELECT COUNT(*) || '/' || MAX(installed_rank) FROM skiff_schema_history";
     try (MetadataStore first = MetadataStores.sqlite(file)) {
       first.createRun(run("r1", "digits", T0));
     }
+    String migrated = query(file, history);
 
     try (MetadataStore second = MetadataStores.sqlite(file)) {
       assertThat(second.findRun("r1")).isPresent();
     }
-    assertThat(query(file, "SELECT COUNT(*) FROM skiff_schema_history WHERE success = 1"))
-        .isEqualTo("1");
+    assertThat(query(file, history)).isEqualTo(migrated);
+    assertThat(query(file, "SELECT COUNT(*) FROM skiff_schema_history WHERE success = 0"))
+        .isEqualTo("0");
   }
 
   @Test

@@ -4,12 +4,21 @@ import dev.skiff.core.ArtifactRecord;
 import dev.skiff.core.MetadataStore;
 import dev.skiff.core.RunRecord;
 import dev.skiff.core.StepRecord;
+import dev.skiff.core.stack.ComponentRecord;
+import dev.skiff.core.stack.ComponentType;
+import dev.skiff.core.stack.SecretRecord;
+import dev.skiff.core.stack.StackRecord;
 import dev.skiff.sdk.RunStatus;
 import dev.skiff.sdk.StepStatus;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.Map;
 
-/** Records for metadata store tests, and the writes that executing steps makes. */
+/**
+ * Records for metadata store tests (runs, steps, artifacts; components, stacks, secrets), and the
+ * writes that executing steps makes.
+ */
 public final class MetadataFixtures {
 
   /** A fixed, whole-millisecond time: stores keep at least millisecond precision. */
@@ -76,5 +85,41 @@ public final class MetadataFixtures {
       store.linkArtifacts(runId, name, Map.of("out", artifactId), Map.of());
       store.saveStep(running.withStatus(StepStatus.SUCCEEDED, t(i), null));
     }
+  }
+
+  // ---- components, stacks, secrets
+
+  /** An empty JSON object to fill, e.g. {@code config().put("namespace", "skiff")}. */
+  public static ObjectNode config() {
+    return JsonNodeFactory.instance.objectNode();
+  }
+
+  /** A component created at {@link #T0}, never updated, with {@code config}. */
+  public static ComponentRecord component(
+      ComponentType type, String name, String flavor, ObjectNode config) {
+    return new ComponentRecord(type, name, flavor, config, T0, null);
+  }
+
+  /** A component created at {@link #T0} with config {@code {"name": <name>}}. */
+  public static ComponentRecord component(ComponentType type, String name, String flavor) {
+    return component(type, name, flavor, config().put("name", name));
+  }
+
+  /** A stack created at {@link #T0}, never updated. */
+  public static StackRecord stack(String name, Map<ComponentType, String> components) {
+    return new StackRecord(name, components, T0, null);
+  }
+
+  /** A stack with the required components: orchestrator and artifact store. */
+  public static StackRecord stack(String name, String orchestrator, String artifactStore) {
+    return stack(
+        name,
+        Map.of(
+            ComponentType.ORCHESTRATOR, orchestrator, ComponentType.ARTIFACT_STORE, artifactStore));
+  }
+
+  /** A secret created at {@link #T0}; the values stand for ciphertexts (stores never decrypt). */
+  public static SecretRecord secret(String name, Map<String, String> encryptedValues) {
+    return new SecretRecord(name, encryptedValues, T0, null);
   }
 }

@@ -33,6 +33,21 @@ final class Columns {
   }
 
   /**
+   * The constant named by the column, or null for a name this version does not know (a newer
+   * Skiff may have written it).
+   */
+  static <E extends Enum<E>> E findEnum(ResultSet row, String column, Class<E> type)
+      throws SQLException {
+    String name = row.getString(column);
+    for (E constant : type.getEnumConstants()) {
+      if (constant.name().equals(name)) {
+        return constant;
+      }
+    }
+    return null;
+  }
+
+  /**
    * A LIKE pattern matching strings that start with {@code prefix}, for use with {@code ESCAPE
    * '!'}: '%' and '_' typed by people match only themselves.
    */

@@ -1,0 +1,40 @@
+package dev.skiff.store.internal;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Optional;
+
+/** SQL for the {@code project_settings} table: project-wide key-value settings. */
+public final class SettingTable {
+
+  private static final String FIND = "SELECT value FROM project_settings WHERE key = ?";
+  private static final String UPSERT =
+      "INSERT INTO project_settings (key, value) VALUES (?, ?)"
+          + " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+  private static final String DELETE = "DELETE FROM project_settings WHERE key = ?";
+
+  private SettingTable() {}
+
+  public static Optional<String> get(Database db, String key) throws SQLException {
+    PreparedStatement find = db.prepare(FIND);
+    find.setString(1, key);
+    try (ResultSet row = find.executeQuery()) {
+      return row.next() ? Optional.ofNullable(row.getString(1)) : Optional.empty();
+    }
+  }
+
+  /** Inserts or replaces the setting; {@code value} null removes it. */
+  public static void put(Database db, String key, String value) throws SQLException {
+    if (value == null) {
+      PreparedStatement delete = db.prepare(DELETE);
+      delete.setString(1, key);
+      delete.executeUpdate();
+      return;
+    }
+    PreparedStatement upsert = db.prepare(UPSERT);
+    upsert.setString(1, key);
+    upsert.setString(2, value);
+    upsert.executeUpdate();
+  }
+}
