@@ -1,0 +1,24 @@
+package dev.skiff.kubernetes;
+
+import java.time.Duration;
+
+/**
+ * Settings of the {@code kubernetes} orchestrator ({@code "orchestrator.kubernetes"}), per
+ * pipeline or per step; they override the component's configuration field by field. At step level
+ * only {@code podSettings}, {@code serviceAccountName} and {@code podStartupTimeout} apply.
+ *
+ * @param podSettings scheduling, resources, env, volumes and metadata of step pods
+ * @param orchestratorPodSettings the same for the orchestrator pod
+ * @param serviceAccountName service account of the pods; null for the component's (or the one
+ *     Skiff creates)
+ * @param synchronous whether the client waits for the run and streams its logs (default true)
+ * @param keepPods keep finished step pods for inspection (default false: deleted when done)
+ * @param podStartupTimeout how long a pod may stay Pending before its step fails (default 5 min)
+ */
+public record KubernetesSettings(
+    PodSettings podSettings,
+    PodSettings orchestratorPodSettings,
+    String serviceAccountName,
+    Boolean synchronous,
+    Boolean keepPods,
+    Duration podStartupTimeout) {}

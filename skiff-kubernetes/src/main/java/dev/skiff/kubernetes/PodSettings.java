@@ -1,0 +1,55 @@
+package dev.skiff.kubernetes;
+
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where and how a pod runs: scheduling (node selector, affinity, tolerations), resources
+ * (requests and limits; {@code gpus} adds an {@code nvidia.com/gpu} limit), environment, volumes,
+ * and metadata. Fields are fabric8 model objects, so settings may be given as those objects or as
+ * plain maps in Kubernetes' own field names (as in a manifest). Unset fields add nothing.
+ *
+ * @param gpus number of NVIDIA GPUs ({@code nvidia.com/gpu} limit); null for none
+ */
+public record PodSettings(
+    Map<String, String> nodeSelector,
+    Affinity affinity,
+    List<Toleration> tolerations,
+    ResourceRequirements resources,
+    Integer gpus,
+    List<EnvVar> env,
+    List<Volume> volumes,
+    List<VolumeMount> volumeMounts,
+    Map<String, String> annotations,
+    Map<String, String> labels) {
+  public static final PodSettings EMPTY = new PodSettings(null, null, null, null, null, null, null, null, null, null);
+
+  public PodSettings {
+    nodeSelector = nodeSelector == null ? Map.of() : Map.copyOf(nodeSelector);
+    tolerations = tolerations == null ? List.of() : List.copyOf(tolerations);
+    env = env == null ? List.of() : List.copyOf(env);
+    volumes = volumes == null ? List.of() : List.copyOf(volumes);
+    volumeMounts = volumeMounts == null ? List.of() : List.copyOf(volumeMounts);
+    annotations = annotations == null ? Map.of() : Map.copyOf(annotations);
+    labels = labels == null ? Map.of() : Map.copyOf(labels);
+    if (gpus != null && gpus < 0) {
+      throw new IllegalArgumentException("gpus must be 0 or positive, got " + gpus);
+    }
+    for (String reserved : List.of("run", "pipeline", "step", "skiff.dev/run", "app.kubernetes.io/managed-by")) {
+      if (labels.containsKey(reserved)) {
+        throw new IllegalArgumentException("label '" + reserved + "' is set by Skiff and cannot be changed in pod settings");
+      }
+    }
+    for (var v : volumeMounts) {
+      if (v.getName() == null || v.getMountPath() == null) {
+        throw new IllegalArgumentException("every volume mount needs a name and a mountPath");
+      }
+    }
+  }
+}

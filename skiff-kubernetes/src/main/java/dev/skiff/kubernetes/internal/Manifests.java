@@ -1,0 +1,269 @@
+package dev.skiff.kubernetes.internal;
+
+import dev.skiff.core.PlanStep;
+import dev.skiff.core.RunPlan;
+import dev.skiff.kubernetes.KubernetesOrchestratorConfig;
+import dev.skiff.kubernetes.PodSettings;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobSpec;
+import io.fabric8.kubernetes.api.model.batch.v1.JobSpecBuilder;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Renders every object a run creates. Pure: the same inputs give the same manifests, so {@code
+ * --dry-run -o yaml} shows exactly what a run would send. Pods meet the restricted Pod Security
+ * profile; the Role grants only the verbs Skiff uses.
+ */
+public final class Manifests {
+  /** Key in the run Secret holding the metadata store URL. */
+  public static final String SECRET_METADATA_URL = "metadata-url";
+  /** Key in the run Secret holding the artifact store URI. */
+  public static final String SECRET_ARTIFACTS_URI = "artifacts-uri";
+  public static final String ROLE_NAME = "skiff-orchestrator";
+  static final String CONTAINER = "main";
+  static final long RUN_AS_USER = 65532; // the conventional non-root uid of distroless images
+  static final int JOB_RESTARTS = 3;
+  static final int TTL_AFTER_FINISHED = 7 * 24 * 3600;
+
+  private final KubernetesOrchestratorConfig config;
+  private final String image;
+
+  public Manifests(KubernetesOrchestratorConfig config, String image) {
+    this.config = config;
+    this.image = image;
+  }
+
+  /** The rules of the orchestrator's Role: nothing Skiff does not use, no wildcards. */
+  public static List<PolicyRule> roleRules() {
+    return List.of(
+        rule("", "pods", "create", "get", "list", "watch", "delete"),
+        rule("", "pods/log", "get"),
+        rule("", "events", "get", "list", "watch"),
+        rule("batch", "jobs", "get"));
+  }
+
+  public ServiceAccount serviceAccount() {
+    return new ServiceAccountBuilder()
+        .withNewMetadata().withName(KubernetesOrchestratorConfig.DEFAULT_SERVICE_ACCOUNT).withNamespace(ns()).withLabels(Map.of(Labels.MANAGED_BY, "skiff")).endMetadata()
+        .withAutomountServiceAccountToken(false)
+        .build();
+  }
+
+  public Role role() {
+    return new RoleBuilder()
+        .withNewMetadata().withName(ROLE_NAME).withNamespace(ns()).withLabels(Map.of(Labels.MANAGED_BY, "skiff")).endMetadata()
+        .withRules(roleRules())
+        .build();
+  }
+
+  public RoleBinding roleBinding() {
+    return new RoleBindingBuilder()
+        .withNewMetadata().withName(ROLE_NAME).withNamespace(ns()).withLabels(Map.of(Labels.MANAGED_BY, "skiff")).endMetadata()
+        .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("Role").withName(ROLE_NAME).endRoleRef()
+        .addNewSubject().withKind("ServiceAccount").withName(KubernetesOrchestratorConfig.DEFAULT_SERVICE_ACCOUNT).withNamespace(ns()).endSubject()
+        .build();
+  }
+
+  /** Store addresses for the run's pods; they reach pods only as secret-backed env. */
+  public Secret runSecret(String runId, String pipeline, String metadataUrl, String artifactsUri) {
+    Map<String, String> data = new LinkedHashMap<>();
+    data.put(SECRET_METADATA_URL, b64(metadataUrl));
+    data.put(SECRET_ARTIFACTS_URI, b64(artifactsUri));
+    return new SecretBuilder()
+        .withNewMetadata().withName(Names.runSecret(runId)).withNamespace(ns()).withLabels(Labels.run(runId, pipeline, "secret")).endMetadata()
+        .withType("Opaque")
+        .withData(data)
+        .build();
+  }
+
+  /** The Job that runs the orchestrator of one run; the cluster restarts it if its node dies. */
+  public Job orchestratorJob(RunPlan plan, String runId, PodSettings podSettings, String serviceAccount) {
+    Map<String, String> labels = Labels.run(runId, plan.pipeline(), "orchestrator");
+    return new JobBuilder()
+        .withNewMetadata().withName(Names.orchestratorJob(runId)).withNamespace(ns()).withLabels(labels).endMetadata()
+        .withSpec(jobSpec(labels, podSettings, serviceAccount, List.of("orchestrator", "--run", runId), Names.runSecret(runId)))
+        .build();
+  }
+
+  /** A CronJob whose job template is the orchestrator Job of a scheduled run. */
+  public CronJob cronJob(RunPlan plan, String schedule, String cron, String secretName, PodSettings podSettings, String serviceAccount) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(Labels.PIPELINE, Names.labelValue(plan.pipeline()));
+    labels.put(Labels.ROLE, "orchestrator");
+    labels.put(Labels.MANAGED_BY, "skiff");
+    labels.put("skiff.dev/schedule", Names.labelValue(schedule));
+    return new CronJobBuilder()
+        .withNewMetadata().withName(Names.cronJob(plan.pipeline(), schedule)).withNamespace(ns()).withLabels(labels).endMetadata()
+        .withNewSpec()
+        .withSchedule(cron)
+        .withConcurrencyPolicy("Forbid")
+        .withNewJobTemplate()
+        .withNewMetadata().withLabels(labels).endMetadata()
+        .withSpec(jobSpec(labels, podSettings, serviceAccount, List.of("orchestrator", "--schedule", schedule), secretName))
+        .endJobTemplate()
+        .endSpec()
+        .build();
+  }
+
+  /** The pod of one attempt of one step, owned by the run's orchestrator Job. */
+  public Pod stepPod(RunPlan plan, String runId, PlanStep step, int attempt, PodSettings podSettings, String serviceAccount, OwnerReference owner) {
+    Map<String, String> labels = new LinkedHashMap<>(podSettings.labels());
+    labels.putAll(Labels.step(runId, plan.pipeline(), step.name()));
+    List<String> args = List.of("step", "--run", runId, "--step", step.name(), "--attempt", String.valueOf(attempt));
+    PodSpecBuilder spec = new PodSpecBuilder(podSpec(podSettings, serviceAccount, args, Names.runSecret(runId)))
+        .withRestartPolicy("Never")
+        .withAutomountServiceAccountToken(false); // a step talks to the stores, never to the API
+    if (step.policy().timeout() != null) {
+      spec.withActiveDeadlineSeconds(Math.max(1, (long) Math.ceil(step.policy().timeout().toMillis() / 1000.0)));
+    }
+    PodBuilder pod = new PodBuilder()
+        .withNewMetadata()
+        .withName(Names.stepPod(runId, step.name(), attempt))
+        .withNamespace(ns())
+        .withLabels(labels)
+        .withAnnotations(podSettings.annotations())
+        .endMetadata()
+        .withSpec(spec.build());
+    if (owner != null) {
+      pod.editMetadata().withOwnerReferences(owner).endMetadata();
+    }
+    return pod.build();
+  }
+
+  private JobSpec jobSpec(Map<String, String> labels, PodSettings podSettings, String serviceAccount, List<String> args, String secretName) {
+    Map<String, String> podLabels = new LinkedHashMap<>(podSettings.labels());
+    podLabels.putAll(labels);
+    PodTemplateSpec template = new PodTemplateSpecBuilder()
+        .withNewMetadata().withLabels(podLabels).withAnnotations(podSettings.annotations()).endMetadata()
+        .withSpec(new PodSpecBuilder(podSpec(podSettings, serviceAccount, args, secretName)).withRestartPolicy("Never").build())
+        .build();
+    return new JobSpecBuilder()
+        .withBackoffLimit(JOB_RESTARTS)
+        .withTtlSecondsAfterFinished(TTL_AFTER_FINISHED)
+        .withTemplate(template)
+        .build();
+  }
+
+  private PodSpec podSpec(PodSettings s, String serviceAccount, List<String> args, String secretName) {
+    List<EnvVar> env = new ArrayList<>();
+    env.add(secretEnv("SKIFF_METADATA_URL", secretName, SECRET_METADATA_URL));
+    env.add(secretEnv("SKIFF_ARTIFACTS_URI", secretName, SECRET_ARTIFACTS_URI));
+    env.add(new EnvVarBuilder().withName("SKIFF_NAMESPACE").withNewValueFrom().withNewFieldRef().withFieldPath("metadata.namespace").endFieldRef().endValueFrom().build());
+    env.add(new EnvVarBuilder().withName("SKIFF_POD_NAME").withNewValueFrom().withNewFieldRef().withFieldPath("metadata.name").endFieldRef().endValueFrom().build());
+    env.addAll(s.env());
+    List<VolumeMount> mounts = new ArrayList<>();
+    mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
+    mounts.addAll(s.volumeMounts());
+    List<Volume> volumes = new ArrayList<>();
+    volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
+    volumes.addAll(s.volumes());
+    Container container = new ContainerBuilder()
+        .withName(CONTAINER)
+        .withImage(image)
+        .withImagePullPolicy("IfNotPresent")
+        .withArgs(args)
+        .withEnv(env)
+        .withVolumeMounts(mounts)
+        .withResources(resources(s))
+        .withNewSecurityContext()
+        .withAllowPrivilegeEscalation(false)
+        .withReadOnlyRootFilesystem(true)
+        .withRunAsNonRoot(true)
+        .withNewCapabilities().withDrop("ALL").endCapabilities()
+        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+        .endSecurityContext()
+        .build();
+    PodSpecBuilder spec = new PodSpecBuilder()
+        .withServiceAccountName(serviceAccount)
+        .withContainers(container)
+        .withVolumes(volumes)
+        .withNodeSelector(s.nodeSelector().isEmpty() ? null : s.nodeSelector())
+        .withAffinity(s.affinity())
+        .withTolerations(s.tolerations())
+        .withNewSecurityContext()
+        .withRunAsNonRoot(true)
+        .withRunAsUser(RUN_AS_USER)
+        .withRunAsGroup(RUN_AS_USER)
+        .withFsGroup(RUN_AS_USER)
+        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+        .endSecurityContext();
+    for (String pull : config.imagePullSecrets()) {
+      spec.addToImagePullSecrets(new LocalObjectReference(pull));
+    }
+    return spec.build();
+  }
+
+  private static ResourceRequirements resources(PodSettings s) {
+    ResourceRequirementsBuilder r = s.resources() == null ? new ResourceRequirementsBuilder() : new ResourceRequirementsBuilder(s.resources());
+    if (s.gpus() != null && s.gpus() > 0) {
+      r.addToLimits("nvidia.com/gpu", new Quantity(String.valueOf(s.gpus())));
+    }
+    ResourceRequirements built = r.build();
+    return built.getLimits() == null && built.getRequests() == null && built.getClaims() == null ? null : built;
+  }
+
+  private static EnvVar secretEnv(String name, String secret, String key) {
+    return new EnvVarBuilder().withName(name).withNewValueFrom().withNewSecretKeyRef().withName(secret).withKey(key).endSecretKeyRef().endValueFrom().build();
+  }
+
+  private static PolicyRule rule(String apiGroup, String resource, String... verbs) {
+    return new PolicyRuleBuilder().withApiGroups(apiGroup).withResources(resource).withVerbs(verbs).build();
+  }
+
+  private String ns() {
+    return config.kubernetesNamespace();
+  }
+
+  private static String b64(String s) {
+    return Base64.getEncoder().encodeToString((s == null ? "" : s).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Owner reference making {@code job} the owner of the pods and Secret of its run. */
+  public static OwnerReference ownedBy(Job job) {
+    return new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
+        .withApiVersion("batch/v1")
+        .withKind("Job")
+        .withName(job.getMetadata().getName())
+        .withUid(job.getMetadata().getUid())
+        .withController(true)
+        .withBlockOwnerDeletion(true)
+        .build();
+  }
+}

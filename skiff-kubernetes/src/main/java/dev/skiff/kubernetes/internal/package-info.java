@@ -1,0 +1,2 @@
+/** Implementation of the Kubernetes orchestrator. No compatibility promise. */
+package dev.skiff.kubernetes.internal;
