@@ -25,5 +25,8 @@ public sealed interface RunEvent {
   /** A step whose outputs were kept from an earlier attempt of this same run (resume). */
   record StepReused(String runId, String step) implements RunEvent {}
 
+  /** A line of a remote orchestrator's own output (not of a step), relayed as is. */
+  record OrchestratorLine(String runId, String line) implements RunEvent {}
+
   record RunFinished(String runId, RunStatus status, String error, Duration took) implements RunEvent {}
 }

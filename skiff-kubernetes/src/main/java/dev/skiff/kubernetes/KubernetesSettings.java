@@ -14,6 +14,7 @@ import java.time.Duration;
  * @param synchronous whether the client waits for the run and streams its logs (default true)
  * @param keepPods keep finished step pods for inspection (default false: deleted when done)
  * @param podStartupTimeout how long a pod may stay Pending before its step fails (default 5 min)
+ * @param maxParallelism most step pods at once, 0 for no limit (pipeline level)
  */
 public record KubernetesSettings(
     PodSettings podSettings,
@@ -21,4 +22,7 @@ public record KubernetesSettings(
     String serviceAccountName,
     Boolean synchronous,
     Boolean keepPods,
-    Duration podStartupTimeout) {}
+    Duration podStartupTimeout,
+    Integer maxParallelism) {
+  public static final String KEY = "orchestrator.kubernetes";
+}

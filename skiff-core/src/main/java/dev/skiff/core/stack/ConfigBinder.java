@@ -69,7 +69,14 @@ public final class ConfigBinder {
       }
       RecordComponent rc = component(type, field.getKey(), what);
       JsonNode v = field.getValue();
-      out.set(rc.getName(), v.isTextual() && !isTextType(rc.getGenericType()) ? parse(rc.getName(), rc.getGenericType(), v.asText(), what) : v);
+      if (rc.getType().isRecord() && v.isObject()) {
+        // nested settings records (e.g. podSettings) are checked key by key too
+        @SuppressWarnings("unchecked")
+        Class<? extends Record> nested = (Class<? extends Record>) rc.getType();
+        out.set(rc.getName(), normalize(nested, v, what + " (" + rc.getName() + ")"));
+      } else {
+        out.set(rc.getName(), v.isTextual() && !isTextType(rc.getGenericType()) ? parse(rc.getName(), rc.getGenericType(), v.asText(), what) : v);
+      }
     }
     return out;
   }

@@ -75,8 +75,7 @@ public final class Manifests {
     return List.of(
         rule("", "pods", "create", "get", "list", "watch", "delete"),
         rule("", "pods/log", "get"),
-        rule("", "events", "get", "list", "watch"),
-        rule("batch", "jobs", "get"));
+        rule("", "events", "get", "list", "watch"));
   }
 
   public ServiceAccount serviceAccount() {

@@ -1,0 +1,151 @@
+package dev.skiff.kubernetes;
+
+import dev.skiff.core.MetadataStore;
+import dev.skiff.core.Orchestrator;
+import dev.skiff.core.OrchestratorContext;
+import dev.skiff.core.RunEvent;
+import dev.skiff.core.RunIds;
+import dev.skiff.core.RunListener;
+import dev.skiff.core.RunPlan;
+import dev.skiff.core.RunRecord;
+import dev.skiff.core.stack.ConfigException;
+import dev.skiff.kubernetes.internal.ClusterAccess;
+import dev.skiff.kubernetes.internal.ClusterSetup;
+import dev.skiff.kubernetes.internal.Labels;
+import dev.skiff.kubernetes.internal.Manifests;
+import dev.skiff.kubernetes.internal.Names;
+import dev.skiff.kubernetes.internal.RunFollower;
+import dev.skiff.sdk.RunStatus;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Runs plans on Kubernetes: records the run, creates the orchestrator Job (and its run Secret,
+ * owned by the Job), and for synchronous runs streams the run's output until it ends. The
+ * orchestrator pod does the rest (see {@code OrchestratorMain}).
+ */
+public final class KubernetesOrchestrator implements Orchestrator {
+  public static final String NAME = "kubernetes";
+  private final KubernetesOrchestratorConfig config;
+  private final OrchestratorContext context;
+  private final AtomicReference<String> current = new AtomicReference<>();
+  private KubernetesClient client;
+
+  public KubernetesOrchestrator(KubernetesOrchestratorConfig config, OrchestratorContext context) {
+    this.config = config;
+    this.context = context;
+  }
+
+  @Override
+  public Result run(RunPlan plan, RunListener listener) {
+    KubernetesOrchestratorConfig effective = effective(plan);
+    String image = requireImage(effective);
+    KubernetesClient k8s = client();
+    ClusterSetup setup = new ClusterSetup(k8s, effective);
+    setup.checkNamespace();
+    Manifests manifests = new Manifests(effective, image);
+    setup.ensureServiceAccount(manifests);
+    String runId = RunIds.newId(plan.pipeline());
+    MetadataStore store = context.store();
+    store.createRun(new RunRecord(runId, plan.pipeline(), RunStatus.RUNNING, NAME, plan.hash(), plan.toJson(), Instant.now(), null, null));
+    submit(k8s, plan, runId, effective, manifests);
+    current.set(runId);
+    if (!effective.synchronous()) {
+      listener.onEvent(new RunEvent.OrchestratorLine(runId, "Submitted run " + runId + " to namespace " + effective.kubernetesNamespace() + "; follow it with 'skiff runs logs " + runId + "'"));
+      return new Result(runId, RunStatus.RUNNING);
+    }
+    try {
+      return new Result(runId, new RunFollower(k8s, store, plan, runId, effective, listener).follow());
+    } finally {
+      current.set(null);
+    }
+  }
+
+  @Override
+  public Result resume(String runId, RunListener listener) {
+    RunRecord run = context.store().findRun(runId).orElseThrow(() -> new IllegalArgumentException("run " + runId + " not found"));
+    RunPlan plan = RunPlan.fromJson(run.planJson());
+    KubernetesOrchestratorConfig effective = effective(plan);
+    KubernetesClient k8s = client();
+    // the old Job (and with it, by garbage collection, its pods and Secret) makes way for a new one
+    k8s.batch().v1().jobs().inNamespace(effective.kubernetesNamespace()).withName(Names.orchestratorJob(runId)).delete();
+    context.store().updateRun(runId, RunStatus.RUNNING, null, null);
+    submit(k8s, plan, runId, effective, new Manifests(effective, requireImage(effective)));
+    return new Result(runId, effective.synchronous() ? new RunFollower(k8s, context.store(), plan, runId, effective, listener).follow() : RunStatus.RUNNING);
+  }
+
+  /** Stops the run being followed: deletes its Job (the cluster deletes its pods) and records it stopped. */
+  @Override
+  public void stop() {
+    String runId = current.get();
+    if (runId != null) {
+      stop(runId);
+    }
+  }
+
+  public void stop(String runId) {
+    client().batch().v1().jobs().inNamespace(config.kubernetesNamespace()).withName(Names.orchestratorJob(runId)).delete();
+    client().pods().inNamespace(config.kubernetesNamespace()).withLabel(Labels.RUN_SELECTOR, Names.labelValue(runId)).delete();
+    context.store().updateRun(runId, RunStatus.STOPPED, Instant.now(), "stopped by the user");
+  }
+
+  private void submit(KubernetesClient k8s, RunPlan plan, String runId, KubernetesOrchestratorConfig c, Manifests manifests) {
+    String ns = c.kubernetesNamespace();
+    try {
+      Job job = k8s.batch().v1().jobs().inNamespace(ns).resource(manifests.orchestratorJob(plan, runId, c.orchestratorPodSettings(), c.effectiveServiceAccount())).create();
+      var secret = manifests.runSecret(runId, plan.pipeline(), metadataUrlForPods(c), context.artifacts().uri());
+      secret.getMetadata().setOwnerReferences(java.util.List.of(Manifests.ownedBy(job)));
+      k8s.secrets().inNamespace(ns).resource(secret).create();
+    } catch (KubernetesClientException e) {
+      context.store().updateRun(runId, RunStatus.FAILED, Instant.now(), "could not submit: " + e.getCode());
+      if (e.getCode() == 404) {
+        throw ClusterSetup.missingNamespace(ns);
+      }
+      throw ClusterAccess.explain(e, "creating the orchestrator Job of run " + runId, k8s.getMasterUrl().toString());
+    }
+  }
+
+  private String metadataUrlForPods(KubernetesOrchestratorConfig c) {
+    return c.metadataUrl() != null ? c.metadataUrl() : context.metadataUrl();
+  }
+
+  /** The pipeline's {@code orchestrator.kubernetes} settings override the component's configuration. */
+  private KubernetesOrchestratorConfig effective(RunPlan plan) {
+    KubernetesSettings s = plan.setting(KubernetesSettings.KEY)
+        .map(j -> dev.skiff.core.internal.Json.mapper().convertValue(j, KubernetesSettings.class))
+        .orElse(null);
+    if (s == null) {
+      return config;
+    }
+    return new KubernetesOrchestratorConfig(
+        config.kubernetesContext(),
+        config.kubernetesNamespace(),
+        s.serviceAccountName() != null ? s.serviceAccountName() : config.serviceAccountName(),
+        s.synchronous() != null ? s.synchronous() : config.synchronous(),
+        config.image(),
+        config.imagePullSecrets(),
+        s.maxParallelism() != null ? s.maxParallelism() : config.maxParallelism(),
+        s.keepPods() != null ? s.keepPods() : config.keepPods(),
+        s.podStartupTimeout() != null ? s.podStartupTimeout() : config.podStartupTimeout(),
+        config.metadataUrl(),
+        s.podSettings() != null ? s.podSettings() : config.podSettings(),
+        s.orchestratorPodSettings() != null ? s.orchestratorPodSettings() : config.orchestratorPodSettings());
+  }
+
+  private static String requireImage(KubernetesOrchestratorConfig c) {
+    if (c.image() == null || c.image().isBlank()) {
+      throw new ConfigException("the kubernetes orchestrator needs an image holding Skiff and your code: set it with 'skiff orchestrator update NAME --image=REGISTRY/skiff:PIPELINE'");
+    }
+    return c.image();
+  }
+
+  private synchronized KubernetesClient client() {
+    if (client == null) {
+      client = ClusterAccess.connect(config.kubernetesContext());
+    }
+    return client;
+  }
+}

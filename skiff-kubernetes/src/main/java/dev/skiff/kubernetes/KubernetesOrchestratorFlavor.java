@@ -1,0 +1,33 @@
+package dev.skiff.kubernetes;
+
+import dev.skiff.core.Orchestrator;
+import dev.skiff.core.OrchestratorContext;
+import dev.skiff.core.stack.OrchestratorFlavor;
+
+/** The {@code kubernetes} orchestrator: one pod per step, driven by an orchestrator pod. */
+public final class KubernetesOrchestratorFlavor implements OrchestratorFlavor<KubernetesOrchestratorConfig> {
+  @Override
+  public String name() {
+    return KubernetesOrchestrator.NAME;
+  }
+
+  @Override
+  public String description() {
+    return "Runs each step in its own pod, walked by an orchestrator Job in the cluster";
+  }
+
+  @Override
+  public Class<KubernetesOrchestratorConfig> configType() {
+    return KubernetesOrchestratorConfig.class;
+  }
+
+  @Override
+  public Class<KubernetesSettings> settingsType() {
+    return KubernetesSettings.class;
+  }
+
+  @Override
+  public Orchestrator create(KubernetesOrchestratorConfig config, OrchestratorContext context) {
+    return new KubernetesOrchestrator(config, context);
+  }
+}

@@ -1,0 +1,85 @@
+package dev.skiff.kubernetes.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.skiff.core.ArtifactStore;
+import dev.skiff.core.DagScheduler;
+import dev.skiff.core.MetadataStore;
+import dev.skiff.core.RunPlan;
+import dev.skiff.core.internal.Json;
+import dev.skiff.kubernetes.KubernetesOrchestratorConfig;
+import dev.skiff.kubernetes.KubernetesSettings;
+import dev.skiff.kubernetes.PodMain;
+import dev.skiff.kubernetes.PodSettings;
+import dev.skiff.sdk.RunStatus;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The orchestrator pod: walks the run's plan with the {@link DagScheduler} and a {@link
+ * PodLauncher}. Step pods use this pod's image, service account and pull secrets, and are owned
+ * by its Job, so the cluster deletes them with it. Exits 0 once the run has ended (whatever its
+ * status): a non-zero exit means the orchestrator itself broke, and the Job's restart then
+ * resumes the run without re-running finished steps.
+ */
+public final class OrchestratorMain {
+  private OrchestratorMain() {}
+
+  public static int run(String[] args) {
+    ClassLoader loader = Thread.currentThread().getContextClassLoader();
+    String runId = PodMain.option(args, "run");
+    PodEnvironment env = PodEnvironment.fromEnv();
+    try (MetadataStore store = env.openStore(loader);
+        KubernetesClient client = new KubernetesClientBuilder().build()) {
+      ArtifactStore artifacts = env.openArtifacts(loader);
+      RunPlan plan = PodEnvironment.plan(store, runId);
+      String ns = env.namespace() != null ? env.namespace() : client.getNamespace();
+      Pod self = client.pods().inNamespace(ns).withName(env.podName()).get();
+      if (self == null) {
+        throw new IllegalStateException("cannot find my own pod " + env.podName() + " in namespace " + ns);
+      }
+      String image = self.getSpec().getContainers().get(0).getImage();
+      List<String> pullSecrets = self.getSpec().getImagePullSecrets().stream().map(LocalObjectReference::getName).toList();
+      KubernetesSettings settings = settings(plan.setting(KubernetesSettings.KEY));
+      KubernetesOrchestratorConfig config =
+          new KubernetesOrchestratorConfig(null, ns, self.getSpec().getServiceAccountName(), true, image, pullSecrets,
+              orZero(settings.maxParallelism()), settings.keepPods(), settings.podStartupTimeout(), null, settings.podSettings(), null);
+      OwnerReference owner = self.getMetadata().getOwnerReferences().stream().filter(o -> "Job".equals(o.getKind())).findFirst().orElse(null);
+      PodLauncher.Options options =
+          new PodLauncher.Options(ns, runId, owner, step -> podSettings(plan, step, config.podSettings()), config.effectiveServiceAccount(),
+              config.podStartupTimeout(), config.keepPods(), config.maxParallelism());
+      try (PodLauncher launcher = new PodLauncher(client, store, new Manifests(config, image), options)) {
+        RunStatus status = new DagScheduler(store, launcher, new PlainRunPrinter(System.out), artifacts).run(plan, runId);
+        System.out.flush();
+        return status.isFinal() ? 0 : 1;
+      }
+    } catch (RuntimeException e) {
+      System.out.println("orchestrator failed: " + e.getMessage());
+      e.printStackTrace(System.out);
+      return 1;
+    }
+  }
+
+  static KubernetesSettings settings(Optional<JsonNode> json) {
+    return json.map(j -> Json.mapper().convertValue(j, KubernetesSettings.class))
+        .orElse(new KubernetesSettings(null, null, null, null, null, null, null));
+  }
+
+  private static PodSettings podSettings(RunPlan plan, String step, PodSettings fallback) {
+    PodSettings s = settings(Optional.ofNullable(plan.step(step).settings().get(KubernetesSettings.KEY))).podSettings();
+    return s == null ? fallback : s;
+  }
+
+  private static Integer orZero(Integer i) {
+    return i == null ? 0 : i;
+  }
+
+  static Duration orDefault(Duration d, Duration fallback) {
+    return d == null ? fallback : d;
+  }
+}

@@ -1,0 +1,301 @@
+package dev.skiff.kubernetes.internal;
+
+import dev.skiff.core.ArtifactRecord;
+import dev.skiff.core.LaunchedStep;
+import dev.skiff.core.MetadataStore;
+import dev.skiff.core.StepFailedException;
+import dev.skiff.core.StepLaunch;
+import dev.skiff.core.StepLauncher;
+import dev.skiff.kubernetes.PodSettings;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Runs each step attempt in its own pod. One informer watches the run's pods (label {@code
+ * skiff.dev/run}); a pod's end completes its step at once — no polling. Creating a pod that
+ * exists adopts it, which is how a restarted orchestrator resumes. A pod stuck Pending past the
+ * startup timeout fails its step with the scheduler's or kubelet's reason.
+ */
+public final class PodLauncher implements StepLauncher {
+  private final KubernetesClient client;
+  private final MetadataStore store;
+  private final Manifests manifests;
+  private final String namespace;
+  private final String runId;
+  private final OwnerReference owner;
+  private final Function<String, PodSettings> podSettings;
+  private final String serviceAccount;
+  private final Duration startupTimeout;
+  private final boolean keepPods;
+  private final int maxParallelism;
+  private final Map<String, Attempt> attempts = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "skiff-pod-timers");
+    t.setDaemon(true);
+    return t;
+  });
+  private final java.util.concurrent.ExecutorService workers = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "skiff-pod-end");
+    t.setDaemon(true);
+    return t;
+  });
+  private final SharedIndexInformer<Pod> informer;
+
+  /** Options of a launcher; {@code podSettings} gives a step's pod settings by step name. */
+  public record Options(
+      String namespace,
+      String runId,
+      OwnerReference owner,
+      Function<String, PodSettings> podSettings,
+      String serviceAccount,
+      Duration startupTimeout,
+      boolean keepPods,
+      int maxParallelism) {}
+
+  public PodLauncher(KubernetesClient client, MetadataStore store, Manifests manifests, Options o) {
+    this.client = client;
+    this.store = store;
+    this.manifests = manifests;
+    this.namespace = o.namespace();
+    this.runId = o.runId();
+    this.owner = o.owner();
+    this.podSettings = o.podSettings();
+    this.serviceAccount = o.serviceAccount();
+    this.startupTimeout = o.startupTimeout();
+    this.keepPods = o.keepPods();
+    this.maxParallelism = o.maxParallelism();
+    this.informer =
+        client.pods().inNamespace(namespace).withLabel(Labels.RUN_SELECTOR, Names.labelValue(runId))
+            .inform(new ResourceEventHandler<>() {
+              @Override
+              public void onAdd(Pod pod) {
+                observe(pod);
+              }
+
+              @Override
+              public void onUpdate(Pod old, Pod pod) {
+                observe(pod);
+              }
+
+              @Override
+              public void onDelete(Pod pod, boolean unknownFinalState) {
+                Attempt a = attempts.get(pod.getMetadata().getName());
+                if (a != null && !a.result.isDone()) {
+                  a.fail("pod " + pod.getMetadata().getName() + " was deleted before it finished (node lost or removed by hand)");
+                }
+              }
+            });
+  }
+
+  @Override
+  public int maxParallelism() {
+    return maxParallelism;
+  }
+
+  @Override
+  public LaunchedStep launch(StepLaunch launch) {
+    Pod pod = manifests.stepPod(launch.plan(), runId, launch.step(), launch.attempt(), podSettings.apply(launch.step().name()), serviceAccount, owner);
+    String name = pod.getMetadata().getName();
+    Attempt attempt = new Attempt(launch, name);
+    attempts.put(name, attempt);
+    try {
+      client.pods().inNamespace(namespace).resource(pod).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) { // 409: the pod exists — adopt it (orchestrator restart)
+        attempts.remove(name);
+        throw new StepFailedException("cannot create pod " + name + ": " + ClusterAccess.status(e), e);
+      }
+    }
+    Pod current = informer.getIndexer().getByKey(namespace + "/" + name);
+    if (current != null) {
+      observe(current);
+    }
+    attempt.startupTimer = timers.schedule(() -> pendingTooLong(attempt), startupTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    return attempt;
+  }
+
+  private void observe(Pod pod) {
+    Attempt a = attempts.get(pod.getMetadata().getName());
+    if (a == null || a.finishing.get()) {
+      return;
+    }
+    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    if ("Running".equals(phase) || "Succeeded".equals(phase) || "Failed".equals(phase)) {
+      a.started = true;
+      a.followLogs();
+    }
+    if ("Succeeded".equals(phase)) {
+      Map<String, ArtifactRecord> outputs = new LinkedHashMap<>();
+      store.stepOutputs(runId, a.launch.step().name()).forEach((k, v) -> {
+        if (v.kind() == ArtifactRecord.Kind.DATA) {
+          outputs.put(k, v);
+        }
+      });
+      a.finish(() -> a.result.complete(outputs));
+    } else if ("Failed".equals(phase)) {
+      a.fail(failureReason(pod));
+    } else {
+      waitingProblem(pod).ifPresent(a::lastProblem);
+    }
+  }
+
+  private void pendingTooLong(Attempt a) {
+    if (a.result.isDone() || a.started) {
+      return;
+    }
+    a.fail("pod " + a.pod + " did not start within " + startupTimeout.toSeconds() + " s" + (a.problem == null ? "" : ": " + a.problem));
+  }
+
+  /** Why a pod failed, e.g. OOMKilled, Evicted, DeadlineExceeded, or the exit code. */
+  static String failureReason(Pod pod) {
+    var status = pod.getStatus();
+    if (status.getReason() != null) {
+      return status.getReason() + (status.getMessage() == null ? "" : ": " + status.getMessage());
+    }
+    for (ContainerStatus cs : status.getContainerStatuses()) {
+      ContainerStateTerminated t = cs.getState() == null ? null : cs.getState().getTerminated();
+      if (t != null) {
+        String reason = t.getReason() == null ? "Error" : t.getReason();
+        return "OOMKilled".equals(reason) ? "OOMKilled: the step used more memory than its limit (raise resources.limits.memory)"
+            : reason + " (exit code " + t.getExitCode() + ")" + (t.getMessage() == null ? "" : ": " + t.getMessage());
+      }
+    }
+    return "pod failed";
+  }
+
+  /** Scheduling or image problems of a Pending pod, e.g. Unschedulable with the scheduler's message. */
+  static Optional<String> waitingProblem(Pod pod) {
+    var status = pod.getStatus();
+    if (status == null) {
+      return Optional.empty();
+    }
+    for (ContainerStatus cs : status.getContainerStatuses()) {
+      ContainerStateWaiting w = cs.getState() == null ? null : cs.getState().getWaiting();
+      if (w != null && w.getReason() != null && !"ContainerCreating".equals(w.getReason()) && !"PodInitializing".equals(w.getReason())) {
+        return Optional.of(w.getReason() + (w.getMessage() == null ? "" : ": " + w.getMessage()));
+      }
+    }
+    for (PodCondition c : status.getConditions()) {
+      if ("PodScheduled".equals(c.getType()) && "False".equals(c.getStatus())) {
+        return Optional.of((c.getReason() == null ? "Unschedulable" : c.getReason()) + (c.getMessage() == null ? "" : ": " + c.getMessage()));
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public void close() {
+    informer.close();
+    timers.shutdownNow();
+    workers.shutdown();
+  }
+
+  private final class Attempt implements LaunchedStep {
+    final StepLaunch launch;
+    final String pod;
+    final CompletableFuture<Map<String, ArtifactRecord>> result = new CompletableFuture<>();
+    volatile boolean started;
+    volatile String problem;
+    volatile java.util.concurrent.ScheduledFuture<?> startupTimer;
+    Thread logFollower;
+    final java.util.concurrent.atomic.AtomicBoolean finishing = new java.util.concurrent.atomic.AtomicBoolean();
+
+    Attempt(StepLaunch launch, String pod) {
+      this.launch = launch;
+      this.pod = pod;
+    }
+
+    void lastProblem(String p) {
+      if (!p.equals(problem)) {
+        problem = p;
+        launch.log().line("waiting: " + p);
+      }
+    }
+
+    void fail(String reason) {
+      finish(() -> result.completeExceptionally(new StepFailedException(reason)));
+    }
+
+    /** Copies the pod's log into the step log as lines arrive (once per attempt). */
+    synchronized void followLogs() {
+      if (logFollower != null) {
+        return;
+      }
+      logFollower = new Thread(() -> {
+        try (var watch = client.pods().inNamespace(namespace).withName(pod).watchLog();
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(watch.getOutput(), java.nio.charset.StandardCharsets.UTF_8))) {
+          String line;
+          while ((line = in.readLine()) != null) {
+            launch.log().line(line);
+          }
+        } catch (java.io.IOException | KubernetesClientException e) {
+          launch.log().line("log stream of pod " + pod + " ended: " + e.getMessage());
+        }
+      }, "skiff-log-" + pod);
+      logFollower.setDaemon(true);
+      logFollower.start();
+    }
+
+    /** Ends the attempt off the informer's thread: it waits for the log to drain, then deletes the pod. */
+    void finish(Runnable complete) {
+      if (!finishing.compareAndSet(false, true)) {
+        return;
+      }
+      workers.execute(() -> end(complete));
+    }
+
+    private void end(Runnable complete) {
+      if (startupTimer != null) {
+        startupTimer.cancel(false);
+      }
+      Thread follower;
+      synchronized (this) {
+        follower = logFollower;
+      }
+      if (follower != null) {
+        try {
+          follower.join(TimeUnit.SECONDS.toMillis(10)); // the log ends with the container
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      complete.run();
+      attempts.remove(pod);
+      if (!keepPods) {
+        try {
+          client.pods().inNamespace(namespace).withName(pod).delete();
+        } catch (KubernetesClientException e) {
+          launch.log().line("could not delete pod " + pod + ": " + ClusterAccess.status(e));
+        }
+      }
+    }
+
+    @Override
+    public CompletableFuture<Map<String, ArtifactRecord>> result() {
+      return result;
+    }
+
+    @Override
+    public void cancel() {
+      fail("cancelled");
+    }
+  }
+}

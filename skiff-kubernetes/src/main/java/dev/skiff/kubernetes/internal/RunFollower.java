@@ -1,0 +1,182 @@
+package dev.skiff.kubernetes.internal;
+
+import dev.skiff.core.MetadataStore;
+import dev.skiff.core.RunEvent;
+import dev.skiff.core.RunListener;
+import dev.skiff.core.RunPlan;
+import dev.skiff.core.RunRecord;
+import dev.skiff.kubernetes.KubernetesOrchestratorConfig;
+import dev.skiff.sdk.RunStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Follows a run from the client: streams the orchestrator pod's output (which carries every
+ * step's lines, prefixed) as run events, shows why its pod is not starting, and ends when the
+ * orchestrator Job ends. A Job that failed for good, or an orchestrator pod stuck Pending past the
+ * startup timeout, fails the run with that reason — a run is never left running forever.
+ */
+public final class RunFollower {
+  private static final Pattern STEP_LINE = Pattern.compile("^(\\S+) \\| (.*)$");
+  private final KubernetesClient client;
+  private final MetadataStore store;
+  private final RunPlan plan;
+  private final String runId;
+  private final KubernetesOrchestratorConfig config;
+  private final RunListener listener;
+  private final Set<String> steps;
+  private final Map<String, Thread> followers = new ConcurrentHashMap<>();
+  private final CountDownLatch ended = new CountDownLatch(1);
+  private volatile String failure;
+  private volatile String lastProblem;
+
+  public RunFollower(KubernetesClient client, MetadataStore store, RunPlan plan, String runId, KubernetesOrchestratorConfig config, RunListener listener) {
+    this.client = client;
+    this.store = store;
+    this.plan = plan;
+    this.runId = runId;
+    this.config = config;
+    this.listener = listener;
+    this.steps = plan.steps().stream().map(s -> s.name()).collect(Collectors.toSet());
+  }
+
+  public RunStatus follow() {
+    Instant start = Instant.now();
+    listener.onEvent(new RunEvent.RunStarted(runId, plan, false));
+    String ns = config.kubernetesNamespace();
+    String jobName = Names.orchestratorJob(runId);
+    try (SharedIndexInformer<Pod> pods = client.pods().inNamespace(ns).withLabel(Labels.RUN_SELECTOR, Names.labelValue(runId)).withLabel(Labels.ROLE, "orchestrator")
+            .inform(handler(this::onOrchestratorPod));
+        SharedIndexInformer<Job> jobs = client.batch().v1().jobs().inNamespace(ns).withField("metadata.name", jobName).inform(handler(this::onJob))) {
+      boolean done = false;
+      while (!done) {
+        done = ended.await(1, TimeUnit.SECONDS) || runEndedInStore() || startupTimedOut(pods, start);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    followers.values().forEach(t -> join(t, Duration.ofSeconds(10)));
+    RunRecord run = store.findRun(runId).orElseThrow();
+    RunStatus status = run.status();
+    String error = run.error();
+    if (status == RunStatus.RUNNING && failure != null) {
+      store.updateRun(runId, RunStatus.FAILED, Instant.now(), failure);
+      status = RunStatus.FAILED;
+      error = failure;
+    }
+    listener.onEvent(new RunEvent.RunFinished(runId, status, error, Duration.between(start, Instant.now())));
+    return status;
+  }
+
+  private boolean runEndedInStore() {
+    // the orchestrator records the end itself; the Job may take a moment longer to report it
+    return store.findRun(runId).map(r -> r.status().isFinal()).orElse(false) && followers.values().stream().noneMatch(Thread::isAlive);
+  }
+
+  private boolean startupTimedOut(SharedIndexInformer<Pod> pods, Instant start) {
+    if (followers.isEmpty() && Duration.between(start, Instant.now()).compareTo(config.podStartupTimeout()) > 0) {
+      failure = "the orchestrator pod did not start within " + config.podStartupTimeout().toSeconds() + " s" + (lastProblem == null ? "" : ": " + lastProblem);
+      client.batch().v1().jobs().inNamespace(config.kubernetesNamespace()).withName(Names.orchestratorJob(runId)).delete();
+      return true;
+    }
+    return false;
+  }
+
+  private void onOrchestratorPod(Pod pod) {
+    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    if ("Running".equals(phase) || "Succeeded".equals(phase) || "Failed".equals(phase)) {
+      followers.computeIfAbsent(pod.getMetadata().getName(), this::startFollowing);
+    } else {
+      PodLauncher.waitingProblem(pod).ifPresent(p -> {
+        if (!p.equals(lastProblem)) {
+          lastProblem = p;
+          listener.onEvent(new RunEvent.OrchestratorLine(runId, "orchestrator pod waiting: " + p));
+        }
+      });
+    }
+  }
+
+  private void onJob(Job job) {
+    if (job.getStatus() == null) {
+      return;
+    }
+    for (JobCondition c : job.getStatus().getConditions()) {
+      if ("True".equals(c.getStatus()) && ("Complete".equals(c.getType()) || "Failed".equals(c.getType()))) {
+        if ("Failed".equals(c.getType())) {
+          failure = "the orchestrator Job failed (" + c.getReason() + (c.getMessage() == null ? "" : ": " + c.getMessage()) + ")";
+        }
+        ended.countDown();
+      }
+    }
+  }
+
+  private Thread startFollowing(String pod) {
+    Thread t = new Thread(() -> {
+      try (var watch = client.pods().inNamespace(config.kubernetesNamespace()).withName(pod).watchLog();
+          BufferedReader in = new BufferedReader(new InputStreamReader(watch.getOutput(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = in.readLine()) != null) {
+          relay(line);
+        }
+      } catch (IOException | KubernetesClientException e) {
+        listener.onEvent(new RunEvent.OrchestratorLine(runId, "log stream of " + pod + " ended: " + e.getMessage()));
+      }
+    }, "skiff-follow-" + pod);
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  private void relay(String line) {
+    Matcher m = STEP_LINE.matcher(line);
+    if (m.matches() && steps.contains(m.group(1))) {
+      listener.onEvent(new RunEvent.StepLogLine(runId, m.group(1), m.group(2)));
+    } else if (!line.startsWith("Running pipeline ") && !line.startsWith("Resuming pipeline ") && !line.startsWith("Run " + runId + " ")) {
+      listener.onEvent(new RunEvent.OrchestratorLine(runId, line));
+    }
+  }
+
+  private static <T> ResourceEventHandler<T> handler(java.util.function.Consumer<T> onChange) {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(T obj) {
+        onChange.accept(obj);
+      }
+
+      @Override
+      public void onUpdate(T oldObj, T newObj) {
+        onChange.accept(newObj);
+      }
+
+      @Override
+      public void onDelete(T obj, boolean deletedFinalStateUnknown) {}
+    };
+  }
+
+  private static void join(Thread t, Duration d) {
+    try {
+      t.join(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
