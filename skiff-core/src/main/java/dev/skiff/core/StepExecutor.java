@@ -150,7 +150,7 @@ public final class StepExecutor {
       return outputs;
     }
     if (result == null) {
-      throw new StepFailedException("step '" + step.name() + "' returned null: return a value (or declare void)");
+      throw new StepFailedException("step '" + step.name() + "' returned null: return a value (a step without outputs returns Void: return null)");
     }
     if (step.recordOutput()) {
       for (RecordComponent rc : result.getClass().getRecordComponents()) {

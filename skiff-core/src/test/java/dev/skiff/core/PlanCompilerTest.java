@@ -219,6 +219,35 @@ public class PlanCompilerTest {
         .hasMessage("step 'captures' captures a value (Integer): pass it as an input with Param.of(...) so it is stored in the plan and part of the cache key");
   }
 
+  /** A step written as a class; its field would change results without changing the plan. */
+  static final class Scaler implements dev.skiff.sdk.StepFunction.F0<Double> {
+    private final double factor;
+
+    Scaler(double factor) {
+      this.factor = factor;
+    }
+
+    @Override
+    public Double apply() {
+      return factor;
+    }
+  }
+
+  /** A stateless step class is fine. */
+  static final class Two implements dev.skiff.sdk.StepFunction.F0<Integer> {
+    @Override
+    public Integer apply() {
+      return 2;
+    }
+  }
+
+  @Test
+  void stepObjectsWithStateMustUseParameters() {
+    assertThatThrownBy(() -> compile(compiler, p -> p.step("scale", new Scaler(2.0))))
+        .hasMessage("step 'scale' is an object with state (field 'factor' of Scaler): pass configuration as an input with Param.of(...) so it is stored in the plan and part of the cache key");
+    assertThat(compile(compiler, p -> p.step("two", new Two())).step("two").outputs()).extracting(PlanOutput::type).containsExactly("java.lang.Integer");
+  }
+
   @Test
   void outputWithoutMaterializerIsAnError() {
     assertThatThrownBy(() -> compile(compiler, p -> p.step("o", PlanCompilerTest::opaque)))

@@ -56,6 +56,7 @@ public final class LocalOrchestrator implements Orchestrator {
   /** Records a new run of {@code plan} and runs it; returns its id and final status. */
   @Override
   public Result run(RunPlan plan, RunListener listener) {
+    dev.skiff.core.internal.StepCode.checkRecreatable(plan.pipelineClass(), loader);
     String runId = RunIds.newId(plan.pipeline());
     store.createRun(new RunRecord(runId, plan.pipeline(), RunStatus.RUNNING, "local", plan.hash(), plan.toJson(), Instant.now(), null, null));
     return new Result(runId, execute(plan, runId, listener));

@@ -15,6 +15,23 @@ public final class StepCode {
 
   private StepCode() {}
 
+  /**
+   * Fails with the fix when the pipeline class cannot be re-created (every step runs on a fresh
+   * instance, in a thread, a process or a pod): called before a run is recorded.
+   */
+  public static void checkRecreatable(String pipelineClass, ClassLoader loader) {
+    try {
+      Class<?> c = Class.forName(pipelineClass, false, loader);
+      if (!java.lang.reflect.Modifier.isPublic(c.getModifiers())
+          || !java.lang.reflect.Modifier.isPublic(c.getDeclaredConstructor().getModifiers())) {
+        throw new NoSuchMethodException();
+      }
+    } catch (ClassNotFoundException | NoSuchMethodException e) {
+      throw new IllegalArgumentException(
+          "pipeline class " + pipelineClass + " needs to be public with a public no-argument constructor: each step runs on a fresh instance of it");
+    }
+  }
+
   public static StepDeclaration find(String pipelineClass, String step, ClassLoader loader) {
     Class<?> c;
     try {

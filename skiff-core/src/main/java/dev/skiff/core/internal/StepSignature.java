@@ -30,7 +30,7 @@ public record StepSignature(
    */
   public static StepSignature of(String step, StepFunction fn) {
     Optional<SerializedLambda> lambda = Lambdas.serialized(fn);
-    return lambda.isPresent() ? ofLambda(step, fn, lambda.get()) : ofClass(fn);
+    return lambda.isPresent() ? ofLambda(step, fn, lambda.get()) : ofClass(step, fn);
   }
 
   private static StepSignature ofLambda(String step, StepFunction fn, SerializedLambda sl) {
@@ -68,8 +68,17 @@ public record StepSignature(
     return new StepSignature(implClass, function, params, names, method.getGenericReturnType());
   }
 
-  private static StepSignature ofClass(StepFunction fn) {
+  private static StepSignature ofClass(String step, StepFunction fn) {
     Class<?> c = fn.getClass();
+    for (Class<?> k = c; k != null && k != Object.class; k = k.getSuperclass()) {
+      for (java.lang.reflect.Field f : k.getDeclaredFields()) {
+        if (!Modifier.isStatic(f.getModifiers())) {
+          throw new IllegalArgumentException(
+              "step '" + step + "' is an object with state (field '" + f.getName() + "' of " + c.getSimpleName()
+                  + "): pass configuration as an input with Param.of(...) so it is stored in the plan and part of the cache key");
+        }
+      }
+    }
     Method apply =
         Arrays.stream(c.getMethods())
             .filter(m -> m.getName().equals("apply") && !m.isBridge() && !m.isSynthetic())
