@@ -1,0 +1,77 @@
+package dev.skiff.kubernetes;
+
+import dev.skiff.core.PlanStep;
+import dev.skiff.core.RunPlan;
+import dev.skiff.kubernetes.internal.Manifests;
+import dev.skiff.kubernetes.internal.Names;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every object a run would create, without a cluster: RBAC (unless a service account is given),
+ * the orchestrator Job and its Secret (or, for a schedule, the CronJob), and the first attempt's
+ * pod of each step. Secret values are shown as placeholders, never the real addresses.
+ */
+public final class DryRun {
+  public static final String RUN_PLACEHOLDER = "dry-run";
+
+  private DryRun() {}
+
+  public static List<HasMetadata> manifests(RunPlan plan, KubernetesOrchestratorConfig config, Optional<String> cronSchedule) {
+    String image = config.image() == null ? "IMAGE" : config.image();
+    Manifests m = new Manifests(config, image);
+    List<HasMetadata> out = new ArrayList<>();
+    if (config.serviceAccountName() == null) {
+      out.add(m.serviceAccount());
+      out.add(m.role());
+      out.add(m.roleBinding());
+    }
+    String runId = RUN_PLACEHOLDER;
+    KubernetesSettings settings = settings(plan);
+    var orchestratorPod = settings.orchestratorPodSettings() != null ? settings.orchestratorPodSettings() : config.orchestratorPodSettings();
+    if (cronSchedule.isPresent()) {
+      out.add(m.cronJob(plan, "schedule", cronSchedule.get(), Names.runSecret("schedule-" + plan.pipeline()), orchestratorPod, config.effectiveServiceAccount()));
+    } else {
+      Job job = m.orchestratorJob(plan, runId, orchestratorPod, config.effectiveServiceAccount());
+      out.add(job);
+      var secret = m.runSecret(runId, plan.pipeline(), "<metadata store URL>", "<artifact store URI>");
+      OwnerReference owner = new OwnerReferenceBuilder().withApiVersion("batch/v1").withKind("Job").withName(job.getMetadata().getName()).withUid("<uid of the Job>").withController(true).withBlockOwnerDeletion(true).build();
+      secret.getMetadata().setOwnerReferences(List.of(owner));
+      out.add(secret);
+    }
+    OwnerReference podOwner = new OwnerReferenceBuilder().withApiVersion("batch/v1").withKind("Job").withName(Names.orchestratorJob(runId)).withUid("<uid of the Job>").withController(true).withBlockOwnerDeletion(true).build();
+    for (PlanStep step : plan.steps()) {
+      KubernetesSettings stepSettings = step.settings().containsKey(KubernetesSettings.KEY)
+          ? dev.skiff.core.internal.Json.mapper().convertValue(step.settings().get(KubernetesSettings.KEY), KubernetesSettings.class)
+          : settings;
+      var pod = stepSettings.podSettings() != null ? stepSettings.podSettings() : config.podSettings();
+      out.add(m.stepPod(plan, runId, step, 1, pod, config.effectiveServiceAccount(), podOwner));
+    }
+    return out;
+  }
+
+  /** The manifests as one YAML stream (documents separated by ---). */
+  public static String yaml(List<HasMetadata> manifests) {
+    StringBuilder sb = new StringBuilder();
+    for (HasMetadata h : manifests) {
+      String doc = Serialization.asYaml(h);
+      sb.append(doc.startsWith("---") ? doc : "---\n" + doc);
+      if (!doc.endsWith("\n")) {
+        sb.append('\n');
+      }
+    }
+    return sb.toString();
+  }
+
+  private static KubernetesSettings settings(RunPlan plan) {
+    return plan.setting(KubernetesSettings.KEY)
+        .map(j -> dev.skiff.core.internal.Json.mapper().convertValue(j, KubernetesSettings.class))
+        .orElse(new KubernetesSettings(null, null, null, null, null, null, null));
+  }
+}

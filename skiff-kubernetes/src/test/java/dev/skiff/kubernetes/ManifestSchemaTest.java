@@ -1,0 +1,209 @@
+package dev.skiff.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.skiff.core.Materializers;
+import dev.skiff.core.PlanCompiler;
+import dev.skiff.core.RunPlan;
+import dev.skiff.core.stack.ComponentRecord;
+import dev.skiff.core.stack.ComponentType;
+import dev.skiff.core.stack.ResolvedComponent;
+import dev.skiff.core.stack.ResolvedStack;
+import dev.skiff.sdk.Out;
+import dev.skiff.sdk.PipelineBuilder;
+import dev.skiff.sdk.PipelineDefinition;
+import dev.skiff.sdk.PipelineSettings;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesResource;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every manifest of {@code --dry-run -o yaml} is valid Kubernetes: read back from YAML as plain
+ * JSON (not through fabric8's model classes) and checked with validators generated from the
+ * Kubernetes OpenAPI schema (kubernetes-models, run with node), and with no field the schema does
+ * not know (fabric8 keeps unknown fields aside, so any there is a typo).
+ */
+class ManifestSchemaTest {
+  static final Path SCHEMA_DIR = Path.of("src/test/k8s-schema");
+  @TempDir Path dir;
+
+  /** A pipeline with a timeout and step settings, like digits: importer → trainer → evaluator. */
+  public static final class Shape implements PipelineDefinition {
+    static int importer() {
+      return 1;
+    }
+
+    static int trainer(int x) {
+      return x;
+    }
+
+    static int evaluator(int x, int y) {
+      return x + y;
+    }
+
+    @Override
+    public String name() {
+      return "digits";
+    }
+
+    @Override
+    public void define(PipelineBuilder p) {
+      Out<Integer> data = p.step("importer", Shape::importer);
+      Out<Integer> model = p.step("trainer", Shape::trainer, data).configure(s -> s.timeout(Duration.ofMinutes(30))
+          .setting("orchestrator.kubernetes", Map.of("podSettings", Map.of("gpus", 1, "resources", Map.of("requests", Map.of("cpu", "4", "memory", "16Gi"))))));
+      p.step("evaluator", Shape::evaluator, data, model);
+    }
+  }
+
+  static RunPlan plan() {
+    var config = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("image", "registry.local/team/skiff:digits");
+    var pod = config.putObject("podSettings");
+    pod.putObject("nodeSelector").put("pool", "ml");
+    pod.putArray("tolerations").addObject().put("key", "nvidia.com/gpu").put("operator", "Exists").put("effect", "NoSchedule");
+    var component = new ComponentRecord(ComponentType.ORCHESTRATOR, "k8s", "kubernetes", config, Instant.EPOCH, null);
+    var stack = new ResolvedStack("k8s", Map.of(ComponentType.ORCHESTRATOR, new ResolvedComponent(component, new KubernetesOrchestratorFlavor())));
+    return new PlanCompiler(Materializers.of(List.of(AnyMaterializer.INSTANCE))).compile(new Shape(), PipelineSettings.DEFAULTS, stack);
+  }
+
+  static KubernetesOrchestratorConfig config(String serviceAccount) {
+    return new KubernetesOrchestratorConfig(null, "ml-team", serviceAccount, null, "registry.local/team/skiff@sha256:" + "a".repeat(64), List.of("regcred"), null, null, null, null, null, null);
+  }
+
+  @Test
+  void dryRunManifestsAreValidKubernetes() throws Exception {
+    List<JsonNode> docs = new ArrayList<>();
+    docs.addAll(readYamlStream(DryRun.yaml(DryRun.manifests(plan(), config(null), Optional.empty()))));
+    docs.addAll(readYamlStream(DryRun.yaml(DryRun.manifests(plan(), config("ml-runner"), Optional.of("*/5 * * * *")))));
+
+    assertThat(docs).extracting(d -> d.get("kind").asText())
+        .contains("ServiceAccount", "Role", "RoleBinding", "Job", "Secret", "CronJob", "Pod");
+    assertThat(docs).filteredOn(d -> d.get("kind").asText().equals("Pod")).hasSize(6);
+    assertThat(unknownFields(docs)).isEmpty();
+    assertThat(schemaCheck(docs)).allSatisfy(line -> assertThat(line).startsWith("VALID "));
+  }
+
+  @Test
+  void theSchemaCheckCatchesBrokenManifests() throws Exception {
+    JsonNode pod = readYamlStream(DryRun.yaml(DryRun.manifests(plan(), config("sa"), Optional.empty()))).stream()
+        .filter(d -> d.get("kind").asText().equals("Pod")).findFirst().orElseThrow();
+    var missingContainers = pod.deepCopy();
+    ((com.fasterxml.jackson.databind.node.ObjectNode) missingContainers.get("spec")).remove("containers");
+    var badType = pod.deepCopy();
+    ((com.fasterxml.jackson.databind.node.ObjectNode) badType.get("spec")).put("activeDeadlineSeconds", "soon");
+    var typo = pod.deepCopy();
+    ((com.fasterxml.jackson.databind.node.ObjectNode) typo.get("spec")).put("nodeSelectr", "x");
+
+    assertThat(schemaCheck(List.of(missingContainers, badType))).allSatisfy(line -> assertThat(line).startsWith("INVALID "));
+    assertThat(unknownFields(List.of(typo))).containsExactly("Pod: spec.nodeSelectr");
+  }
+
+  static List<JsonNode> readYamlStream(String yaml) throws IOException {
+    YAMLMapper mapper = new YAMLMapper();
+    List<JsonNode> docs = new ArrayList<>();
+    try (var parser = new YAMLFactory().createParser(yaml)) {
+      var it = mapper.readValues(parser, JsonNode.class);
+      while (it.hasNext()) {
+        JsonNode n = it.next();
+        if (n != null && !n.isNull() && !n.isEmpty()) {
+          docs.add(n);
+        }
+      }
+    }
+    return docs;
+  }
+
+  /** Fields that fabric8 does not know for the kind: it keeps them in additionalProperties. */
+  static List<String> unknownFields(List<JsonNode> docs) throws Exception {
+    List<String> unknown = new ArrayList<>();
+    for (JsonNode doc : docs) {
+      HasMetadata typed = Serialization.unmarshal(doc.toString());
+      collect(typed, "", doc.get("kind").asText(), unknown);
+    }
+    return unknown;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void collect(Object o, String path, String kind, List<String> out) throws Exception {
+    if (o == null || o instanceof String || o instanceof Number || o instanceof Boolean || o instanceof Enum<?>) {
+      return;
+    }
+    if (o instanceof Collection<?> c) {
+      for (Object item : c) {
+        collect(item, path, kind, out);
+      }
+      return;
+    }
+    if (o instanceof Map<?, ?> m) {
+      for (Object v : m.values()) {
+        collect(v, path, kind, out);
+      }
+      return;
+    }
+    if (!(o instanceof KubernetesResource)) {
+      return;
+    }
+    for (Method getter : o.getClass().getMethods()) {
+      if (getter.getParameterCount() != 0 || !getter.getName().startsWith("get") || getter.getName().equals("getClass")) {
+        continue;
+      }
+      Object value = getter.invoke(o);
+      String field = Character.toLowerCase(getter.getName().charAt(3)) + getter.getName().substring(4);
+      if (getter.getName().equals("getAdditionalProperties")) {
+        for (Object key : ((Map<String, Object>) value).keySet()) {
+          out.add(kind + ": " + path + key);
+        }
+      } else {
+        collect(value, path + field + ".", kind, out);
+      }
+    }
+  }
+
+  /** Runs the OpenAPI validators; skips (saying why) only outside CI when node is missing. */
+  List<String> schemaCheck(List<JsonNode> docs) throws Exception {
+    boolean ready = Files.isDirectory(SCHEMA_DIR.resolve("node_modules/kubernetes-models")) && nodeAvailable();
+    if (!ready) {
+      String why = "the Kubernetes schema validators are not installed: run 'npm ci --prefix skiff-kubernetes/src/test/k8s-schema' (needs node; .ci/run does it)";
+      if ("true".equals(System.getenv("CI"))) {
+        throw new AssertionError(why);
+      }
+      Assumptions.abort(why);
+    }
+    ArrayNode array = new ObjectMapper().createArrayNode();
+    docs.forEach(array::add);
+    Path file = dir.resolve("manifests.json");
+    Files.writeString(file, array.toString());
+    Process p = new ProcessBuilder("node", "validate.mjs", file.toAbsolutePath().toString()).directory(SCHEMA_DIR.toFile()).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return output.lines().filter(l -> l.startsWith("VALID") || l.startsWith("INVALID")).toList();
+  }
+
+  static boolean nodeAvailable() {
+    try {
+      return new ProcessBuilder("node", "--version").start().waitFor(10, TimeUnit.SECONDS);
+    } catch (IOException | InterruptedException e) {
+      return false;
+    }
+  }
+}
