@@ -319,7 +319,9 @@ public final class DagScheduler {
         active--;
         s.status = StepStatus.FAILED;
         Instant now = clock.instant();
-        store.saveStep(new StepRecord(runId, s.step.name(), StepStatus.FAILED, attempt - 1, s.cacheKey, null, s.startedAt, now, "not retried: the run stopped"));
+        String reason = "not retried: " + (stopRequested ? "the run was stopped" : "another step failed (fail fast)");
+        store.saveStep(new StepRecord(runId, s.step.name(), StepStatus.FAILED, attempt - 1, s.cacheKey, null, s.startedAt, now, reason));
+        listener.onEvent(new StepFailed(runId, s.step.name(), attempt - 1, reason, null));
         return;
       }
       launchAttempt(s);
@@ -360,7 +362,7 @@ public final class DagScheduler {
       boolean allDone = states.values().stream().allMatch(s -> s.status.hasOutputs());
       RunStatus status = stopRequested ? RunStatus.STOPPED : allDone ? RunStatus.SUCCEEDED : RunStatus.FAILED;
       Instant end = clock.instant();
-      String error = status == RunStatus.SUCCEEDED ? null : stopRequested ? "stopped" : firstError;
+      String error = status == RunStatus.SUCCEEDED ? null : stopRequested ? "stopped by the user" : firstError;
       store.updateRun(runId, status, end, error);
       listener.onEvent(new RunFinished(runId, status, error, Duration.between(start, end)));
       return status;
