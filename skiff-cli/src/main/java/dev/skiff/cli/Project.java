@@ -1,6 +1,5 @@
 package dev.skiff.cli;
 
-import dev.skiff.core.ArtifactStore;
 import dev.skiff.core.Backends;
 import dev.skiff.core.MetadataStore;
 import java.io.IOException;
@@ -11,14 +10,16 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A Skiff home: the {@code .skiff/} folder holding the metadata database and the local
- * artifact store. Commands use the nearest {@code .skiff/} from the working folder upward (like
+ * A Skiff home: the {@code .skiff/} folder holding the metadata database (runs, stacks,
+ * components, encrypted secrets), the secret key and the folder of the {@code default} artifact
+ * store. Commands use the nearest {@code .skiff/} from the working folder upward (like
  * git), else the global one under {@code $SKIFF_HOME} (default {@code ~/.config/skiff}).
  */
 public final class Project {
   public static final String DIR = ".skiff";
   public static final String DB_FILE = "skiff.db";
   public static final String ARTIFACTS_DIR = "artifacts";
+  public static final String SECRET_KEY_FILE = "secret.key";
 
   private final Path home;
   private final boolean global;
@@ -77,15 +78,22 @@ public final class Project {
     return "jdbc:sqlite:" + home.resolve(DB_FILE);
   }
 
+  /** Folder of the {@code default} artifact store. */
+  public Path artifactsDir() {
+    return home.resolve(ARTIFACTS_DIR);
+  }
+
+  /** Address of the {@code default} artifact store's folder. */
   public String artifactUri() {
-    return home.resolve(ARTIFACTS_DIR).toUri().toString();
+    return artifactsDir().toUri().toString();
+  }
+
+  /** The key that encrypts secrets (created on first use, readable by its owner only). */
+  public Path secretKeyFile() {
+    return home.resolve(SECRET_KEY_FILE);
   }
 
   public MetadataStore openMetadataStore() {
     return Backends.openMetadataStore(metadataUrl(), Project.class.getClassLoader());
-  }
-
-  public ArtifactStore openArtifactStore() {
-    return Backends.openArtifactStore(artifactUri(), Project.class.getClassLoader());
   }
 }

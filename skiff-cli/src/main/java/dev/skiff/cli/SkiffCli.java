@@ -1,9 +1,14 @@
 package dev.skiff.cli;
 
 import dev.skiff.cli.internal.ArtifactsCommand;
+import dev.skiff.cli.internal.CompletionCommand;
+import dev.skiff.cli.internal.ComponentCommand;
 import dev.skiff.cli.internal.InitCommand;
+import dev.skiff.cli.internal.Redactor;
 import dev.skiff.cli.internal.RunCommand;
 import dev.skiff.cli.internal.RunsCommand;
+import dev.skiff.cli.internal.SecretCommand;
+import dev.skiff.cli.internal.StackCommand;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
@@ -15,9 +20,24 @@ import picocli.CommandLine.Option;
     name = "skiff",
     mixinStandardHelpOptions = true,
     versionProvider = SkiffCli.Version.class,
-    description = "Run typed Java ML pipelines locally or on Kubernetes.",
+    description = {
+      "Run typed Java ML pipelines locally or on Kubernetes.",
+      "Runs go to the active stack (skiff stack describe); switch with 'skiff stack set NAME', no code change needed."
+    },
     scope = CommandLine.ScopeType.INHERIT, // --help and --version on every subcommand too
-    subcommands = {InitCommand.class, RunCommand.class, RunsCommand.class, ArtifactsCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      InitCommand.class,
+      RunCommand.class,
+      RunsCommand.class,
+      ArtifactsCommand.class,
+      StackCommand.class,
+      ComponentCommand.Orchestrators.class,
+      ComponentCommand.ArtifactStores.class,
+      ComponentCommand.ContainerRegistries.class,
+      SecretCommand.class,
+      CompletionCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class SkiffCli {
   @Option(names = "--debug", description = "Print stack traces of errors.", scope = CommandLine.ScopeType.INHERIT)
   boolean debug;
@@ -32,14 +52,19 @@ public final class SkiffCli {
     cli.setOut(out);
     cli.setErr(err);
     cli.setCaseInsensitiveEnumValuesAllowed(true); // --isolation process, -o JSON
+    ComponentCommand.addFlavorHelp(cli);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           boolean debug = false; // --debug may come before or after the subcommand
           for (CommandLine.ParseResult r = parseResult; r != null; r = r.subcommand()) {
             debug |= r.hasMatchedOption("--debug");
           }
-          Throwable t = e instanceof java.io.UncheckedIOException && e.getCause() != null ? e.getCause() : e;
-          commandLine.getErr().println("error: " + oneLine(t));
+          // new UncheckedIOException(cause) says no more than its cause; one with its own message does
+          Throwable t =
+              e instanceof java.io.UncheckedIOException && e.getCause() != null && String.valueOf(e.getMessage()).equals(e.getCause().toString())
+                  ? e.getCause()
+                  : e;
+          commandLine.getErr().println("error: " + Redactor.redact(oneLine(t)));
           if (debug) {
             t.printStackTrace(commandLine.getErr());
           }

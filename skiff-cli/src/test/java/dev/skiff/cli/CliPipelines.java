@@ -7,6 +7,8 @@ import dev.skiff.sdk.PipelineDefinition;
 import dev.skiff.sdk.StepContext;
 import dev.skiff.sdk.Visualization;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Small pipelines the CLI tests run. Static state is reset by the tests that use it. */
@@ -174,5 +176,82 @@ public final class CliPipelines {
   /** Neither a pipeline definition nor a class with a main method. */
   public static final class NotAPipeline {
     private NotAPipeline() {}
+  }
+
+  /**
+   * Two steps that print the system property {@code skiff.level} of their JVM: {@code probe}
+   * inherits the pipeline's {@code orchestrator.local} settings, {@code probe_step} sets its own
+   * {@code jvmArgs} ({@code -Dskiff.level=step}). With process isolation this shows which level of
+   * settings reached each step's JVM.
+   */
+  public static final class Levels implements PipelineDefinition {
+    public Levels() {}
+
+    @Override
+    public String name() {
+      return "levels";
+    }
+
+    static int probe() {
+      System.out.println("level=" + System.getProperty("skiff.level") + " pid=" + ProcessHandle.current().pid());
+      return 1;
+    }
+
+    static int probeStep() {
+      System.out.println("level=" + System.getProperty("skiff.level") + " pid=" + ProcessHandle.current().pid());
+      return 2;
+    }
+
+    @Override
+    public void define(PipelineBuilder p) {
+      p.step("probe", Levels::probe);
+      p.step("probe_step", Levels::probeStep)
+          .configure(s -> s.setting("orchestrator.local", Map.of("jvmArgs", List.of("-Dskiff.level=step"))));
+    }
+  }
+
+  /** Runs {@link Levels} with pipeline-level settings {@code orchestrator.local jvmArgs=-Dskiff.level=pipeline}. */
+  public static final class LevelsMain {
+    private LevelsMain() {}
+
+    public static void main(String[] args) {
+      Pipeline.of(new Levels())
+          .settings(s -> s.setting("orchestrator.local", Map.of("jvmArgs", List.of("-Dskiff.level=pipeline"))))
+          .run();
+    }
+  }
+
+  /** A step with settings for a Kubernetes orchestrator: ignored, with a warning, on a local stack. */
+  public static final class ForKubernetes implements PipelineDefinition {
+    public ForKubernetes() {}
+
+    @Override
+    public String name() {
+      return "for_kubernetes";
+    }
+
+    static int work() {
+      return 42;
+    }
+
+    @Override
+    public void define(PipelineBuilder p) {
+      p.step("work", ForKubernetes::work).configure(s -> s.setting("orchestrator.kubernetes", Map.of("namespace", "ml")));
+    }
+  }
+
+  /** A step setting whose key is not {@code <component>.<flavor>}: the plan does not compile. */
+  public static final class MalformedSetting implements PipelineDefinition {
+    public MalformedSetting() {}
+
+    @Override
+    public String name() {
+      return "malformed_setting";
+    }
+
+    @Override
+    public void define(PipelineBuilder p) {
+      p.step("work", ForKubernetes::work).configure(s -> s.setting("kubernetes", Map.of("namespace", "ml")));
+    }
   }
 }

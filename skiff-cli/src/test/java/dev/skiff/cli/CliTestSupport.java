@@ -86,6 +86,18 @@ abstract class CliTestSupport {
     return skiff(args.toArray(String[]::new));
   }
 
+  /** {@code skiff <args...> --project <project>}. */
+  Result cli(String... args) {
+    return inProject(List.of(args));
+  }
+
+  /** {@code skiff <args...> --project <project>}, which must succeed. */
+  Result ok(String... args) {
+    Result r = cli(args);
+    assertThat(r.exitCode()).as("skiff %s%n%s", String.join(" ", args), r).isZero();
+    return r;
+  }
+
   Result run(Class<?> pipeline, String... options) {
     return inProject(List.of("run", pipeline.getName()), options);
   }

@@ -24,7 +24,7 @@ class RunCommandTest extends CliTestSupport {
     String id = r.runId();
 
     assertThat(id).startsWith("tiny-");
-    assertThat(r.outLines().get(0)).isEqualTo("Running pipeline tiny (run " + id + ", 3 steps)");
+    assertThat(r.outLines().get(0)).isEqualTo("Running pipeline tiny on stack 'default' (run " + id + ", 3 steps)");
     for (String step : List.of("load", "train", "evaluate")) {
       assertThat(r.out()).containsPattern(stepLine(step, "started"));
       assertThat(r.out()).containsPattern(stepLine(step, "succeeded in .+"));

@@ -29,10 +29,10 @@ class RunsCommandTest extends CliTestSupport {
 
     assertThat(r.exitCode()).as("%s", r).isZero();
     List<String> lines = r.outLines();
-    assertThat(lines.get(0)).matches("RUN +PIPELINE +STATUS +STARTED +DURATION");
+    assertThat(lines.get(0)).matches("RUN +PIPELINE +STATUS +STACK +STARTED +DURATION");
     assertThat(lines).hasSize(3);
-    assertThat(lines.get(1)).matches(Pattern.quote(branches) + " +branches +failed +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +\\S.*");
-    assertThat(lines.get(2)).matches(Pattern.quote(tiny) + " +tiny +succeeded +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +\\S.*");
+    assertThat(lines.get(1)).matches(Pattern.quote(branches) + " +branches +failed +default +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +\\S.*");
+    assertThat(lines.get(2)).matches(Pattern.quote(tiny) + " +tiny +succeeded +default +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +\\S.*");
   }
 
   @Test
@@ -52,6 +52,7 @@ class RunsCommandTest extends CliTestSupport {
     assertThat(json.get(1).get("pipeline").asText()).isEqualTo("tiny");
     assertThat(json.get(1).get("status").asText()).isEqualTo("SUCCEEDED");
     assertThat(json.get(1).get("orchestrator").asText()).isEqualTo("local");
+    assertThat(json.get(1).get("stack").asText()).isEqualTo("default");
     assertThat(json.get(1).get("createdAt").asText()).isNotBlank();
     assertThat(json.get(1).get("endedAt").asText()).isNotBlank();
     assertThat(json.get(1).get("error").isNull()).isTrue();
@@ -80,7 +81,7 @@ class RunsCommandTest extends CliTestSupport {
   void listOfAnEmptyProject() {
     Result table = runs("list");
     assertThat(table.exitCode()).isZero();
-    assertThat(table.outLines()).containsExactly("RUN  PIPELINE  STATUS  STARTED  DURATION");
+    assertThat(table.outLines()).containsExactly("RUN  PIPELINE  STATUS  STACK  STARTED  DURATION");
 
     assertThat(runs("list", "-o", "json").json()).isEmpty();
   }
@@ -97,7 +98,7 @@ class RunsCommandTest extends CliTestSupport {
     for (Result r : List.of(byId, byPrefix, byLongerPrefix)) {
       assertThat(r.exitCode()).as("%s", r).isZero();
       assertThat(r.out()).startsWith("Run " + id + "  succeeded\n");
-      assertThat(r.out()).contains("  pipeline:     tiny\n", "  orchestrator: local\n", "  plan hash:    ");
+      assertThat(r.out()).contains("  pipeline:     tiny\n", "  stack:        default\n", "  orchestrator: local\n", "  plan hash:    ");
       assertThat(r.out()).containsPattern("(?m)^STEP +STATUS +ATTEMPT +DURATION +DETAIL$");
       for (String step : List.of("load", "train", "evaluate")) {
         assertThat(r.out()).containsPattern("(?m)^" + step + " +succeeded +1 .*$");
@@ -251,7 +252,7 @@ class RunsCommandTest extends CliTestSupport {
     assertThat(resumed.exitCode()).as("%s", resumed).isZero();
     assertThat(resumed.runId()).isEqualTo(id);
     // (not the first line: skiff-core's DagScheduler reports kept steps before RunStarted)
-    assertThat(resumed.outLines()).contains("Resuming pipeline resumable (run " + id + ", 3 steps)");
+    assertThat(resumed.outLines()).contains("Resuming pipeline resumable on stack 'default' (run " + id + ", 3 steps)");
     assertThat(resumed.out()).containsPattern(stepLine("a", "kept outputs of the earlier attempt"));
     assertThat(resumed.out()).doesNotContainPattern(stepLine("a", "started.*"));
     assertThat(resumed.out()).containsPattern(stepLine("b", "started attempt 2"));

@@ -1,6 +1,5 @@
 package dev.skiff.cli.internal;
 
-import dev.skiff.cli.Project;
 import dev.skiff.core.ArtifactRecord;
 import dev.skiff.core.ArtifactStore;
 import dev.skiff.core.Materializers;
@@ -68,7 +67,12 @@ public final class ArtifactsCommand {
     }
   }
 
-  @Command(name = "show", description = "Show an artifact: its metadata and a preview of its value; visualizations can be opened or saved.")
+  @Command(
+      name = "show",
+      description = {
+        "Show an artifact: its metadata and a preview of its value; visualizations can be opened or saved.",
+        "The bytes are read from the artifact store of the stack the artifact's run used."
+      })
   static final class Show implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ARTIFACT", description = "Artifact id or a unique prefix of it.")
     String id;
@@ -88,10 +92,10 @@ public final class ArtifactsCommand {
     @Override
     public Integer call() throws IOException {
       PrintWriter out = spec.commandLine().getOut();
-      Project p = project.project();
-      ArtifactStore artifacts = p.openArtifactStore();
-      try (MetadataStore store = p.openMetadataStore()) {
+      try (Workspace workspace = Workspace.open(project.project(), spec.commandLine().getErr())) {
+        MetadataStore store = workspace.store();
         ArtifactRecord a = Lookup.artifact(store, id);
+        ArtifactStore artifacts = workspace.artifactsOf(Lookup.run(store, a.runId()), a.path());
         if (output == OutputFormat.json) {
           JsonOutput.print(out, a);
         } else {
@@ -106,7 +110,7 @@ public final class ArtifactsCommand {
           fields.put("size", Format.size(a.size()));
           fields.put("sha-256", a.contentHash());
           fields.put("created", Format.time(a.createdAt()));
-          fields.put("uri", artifacts.uri().replaceAll("/$", "") + "/" + a.path());
+          fields.put("uri", Redactor.redact(artifacts.uri().replaceAll("/$", "") + "/" + a.path()));
           fields.forEach((k, v) -> out.printf("%-13s %s%n", k + ":", v == null ? "" : v));
           if (a.kind() == ArtifactRecord.Kind.DATA && save == null && !open) {
             out.println();
@@ -138,9 +142,9 @@ public final class ArtifactsCommand {
         }
       }
       if (!Browser.open(file)) {
-        out.println("no browser could be started here; open this file in one: " + file.toUri());
+        out.println("no browser could be started here; open this file in one: " + Redactor.redact(file.toUri().toString()));
       } else {
-        out.println("opened " + file.toUri());
+        out.println("opened " + Redactor.redact(file.toUri().toString()));
       }
     }
 

@@ -7,7 +7,10 @@ import java.io.PrintWriter;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Prints run events for people: one colored, step-prefixed line each. */
+/**
+ * Prints run events for people: one colored, step-prefixed line each, after a header naming the
+ * pipeline, the stack and the run. Secret values the CLI resolved are shown as their references.
+ */
 public final class ConsoleRunPrinter implements RunListener {
   private final PrintWriter out;
   private final Ansi ansi;
@@ -40,9 +43,11 @@ public final class ConsoleRunPrinter implements RunListener {
               + (e.retryIn() == null ? "" : ansi.dim(" — retrying in " + Format.duration(e.retryIn()))));
     } else if (event instanceof RunEvent.StepSkipped e) {
       step(e.step(), ansi.dim("skipped: " + e.reason()));
+    } else if (event instanceof RunEvent.OrchestratorLine e) {
+      out.println(ansi.dim(Redactor.redact(e.line())));
     } else if (event instanceof RunEvent.RunFinished e) {
       out.println("Run " + e.runId() + " " + ansi.bold(ansi.status(e.status().name())) + " in " + Format.duration(e.took())
-          + (e.error() == null ? "" : ": " + e.error()));
+          + (e.error() == null ? "" : ": " + Redactor.redact(e.error())));
     }
     out.flush();
   }
@@ -53,11 +58,12 @@ public final class ConsoleRunPrinter implements RunListener {
       stepIndex.put(name, i);
       width = Math.max(width, name.length());
     }
-    out.println(ansi.bold((resumed ? "Resuming" : "Running") + " pipeline " + plan.pipeline()) + " " + ansi.dim("(run " + runId + ", " + plan.steps().size() + " steps)"));
+    String stack = plan.stack() == null ? "" : " on stack '" + plan.stack() + "'";
+    out.println(ansi.bold((resumed ? "Resuming" : "Running") + " pipeline " + plan.pipeline() + stack) + " " + ansi.dim("(run " + runId + ", " + plan.steps().size() + " steps)"));
   }
 
   private void step(String step, String text) {
     String prefix = String.format("%-" + width + "s |", step);
-    out.println(ansi.step(stepIndex.getOrDefault(step, 0), prefix) + " " + text);
+    out.println(ansi.step(stepIndex.getOrDefault(step, 0), prefix) + " " + Redactor.redact(text));
   }
 }

@@ -1,10 +1,7 @@
 package dev.skiff.cli.internal;
 
 import dev.skiff.cli.SkiffRuntime;
-import dev.skiff.core.RunPlan;
 import dev.skiff.local.Isolation;
-import dev.skiff.local.LocalOrchestrator;
-import dev.skiff.local.LocalOrchestratorConfig;
 import dev.skiff.sdk.PipelineDefinition;
 import dev.skiff.sdk.PipelineSettings;
 import java.io.PrintWriter;
@@ -23,7 +20,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "run",
     description = {
-      "Run a pipeline: a class implementing PipelineDefinition, or a class whose main calls Pipeline.run().",
+      "Run a pipeline on the active stack (see 'skiff stack describe'): a class implementing PipelineDefinition,"
+          + " or a class whose main calls Pipeline.run().",
       "Exit code: 0 succeeded, 1 failed, 130 stopped, 2 usage or setup error."
     })
 public final class RunCommand implements Callable<Integer> {
@@ -36,8 +34,11 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = {"--classpath", "-cp"}, paramLabel = "CP", description = "Where the pipeline's classes and dependencies are, like java -cp ('dir/*' for all jars).")
   String classpath;
 
-  @Option(names = "--isolation", paramLabel = "MODE", description = "Run each step in a 'thread' of this JVM or its own 'process' (default: ${DEFAULT-VALUE}).")
-  Isolation isolation = Isolation.THREAD;
+  @Option(
+      names = "--isolation",
+      paramLabel = "MODE",
+      description = "Run each step in a 'thread' of this JVM or its own 'process' (default: the local orchestrator's configuration, thread). Sets orchestrator.local isolation for this run.")
+  Isolation isolation;
 
   @Option(names = "--no-cache", description = "Run every step even when cached outputs exist.")
   boolean noCache;
@@ -45,8 +46,11 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--continue-on-failure", description = "Keep running branches that do not depend on a failed step (default: fail fast).")
   boolean continueOnFailure;
 
-  @Option(names = "--max-parallelism", paramLabel = "N", description = "Most steps running at once (default: no limit).")
-  int maxParallelism;
+  @Option(
+      names = "--max-parallelism",
+      paramLabel = "N",
+      description = "Most steps running at once, 0 for no limit (default: the local orchestrator's configuration, no limit). Sets orchestrator.local maxParallelism for this run.")
+  Integer maxParallelism;
 
   @Mixin ProjectOptions projectOptions;
 
@@ -62,7 +66,10 @@ public final class RunCommand implements Callable<Integer> {
     } catch (ClassNotFoundException e) {
       throw new IllegalArgumentException("class " + className + " not found: check the name and --classpath");
     }
-    LocalOrchestratorConfig config = new LocalOrchestratorConfig(isolation, maxParallelism, List.of());
+    if (maxParallelism != null && maxParallelism < 0) {
+      throw new IllegalArgumentException("--max-parallelism must be 0 (no limit) or positive, got " + maxParallelism);
+    }
+    RunSettings options = new RunSettings(noCache, continueOnFailure, isolation, maxParallelism);
     if (PipelineDefinition.class.isAssignableFrom(type)) {
       PipelineDefinition definition;
       try {
@@ -70,19 +77,18 @@ public final class RunCommand implements Callable<Integer> {
       } catch (NoSuchMethodException | IllegalAccessException | InstantiationException e) {
         throw new IllegalArgumentException("cannot create pipeline " + className + ": it needs to be a public class with a public no-argument constructor");
       }
-      PipelineSettings settings = PipelineSettings.newBuilder().enableCache(!noCache).failFast(!continueOnFailure).build();
-      try (LocalRuns runs = new LocalRuns(projectOptions.project())) {
-        RunPlan plan = runs.compile(definition, settings, code.loader());
-        LocalOrchestrator.Result result = runs.run(plan, config, code, new ConsoleRunPrinter(out, Ansi.auto()));
-        RunsCommand.printSteps(runs.store(), result.runId(), out, Ansi.auto());
-        return result.status().exitCode();
+      PipelineSettings settings = options.applyTo(PipelineSettings.DEFAULTS);
+      try (Workspace workspace = Workspace.open(projectOptions.project(), spec.commandLine().getErr())) {
+        StackRuns.Outcome outcome = new StackRuns(workspace).run(definition, settings, code, new ConsoleRunPrinter(out, Ansi.auto()));
+        RunsCommand.printSteps(workspace.store(), outcome.result().runId(), out, Ansi.auto());
+        return outcome.result().status().exitCode();
       }
     }
-    return runMain(type, code, config);
+    return runMain(type, code, options);
   }
 
   /** A user's own main that calls Pipeline.run(): run it with this command's settings. */
-  private int runMain(Class<?> type, UserCode code, LocalOrchestratorConfig config) throws Exception {
+  private int runMain(Class<?> type, UserCode code, RunSettings options) throws Exception {
     Method main;
     try {
       main = type.getMethod("main", String[].class);
@@ -95,7 +101,7 @@ public final class RunCommand implements Callable<Integer> {
     Thread current = Thread.currentThread();
     ClassLoader previous = current.getContextClassLoader();
     current.setContextClassLoader(code.loader());
-    SkiffRuntime.override(new SkiffRuntime.Options(projectOptions.project(), config, code, noCache, continueOnFailure, spec.commandLine().getOut()));
+    SkiffRuntime.override(new SkiffRuntime.Options(projectOptions.project(), options, code, spec.commandLine().getOut(), spec.commandLine().getErr()));
     try {
       main.invoke(null, (Object) args.toArray(String[]::new));
       return SkiffRuntime.lastStatus().map(s -> s.exitCode()).orElse(0);

@@ -1,16 +1,14 @@
 package dev.skiff.cli.internal;
 
-import dev.skiff.cli.Project;
 import dev.skiff.core.ArtifactRecord;
 import dev.skiff.core.ArtifactStore;
 import dev.skiff.core.MetadataStore;
+import dev.skiff.core.Orchestrator;
 import dev.skiff.core.RunPlan;
 import dev.skiff.core.RunRecord;
 import dev.skiff.core.StepRecord;
 import dev.skiff.core.internal.RunLogs;
 import dev.skiff.local.Isolation;
-import dev.skiff.local.LocalOrchestrator;
-import dev.skiff.local.LocalOrchestratorConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -18,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -67,9 +66,9 @@ public final class RunsCommand {
           return 0;
         }
         Ansi ansi = Ansi.auto();
-        Table t = new Table("RUN", "PIPELINE", "STATUS", "STARTED", "DURATION");
+        Table t = new Table("RUN", "PIPELINE", "STATUS", "STACK", "STARTED", "DURATION");
         for (RunRecord r : runs) {
-          t.row(r.id(), r.pipeline(), ansi.status(r.status().name()), Format.time(r.createdAt()), Format.duration(r.createdAt(), r.endedAt()));
+          t.row(r.id(), r.pipeline(), ansi.status(r.status().name()), stackName(r), Format.time(r.createdAt()), Format.duration(r.createdAt(), r.endedAt()));
         }
         t.print(out, ansi);
       }
@@ -121,6 +120,7 @@ public final class RunsCommand {
         Ansi ansi = Ansi.auto();
         out.println(ansi.bold("Run " + run.id()) + "  " + ansi.status(run.status().name()));
         out.println("  pipeline:     " + run.pipeline());
+        out.println("  stack:        " + stackName(run));
         out.println("  orchestrator: " + run.orchestrator());
         out.println("  started:      " + Format.time(run.createdAt()));
         if (run.endedAt() != null) {
@@ -146,7 +146,7 @@ public final class RunsCommand {
     }
   }
 
-  @Command(name = "logs", description = "Print the saved logs of a run's steps.")
+  @Command(name = "logs", description = "Print the saved logs of a run's steps (read from the artifact store of the stack the run used).")
   static final class Logs implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN", description = "Run id or a unique prefix of it.")
     String runId;
@@ -160,12 +160,11 @@ public final class RunsCommand {
     @Override
     public Integer call() throws IOException {
       PrintWriter out = spec.commandLine().getOut();
-      Project p = project.project();
-      ArtifactStore artifacts = p.openArtifactStore();
-      try (MetadataStore store = p.openMetadataStore()) {
-        RunRecord run = Lookup.run(store, runId);
+      try (Workspace workspace = Workspace.open(project.project(), spec.commandLine().getErr())) {
+        RunRecord run = Lookup.run(workspace.store(), runId);
         RunPlan plan = RunPlan.fromJson(run.planJson());
         List<String> steps = step == null ? plan.steps().stream().map(s -> s.name()).toList() : List.of(plan.step(step).name());
+        ArtifactStore artifacts = workspace.artifactsOf(run, RunLogs.path(run.id(), steps.get(0)));
         Ansi ansi = Ansi.auto();
         for (int i = 0; i < steps.size(); i++) {
           String path = RunLogs.path(run.id(), steps.get(i));
@@ -183,7 +182,12 @@ public final class RunsCommand {
     }
   }
 
-  @Command(name = "resume", description = "Run a failed or stopped run again; steps that succeeded keep their outputs.")
+  @Command(
+      name = "resume",
+      description = {
+        "Run a failed or stopped run again; steps that succeeded keep their outputs.",
+        "The run resumes on the stack it was started on (the active stack, with a warning, if that stack was deleted)."
+      })
   static final class Resume implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN", description = "Run id or a unique prefix of it.")
     String runId;
@@ -191,8 +195,11 @@ public final class RunsCommand {
     @Option(names = {"--classpath", "-cp"}, paramLabel = "CP", description = "Where the pipeline's classes are (as for 'skiff run').")
     String classpath;
 
-    @Option(names = "--isolation", paramLabel = "MODE", description = "thread or process (default: ${DEFAULT-VALUE}).")
-    Isolation isolation = Isolation.THREAD;
+    @Option(
+        names = "--isolation",
+        paramLabel = "MODE",
+        description = "thread or process, for a local orchestrator (default: its configuration; an isolation fixed by the run's settings is kept).")
+    Isolation isolation;
 
     @Mixin ProjectOptions project;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -201,11 +208,11 @@ public final class RunsCommand {
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       UserCode code = UserCode.of(classpath, RunsCommand.class.getClassLoader());
-      try (LocalRuns runs = new LocalRuns(project.project())) {
-        String id = Lookup.run(runs.store(), runId).id();
-        LocalOrchestrator.Result result =
-            runs.resume(id, new LocalOrchestratorConfig(isolation, 0, List.of()), code, new ConsoleRunPrinter(out, Ansi.auto()));
-        printSteps(runs.store(), result.runId(), out, Ansi.auto());
+      try (Workspace workspace = Workspace.open(project.project(), spec.commandLine().getErr())) {
+        RunRecord run = Lookup.run(workspace.store(), runId);
+        Map<String, String> overrides = isolation == null ? Map.of() : Map.of("isolation", isolation.name().toLowerCase(Locale.ROOT));
+        Orchestrator.Result result = new StackRuns(workspace).resume(run, overrides, code, new ConsoleRunPrinter(out, Ansi.auto()));
+        printSteps(workspace.store(), result.runId(), out, Ansi.auto());
         return result.status().exitCode();
       }
     }
@@ -216,11 +223,22 @@ public final class RunsCommand {
     m.put("id", r.id());
     m.put("pipeline", r.pipeline());
     m.put("status", r.status());
+    m.put("stack", stackName(r));
     m.put("orchestrator", r.orchestrator());
     m.put("createdAt", r.createdAt());
     m.put("endedAt", r.endedAt());
     m.put("planHash", r.planHash());
     m.put("error", r.error());
     return m;
+  }
+
+  /** The stack a run used, from its plan; empty for runs recorded before stacks. */
+  static String stackName(RunRecord r) {
+    try {
+      String stack = RunPlan.fromJson(r.planJson()).stack();
+      return stack == null ? "" : stack;
+    } catch (IllegalArgumentException unreadable) {
+      return "";
+    }
   }
 }

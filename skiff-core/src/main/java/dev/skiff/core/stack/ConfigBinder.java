@@ -96,6 +96,11 @@ public final class ConfigBinder {
     }
   }
 
+  /** The record component name a user's key stands for (any spelling), or the unknown-key error. */
+  public static String canonicalKey(Class<? extends Record> type, String key, String what) {
+    return component(type, key, what).getName();
+  }
+
   /** Keys users may set: the record's component names. */
   public static List<String> keys(Class<? extends Record> type) {
     return Arrays.stream(type.getRecordComponents()).map(RecordComponent::getName).toList();

@@ -7,7 +7,7 @@ import java.util.Optional;
 /** A stack with its components and their flavors. */
 public record ResolvedStack(String name, Map<ComponentType, ResolvedComponent> components) {
   public ResolvedStack {
-    components = Map.copyOf(new EnumMap<>(components));
+    components = components.isEmpty() ? Map.of() : java.util.Collections.unmodifiableMap(new EnumMap<>(components)); // in type order
   }
 
   public Optional<ResolvedComponent> component(ComponentType type) {

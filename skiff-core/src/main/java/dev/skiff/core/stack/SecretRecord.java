@@ -13,6 +13,6 @@ public record SecretRecord(String name, Map<String, String> encryptedValues, Ins
   public SecretRecord {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(createdAt, "createdAt");
-    encryptedValues = Map.copyOf(new TreeMap<>(encryptedValues));
+    encryptedValues = java.util.Collections.unmodifiableMap(new TreeMap<>(encryptedValues)); // sorted by key
   }
 }

@@ -11,7 +11,7 @@ public record StackRecord(String name, Map<ComponentType, String> components, In
   public StackRecord {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(createdAt, "createdAt");
-    components = components.isEmpty() ? Map.of() : Map.copyOf(new EnumMap<>(components));
+    components = components.isEmpty() ? Map.of() : java.util.Collections.unmodifiableMap(new EnumMap<>(components)); // in type order
   }
 
   public Optional<String> component(ComponentType type) {

@@ -68,8 +68,7 @@ public final class Stacks {
     Flavor<?> flavor = flavors.find(type, old.flavor());
     ObjectNode config = ConfigBinder.bind(flavor.configType(), values, old.config(), what(type, flavor));
     for (String key : removeKeys) {
-      ObjectNode probe = ConfigBinder.bind(flavor.configType(), Map.of(key, ""), null, what(type, flavor));
-      probe.fieldNames().forEachRemaining(config::remove);
+      config.remove(ConfigBinder.canonicalKey(flavor.configType(), key, what(type, flavor)));
     }
     validate(flavor, config, type, name);
     ComponentRecord record = new ComponentRecord(type, name, old.flavor(), config, old.createdAt(), clock.instant());

@@ -1,0 +1,121 @@
+package dev.skiff.cli.internal;
+
+import dev.skiff.core.ArtifactStore;
+import dev.skiff.core.Materializers;
+import dev.skiff.core.Orchestrator;
+import dev.skiff.core.OrchestratorContext;
+import dev.skiff.core.PlanCompiler;
+import dev.skiff.core.RunListener;
+import dev.skiff.core.RunPlan;
+import dev.skiff.core.RunRecord;
+import dev.skiff.core.stack.ComponentRecord;
+import dev.skiff.core.stack.ComponentType;
+import dev.skiff.core.stack.ConfigBinder;
+import dev.skiff.core.stack.ConfigException;
+import dev.skiff.core.stack.OrchestratorFlavor;
+import dev.skiff.core.stack.ResolvedComponent;
+import dev.skiff.core.stack.ResolvedStack;
+import dev.skiff.sdk.PipelineDefinition;
+import dev.skiff.sdk.PipelineSettings;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Compiles and runs pipelines on a stack: the active one for new runs, the run's own for resumed
+ * ones. The stack's artifact store and orchestrator come from their flavors; a run in progress is
+ * stopped cleanly when the JVM is asked to exit (Ctrl-C).
+ */
+public final class StackRuns {
+  private final Workspace workspace;
+
+  public StackRuns(Workspace workspace) {
+    this.workspace = workspace;
+  }
+
+  /** A compiled run and its outcome. */
+  public record Outcome(RunPlan plan, Orchestrator.Result result) {}
+
+  /** Compiles {@code definition} for the active stack and runs it. */
+  public Outcome run(PipelineDefinition definition, PipelineSettings settings, UserCode code, RunListener listener) {
+    ResolvedStack stack = workspace.stacks().resolve(workspace.stacks().activeName());
+    RunPlan plan = new PlanCompiler(Materializers.load(code.loader()), workspace::warn).compile(definition, settings, stack);
+    Orchestrator orchestrator = orchestrator(stack, workspace.artifactStore(stack), code, Map.of(), null, null);
+    return new Outcome(plan, whileStoppable(orchestrator, () -> orchestrator.run(plan, listener)));
+  }
+
+  /**
+   * Resumes {@code run} on the stack it was started on. {@code overrides} change the
+   * orchestrator's configuration for this attempt (e.g. {@code isolation=process}); the run's own
+   * settings, recorded in its plan, still come first.
+   */
+  public Orchestrator.Result resume(RunRecord run, Map<String, String> overrides, UserCode code, RunListener listener) {
+    ResolvedStack stack = workspace.stackOf(run);
+    RunPlan plan = RunPlan.fromJson(run.planJson());
+    Orchestrator orchestrator = orchestrator(stack, workspace.artifactStore(stack), code, overrides, plan, run.id());
+    return whileStoppable(orchestrator, () -> orchestrator.resume(run.id(), listener));
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private Orchestrator orchestrator(
+      ResolvedStack stack, ArtifactStore artifacts, UserCode code, Map<String, String> overrides, RunPlan plan, String runId) {
+    ResolvedComponent c = stack.required(ComponentType.ORCHESTRATOR);
+    if (!(c.flavor() instanceof OrchestratorFlavor flavor)) {
+      throw new ConfigException("orchestrator flavor '" + c.flavor().name() + "' cannot run pipelines");
+    }
+    ComponentRecord record = c.record();
+    if (!overrides.isEmpty()) {
+      var config = ConfigBinder.bind(flavor.configType(), overrides, record.config(), "orchestrator flavor '" + flavor.name() + "'");
+      record = new ComponentRecord(record.type(), record.name(), record.flavor(), config, record.createdAt(), record.updatedAt());
+      if (plan != null) {
+        plan.setting(c.settingsKey()).ifPresent(fixed -> overrides.keySet().forEach(key -> {
+          var canonical = ConfigBinder.bind(flavor.configType(), Map.of(key, overrides.get(key)), null, "orchestrator").fieldNames().next();
+          if (fixed.has(canonical)) {
+            workspace.warn("run " + runId + " was started with setting " + c.settingsKey() + " " + canonical + "="
+                + fixed.get(canonical).asText().toLowerCase(Locale.ROOT) + ", which a resume keeps: --" + key + " is ignored");
+          }
+        }));
+      }
+    }
+    Record config = workspace.configure(record);
+    OrchestratorContext context =
+        new OrchestratorContext(
+            workspace.store(),
+            workspace.project().metadataUrl(),
+            artifacts,
+            Materializers.load(code.loader()),
+            code.loader(),
+            code.fullClasspath(),
+            stack.name());
+    return ((OrchestratorFlavor) flavor).create(config, context);
+  }
+
+  /** On Ctrl-C the run is stopped and recorded as STOPPED before the JVM exits. */
+  private static <T> T whileStoppable(Orchestrator orchestrator, Supplier<T> body) {
+    CountDownLatch done = new CountDownLatch(1);
+    Thread hook =
+        new Thread(
+            () -> {
+              orchestrator.stop();
+              try {
+                done.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "skiff-stop-run");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      return body.get();
+    } finally {
+      done.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // already shutting down: the hook is running
+      }
+    }
+  }
+}
