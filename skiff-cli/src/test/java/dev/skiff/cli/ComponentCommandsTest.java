@@ -107,16 +107,18 @@ class ComponentCommandsTest extends CliTestSupport {
   void flavorListShowsTheInstalledFlavorsWithTheirKeys() {
     List<String> orchestrators = ok("orchestrator", "flavor", "list").outLines();
     assertThat(orchestrators.get(0)).matches("NAME +DESCRIPTION +CONFIG-KEYS");
-    assertThat(orchestrators.get(1)).matches("local +Runs steps on this machine.* +isolation \\(thread\\|process\\), maxParallelism \\(integer\\), jvmArgs \\(list\\)");
-    assertThat(orchestrators).hasSize(2);
+    assertThat(orchestrators.get(1)).matches("kubernetes +Runs each step in its own pod.* +kubernetesContext \\(text\\), kubernetesNamespace \\(text\\).*");
+    assertThat(orchestrators.get(2)).matches("local +Runs steps on this machine.* +isolation \\(thread\\|process\\), maxParallelism \\(integer\\), jvmArgs \\(list\\)");
+    assertThat(orchestrators).hasSize(3);
     List<String> stores = ok("artifact-store", "flavor", "list").outLines();
     assertThat(stores.get(1)).matches("local +Artifacts in a folder on this machine.* +path \\(text\\)");
 
     JsonNode json = ok("orchestrator", "flavor", "list", "-o", "json").json();
-    assertThat(json).hasSize(1);
-    assertThat(json.get(0).get("name").asText()).isEqualTo("local");
-    assertThat(texts(json.get(0).get("configKeys"))).containsExactly("isolation", "maxParallelism", "jvmArgs");
-    assertThat(json.get(0).get("settingsKey").asText()).isEqualTo("orchestrator.local");
+    assertThat(json).hasSize(2);
+    assertThat(json.get(0).get("name").asText()).isEqualTo("kubernetes");
+    assertThat(json.get(1).get("name").asText()).isEqualTo("local");
+    assertThat(texts(json.get(1).get("configKeys"))).containsExactly("isolation", "maxParallelism", "jvmArgs");
+    assertThat(json.get(1).get("settingsKey").asText()).isEqualTo("orchestrator.local");
     assertThat(ok("artifact-store", "flavor", "list", "-o", "json").json().get(0).get("settingsKey").isNull()).isTrue();
   }
 
@@ -174,7 +176,7 @@ class ComponentCommandsTest extends CliTestSupport {
 
   @Test
   void registerErrors() {
-    assertOneLineError(cli("orchestrator", "register", "o", "--flavor", "kubernetes"), "unknown orchestrator flavor 'kubernetes': available: local");
+    assertOneLineError(cli("orchestrator", "register", "o", "--flavor", "slurm"), "unknown orchestrator flavor 'slurm': available: kubernetes, local");
     assertOneLineError(cli("orchestrator", "register", "default", "--flavor", "local"),
         "orchestrator 'default' exists already: change it with 'skiff orchestrator update default'");
     assertOneLineError(cli("orchestrator", "register", "9lives", "--flavor", "local"), "orchestrator name '9lives' is invalid");

@@ -14,6 +14,19 @@ public interface Orchestrator {
   /** Stops the run in progress, if any (Ctrl-C). */
   void stop();
 
+  /** Stops a run started earlier, maybe by another process ({@code skiff runs stop}). */
+  default void stop(String runId) {
+    throw new UnsupportedOperationException("runs of this orchestrator are stopped with Ctrl-C where they run");
+  }
+
+  /**
+   * What a run of {@code plan} would create, as text ({@code yaml} or {@code json}); nothing is
+   * created. Default: the plan itself, as JSON.
+   */
+  default String dryRun(RunPlan plan, String format) {
+    return plan.toJson();
+  }
+
   /** The id of a run and its status when {@link #run} returned. */
   record Result(String runId, RunStatus status) {}
 }

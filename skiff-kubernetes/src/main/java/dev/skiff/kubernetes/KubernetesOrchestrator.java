@@ -86,6 +86,13 @@ public final class KubernetesOrchestrator implements Orchestrator {
     }
   }
 
+  @Override
+  public String dryRun(RunPlan plan, String format) {
+    var manifests = DryRun.manifests(plan, effective(plan), java.util.Optional.empty());
+    return "json".equals(format) ? io.fabric8.kubernetes.client.utils.Serialization.asJson(manifests) : DryRun.yaml(manifests);
+  }
+
+  @Override
   public void stop(String runId) {
     client().batch().v1().jobs().inNamespace(config.kubernetesNamespace()).withName(Names.orchestratorJob(runId)).delete();
     client().pods().inNamespace(config.kubernetesNamespace()).withLabel(Labels.RUN_SELECTOR, Names.labelValue(runId)).delete();

@@ -106,6 +106,13 @@ class ManifestsTest {
   }
 
   @Test
+  void onlyTheOrchestratorPodGetsAnApiToken() {
+    assertThat(manifests.serviceAccount().getAutomountServiceAccountToken()).isFalse();
+    assertThat(manifests.orchestratorJob(plan(), "r1", PodSettings.EMPTY, "sa").getSpec().getTemplate().getSpec().getAutomountServiceAccountToken()).isTrue();
+    assertThat(manifests.stepPod(plan(), "r1", plan().steps().get(0), 1, PodSettings.EMPTY, "sa", null).getSpec().getAutomountServiceAccountToken()).isFalse();
+  }
+
+  @Test
   void podSettingsFromPlainMapsAppearInTheStepPod() {
     Pod pod = manifests.stepPod(plan(), "r1", plan().steps().get(0), 1, gpuSettings(), "sa", null);
     PodSpec spec = pod.getSpec();

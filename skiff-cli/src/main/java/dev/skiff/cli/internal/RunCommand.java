@@ -52,6 +52,18 @@ public final class RunCommand implements Callable<Integer> {
       description = "Most steps running at once, 0 for no limit (default: the local orchestrator's configuration, no limit). Sets orchestrator.local maxParallelism for this run.")
   Integer maxParallelism;
 
+  @Option(names = "--dry-run", description = "Print what the run would create (Kubernetes manifests, or the run plan for local runs) and create nothing.")
+  boolean dryRun;
+
+  @Option(names = {"--output", "-o"}, paramLabel = "FORMAT", description = "Format of --dry-run: yaml or json (default: ${DEFAULT-VALUE}).")
+  DryRunFormat output = DryRunFormat.yaml;
+
+  /** Formats of {@code --dry-run}. */
+  enum DryRunFormat {
+    yaml,
+    json
+  }
+
   @Mixin ProjectOptions projectOptions;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -79,6 +91,11 @@ public final class RunCommand implements Callable<Integer> {
       }
       PipelineSettings settings = options.applyTo(PipelineSettings.DEFAULTS);
       try (Workspace workspace = Workspace.open(projectOptions.project(), spec.commandLine().getErr())) {
+        if (dryRun) {
+          out.print(new StackRuns(workspace).dryRun(definition, settings, code, output.name()));
+          out.flush();
+          return 0;
+        }
         StackRuns.Outcome outcome = new StackRuns(workspace).run(definition, settings, code, new ConsoleRunPrinter(out, Ansi.auto()));
         RunsCommand.printSteps(workspace.store(), outcome.result().runId(), out, Ansi.auto());
         return outcome.result().status().exitCode();

@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "runs",
     description = "List, inspect and resume pipeline runs.",
-    subcommands = {RunsCommand.ListRuns.class, RunsCommand.Describe.class, RunsCommand.Logs.class, RunsCommand.Resume.class})
+    subcommands = {RunsCommand.ListRuns.class, RunsCommand.Describe.class, RunsCommand.Logs.class, RunsCommand.Resume.class, RunsCommand.Stop.class})
 public final class RunsCommand {
 
   /** Prints the steps table shown after a run and by {@code runs describe}. */
@@ -214,6 +214,28 @@ public final class RunsCommand {
         Orchestrator.Result result = new StackRuns(workspace).resume(run, overrides, code, new ConsoleRunPrinter(out, Ansi.auto()));
         printSteps(workspace.store(), result.runId(), out, Ansi.auto());
         return result.status().exitCode();
+      }
+    }
+  }
+
+  @Command(name = "stop", description = {"Stop a running run: its pods are deleted and it is recorded as stopped.", "Local runs stop with Ctrl-C where they run."})
+  static final class Stop implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "RUN", description = "Run id or a unique prefix of it.")
+    String runId;
+
+    @Mixin ProjectOptions project;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      try (Workspace workspace = Workspace.open(project.project(), spec.commandLine().getErr())) {
+        RunRecord run = Lookup.run(workspace.store(), runId);
+        if (run.status().isFinal()) {
+          throw new IllegalArgumentException("run " + run.id() + " has ended already (" + run.status().name().toLowerCase(Locale.ROOT) + ")");
+        }
+        new StackRuns(workspace).stop(run, UserCode.of(null, RunsCommand.class.getClassLoader()));
+        spec.commandLine().getOut().println("Stopped run " + run.id());
+        return 0;
       }
     }
   }

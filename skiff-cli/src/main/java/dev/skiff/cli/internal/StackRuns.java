@@ -46,6 +46,23 @@ public final class StackRuns {
     return new Outcome(plan, whileStoppable(orchestrator, () -> orchestrator.run(plan, listener)));
   }
 
+  /** What a run on the active stack would create, without creating anything. */
+  public String dryRun(PipelineDefinition definition, PipelineSettings settings, UserCode code, String format) {
+    ResolvedStack stack = workspace.stacks().resolve(workspace.stacks().activeName());
+    RunPlan plan = new PlanCompiler(Materializers.load(code.loader()), workspace::warn).compile(definition, settings, stack);
+    return orchestrator(stack, workspace.artifactStore(stack), code, Map.of(), null, null).dryRun(plan, format);
+  }
+
+  /** Stops {@code run} through the orchestrator of the stack it runs on. */
+  public void stop(RunRecord run, UserCode code) {
+    ResolvedStack stack = workspace.stackOf(run);
+    try {
+      orchestrator(stack, workspace.artifactStore(stack), code, Map.of(), null, run.id()).stop(run.id());
+    } catch (UnsupportedOperationException e) {
+      throw new IllegalArgumentException("run " + run.id() + " is on a " + run.orchestrator() + " orchestrator: " + e.getMessage());
+    }
+  }
+
   /**
    * Resumes {@code run} on the stack it was started on. {@code overrides} change the
    * orchestrator's configuration for this attempt (e.g. {@code isolation=process}); the run's own

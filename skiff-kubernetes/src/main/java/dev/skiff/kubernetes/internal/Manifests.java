@@ -171,7 +171,9 @@ public final class Manifests {
     podLabels.putAll(labels);
     PodTemplateSpec template = new PodTemplateSpecBuilder()
         .withNewMetadata().withLabels(podLabels).withAnnotations(podSettings.annotations()).endMetadata()
-        .withSpec(new PodSpecBuilder(podSpec(podSettings, serviceAccount, args, secretName)).withRestartPolicy("Never").build())
+        .withSpec(new PodSpecBuilder(podSpec(podSettings, serviceAccount, args, secretName)).withRestartPolicy("Never")
+            .withAutomountServiceAccountToken(true) // only the orchestrator talks to the API; the account itself mounts nothing
+            .build())
         .build();
     return new JobSpecBuilder()
         .withBackoffLimit(JOB_RESTARTS)

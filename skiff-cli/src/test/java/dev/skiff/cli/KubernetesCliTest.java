@@ -1,0 +1,64 @@
+package dev.skiff.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The kubernetes orchestrator from the CLI, without a cluster: dry runs and stop. */
+class KubernetesCliTest extends CliTestSupport {
+
+  void kubernetesStack(String... extra) {
+    List<String> args = new ArrayList<>(List.of("orchestrator", "register", "k8s", "--flavor", "kubernetes", "--image=registry.local/team/skiff:tiny", "--kubernetes-namespace=ml"));
+    args.addAll(List.of(extra));
+    ok(args.toArray(String[]::new));
+    ok("stack", "register", "kube", "-o", "k8s", "-a", "default", "--set");
+  }
+
+  @Test
+  void dryRunPrintsEveryManifestAndCreatesNothing() {
+    kubernetesStack();
+
+    Result r = runOk(CliPipelines.Tiny.class, "--dry-run");
+
+    assertThat(r.out()).contains("kind: \"ServiceAccount\"", "kind: \"Role\"", "kind: \"RoleBinding\"", "kind: \"Job\"", "kind: \"Secret\"", "kind: \"Pod\"");
+    assertThat(r.out()).contains("namespace: \"ml\"", "image: \"registry.local/team/skiff:tiny\"");
+    assertThat(r.out()).doesNotContain("jdbc:sqlite"); // store addresses are Secret data, shown as placeholders
+    assertThat(ok("runs", "list", "-o", "json").json()).isEmpty();
+  }
+
+  @Test
+  void dryRunAsJsonWithAGivenServiceAccountHasNoRbac() {
+    kubernetesStack("--service-account-name=ml-runner");
+
+    JsonNode manifests = runOk(CliPipelines.Tiny.class, "--dry-run", "-o", "json").json();
+
+    List<String> kinds = new ArrayList<>();
+    manifests.forEach(m -> kinds.add(m.get("kind").asText()));
+    assertThat(kinds).doesNotContain("ServiceAccount", "Role", "RoleBinding").contains("Job", "Secret", "Pod");
+    manifests.forEach(m -> {
+      if (m.get("kind").asText().equals("Pod")) {
+        assertThat(m.at("/spec/serviceAccountName").asText()).isEqualTo("ml-runner");
+        assertThat(m.at("/metadata/labels/pipeline").asText()).isNotEmpty();
+      }
+    });
+  }
+
+  @Test
+  void dryRunOnTheLocalOrchestratorPrintsThePlan() {
+    JsonNode plan = runOk(CliPipelines.Tiny.class, "--dry-run").json();
+    assertThat(plan.get("stack").asText()).isEqualTo("default");
+    assertThat(plan.get("steps")).isNotEmpty();
+  }
+
+  @Test
+  void stoppingAFinishedOrLocalRunIsRefusedClearly() {
+    String runId = runOk(CliPipelines.Tiny.class).runId();
+
+    Result r = cli("runs", "stop", runId);
+
+    assertOneLineError(r, "run " + runId + " has ended already (succeeded)");
+  }
+}
