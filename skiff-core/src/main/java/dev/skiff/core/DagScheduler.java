@@ -174,7 +174,9 @@ public final class DagScheduler {
           continue;
         }
         resumedAny = true;
-        s.firstAttempt = previous.attempt() + 1;
+        // A step still RUNNING lost its orchestrator, not its attempt: launching the same attempt
+        // again adopts its pod (same name). A failed one gets a new attempt.
+        s.firstAttempt = previous.status() == StepStatus.RUNNING ? Math.max(1, previous.attempt()) : previous.attempt() + 1;
         if (previous.status().hasOutputs()) {
           Map<String, ArtifactRecord> outs = dataOutputs(store.stepOutputs(runId, previous.name()));
           if (outs.keySet().containsAll(s.step.outputs().stream().map(PlanOutput::name).toList())) {
