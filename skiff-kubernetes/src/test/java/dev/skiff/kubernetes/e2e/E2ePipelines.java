@@ -1,0 +1,139 @@
+package dev.skiff.kubernetes.e2e;
+
+import dev.skiff.sdk.Out;
+import dev.skiff.sdk.Param;
+import dev.skiff.sdk.PipelineBuilder;
+import dev.skiff.sdk.PipelineDefinition;
+import dev.skiff.sdk.StepContext;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Pipelines the end-to-end tests run in pods (separate JVMs): they coordinate through files in a
+ * folder given as a parameter, so no timing decides a test.
+ */
+public final class E2ePipelines {
+  private E2ePipelines() {}
+
+  /** Where the steps of one test meet; a parameter, so part of the plan and the cache key. */
+  public record Dir(String path) {
+    Path resolve(String name) {
+      return Path.of(path).resolve(name);
+    }
+  }
+
+  public record Split(double[] train, double[] test) {}
+
+  static void mark(Dir dir, String name) throws IOException {
+    Files.writeString(dir.resolve(name), Instant.now().toString());
+  }
+
+  /** Waits until the file exists; false after the timeout. */
+  static boolean await(Dir dir, String name, Duration timeout) throws InterruptedException {
+    long end = System.nanoTime() + timeout.toNanos();
+    while (!Files.exists(dir.resolve(name))) {
+      if (System.nanoTime() > end) {
+        return false;
+      }
+      Thread.sleep(20);
+    }
+    return true;
+  }
+
+  /** The digits shape: importer → (trainer ∥ skew) → evaluator; trainer and skew must overlap. */
+  public static final class Shape implements PipelineDefinition {
+    static Split importer(Dir dir) {
+      System.out.println("loaded 4 rows");
+      return new Split(new double[] {1, 2, 3}, new double[] {4});
+    }
+
+    /** Marks itself started, then waits for the other parallel step: only overlap lets both pass. */
+    static double meet(double[] data, Dir dir) throws Exception {
+      String me = StepContext.current().stepName();
+      String other = me.equals("trainer") ? "skew_comparison" : "trainer";
+      mark(dir, me + ".started");
+      if (!await(dir, other + ".started", Duration.ofSeconds(60))) {
+        throw new IllegalStateException(other + " did not start while " + me + " ran");
+      }
+      System.out.println(me + " met " + other);
+      return data.length;
+    }
+
+    static double evaluator(double model, double[] test) {
+      double accuracy = model / (model + test.length);
+      System.out.println("Test accuracy: " + accuracy);
+      return accuracy;
+    }
+
+    @Override
+    public String name() {
+      return "shape";
+    }
+
+    @Override
+    public void define(PipelineBuilder p) {
+      Dir dir = new Dir(System.getProperty("skiff.e2e.dir", "/nonexistent"));
+      Out<Split> data = p.step("importer", Shape::importer, Param.of(dir));
+      Out<Double> model = p.step("trainer", Shape::meet, data.get(Split::train), Param.of(dir));
+      p.step("skew_comparison", Shape::meet, data.get(Split::test), Param.of(dir));
+      p.step("evaluator", Shape::evaluator, model, data.get(Split::test));
+    }
+  }
+
+  /** A step that fails on attempt 1 and succeeds on attempt 2, then one that always fails. */
+  public static final class Flaky implements PipelineDefinition {
+    static String flaky() {
+      int attempt = StepContext.current().attempt();
+      System.out.println("attempt " + attempt);
+      if (attempt == 1) {
+        throw new IllegalStateException("transient failure on attempt 1");
+      }
+      return "ok";
+    }
+
+    static String broken(String in) {
+      throw new IllegalArgumentException("cannot handle " + in);
+    }
+
+    @Override
+    public String name() {
+      return "flaky";
+    }
+
+    @Override
+    public void define(PipelineBuilder p) {
+      Out<String> ok = p.step("flaky", Flaky::flaky).configure(s -> s.retry(dev.skiff.sdk.RetryPolicy.newBuilder().maxAttempts(2).initialBackoff(Duration.ofMillis(100)).build()));
+      p.step("broken", Flaky::broken, ok);
+    }
+  }
+
+  /** first → second, where second waits for a release file: lets a test kill the orchestrator mid-run. */
+  public static final class Gated implements PipelineDefinition {
+    static String first(Dir dir) {
+      System.out.println("first ran");
+      return "a";
+    }
+
+    static String second(String in, Dir dir) throws Exception {
+      mark(dir, "second.started");
+      if (!await(dir, "release", Duration.ofSeconds(90))) {
+        throw new IllegalStateException("never released");
+      }
+      return in + "b";
+    }
+
+    @Override
+    public String name() {
+      return "gated";
+    }
+
+    @Override
+    public void define(PipelineBuilder p) {
+      Dir dir = new Dir(System.getProperty("skiff.e2e.dir", "/nonexistent"));
+      p.step("second", Gated::second, p.step("first", Gated::first, Param.of(dir)), Param.of(dir));
+    }
+  }
+}
