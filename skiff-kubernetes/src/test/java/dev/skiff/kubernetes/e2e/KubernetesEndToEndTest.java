@@ -190,6 +190,38 @@ class KubernetesEndToEndTest {
     assertThat(store.findRun(result.runId()).orElseThrow().error()).startsWith("step 'broken' failed: Error (exit code 1)");
   }
 
+  @Test
+  void restartedOrchestratorAdoptsRunningPodsAndDoesNotRerunFinishedSteps() throws Exception {
+    var outcome = new java.util.concurrent.CompletableFuture<Orchestrator.Result>();
+    Thread client = new Thread(() -> {
+      try {
+        outcome.complete(run(new E2ePipelines.Gated()));
+      } catch (Throwable t) {
+        outcome.completeExceptionally(t);
+      }
+    });
+    client.start();
+    cluster.await("step 'second' to start", Duration.ofSeconds(90), () -> Files.exists(dir.resolve("second.started")));
+    String runId = store.listRuns("gated", 1).get(0).id();
+    var orchestratorPod = cluster.client().pods().inNamespace("skiff").withLabel("run", runId).withLabel("skiff.dev/role", "orchestrator").list().getItems();
+    assertThat(orchestratorPod).hasSize(1);
+
+    cluster.client().pods().inNamespace("skiff").withName(orchestratorPod.get(0).getMetadata().getName()).delete(); // the orchestrator dies
+    cluster.await("a second orchestrator pod", Duration.ofSeconds(60), () -> podsOf(runId).stream()
+        .filter(p -> "orchestrator".equals(p.label("skiff.dev/role")) && p.runningAt() != null && !p.deleted()).count() == 1
+        && podsOf(runId).stream().filter(p -> "orchestrator".equals(p.label("skiff.dev/role"))).count() == 2);
+    Files.writeString(dir.resolve("release"), "go");
+    var result = outcome.get(120, java.util.concurrent.TimeUnit.SECONDS);
+
+    assertThat(result.status()).as("events: %s", events).isEqualTo(RunStatus.SUCCEEDED);
+    List<PodRecord> pods = podsOf(runId);
+    assertThat(pods).filteredOn(p -> "first".equals(p.label("step"))).hasSize(1); // not run again
+    assertThat(pods).filteredOn(p -> "second".equals(p.label("step"))).hasSize(1); // adopted, not recreated
+    assertThat(pods).filteredOn(p -> "orchestrator".equals(p.label("skiff.dev/role"))).hasSize(2);
+    assertThat(store.findStep(runId, "first").orElseThrow().attempt()).isEqualTo(1);
+    assertThat(store.findStep(runId, "second").orElseThrow().attempt()).isEqualTo(1);
+  }
+
   static ContainerRun container(List<PodRecord> pods, String step) {
     return pods.stream().filter(p -> step.equals(p.label("step"))).findFirst().orElseThrow().containers().get(0);
   }
