@@ -110,6 +110,31 @@ public final class E2ePipelines {
     }
   }
 
+  /** One step, with GPU pod settings. */
+  public static final class Single implements PipelineDefinition {
+    static String work() {
+      System.out.println("worked");
+      return "done";
+    }
+
+    @Override
+    public String name() {
+      return "single";
+    }
+
+    @Override
+    public void define(PipelineBuilder p) {
+      p.step("work", Single::work).configure(s -> s.setting("orchestrator.kubernetes", java.util.Map.of("podSettings", java.util.Map.of(
+          "nodeSelector", java.util.Map.of("pool", "gpu"),
+          "tolerations", java.util.List.of(java.util.Map.of("key", "nvidia.com/gpu", "operator", "Exists", "effect", "NoSchedule")),
+          "affinity", java.util.Map.of("nodeAffinity", java.util.Map.of("requiredDuringSchedulingIgnoredDuringExecution", java.util.Map.of(
+              "nodeSelectorTerms", java.util.List.of(java.util.Map.of("matchExpressions", java.util.List.of(
+                  java.util.Map.of("key", "node.kubernetes.io/name", "operator", "In", "values", java.util.List.of("big")))))))),
+          "resources", java.util.Map.of("requests", java.util.Map.of("cpu", "1", "memory", "1Gi")),
+          "gpus", 1))));
+    }
+  }
+
   /** first → second, where second waits for a release file: lets a test kill the orchestrator mid-run. */
   public static final class Gated implements PipelineDefinition {
     static String first(Dir dir) {

@@ -129,7 +129,11 @@ class KubernetesEndToEndTest {
   }
 
   Orchestrator.Result run(PipelineDefinition definition) {
-    RunPlan plan = new PlanCompiler(Materializers.load(getClass().getClassLoader())).compile(definition, PipelineSettings.DEFAULTS, stack());
+    return run(definition, PipelineSettings.DEFAULTS);
+  }
+
+  Orchestrator.Result run(PipelineDefinition definition, PipelineSettings settings) {
+    RunPlan plan = new PlanCompiler(Materializers.load(getClass().getClassLoader())).compile(definition, settings, stack());
     return orchestrator().run(plan, events::add);
   }
 
@@ -220,6 +224,37 @@ class KubernetesEndToEndTest {
     assertThat(pods).filteredOn(p -> "orchestrator".equals(p.label("skiff.dev/role"))).hasSize(2);
     assertThat(store.findStep(runId, "first").orElseThrow().attempt()).isEqualTo(1);
     assertThat(store.findStep(runId, "second").orElseThrow().attempt()).isEqualTo(1);
+  }
+
+  @Test
+  void podSettingsReachTheStepPodAndOomKilledIsTheStepsReason() {
+    cluster.failNextPod(FakeCluster.podLabeled("step", "work"), dev.skiff.testing.kubernetes.FailureKind.OOM_KILLED);
+
+    var result = run(new E2ePipelines.Single());
+
+    assertThat(result.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(store.findStep(result.runId(), "work").orElseThrow().error()).startsWith("OOMKilled: the step used more memory than its limit");
+    var pod = cluster.client().pods().inNamespace("skiff").withLabel("run", result.runId()).withLabel("step", "work").list().getItems().get(0);
+    var spec = pod.getSpec();
+    assertThat(spec.getNodeSelector()).containsEntry("pool", "gpu");
+    assertThat(spec.getTolerations()).extracting(t -> t.getKey()).containsExactly("nvidia.com/gpu");
+    assertThat(spec.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms()).hasSize(1);
+    assertThat(spec.getContainers().get(0).getResources().getLimits()).containsKey("nvidia.com/gpu");
+    assertThat(spec.getContainers().get(0).getResources().getRequests()).containsKeys("cpu", "memory");
+  }
+
+  @Test
+  void aStepPodStuckPendingFailsWithTheSchedulersReasonAfterTheStartupTimeout() {
+    var fault = cluster.failNextPod(FakeCluster.podLabeled("step", "work"), dev.skiff.testing.kubernetes.FailureKind.SLOW_SCHEDULING);
+    var settings = PipelineSettings.newBuilder().setting("orchestrator.kubernetes", Map.of("podStartupTimeout", "4s")).build();
+
+    var result = run(new E2ePipelines.Single(), settings);
+
+    assertThat(result.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(store.findStep(result.runId(), "work").orElseThrow().error())
+        .startsWith("pod ").contains("did not start within 4 s: Unschedulable: 0/3 nodes are available: 3 Insufficient nvidia.com/gpu.");
+    assertThat(stepLines("work")).anySatisfy(l -> assertThat(l).startsWith("waiting: Unschedulable: 0/3 nodes are available"));
+    fault.release();
   }
 
   static ContainerRun container(List<PodRecord> pods, String step) {
