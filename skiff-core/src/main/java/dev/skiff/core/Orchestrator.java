@@ -14,6 +14,24 @@ public interface Orchestrator {
   /** Stops the run in progress, if any (Ctrl-C). */
   void stop();
 
+  /**
+   * Runs {@code plan} on {@code schedule} from now on (each firing records a new run). Default:
+   * this orchestrator cannot schedule.
+   */
+  default void schedule(RunPlan plan, dev.skiff.sdk.Schedule schedule, RunListener listener) {
+    throw new UnsupportedOperationException("this orchestrator cannot schedule runs: use a stack with the kubernetes orchestrator");
+  }
+
+  /** Suspends ({@code paused}) or resumes a schedule made by {@link #schedule}. */
+  default void pauseSchedule(ScheduleRecord schedule, boolean paused) {
+    throw new UnsupportedOperationException("this orchestrator has no schedules");
+  }
+
+  /** Deletes a schedule made by {@link #schedule} and its record. */
+  default void deleteSchedule(ScheduleRecord schedule) {
+    throw new UnsupportedOperationException("this orchestrator has no schedules");
+  }
+
   /** Stops a run started earlier, maybe by another process ({@code skiff runs stop}). */
   default void stop(String runId) {
     throw new UnsupportedOperationException("runs of this orchestrator are stopped with Ctrl-C where they run");

@@ -86,6 +86,59 @@ public final class KubernetesOrchestrator implements Orchestrator {
     }
   }
 
+  /**
+   * Creates (or updates) the CronJob whose job template is the orchestrator Job, with the
+   * schedule's Secret owned by it, and keeps the plan in the metadata store: each firing records
+   * a new run of that plan.
+   */
+  @Override
+  public void schedule(RunPlan plan, dev.skiff.sdk.Schedule schedule, RunListener listener) {
+    KubernetesOrchestratorConfig effective = effective(plan);
+    String image = requireImage(effective);
+    KubernetesClient k8s = client();
+    ClusterSetup setup = new ClusterSetup(k8s, effective);
+    setup.checkNamespace();
+    Manifests manifests = new Manifests(effective, image);
+    setup.ensureServiceAccount(manifests);
+    String ns = effective.kubernetesNamespace();
+    String secretName = Names.runSecret("schedule-" + plan.pipeline() + "-" + schedule.name());
+    var cronJob = manifests.cronJob(plan, schedule.name(), schedule.cron(), secretName, effective.orchestratorPodSettings(), effective.effectiveServiceAccount());
+    new dev.skiff.core.ScheduleRecord(plan.pipeline(), schedule.name(), schedule.cron(), context.stack(), NAME,
+        ns + "/" + cronJob.getMetadata().getName(), plan.toJson(), false, Instant.now()).save(context.store());
+    try {
+      var created = k8s.batch().v1().cronjobs().inNamespace(ns).resource(cronJob).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+      var secret = manifests.runSecret("schedule-" + plan.pipeline() + "-" + schedule.name(), plan.pipeline(), metadataUrlForPods(effective), context.artifacts().uri());
+      secret.getMetadata().setName(secretName);
+      secret.getMetadata().setOwnerReferences(java.util.List.of(new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
+          .withApiVersion("batch/v1").withKind("CronJob").withName(created.getMetadata().getName()).withUid(created.getMetadata().getUid())
+          .withController(true).withBlockOwnerDeletion(true).build()));
+      k8s.secrets().inNamespace(ns).resource(secret).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+    } catch (KubernetesClientException e) {
+      dev.skiff.core.ScheduleRecord.delete(context.store(), plan.pipeline(), schedule.name());
+      throw ClusterAccess.explain(e, "creating the CronJob of schedule " + schedule.name(), k8s.getMasterUrl().toString());
+    }
+    listener.onEvent(new RunEvent.OrchestratorLine(null, "Scheduled pipeline " + plan.pipeline() + " (" + schedule.cron() + ") as CronJob " + ns + "/" + cronJob.getMetadata().getName()));
+  }
+
+  /** Suspends or resumes a schedule's CronJob. */
+  @Override
+  public void pauseSchedule(dev.skiff.core.ScheduleRecord schedule, boolean paused) {
+    String[] where = schedule.location().split("/", 2);
+    client().batch().v1().cronjobs().inNamespace(where[0]).withName(where[1]).edit(c -> {
+      c.getSpec().setSuspend(paused);
+      return c;
+    });
+    schedule.withPaused(paused).save(context.store());
+  }
+
+  /** Deletes a schedule's CronJob (its Secret goes with it) and its record. */
+  @Override
+  public void deleteSchedule(dev.skiff.core.ScheduleRecord schedule) {
+    String[] where = schedule.location().split("/", 2);
+    client().batch().v1().cronjobs().inNamespace(where[0]).withName(where[1]).delete();
+    dev.skiff.core.ScheduleRecord.delete(context.store(), schedule.pipeline(), schedule.name());
+  }
+
   @Override
   public String dryRun(RunPlan plan, String format) {
     var manifests = DryRun.manifests(plan, effective(plan), java.util.Optional.empty());

@@ -38,13 +38,23 @@ public final class Pipeline {
 
   /** Runs on the active stack and waits for the end when the orchestrator is synchronous. */
   public RunResult run() {
-    PipelineRunner runner =
-        ServiceLoader.load(PipelineRunner.class, Pipeline.class.getClassLoader())
+    return runner().run(definition, settings);
+  }
+
+  /**
+   * Runs on {@code schedule} from now on, e.g. {@code run(Schedule.cron("0 3 * * *"))}: on
+   * Kubernetes a CronJob. Returns once the schedule is in place.
+   */
+  public void run(Schedule schedule) {
+    runner().schedule(definition, settings, schedule);
+  }
+
+  private static PipelineRunner runner() {
+    return ServiceLoader.load(PipelineRunner.class, Pipeline.class.getClassLoader())
             .findFirst()
             .orElseThrow(
                 () ->
                     new IllegalStateException(
                         "no Skiff runtime on the classpath: add the dependency dev.skiff:skiff-cli"));
-    return runner.run(definition, settings);
   }
 }

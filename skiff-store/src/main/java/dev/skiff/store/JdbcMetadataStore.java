@@ -250,6 +250,12 @@ public final class JdbcMetadataStore implements MetadataStore, StackStore {
     write("write setting " + key, d -> SettingTable.put(d, key, value));
   }
 
+  @Override
+  public java.util.SortedMap<String, String> settings(String prefix) {
+    Objects.requireNonNull(prefix, "prefix");
+    return call("read settings " + prefix + "*", d -> SettingTable.withPrefix(d, prefix));
+  }
+
   // ---- lifecycle
 
   /** Closes the connection; later calls fail. Closing twice does nothing. */

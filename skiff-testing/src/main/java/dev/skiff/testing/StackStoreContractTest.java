@@ -540,4 +540,18 @@ public abstract class StackStoreContractTest {
     node.fieldNames().forEachRemaining(names::add);
     return names;
   }
+
+  @Test
+  public void settingsByPrefixAreSortedAndEscapeWildcards() {
+    store.putSetting("schedule/digits/nightly", "a");
+    store.putSetting("schedule/digits/hourly", "b");
+    store.putSetting("schedule/other/x", "c");
+    store.putSetting("schedule%_x", "d");
+    store.putSetting("active_stack", "default");
+
+    assertThat(store.settings("schedule/digits/")).containsExactly(
+        java.util.Map.entry("schedule/digits/hourly", "b"), java.util.Map.entry("schedule/digits/nightly", "a"));
+    assertThat(store.settings("schedule%")).containsOnlyKeys("schedule%_x");
+    assertThat(store.settings("none/")).isEmpty();
+  }
 }

@@ -44,4 +44,7 @@ public interface StackStore {
   Optional<String> getSetting(String key);
 
   void putSetting(String key, String value);
+
+  /** Settings whose key starts with {@code prefix}, sorted by key. */
+  java.util.SortedMap<String, String> settings(String prefix);
 }

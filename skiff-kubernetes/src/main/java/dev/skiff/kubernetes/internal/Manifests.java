@@ -64,10 +64,21 @@ public final class Manifests {
 
   private final KubernetesOrchestratorConfig config;
   private final String image;
+  private final String secretOverride;
 
   public Manifests(KubernetesOrchestratorConfig config, String image) {
+    this(config, image, null);
+  }
+
+  private Manifests(KubernetesOrchestratorConfig config, String image, String secretOverride) {
     this.config = config;
     this.image = image;
+    this.secretOverride = secretOverride;
+  }
+
+  /** Step pods of scheduled runs read the store addresses from the schedule's Secret. */
+  public Manifests withRunSecret(String secretName) {
+    return new Manifests(config, image, secretName);
   }
 
   /** The rules of the orchestrator's Role: nothing Skiff does not use, no wildcards. */
@@ -135,7 +146,7 @@ public final class Manifests {
         .withConcurrencyPolicy("Forbid")
         .withNewJobTemplate()
         .withNewMetadata().withLabels(labels).endMetadata()
-        .withSpec(jobSpec(labels, podSettings, serviceAccount, List.of("orchestrator", "--schedule", schedule), secretName))
+        .withSpec(jobSpec(labels, podSettings, serviceAccount, List.of("orchestrator", "--schedule", plan.pipeline() + "/" + schedule), secretName))
         .endJobTemplate()
         .endSpec()
         .build();
@@ -146,7 +157,7 @@ public final class Manifests {
     Map<String, String> labels = new LinkedHashMap<>(podSettings.labels());
     labels.putAll(Labels.step(runId, plan.pipeline(), step.name()));
     List<String> args = List.of("step", "--run", runId, "--step", step.name(), "--attempt", String.valueOf(attempt));
-    PodSpecBuilder spec = new PodSpecBuilder(podSpec(podSettings, serviceAccount, args, Names.runSecret(runId)))
+    PodSpecBuilder spec = new PodSpecBuilder(podSpec(podSettings, serviceAccount, args, secretOverride != null ? secretOverride : Names.runSecret(runId)))
         .withRestartPolicy("Never")
         .withAutomountServiceAccountToken(false); // a step talks to the stores, never to the API
     if (step.policy().timeout() != null) {

@@ -4,7 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.skiff.core.ArtifactStore;
 import dev.skiff.core.DagScheduler;
 import dev.skiff.core.MetadataStore;
+import dev.skiff.core.RunIds;
 import dev.skiff.core.RunPlan;
+import dev.skiff.core.RunRecord;
+import dev.skiff.core.ScheduleRecord;
+import java.time.Instant;
+import java.util.Arrays;
 import dev.skiff.core.internal.Json;
 import dev.skiff.kubernetes.KubernetesOrchestratorConfig;
 import dev.skiff.kubernetes.KubernetesSettings;
@@ -32,16 +37,31 @@ public final class OrchestratorMain {
 
   public static int run(String[] args) {
     ClassLoader loader = Thread.currentThread().getContextClassLoader();
-    String runId = PodMain.option(args, "run");
     PodEnvironment env = PodEnvironment.fromEnv();
     try (MetadataStore store = env.openStore(loader);
         KubernetesClient client = new KubernetesClientBuilder().build()) {
       ArtifactStore artifacts = env.openArtifacts(loader);
-      RunPlan plan = PodEnvironment.plan(store, runId);
       String ns = env.namespace() != null ? env.namespace() : client.getNamespace();
       Pod self = client.pods().inNamespace(ns).withName(env.podName()).get();
       if (self == null) {
         throw new IllegalStateException("cannot find my own pod " + env.podName() + " in namespace " + ns);
+      }
+      String runId;
+      RunPlan plan;
+      String secretOverride = null;
+      if (Arrays.asList(args).contains("--schedule")) {
+        // a CronJob fired: record a new run of the scheduled plan
+        String[] key = PodMain.option(args, "schedule").split("/", 2);
+        ScheduleRecord schedule = ScheduleRecord.find(store, key[0], key[1])
+            .orElseThrow(() -> new IllegalStateException("schedule " + key[0] + "/" + key[1] + " is not in the metadata store: it was deleted"));
+        plan = RunPlan.fromJson(schedule.planJson());
+        runId = RunIds.newId(plan.pipeline());
+        store.createRun(new RunRecord(runId, plan.pipeline(), RunStatus.RUNNING, "kubernetes", plan.hash(), plan.toJson(), Instant.now(), null, null));
+        secretOverride = ownSecret(self);
+        System.out.println("Scheduled run " + runId + " of " + schedule.pipeline() + " (schedule " + schedule.name() + ")");
+      } else {
+        runId = PodMain.option(args, "run");
+        plan = PodEnvironment.plan(store, runId);
       }
       String image = self.getSpec().getContainers().get(0).getImage();
       List<String> pullSecrets = self.getSpec().getImagePullSecrets().stream().map(LocalObjectReference::getName).toList();
@@ -53,7 +73,8 @@ public final class OrchestratorMain {
       PodLauncher.Options options =
           new PodLauncher.Options(ns, runId, owner, step -> podSettings(plan, step, config.podSettings()), config.effectiveServiceAccount(),
               config.podStartupTimeout(), config.keepPods(), config.maxParallelism());
-      try (PodLauncher launcher = new PodLauncher(client, store, new Manifests(config, image), options)) {
+      Manifests manifests = secretOverride == null ? new Manifests(config, image) : new Manifests(config, image).withRunSecret(secretOverride);
+      try (PodLauncher launcher = new PodLauncher(client, store, manifests, options)) {
         RunStatus status = new DagScheduler(store, launcher, new PlainRunPrinter(System.out), artifacts).run(plan, runId);
         System.out.flush();
         return status.isFinal() ? 0 : 1;
@@ -63,6 +84,15 @@ public final class OrchestratorMain {
       e.printStackTrace(System.out);
       return 1;
     }
+  }
+
+  /** The Secret this pod reads its store addresses from. */
+  private static String ownSecret(Pod self) {
+    return self.getSpec().getContainers().get(0).getEnv().stream()
+        .filter(e -> e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null)
+        .map(e -> e.getValueFrom().getSecretKeyRef().getName())
+        .findFirst()
+        .orElseThrow(() -> new IllegalStateException("this pod has no Secret with store addresses"));
   }
 
   static KubernetesSettings settings(Optional<JsonNode> json) {

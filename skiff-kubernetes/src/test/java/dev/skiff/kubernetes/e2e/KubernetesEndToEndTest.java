@@ -257,6 +257,37 @@ class KubernetesEndToEndTest {
     fault.release();
   }
 
+  @Test
+  void scheduleCreatesACronJobWhoseFiringsRecordNewRuns() {
+    RunPlan plan = new PlanCompiler(Materializers.load(getClass().getClassLoader())).compile(new E2ePipelines.Single(), PipelineSettings.DEFAULTS, stack());
+    KubernetesOrchestrator orchestrator = orchestrator();
+
+    orchestrator.schedule(plan, dev.skiff.sdk.Schedule.cron("*/5 * * * *").named("every5"), events::add);
+
+    var cronJob = cluster.client().batch().v1().cronjobs().inNamespace("skiff").withLabel("pipeline", "single").list().getItems();
+    assertThat(cronJob).singleElement().satisfies(c -> {
+      assertThat(c.getSpec().getSchedule()).isEqualTo("*/5 * * * *");
+      var pod = c.getSpec().getJobTemplate().getSpec().getTemplate().getSpec();
+      assertThat(pod.getContainers().get(0).getArgs()).containsExactly("orchestrator", "--schedule", "single/every5");
+      assertThat(pod.getContainers().get(0).getImage()).isEqualTo(IMAGE);
+      assertThat(pod.getServiceAccountName()).isEqualTo("skiff-service-account");
+    });
+    var record = dev.skiff.core.ScheduleRecord.find(store, "single", "every5").orElseThrow();
+    assertThat(record.cron()).isEqualTo("*/5 * * * *");
+
+    cluster.fireCronJob("skiff", cronJob.get(0).getMetadata().getName()).orElseThrow();
+    cluster.await("a scheduled run to succeed", Duration.ofSeconds(90),
+        () -> store.listRuns("single", 10).stream().anyMatch(r -> r.status() == RunStatus.SUCCEEDED));
+    var run = store.listRuns("single", 10).get(0);
+    assertThat(statuses(run.id())).containsEntry("work", StepStatus.SUCCEEDED);
+
+    orchestrator.pauseSchedule(record, true);
+    assertThat(cluster.client().batch().v1().cronjobs().inNamespace("skiff").withName(cronJob.get(0).getMetadata().getName()).get().getSpec().getSuspend()).isTrue();
+    orchestrator.deleteSchedule(record);
+    assertThat(cluster.client().batch().v1().cronjobs().inNamespace("skiff").withLabel("pipeline", "single").list().getItems()).isEmpty();
+    assertThat(dev.skiff.core.ScheduleRecord.list(store)).isEmpty();
+  }
+
   static ContainerRun container(List<PodRecord> pods, String step) {
     return pods.stream().filter(p -> step.equals(p.label("step"))).findFirst().orElseThrow().containers().get(0);
   }

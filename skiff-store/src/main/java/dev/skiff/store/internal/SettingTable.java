@@ -12,6 +12,7 @@ public final class SettingTable {
   private static final String UPSERT =
       "INSERT INTO project_settings (key, value) VALUES (?, ?)"
           + " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+  private static final String WITH_PREFIX = "SELECT key, value FROM project_settings WHERE key LIKE ? ESCAPE '!'";
   private static final String DELETE = "DELETE FROM project_settings WHERE key = ?";
 
   private SettingTable() {}
@@ -22,6 +23,19 @@ public final class SettingTable {
     try (ResultSet row = find.executeQuery()) {
       return row.next() ? Optional.ofNullable(row.getString(1)) : Optional.empty();
     }
+  }
+
+  /** Settings whose key starts with {@code prefix}, sorted by key (in Java: databases collate differently). */
+  public static java.util.SortedMap<String, String> withPrefix(Database db, String prefix) throws SQLException {
+    PreparedStatement query = db.prepare(WITH_PREFIX);
+    query.setString(1, Columns.startsWith(prefix));
+    java.util.SortedMap<String, String> out = new java.util.TreeMap<>();
+    try (ResultSet row = query.executeQuery()) {
+      while (row.next()) {
+        out.put(row.getString(1), row.getString(2));
+      }
+    }
+    return out;
   }
 
   /** Inserts or replaces the setting; {@code value} null removes it. */
