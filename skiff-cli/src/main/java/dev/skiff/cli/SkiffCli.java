@@ -7,6 +7,7 @@ import dev.skiff.cli.internal.InitCommand;
 import dev.skiff.cli.internal.Redactor;
 import dev.skiff.cli.internal.RunCommand;
 import dev.skiff.cli.internal.RunsCommand;
+import dev.skiff.cli.internal.SchedulesCommand;
 import dev.skiff.cli.internal.SecretCommand;
 import dev.skiff.cli.internal.StackCommand;
 import java.io.PrintWriter;
@@ -29,6 +30,7 @@ import picocli.CommandLine.Option;
       InitCommand.class,
       RunCommand.class,
       RunsCommand.class,
+      SchedulesCommand.class,
       ArtifactsCommand.class,
       StackCommand.class,
       ComponentCommand.Orchestrators.class,

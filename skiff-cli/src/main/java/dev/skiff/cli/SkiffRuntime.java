@@ -66,4 +66,17 @@ public final class SkiffRuntime implements PipelineRunner {
       return new RunResult(runId, outcome.plan().pipeline(), outcome.result().status(), steps);
     }
   }
+
+  @Override
+  public void schedule(PipelineDefinition definition, PipelineSettings settings, dev.skiff.sdk.Schedule schedule) {
+    Options o = override;
+    ClassLoader loader = definition.getClass().getClassLoader();
+    Project project = o != null ? o.project() : Project.locate(Path.of(""), System.getenv());
+    UserCode code = o != null ? o.code() : UserCode.of(null, loader);
+    PrintWriter out = o != null && o.out() != null ? o.out() : new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+    PrintWriter err = o != null && o.err() != null ? o.err() : new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+    try (Workspace workspace = Workspace.open(project, err)) {
+      new StackRuns(workspace).schedule(definition, settings, code, schedule, new ConsoleRunPrinter(out, Ansi.auto()));
+    }
+  }
 }

@@ -61,4 +61,14 @@ class KubernetesCliTest extends CliTestSupport {
 
     assertOneLineError(r, "run " + runId + " has ended already (succeeded)");
   }
+
+  @Test
+  void schedulesNeedAnOrchestratorThatCanSchedule() {
+    Result r = run(CliPipelines.Tiny.class, "--schedule", "0 3 * * *");
+
+    assertOneLineError(r, "stack 'default' cannot schedule: this orchestrator cannot schedule runs: use a stack with the kubernetes orchestrator");
+    assertThat(ok("schedules", "list", "-o", "json").json()).isEmpty();
+    assertOneLineError(cli("schedules", "pause", "nightly"), "no schedule 'nightly': see 'skiff schedules list'");
+    assertOneLineError(run(CliPipelines.Tiny.class, "--schedule", "every night"), "cron 'every night' needs 5 fields");
+  }
 }

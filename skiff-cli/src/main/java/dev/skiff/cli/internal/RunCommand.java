@@ -64,6 +64,12 @@ public final class RunCommand implements Callable<Integer> {
     json
   }
 
+  @Option(names = "--schedule", paramLabel = "CRON", description = "Run on this cron schedule from now on (e.g. \"0 3 * * *\") instead of once: a CronJob on Kubernetes.")
+  String schedule;
+
+  @Option(names = "--schedule-name", paramLabel = "NAME", description = "Name of the schedule, unique per pipeline (default: ${DEFAULT-VALUE}).")
+  String scheduleName = "default";
+
   @Mixin ProjectOptions projectOptions;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -91,6 +97,10 @@ public final class RunCommand implements Callable<Integer> {
       }
       PipelineSettings settings = options.applyTo(PipelineSettings.DEFAULTS);
       try (Workspace workspace = Workspace.open(projectOptions.project(), spec.commandLine().getErr())) {
+        if (schedule != null) {
+          new StackRuns(workspace).schedule(definition, settings, code, new dev.skiff.sdk.Schedule(scheduleName, schedule), new ConsoleRunPrinter(out, Ansi.auto()));
+          return 0;
+        }
         if (dryRun) {
           out.print(new StackRuns(workspace).dryRun(definition, settings, code, output.name()));
           out.flush();

@@ -53,6 +53,25 @@ public final class StackRuns {
     return orchestrator(stack, workspace.artifactStore(stack), code, Map.of(), null, null).dryRun(plan, format);
   }
 
+  /** Schedules {@code definition} with the active stack's orchestrator. */
+  public RunPlan schedule(PipelineDefinition definition, PipelineSettings settings, UserCode code, dev.skiff.sdk.Schedule schedule, RunListener listener) {
+    ResolvedStack stack = workspace.stacks().resolve(workspace.stacks().activeName());
+    RunPlan plan = new PlanCompiler(Materializers.load(code.loader()), workspace::warn).compile(definition, settings, stack);
+    Orchestrator orchestrator = orchestrator(stack, workspace.artifactStore(stack), code, Map.of(), null, null);
+    try {
+      orchestrator.schedule(plan, schedule, listener);
+    } catch (UnsupportedOperationException e) {
+      throw new IllegalArgumentException("stack '" + stack.name() + "' cannot schedule: " + e.getMessage());
+    }
+    return plan;
+  }
+
+  /** The orchestrator of the stack a schedule was made on, for pause, resume and delete. */
+  public Orchestrator orchestratorOf(dev.skiff.core.ScheduleRecord schedule) {
+    ResolvedStack stack = workspace.stacks().resolve(schedule.stack());
+    return orchestrator(stack, workspace.artifactStore(stack), UserCode.of(null, StackRuns.class.getClassLoader()), Map.of(), null, null);
+  }
+
   /** Stops {@code run} through the orchestrator of the stack it runs on. */
   public void stop(RunRecord run, UserCode code) {
     ResolvedStack stack = workspace.stackOf(run);
