@@ -57,7 +57,8 @@ public final class Manifests {
   /** Key in the run Secret holding the artifact store URI. */
   public static final String SECRET_ARTIFACTS_URI = "artifacts-uri";
   public static final String ROLE_NAME = "skiff-orchestrator";
-  static final String CONTAINER = "main";
+  /** Name of the one container of every Skiff pod. */
+  public static final String CONTAINER = "main";
   static final long RUN_AS_USER = 65532; // the conventional non-root uid of distroless images
   static final int JOB_RESTARTS = 3;
   static final int TTL_AFTER_FINISHED = 7 * 24 * 3600;

@@ -206,6 +206,11 @@ public final class PodLauncher implements StepLauncher {
     informer.close();
     timers.shutdownNow();
     workers.shutdown();
+    try {
+      workers.awaitTermination(15, TimeUnit.SECONDS); // last log lines reach the step logs
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private final class Attempt implements LaunchedStep {
@@ -240,7 +245,8 @@ public final class PodLauncher implements StepLauncher {
         return;
       }
       logFollower = new Thread(() -> {
-        try (var watch = client.pods().inNamespace(namespace).withName(pod).watchLog();
+        // the pod is Running or done: no readiness wait (it would cost a list of pods per step)
+        try (var watch = client.pods().inNamespace(namespace).withName(pod).inContainer(Manifests.CONTAINER).withReadyWaitTimeout(0).watchLog();
             var in = new java.io.BufferedReader(new java.io.InputStreamReader(watch.getOutput(), java.nio.charset.StandardCharsets.UTF_8))) {
           String line;
           while ((line = in.readLine()) != null) {
@@ -262,10 +268,16 @@ public final class PodLauncher implements StepLauncher {
       workers.execute(() -> end(complete));
     }
 
+    /**
+     * Completes the step first, so the scheduler can start its downstream steps at once; then lets
+     * the log drain into the step log and deletes the pod. {@link #close()} waits for the drains.
+     */
     private void end(Runnable complete) {
       if (startupTimer != null) {
         startupTimer.cancel(false);
       }
+      complete.run();
+      attempts.remove(pod);
       Thread follower;
       synchronized (this) {
         follower = logFollower;
@@ -277,8 +289,6 @@ public final class PodLauncher implements StepLauncher {
           Thread.currentThread().interrupt();
         }
       }
-      complete.run();
-      attempts.remove(pod);
       if (!keepPods) {
         try {
           client.pods().inNamespace(namespace).withName(pod).delete();

@@ -131,7 +131,7 @@ public final class RunFollower {
 
   private Thread startFollowing(String pod) {
     Thread t = new Thread(() -> {
-      try (var watch = client.pods().inNamespace(config.kubernetesNamespace()).withName(pod).watchLog();
+      try (var watch = client.pods().inNamespace(config.kubernetesNamespace()).withName(pod).inContainer(Manifests.CONTAINER).withReadyWaitTimeout(0).watchLog();
           BufferedReader in = new BufferedReader(new InputStreamReader(watch.getOutput(), StandardCharsets.UTF_8))) {
         String line;
         while ((line = in.readLine()) != null) {
