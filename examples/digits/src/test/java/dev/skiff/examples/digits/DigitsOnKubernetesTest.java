@@ -1,0 +1,115 @@
+package dev.skiff.examples.digits;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.skiff.cli.SkiffCli;
+import dev.skiff.kubernetes.PodMain;
+import dev.skiff.testing.kubernetes.ContainerRun;
+import dev.skiff.testing.kubernetes.FakeCluster;
+import dev.skiff.testing.kubernetes.PodRecord;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The flagship pipeline on Kubernetes, as a user runs it: {@code skiff stack set} to a stack with
+ * the kubernetes orchestrator, then {@code skiff run}. The fake cluster runs the orchestrator and
+ * each step in its own pod (a JVM on this class path: the image).
+ */
+@Timeout(240)
+class DigitsOnKubernetesTest {
+  static final String IMAGE = "registry.local/team/skiff:digits";
+  @TempDir Path dir;
+  FakeCluster cluster;
+
+  @BeforeEach
+  void startCluster() throws Exception {
+    cluster = FakeCluster.start();
+    cluster.images().registerJavaMain(IMAGE, PodMain.class);
+    cluster.client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("skiff").endMetadata().build()).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+    Path kubeconfig = dir.resolve("kubeconfig");
+    Files.writeString(kubeconfig, """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: fake
+          cluster:
+            server: %s
+            certificate-authority-data: %s
+        users:
+        - name: me
+          user:
+            token: %s
+        contexts:
+        - name: fake
+          context:
+            cluster: fake
+            user: me
+        current-context: fake
+        """.formatted(cluster.masterUrl(), Base64.getEncoder().encodeToString(cluster.caCertificatePem().getBytes(StandardCharsets.UTF_8)), cluster.clientConfig().getOauthToken()));
+    System.setProperty("kubeconfig", kubeconfig.toString());
+  }
+
+  @AfterEach
+  void stopCluster() {
+    cluster.close();
+    System.clearProperty("kubeconfig");
+  }
+
+  String skiff(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    String[] all = new String[args.length + 2];
+    System.arraycopy(args, 0, all, 0, args.length);
+    all[args.length] = "--project";
+    all[args.length + 1] = dir.toString();
+    int code = SkiffCli.execute(all, new PrintWriter(out, true), new PrintWriter(err, true));
+    assertThat(code).as("skiff %s%n%s%n%s", String.join(" ", args), out, err).isZero();
+    return out.toString();
+  }
+
+  @Test
+  void digitsRunsWithOnePodPerStepAfterOneStackSet() {
+    SkiffCli.execute(new String[] {"init", dir.toString()}, new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
+    skiff("orchestrator", "register", "k8s", "--flavor", "kubernetes", "--kubernetes-context=fake", "--image=" + IMAGE, "--keep-pods=true");
+    skiff("stack", "register", "k8s", "-o", "k8s", "-a", "default");
+    skiff("stack", "set", "k8s");
+
+    String out = skiff("run", DigitsPipeline.class.getName());
+
+    Matcher runId = Pattern.compile("\\(run (\\S+), 4 steps\\)").matcher(out);
+    assertThat(runId.find()).as(out).isTrue();
+    String run = runId.group(1);
+    assertThat(out).containsPattern("(?m)^importer +\\| Loaded 1797 digits");
+    assertThat(out).containsPattern("(?m)^evaluator +\\| Test accuracy: 0\\.9\\d+");
+    assertThat(out).containsPattern("(?m)^skew_comparison +\\| ");
+    assertThat(out).contains("Run " + run + " succeeded");
+
+    List<PodRecord> pods = cluster.podHistory().stream().filter(p -> run.equals(p.label("run"))).toList();
+    assertThat(pods).filteredOn(p -> "orchestrator".equals(p.label("skiff.dev/role"))).hasSize(1);
+    assertThat(pods).filteredOn(p -> "step".equals(p.label("skiff.dev/role"))).extracting(p -> p.label("step"))
+        .containsExactlyInAnyOrder("importer", "trainer", "evaluator", "skew_comparison");
+    assertThat(cluster.client().pods().inNamespace("skiff").withLabel("pipeline", "digits").list().getItems()).hasSize(5);
+    // overlap of trainer and skew_comparison is proven with markers in skiff-kubernetes'
+    // KubernetesEndToEndTest; here both are at least started before either's downstream runs
+    assertThat(step(pods, "trainer").startedAt()).isBefore(step(pods, "evaluator").startedAt());
+
+    assertThat(skiff("runs", "logs", run, "evaluator")).contains("Test accuracy: 0.9");
+  }
+
+  static ContainerRun step(List<PodRecord> pods, String step) {
+    return pods.stream().filter(p -> step.equals(p.label("step"))).findFirst().orElseThrow().containers().get(0);
+  }
+}
