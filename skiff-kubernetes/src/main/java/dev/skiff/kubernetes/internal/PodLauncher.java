@@ -116,20 +116,27 @@ public final class PodLauncher implements StepLauncher {
     String name = pod.getMetadata().getName();
     Attempt attempt = new Attempt(launch, name);
     attempts.put(name, attempt);
+    // Created off the scheduler's thread: steps that become ready together get their pods in
+    // parallel instead of one request after another.
+    workers.execute(() -> create(pod, attempt));
+    attempt.startupTimer = timers.schedule(() -> pendingTooLong(attempt), startupTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    return attempt;
+  }
+
+  private void create(Pod pod, Attempt attempt) {
+    String name = pod.getMetadata().getName();
     try {
       client.pods().inNamespace(namespace).resource(pod).create();
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) { // 409: the pod exists — adopt it (orchestrator restart)
-        attempts.remove(name);
-        throw new StepFailedException("cannot create pod " + name + ": " + ClusterAccess.status(e), e);
+        attempt.fail("cannot create pod " + name + ": " + ClusterAccess.status(e));
+        return;
       }
     }
     Pod current = informer.getIndexer().getByKey(namespace + "/" + name);
     if (current != null) {
       observe(current);
     }
-    attempt.startupTimer = timers.schedule(() -> pendingTooLong(attempt), startupTimeout.toMillis(), TimeUnit.MILLISECONDS);
-    return attempt;
   }
 
   private void observe(Pod pod) {
