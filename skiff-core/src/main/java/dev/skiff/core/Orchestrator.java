@@ -11,6 +11,14 @@ public interface Orchestrator {
   /** Runs a failed or stopped run again; steps that have outputs keep them. */
   Result resume(String runId, RunListener listener);
 
+  /**
+   * Whether runs go on without the client (e.g. in a cluster): then Ctrl-C asks whether to stop
+   * the run or leave it running, instead of stopping it.
+   */
+  default boolean runsRemotely() {
+    return false;
+  }
+
   /** Stops the run in progress, if any (Ctrl-C). */
   void stop();
 

@@ -77,6 +77,11 @@ public final class KubernetesOrchestrator implements Orchestrator {
     return new Result(runId, effective.synchronous() ? new RunFollower(k8s, context.store(), plan, runId, effective, listener).follow() : RunStatus.RUNNING);
   }
 
+  @Override
+  public boolean runsRemotely() {
+    return true;
+  }
+
   /** Stops the run being followed: deletes its Job (the cluster deletes its pods) and records it stopped. */
   @Override
   public void stop() {

@@ -130,6 +130,9 @@ public final class StackRuns {
 
   /** On Ctrl-C the run is stopped and recorded as STOPPED before the JVM exits. */
   private static <T> T whileStoppable(Orchestrator orchestrator, Supplier<T> body) {
+    if (orchestrator.runsRemotely() && System.console() != null) {
+      return withStopPrompt(orchestrator, body);
+    }
     CountDownLatch done = new CountDownLatch(1);
     Thread hook =
         new Thread(
@@ -154,4 +157,33 @@ public final class StackRuns {
       }
     }
   }
+
+  /**
+   * A remote run goes on without this client, so Ctrl-C asks: stop it (its pods are deleted and
+   * it is recorded as stopped; exit 130) or leave it running (exit 0; follow it later with
+   * {@code skiff runs logs}).
+   */
+  @SuppressWarnings("removal")
+  private static <T> T withStopPrompt(Orchestrator orchestrator, Supplier<T> body) {
+    sun.misc.Signal interrupt = new sun.misc.Signal("INT");
+    sun.misc.SignalHandler previous =
+        sun.misc.Signal.handle(
+            interrupt,
+            signal -> {
+              java.io.Console console = System.console();
+              String answer = console == null ? "y" : console.readLine("%nStop the run? Its pods will be deleted. [y/N] ");
+              if (answer != null && answer.trim().toLowerCase(java.util.Locale.ROOT).startsWith("y")) {
+                orchestrator.stop();
+                System.exit(130);
+              }
+              System.out.println("The run goes on in the cluster: follow it with 'skiff runs logs RUN', stop it with 'skiff runs stop RUN'.");
+              System.exit(0);
+            });
+    try {
+      return body.get();
+    } finally {
+      sun.misc.Signal.handle(interrupt, previous);
+    }
+  }
+
 }
