@@ -33,7 +33,7 @@ public final class DryRun {
       out.add(m.roleBinding());
     }
     String runId = RUN_PLACEHOLDER;
-    KubernetesSettings settings = settings(plan);
+    KubernetesSettings settings = KubernetesSettings.of(plan.setting(KubernetesSettings.KEY));
     var orchestratorPod = settings.orchestratorPodSettings() != null ? settings.orchestratorPodSettings() : config.orchestratorPodSettings();
     if (cronSchedule.isPresent()) {
       out.add(m.cronJob(plan, "schedule", cronSchedule.get(), Names.runSecret("schedule-" + plan.pipeline()), orchestratorPod, config.effectiveServiceAccount()));
@@ -48,7 +48,7 @@ public final class DryRun {
     OwnerReference podOwner = new OwnerReferenceBuilder().withApiVersion("batch/v1").withKind("Job").withName(Names.orchestratorJob(runId)).withUid("<uid of the Job>").withController(true).withBlockOwnerDeletion(true).build();
     for (PlanStep step : plan.steps()) {
       KubernetesSettings stepSettings = step.settings().containsKey(KubernetesSettings.KEY)
-          ? dev.skiff.core.internal.Json.mapper().convertValue(step.settings().get(KubernetesSettings.KEY), KubernetesSettings.class)
+          ? KubernetesSettings.of(Optional.of(step.settings().get(KubernetesSettings.KEY)))
           : settings;
       var pod = stepSettings.podSettings() != null ? stepSettings.podSettings() : config.podSettings();
       out.add(m.stepPod(plan, runId, step, 1, pod, config.effectiveServiceAccount(), podOwner));
@@ -67,11 +67,5 @@ public final class DryRun {
       }
     }
     return sb.toString();
-  }
-
-  private static KubernetesSettings settings(RunPlan plan) {
-    return plan.setting(KubernetesSettings.KEY)
-        .map(j -> dev.skiff.core.internal.Json.mapper().convertValue(j, KubernetesSettings.class))
-        .orElse(new KubernetesSettings(null, null, null, null, null, null, null));
   }
 }

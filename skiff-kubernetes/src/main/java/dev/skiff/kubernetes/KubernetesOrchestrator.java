@@ -179,12 +179,10 @@ public final class KubernetesOrchestrator implements Orchestrator {
 
   /** The pipeline's {@code orchestrator.kubernetes} settings override the component's configuration. */
   private KubernetesOrchestratorConfig effective(RunPlan plan) {
-    KubernetesSettings s = plan.setting(KubernetesSettings.KEY)
-        .map(j -> dev.skiff.core.internal.Json.mapper().convertValue(j, KubernetesSettings.class))
-        .orElse(null);
-    if (s == null) {
+    if (plan.setting(KubernetesSettings.KEY).isEmpty()) {
       return config;
     }
+    KubernetesSettings s = KubernetesSettings.of(plan.setting(KubernetesSettings.KEY));
     return new KubernetesOrchestratorConfig(
         config.kubernetesContext(),
         config.kubernetesNamespace(),

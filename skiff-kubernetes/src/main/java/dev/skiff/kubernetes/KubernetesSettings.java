@@ -25,4 +25,12 @@ public record KubernetesSettings(
     Duration podStartupTimeout,
     Integer maxParallelism) {
   public static final String KEY = "orchestrator.kubernetes";
+
+  /** No settings: everything comes from the component's configuration. */
+  public static final KubernetesSettings NONE = new KubernetesSettings(null, null, null, null, null, null, null);
+
+  /** The settings resolved into a plan (pipeline level, or a step's), or {@link #NONE}. */
+  public static KubernetesSettings of(java.util.Optional<com.fasterxml.jackson.databind.JsonNode> resolved) {
+    return resolved.map(j -> dev.skiff.core.internal.Json.mapper().convertValue(j, KubernetesSettings.class)).orElse(NONE);
+  }
 }

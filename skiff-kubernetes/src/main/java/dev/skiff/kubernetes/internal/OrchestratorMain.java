@@ -1,6 +1,5 @@
 package dev.skiff.kubernetes.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.skiff.core.ArtifactStore;
 import dev.skiff.core.DagScheduler;
 import dev.skiff.core.MetadataStore;
@@ -10,7 +9,6 @@ import dev.skiff.core.RunRecord;
 import dev.skiff.core.ScheduleRecord;
 import java.time.Instant;
 import java.util.Arrays;
-import dev.skiff.core.internal.Json;
 import dev.skiff.kubernetes.KubernetesOrchestratorConfig;
 import dev.skiff.kubernetes.KubernetesSettings;
 import dev.skiff.kubernetes.PodMain;
@@ -21,7 +19,6 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -65,7 +62,7 @@ public final class OrchestratorMain {
       }
       String image = self.getSpec().getContainers().get(0).getImage();
       List<String> pullSecrets = self.getSpec().getImagePullSecrets().stream().map(LocalObjectReference::getName).toList();
-      KubernetesSettings settings = settings(plan.setting(KubernetesSettings.KEY));
+      KubernetesSettings settings = KubernetesSettings.of(plan.setting(KubernetesSettings.KEY));
       KubernetesOrchestratorConfig config =
           new KubernetesOrchestratorConfig(null, ns, self.getSpec().getServiceAccountName(), true, image, pullSecrets,
               orZero(settings.maxParallelism()), settings.keepPods(), settings.podStartupTimeout(), null, settings.podSettings(), null);
@@ -95,13 +92,8 @@ public final class OrchestratorMain {
         .orElseThrow(() -> new IllegalStateException("this pod has no Secret with store addresses"));
   }
 
-  static KubernetesSettings settings(Optional<JsonNode> json) {
-    return json.map(j -> Json.mapper().convertValue(j, KubernetesSettings.class))
-        .orElse(new KubernetesSettings(null, null, null, null, null, null, null));
-  }
-
   private static PodSettings podSettings(RunPlan plan, String step, PodSettings fallback) {
-    PodSettings s = settings(Optional.ofNullable(plan.step(step).settings().get(KubernetesSettings.KEY))).podSettings();
+    PodSettings s = KubernetesSettings.of(Optional.ofNullable(plan.step(step).settings().get(KubernetesSettings.KEY))).podSettings();
     return s == null ? fallback : s;
   }
 
@@ -109,7 +101,4 @@ public final class OrchestratorMain {
     return i == null ? 0 : i;
   }
 
-  static Duration orDefault(Duration d, Duration fallback) {
-    return d == null ? fallback : d;
-  }
 }
