@@ -1,0 +1,2 @@
+/** Implementation of the Jib image builder. No compatibility promise. */
+package dev.skiff.images.internal;
