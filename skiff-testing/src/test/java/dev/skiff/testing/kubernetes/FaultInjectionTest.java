@@ -192,6 +192,33 @@ class FaultInjectionTest {
     }
   }
 
+  @Test
+  void requestsRightAfterAWatchEndsAreAnswered() {
+    // The mock used to drop (never answer) a write that raced with the close of a watch.
+    KubernetesClient impatient = cluster.newClient(b -> b.withRequestTimeout(5_000).withRequestRetryBackoffLimit(0));
+    for (int i = 0; i < 20; i++) {
+      impatient.configMaps().resource(configMap("watched-" + i)).create();
+      Watch watch = impatient.configMaps().watch(new Watcher<>() {
+        @Override
+        public void eventReceived(Action action, ConfigMap map) {}
+
+        @Override
+        public void onClose(WatcherException cause) {}
+      });
+      if (i % 2 == 0) {
+        watch.close();
+      } else {
+        cluster.dropWatches();
+        watch.close();
+      }
+      assertThat(impatient.configMaps().resource(configMap("after-watch-" + i)).create()).isNotNull();
+    }
+  }
+
+  private static ConfigMap configMap(String name) {
+    return new ConfigMapBuilder().withNewMetadata().withName(name).endMetadata().addToData("key", "value").build();
+  }
+
   private static Pod labeled(String name) {
     return new PodBuilder(Pods.noOp(name)).editMetadata().addToLabels("watched", "yes").endMetadata().build();
   }
