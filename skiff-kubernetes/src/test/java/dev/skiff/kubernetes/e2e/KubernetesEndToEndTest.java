@@ -288,6 +288,26 @@ class KubernetesEndToEndTest {
     assertThat(dev.skiff.core.ScheduleRecord.list(store)).isEmpty();
   }
 
+  @Test
+  void apiErrorsAndDroppedWatchesDoNotBreakARun() throws Exception {
+    var fault = cluster.failNextRequests("POST", ".*/namespaces/skiff/pods$", 500, 2);
+    long earlierWorkPods = cluster.podHistory().stream().filter(p -> "work".equals(p.label("step"))).count(); // the cluster is shared
+    Thread dropper = new Thread(() -> {
+      cluster.await("this run's step pod", Duration.ofSeconds(90),
+          () -> cluster.podHistory().stream().filter(p -> "work".equals(p.label("step"))).count() > earlierWorkPods);
+      cluster.dropWatches(); // the orchestrator's informer and the client's log streams must recover
+    });
+    dropper.start();
+
+    var result = run(new E2ePipelines.Single());
+    dropper.join(30_000);
+    assertThat(dropper.isAlive()).isFalse();
+
+    assertThat(result.status()).as("events: %s", events).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(fault.hits()).isEqualTo(2); // the 500s were answered, and retried
+    assertThat(stepLines("work")).contains("worked");
+  }
+
   static ContainerRun container(List<PodRecord> pods, String step) {
     return pods.stream().filter(p -> step.equals(p.label("step"))).findFirst().orElseThrow().containers().get(0);
   }
