@@ -1,6 +1,7 @@
 package dev.skiff.cli;
 
 import dev.skiff.cli.internal.ArtifactsCommand;
+import dev.skiff.cli.internal.BuildCommand;
 import dev.skiff.cli.internal.CompletionCommand;
 import dev.skiff.cli.internal.ComponentCommand;
 import dev.skiff.cli.internal.InitCommand;
@@ -31,6 +32,7 @@ import picocli.CommandLine.Option;
       RunCommand.class,
       RunsCommand.class,
       SchedulesCommand.class,
+      BuildCommand.class,
       ArtifactsCommand.class,
       StackCommand.class,
       ComponentCommand.Orchestrators.class,

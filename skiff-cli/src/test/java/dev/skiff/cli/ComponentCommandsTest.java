@@ -91,16 +91,15 @@ class ComponentCommandsTest extends CliTestSupport {
   }
 
   @Test
-  void containerRegistryCommandsExistButNoFlavorIsInstalled() {
-    assertOneLineError(
-        cli("container-registry", "register", "registry", "--flavor", "default", "--uri=localhost:5000"),
-        "no container-registry flavors are installed: they come with their modules on the class path");
-    assertThat(ok("container-registry", "list").outLines()).containsExactly("NAME  FLAVOR  USED-BY-STACKS");
-    assertThat(ok("container-registry", "list", "-o", "json").json()).isEmpty();
-    assertThat(ok("container-registry", "flavor", "list").out().strip())
-        .isEqualTo("No container-registry flavors are installed: they come with their modules on the class path.");
-    assertThat(ok("container-registry", "flavor", "list", "-o", "json").json()).isEmpty();
-    assertOneLineError(cli("container-registry", "describe", "registry"), "no container-registry named 'registry'");
+  void containerRegistriesUseTheDefaultFlavor() {
+    ok("container-registry", "register", "registry", "--flavor", "default", "--uri=localhost:5000/team", "--insecure=true");
+    assertThat(ok("container-registry", "list").outLines()).hasSize(2);
+    JsonNode config = ok("container-registry", "describe", "registry", "-o", "json").json().get("config");
+    assertThat(config.get("uri").asText()).isEqualTo("localhost:5000/team");
+    assertThat(ok("container-registry", "flavor", "list", "-o", "json").json().get(0).get("name").asText()).isEqualTo("default");
+    assertOneLineError(cli("container-registry", "register", "bad", "--flavor", "default", "--uri=https://Registry.example.com/Team"), "invalid configuration for container-registry flavor 'default'");
+    ok("stack", "update", "default", "-c", "registry");
+    assertOneLineError(cli("container-registry", "delete", "registry"), "container-registry 'registry' is used by stack 'default'");
   }
 
   @Test

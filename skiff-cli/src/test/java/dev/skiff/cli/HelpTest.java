@@ -45,7 +45,7 @@ class HelpTest {
         Arguments.of("orchestrator register", new String[] {"Usage: skiff orchestrator register", "NAME --flavor=FLAVOR", "[--KEY=VALUE...]",
             "Register a new orchestrator", "{{secret.NAME.KEY}}", "local: isolation (thread|process), maxParallelism (integer), jvmArgs (list)"}),
         Arguments.of("artifact-store register", new String[] {"Usage: skiff artifact-store register", "local: path (text)"}),
-        Arguments.of("container-registry register", new String[] {"Usage: skiff container-registry register", "No container-registry flavors are installed"}));
+        Arguments.of("container-registry register", new String[] {"Usage: skiff container-registry register", "default"}));
   }
 
   static Stream<Arguments> componentCommands() {

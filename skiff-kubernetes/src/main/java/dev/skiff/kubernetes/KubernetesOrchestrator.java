@@ -42,10 +42,10 @@ public final class KubernetesOrchestrator implements Orchestrator {
   @Override
   public Result run(RunPlan plan, RunListener listener) {
     KubernetesOrchestratorConfig effective = effective(plan);
-    String image = requireImage(effective);
     KubernetesClient k8s = client();
     ClusterSetup setup = new ClusterSetup(k8s, effective);
     setup.checkNamespace();
+    String image = image(effective, plan);
     Manifests manifests = new Manifests(effective, image);
     setup.ensureServiceAccount(manifests);
     String runId = RunIds.newId(plan.pipeline());
@@ -73,7 +73,7 @@ public final class KubernetesOrchestrator implements Orchestrator {
     // the old Job (and with it, by garbage collection, its pods and Secret) makes way for a new one
     k8s.batch().v1().jobs().inNamespace(effective.kubernetesNamespace()).withName(Names.orchestratorJob(runId)).delete();
     context.store().updateRun(runId, RunStatus.RUNNING, null, null);
-    submit(k8s, plan, runId, effective, new Manifests(effective, requireImage(effective)));
+    submit(k8s, plan, runId, effective, new Manifests(effective, image(effective, plan)));
     return new Result(runId, effective.synchronous() ? new RunFollower(k8s, context.store(), plan, runId, effective, listener).follow() : RunStatus.RUNNING);
   }
 
@@ -99,10 +99,10 @@ public final class KubernetesOrchestrator implements Orchestrator {
   @Override
   public void schedule(RunPlan plan, dev.skiff.sdk.Schedule schedule, RunListener listener) {
     KubernetesOrchestratorConfig effective = effective(plan);
-    String image = requireImage(effective);
     KubernetesClient k8s = client();
     ClusterSetup setup = new ClusterSetup(k8s, effective);
     setup.checkNamespace();
+    String image = image(effective, plan);
     Manifests manifests = new Manifests(effective, image);
     setup.ensureServiceAccount(manifests);
     String ns = effective.kubernetesNamespace();
@@ -198,11 +198,16 @@ public final class KubernetesOrchestrator implements Orchestrator {
         s.orchestratorPodSettings() != null ? s.orchestratorPodSettings() : config.orchestratorPodSettings());
   }
 
-  private static String requireImage(KubernetesOrchestratorConfig c) {
-    if (c.image() == null || c.image().isBlank()) {
-      throw new ConfigException("the kubernetes orchestrator needs an image holding Skiff and your code: set it with 'skiff orchestrator update NAME --image=REGISTRY/skiff:PIPELINE'");
+  /** The configured prebuilt image, else one built and pushed to the stack's container registry. */
+  private String image(KubernetesOrchestratorConfig c, RunPlan plan) {
+    if (c.image() != null && !c.image().isBlank()) {
+      return c.image();
     }
-    return c.image();
+    if (context.images() != null) {
+      return context.images().imageFor(plan);
+    }
+    throw new ConfigException("the kubernetes orchestrator needs an image holding Skiff and your code: add a container registry to the stack"
+        + " (skiff stack update " + context.stack() + " -c REGISTRY) or set a prebuilt one with 'skiff orchestrator update NAME --image=...'");
   }
 
   private synchronized KubernetesClient client() {

@@ -205,7 +205,7 @@ class BadInputTest {
     createNamespace();
     var config = new KubernetesOrchestratorConfig("dev", null, null, false, null, null, null, null, null, null, null, null);
     assertThatThrownBy(() -> orchestrator(config).run(plan(), RunListener.NONE))
-        .hasMessageStartingWith("the kubernetes orchestrator needs an image holding Skiff and your code");
+        .hasMessage("the kubernetes orchestrator needs an image holding Skiff and your code: add a container registry to the stack (skiff stack update k8s -c REGISTRY) or set a prebuilt one with 'skiff orchestrator update NAME --image=...'");
   }
 
   static ResolvedStack k8sStack() {

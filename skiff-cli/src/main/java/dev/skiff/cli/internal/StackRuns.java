@@ -19,6 +19,7 @@ import dev.skiff.sdk.PipelineDefinition;
 import dev.skiff.sdk.PipelineSettings;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -124,8 +125,28 @@ public final class StackRuns {
             Materializers.load(code.loader()),
             code.loader(),
             code.fullClasspath(),
-            stack.name());
+            stack.name(),
+            images(stack, code).orElse(null));
     return ((OrchestratorFlavor) flavor).create(config, context);
+  }
+
+  /** The image builder of the stack's container registry, if it has one. */
+  Optional<RegistryImages> images(ResolvedStack stack, UserCode code) {
+    return stack.component(ComponentType.CONTAINER_REGISTRY).map(c -> {
+      if (!(c.flavor() instanceof dev.skiff.images.DefaultContainerRegistryFlavor flavor)) {
+        throw new ConfigException("container-registry flavor '" + c.flavor().name() + "' cannot build images");
+      }
+      var builder = flavor.open((dev.skiff.images.ContainerRegistryConfig) workspace.configure(c.record()));
+      return new RegistryImages(builder, code.fullClasspath(), System.out);
+    });
+  }
+
+  /** Builds and pushes the image of {@code pipeline} to the active stack's container registry. */
+  public dev.skiff.images.BuiltImage build(String pipeline, UserCode code) {
+    ResolvedStack stack = workspace.stacks().resolve(workspace.stacks().activeName());
+    return images(stack, code)
+        .orElseThrow(() -> new ConfigException("stack '" + stack.name() + "' has no container registry: add one with 'skiff stack update " + stack.name() + " -c REGISTRY'"))
+        .build(pipeline);
   }
 
   /** On Ctrl-C the run is stopped and recorded as STOPPED before the JVM exits. */
