@@ -71,4 +71,11 @@ class KubernetesCliTest extends CliTestSupport {
     assertOneLineError(cli("schedules", "pause", "nightly"), "no schedule 'nightly': see 'skiff schedules list'");
     assertOneLineError(run(CliPipelines.Tiny.class, "--schedule", "every night"), "cron 'every night' needs 5 fields");
   }
+
+  @Test
+  void dryRunAndScheduleRefuseMainClassesInsteadOfRunningThem() {
+    assertOneLineError(run(CliPipelines.TinyMain.class, "--dry-run"),
+        "--dry-run needs a class implementing PipelineDefinition, and " + CliPipelines.TinyMain.class.getName() + " is a main class");
+    assertThat(ok("runs", "list", "-o", "json").json()).isEmpty();
+  }
 }

@@ -111,6 +111,11 @@ public final class RunCommand implements Callable<Integer> {
         return outcome.result().status().exitCode();
       }
     }
+    if (dryRun || schedule != null) {
+      // a main method runs its pipeline itself: it cannot be asked to only print or schedule
+      throw new IllegalArgumentException((dryRun ? "--dry-run" : "--schedule") + " needs a class implementing PipelineDefinition, and "
+          + className + " is a main class: pass its PipelineDefinition class instead");
+    }
     return runMain(type, code, options);
   }
 

@@ -74,7 +74,7 @@ public record StepSignature(
       for (java.lang.reflect.Field f : k.getDeclaredFields()) {
         if (!Modifier.isStatic(f.getModifiers())) {
           throw new IllegalArgumentException(
-              "step '" + step + "' is an object with state (field '" + f.getName() + "' of " + c.getSimpleName()
+              "step '" + step + "' is an object with state (field '" + f.getName() + "' of " + (c.getSimpleName().isEmpty() ? c.getName() : c.getSimpleName())
                   + "): pass configuration as an input with Param.of(...) so it is stored in the plan and part of the cache key");
         }
       }
