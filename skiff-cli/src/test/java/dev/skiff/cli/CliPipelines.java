@@ -254,4 +254,29 @@ public final class CliPipelines {
       p.step("work", ForKubernetes::work).configure(s -> s.setting("kubernetes", Map.of("namespace", "ml")));
     }
   }
+
+  /** One step; its image builds on the base named by the system property {@code skiff.test.base}. */
+  public static final class Imaged implements PipelineDefinition {
+    static String hello() {
+      return "hello";
+    }
+
+    @Override
+    public String name() {
+      return "imaged";
+    }
+
+    @Override
+    public void define(PipelineBuilder p) {
+      p.step("hello", Imaged::hello);
+    }
+
+    @Override
+    public dev.skiff.sdk.PipelineSettings settings() {
+      String base = System.getProperty("skiff.test.base");
+      return base == null
+          ? dev.skiff.sdk.PipelineSettings.DEFAULTS
+          : dev.skiff.sdk.PipelineSettings.newBuilder().setting("container_registry.default", java.util.Map.of("baseImage", base)).build();
+    }
+  }
 }

@@ -25,6 +25,12 @@ public final class DefaultContainerRegistryFlavor implements Flavor<ContainerReg
     return ContainerRegistryConfig.class;
   }
 
+  /** Pipelines tune their image with {@link ImageSettings} under {@code container_registry.default}. */
+  @Override
+  public Class<ImageSettings> settingsType() {
+    return ImageSettings.class;
+  }
+
   /** An image builder pushing to the configured registry. */
   public ImageBuilder open(ContainerRegistryConfig config) {
     return ImageBuilder.newBuilder(config).build();

@@ -1,5 +1,7 @@
 package dev.skiff.images;
 
+import dev.skiff.testing.registry.RegistryProcess;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -17,8 +17,9 @@ public final class Pipeline {
     this.settings = Objects.requireNonNull(settings, "settings");
   }
 
+  /** The pipeline with its own {@link PipelineDefinition#settings()}. */
   public static Pipeline of(PipelineDefinition definition) {
-    return new Pipeline(definition, PipelineSettings.DEFAULTS);
+    return new Pipeline(definition, definition.settings());
   }
 
   /** A copy with changed settings. */

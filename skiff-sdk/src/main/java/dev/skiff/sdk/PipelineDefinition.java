@@ -18,4 +18,13 @@ public interface PipelineDefinition {
   default String name() {
     return Names.snakeCase(getClass().getSimpleName());
   }
+
+  /**
+   * The pipeline's own settings (caching, retries, component settings such as {@code
+   * "orchestrator.kubernetes"} or {@code "container_registry.default"}); {@code skiff run} options
+   * and {@link Pipeline#settings} change them further. Default: {@link PipelineSettings#DEFAULTS}.
+   */
+  default PipelineSettings settings() {
+    return PipelineSettings.DEFAULTS;
+  }
 }

@@ -38,10 +38,10 @@ public final class BuildCommand implements Callable<Integer> {
     if (!PipelineDefinition.class.isAssignableFrom(type)) {
       throw new IllegalArgumentException(className + " is not a PipelineDefinition");
     }
-    String pipeline = ((PipelineDefinition) type.getDeclaredConstructor().newInstance()).name();
+    PipelineDefinition definition = (PipelineDefinition) type.getDeclaredConstructor().newInstance();
     try (Workspace workspace = Workspace.open(projectOptions.project(), spec.commandLine().getErr())) {
-      BuiltImage image = new StackRuns(workspace).build(pipeline, code);
-      spec.commandLine().getOut().println(image.reference());
+      BuiltImage image = new StackRuns(workspace).build(definition, definition.settings(), code);
+      spec.commandLine().getOut().println(RegistryImages.describe(image));
     }
     return 0;
   }

@@ -5,6 +5,7 @@ import dev.skiff.core.RunPlan;
 import dev.skiff.images.BuiltImage;
 import dev.skiff.images.ImageBuilder;
 import dev.skiff.images.ImageProgressPrinter;
+import dev.skiff.images.ImageSettings;
 import dev.skiff.images.ImageSpec;
 import java.io.File;
 import java.io.PrintStream;
@@ -29,20 +30,36 @@ final class RegistryImages implements ImageProvider {
     this.out = out;
   }
 
+  /** A prebuilt image from the plan's {@link ImageSettings}, else the one built and pushed now. */
   @Override
   public String imageFor(RunPlan plan) {
-    return build(plan.pipeline()).reference();
+    ImageSettings settings = settings(plan);
+    if (settings.image() != null && !settings.image().isBlank()) {
+      return settings.image();
+    }
+    BuiltImage image = build(plan);
+    out.println(describe(image));
+    return image.reference();
   }
 
-  BuiltImage build(String pipeline) {
+  /** {@code Pushed REF} or {@code Unchanged, nothing pushed: REF}. */
+  static String describe(BuiltImage image) {
+    return (image.pushed() ? "Pushed " : "Unchanged, nothing pushed: ") + image.reference();
+  }
+
+  BuiltImage build(RunPlan plan) {
     try {
-      BuiltImage image = builder.buildAndPush(pipeline, spec(classpath));
-      out.println("Image " + image.reference() + (image.pushed() ? " pushed" : " unchanged: nothing pushed"));
-      return image;
+      return builder.buildAndPush(plan.pipeline(), settings(plan).applyTo(spec(classpath)));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while building the image", e);
     }
+  }
+
+  static ImageSettings settings(RunPlan plan) {
+    return plan.setting(ImageSettings.KEY)
+        .map(j -> dev.skiff.core.internal.Json.mapper().convertValue(j, ImageSettings.class))
+        .orElse(new ImageSettings(null, null, null, null, null));
   }
 
   /** Class path entries by how often they change: released jars, snapshot jars, class folders. */

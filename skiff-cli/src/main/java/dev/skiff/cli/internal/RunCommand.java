@@ -95,7 +95,7 @@ public final class RunCommand implements Callable<Integer> {
       } catch (NoSuchMethodException | IllegalAccessException | InstantiationException e) {
         throw new IllegalArgumentException("cannot create pipeline " + className + ": it needs to be a public class with a public no-argument constructor");
       }
-      PipelineSettings settings = options.applyTo(PipelineSettings.DEFAULTS);
+      PipelineSettings settings = options.applyTo(definition.settings());
       try (Workspace workspace = Workspace.open(projectOptions.project(), spec.commandLine().getErr())) {
         if (schedule != null) {
           new StackRuns(workspace).schedule(definition, settings, code, new dev.skiff.sdk.Schedule(scheduleName, schedule), new ConsoleRunPrinter(out, Ansi.auto()));

@@ -141,12 +141,13 @@ public final class StackRuns {
     });
   }
 
-  /** Builds and pushes the image of {@code pipeline} to the active stack's container registry. */
-  public dev.skiff.images.BuiltImage build(String pipeline, UserCode code) {
+  /** Builds and pushes the image of {@code definition} to the active stack's container registry. */
+  public dev.skiff.images.BuiltImage build(PipelineDefinition definition, PipelineSettings settings, UserCode code) {
     ResolvedStack stack = workspace.stacks().resolve(workspace.stacks().activeName());
-    return images(stack, code)
-        .orElseThrow(() -> new ConfigException("stack '" + stack.name() + "' has no container registry: add one with 'skiff stack update " + stack.name() + " -c REGISTRY'"))
-        .build(pipeline);
+    RegistryImages images = images(stack, code)
+        .orElseThrow(() -> new ConfigException("stack '" + stack.name() + "' has no container registry: add one with 'skiff stack update " + stack.name() + " -c REGISTRY'"));
+    RunPlan plan = new PlanCompiler(Materializers.load(code.loader()), workspace::warn).compile(definition, settings, stack);
+    return images.build(plan);
   }
 
   /** On Ctrl-C the run is stopped and recorded as STOPPED before the JVM exits. */

@@ -1,4 +1,4 @@
-package dev.skiff.images;
+package dev.skiff.testing.registry;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Assumptions;
  * on 127.0.0.1 and a free port, storing into a temporary folder. When the binary is missing the
  * test is skipped, or fails on CI ({@code CI=true}).
  */
-final class RegistryProcess implements AutoCloseable {
-  static final String BINARY = "docker-registry";
-  static final String INSTALL_HINT = "apt-get install docker-registry";
+public final class RegistryProcess implements AutoCloseable {
+  public static final String BINARY = "docker-registry";
+  public static final String INSTALL_HINT = "apt-get install docker-registry";
 
   private final Process process;
   private final int port;
@@ -36,7 +36,7 @@ final class RegistryProcess implements AutoCloseable {
    * Starts a registry storing under {@code dir}. With {@code htpasswd}, it requires basic auth and
    * creates that file with user {@code docker} and a random password.
    */
-  static RegistryProcess start(Path dir, boolean htpasswd) throws IOException, InterruptedException {
+  public static RegistryProcess start(Path dir, boolean htpasswd) throws IOException, InterruptedException {
     Path binary = findBinary();
     if (binary == null) {
       String reason = BINARY + " not found on PATH: " + INSTALL_HINT;
@@ -64,11 +64,11 @@ final class RegistryProcess implements AutoCloseable {
   }
 
   /** {@code 127.0.0.1:PORT} */
-  String hostPort() {
+  public String hostPort() {
     return "127.0.0.1:" + port;
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
@@ -80,7 +80,7 @@ final class RegistryProcess implements AutoCloseable {
     }
   }
 
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
