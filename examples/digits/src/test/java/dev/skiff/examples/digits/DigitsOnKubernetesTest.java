@@ -109,6 +109,57 @@ class DigitsOnKubernetesTest {
     assertThat(skiff("runs", "logs", run, "evaluator")).contains("Test accuracy: 0.9");
   }
 
+  @Test
+  void withAContainerRegistryTheImageIsBuiltPushedAndPulledByDigest() throws Exception {
+    try (var registry = dev.skiff.testing.registry.RegistryProcess.start(Files.createDirectories(dir.resolve("registry")), false)) {
+      Path release = Files.writeString(Files.createDirectories(dir.resolve("base")).resolve("release"), "test base\n");
+      String base = registry.hostPort() + "/base/jre:17";
+      com.google.cloud.tools.jib.api.Jib.fromScratch().addLayer(List.of(release), "/etc")
+          .containerize(com.google.cloud.tools.jib.api.Containerizer.to(com.google.cloud.tools.jib.api.RegistryImage.named(base))
+              .setAllowInsecureRegistries(true).setBaseImageLayersCache(dir.resolve("jib-base")));
+      String repository = registry.hostPort() + "/team/skiff";
+      cluster.images().registerJavaMain(repository, PodMain.class); // any tag or digest of the repository
+      SkiffCli.execute(new String[] {"init", dir.toString()}, new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
+      skiff("orchestrator", "register", "k8s", "--flavor", "kubernetes", "--kubernetes-context=fake", "--keep-pods=true");
+      skiff("container-registry", "register", "reg", "--flavor", "default", "--uri=" + registry.hostPort() + "/team", "--insecure=true");
+      skiff("stack", "register", "k8s", "-o", "k8s", "-a", "default", "-c", "reg", "--set");
+      System.setProperty("skiff.digits.baseImage", base);
+      try {
+        String out = skiff("run", BasedDigits.class.getName());
+        assertThat(out).containsPattern("(?m)^evaluator +\\| Test accuracy: 0\\.9\\d+");
+      } finally {
+        System.clearProperty("skiff.digits.baseImage");
+      }
+      var pods = cluster.client().pods().inNamespace("skiff").withLabel("pipeline", "digits").list().getItems();
+      assertThat(pods).isNotEmpty().allSatisfy(p -> assertThat(p.getSpec().getContainers().get(0).getImage()).matches(Pattern.quote(repository) + "@sha256:[0-9a-f]{64}"));
+    }
+  }
+
+  /** The digits pipeline with its image built on a base from the test registry. */
+  public static final class BasedDigits extends DelegatingDigits {
+    @Override
+    public dev.skiff.sdk.PipelineSettings settings() {
+      return dev.skiff.sdk.PipelineSettings.newBuilder()
+          .setting("container_registry.default", java.util.Map.of("baseImage", System.getProperty("skiff.digits.baseImage", "none")))
+          .build();
+    }
+  }
+
+  /** Same steps and name as {@link DigitsPipeline}. */
+  public static class DelegatingDigits implements dev.skiff.sdk.PipelineDefinition {
+    private final DigitsPipeline digits = new DigitsPipeline();
+
+    @Override
+    public String name() {
+      return digits.name();
+    }
+
+    @Override
+    public void define(dev.skiff.sdk.PipelineBuilder p) {
+      digits.define(p);
+    }
+  }
+
   static ContainerRun step(List<PodRecord> pods, String step) {
     return pods.stream().filter(p -> step.equals(p.label("step"))).findFirst().orElseThrow().containers().get(0);
   }
