@@ -71,26 +71,7 @@ class KubernetesEndToEndTest {
     if (cluster.client().namespaces().withName("skiff").get() == null) {
       cluster.client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("skiff").endMetadata().build()).create();
     }
-    kubeconfig = shared.resolve("kubeconfig");
-    Files.writeString(kubeconfig, """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: fake
-          cluster:
-            server: %s
-            certificate-authority-data: %s
-        users:
-        - name: admin
-          user:
-            token: %s
-        contexts:
-        - name: fake
-          context:
-            cluster: fake
-            user: admin
-        current-context: fake
-        """.formatted(cluster.masterUrl(), Base64.getEncoder().encodeToString(cluster.caCertificatePem().getBytes(StandardCharsets.UTF_8)), cluster.clientConfig().getOauthToken()));
+    kubeconfig = cluster.writeKubeconfig(shared.resolve("kubeconfig"), "fake");
     System.setProperty("kubeconfig", kubeconfig.toString());
   }
 

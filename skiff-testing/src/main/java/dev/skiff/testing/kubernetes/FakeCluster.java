@@ -380,6 +380,34 @@ public final class FakeCluster implements AutoCloseable {
         .build();
   }
 
+  /**
+   * Writes a kubeconfig file for this cluster with one context named {@code context} (trusting
+   * the cluster's certificate, admin token), as a user's kubeconfig would be; returns the file.
+   */
+  public java.nio.file.Path writeKubeconfig(java.nio.file.Path file, String context) throws java.io.IOException {
+    String yaml = """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: %1$s
+          cluster:
+            server: %2$s
+            certificate-authority-data: %3$s
+        users:
+        - name: %1$s-admin
+          user:
+            token: %4$s
+        contexts:
+        - name: %1$s
+          context:
+            cluster: %1$s
+            user: %1$s-admin
+        current-context: %1$s
+        """.formatted(context, masterUrl(), Base64.getEncoder().encodeToString(tls.certificatePem().getBytes(StandardCharsets.UTF_8)), ADMIN_TOKEN);
+    java.nio.file.Files.writeString(file, yaml);
+    return file;
+  }
+
   /** A shared client for the test (closed with the cluster). */
   public KubernetesClient client() {
     KubernetesClient current = client;

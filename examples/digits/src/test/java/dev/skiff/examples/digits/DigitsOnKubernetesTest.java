@@ -39,26 +39,7 @@ class DigitsOnKubernetesTest {
     cluster = FakeCluster.start();
     cluster.images().registerJavaMain(IMAGE, PodMain.class);
     cluster.client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("skiff").endMetadata().build()).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
-    Path kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(kubeconfig, """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: fake
-          cluster:
-            server: %s
-            certificate-authority-data: %s
-        users:
-        - name: me
-          user:
-            token: %s
-        contexts:
-        - name: fake
-          context:
-            cluster: fake
-            user: me
-        current-context: fake
-        """.formatted(cluster.masterUrl(), Base64.getEncoder().encodeToString(cluster.caCertificatePem().getBytes(StandardCharsets.UTF_8)), cluster.clientConfig().getOauthToken()));
+    Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"), "fake");
     System.setProperty("kubeconfig", kubeconfig.toString());
   }
 
