@@ -37,6 +37,11 @@ public record RunPlan(
     return Optional.ofNullable(settings.get(key));
   }
 
+  /** Pipeline-level settings of a component flavor as its settings record, if any. */
+  public <T> Optional<T> setting(String key, Class<T> type) {
+    return setting(key).map(json -> Json.mapper().convertValue(json, type));
+  }
+
   public PlanStep step(String name) {
     return steps.stream()
         .filter(s -> s.name().equals(name))

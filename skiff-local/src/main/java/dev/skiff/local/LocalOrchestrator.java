@@ -5,7 +5,6 @@ import dev.skiff.core.DagScheduler;
 import dev.skiff.core.Materializers;
 import dev.skiff.core.MetadataStore;
 import dev.skiff.core.Orchestrator;
-import dev.skiff.core.internal.Json;
 import dev.skiff.core.RunIds;
 import dev.skiff.core.RunListener;
 import dev.skiff.core.RunPlan;
@@ -95,8 +94,7 @@ public final class LocalOrchestrator implements Orchestrator {
 
   /** The pipeline's settings ({@code orchestrator.local}) override this component's configuration. */
   private LocalOrchestratorConfig effectiveConfig(RunPlan plan) {
-    return plan.setting(LocalOrchestratorFlavor.SETTINGS_KEY)
-        .map(json -> Json.mapper().convertValue(json, LocalOrchestratorConfig.class))
+    return plan.setting(LocalOrchestratorFlavor.SETTINGS_KEY, LocalOrchestratorConfig.class)
         .orElse(config);
   }
 

@@ -57,8 +57,7 @@ final class RegistryImages implements ImageProvider {
   }
 
   static ImageSettings settings(RunPlan plan) {
-    return plan.setting(ImageSettings.KEY)
-        .map(j -> dev.skiff.core.internal.Json.mapper().convertValue(j, ImageSettings.class))
+    return plan.setting(ImageSettings.KEY, ImageSettings.class)
         .orElse(new ImageSettings(null, null, null, null, null));
   }
 
