@@ -10,11 +10,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A stream to a temporary file that {@link #close()} moves atomically onto the target: readers see
- * the old file or the complete new one, never a partial one. {@link #abort()} discards the
+ * the old file or the complete new one, never a partial one. The file is readable and writable by
+ * its owner only, whatever the umask; after the rename the target's folder is synced, so the new
+ * name survives a crash too. {@link #abort()} discards the
  * temporary file instead; so does {@code close()} after a failed write.
  *
  * <p>{@code close()} can't tell that the code writing to it failed, so a writer that must not
@@ -34,6 +41,8 @@ import java.util.Objects;
  * <p>Not thread-safe, like other streams.
  */
 public final class AtomicFileOutputStream extends OutputStream {
+  static final Set<PosixFilePermission> OWNER_ONLY = EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+
   private final Path target;
   private final Path temp;
   private final FileChannel channel;
@@ -45,7 +54,7 @@ public final class AtomicFileOutputStream extends OutputStream {
   AtomicFileOutputStream(Path target, Path temp) throws IOException {
     this.target = target;
     this.temp = temp;
-    this.channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    this.channel = openOwnerOnly(temp);
     this.out = new BufferedOutputStream(Channels.newOutputStream(channel), BinaryFormat.CHUNK_BYTES);
   }
 
@@ -53,8 +62,18 @@ public final class AtomicFileOutputStream extends OutputStream {
   AtomicFileOutputStream(Path target, Path temp, OutputStream out) throws IOException {
     this.target = target;
     this.temp = temp;
-    this.channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    this.channel = openOwnerOnly(temp);
     this.out = Objects.requireNonNull(out);
+  }
+
+  private static FileChannel openOwnerOnly(Path temp) throws IOException {
+    boolean posix = temp.getFileSystem().supportedFileAttributeViews().contains("posix");
+    FileAttribute<?>[] attributes = posix ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_ONLY)} : new FileAttribute<?>[0];
+    FileChannel channel = FileChannel.open(temp, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), attributes);
+    if (posix) {
+      Files.setPosixFilePermissions(temp, OWNER_ONLY); // the umask may have taken bits away
+    }
+    return channel;
   }
 
   /** Where the data goes once the stream is closed. */
@@ -115,6 +134,7 @@ public final class AtomicFileOutputStream extends OutputStream {
       out.close();
       channel.close();
       moveIntoPlace();
+      syncFolder(target.getParent());
     } catch (IOException | RuntimeException | Error e) {
       discard(e);
       throw e;
@@ -137,6 +157,17 @@ public final class AtomicFileOutputStream extends OutputStream {
     } catch (AtomicMoveNotSupportedException e) {
       // Same folder, so this is rare (some network file systems); a plain replace is the best left.
       Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  /** Makes the rename durable: without it a crash can lose a name whose data is on disk. */
+  static void syncFolder(Path folder) throws IOException {
+    try (FileChannel dir = FileChannel.open(folder, StandardOpenOption.READ)) {
+      dir.force(true);
+    } catch (IOException e) {
+      if (!System.getProperty("os.name", "").startsWith("Windows")) {
+        throw e;
+      } // Windows cannot open folders as channels; NTFS journals renames itself
     }
   }
 

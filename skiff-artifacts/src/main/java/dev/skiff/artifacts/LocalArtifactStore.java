@@ -1,6 +1,7 @@
 package dev.skiff.artifacts;
 
 import dev.skiff.core.ArtifactStore;
+import dev.skiff.core.ArtifactStoreException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -9,16 +10,29 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /**
  * An {@link ArtifactStore} in a folder on this machine. A blob's path, '/'-separated and relative,
  * is its file's path under the root folder.
  *
- * <p>{@link #create} writes to a hidden temporary file in the target's folder and renames it into
- * place when the stream is closed (see {@link AtomicFileOutputStream}). {@link #append} writes
+ * <p>{@link #create} writes to a temporary file in the hidden {@value #TEMP_DIR} folder of the root
+ * and renames it into place when the stream is closed (see {@link AtomicFileOutputStream}). A
+ * temporary file is named after its writer (host and process id): opening the store deletes those
+ * whose writer on this host is gone, and any older than a day. Files are owner-only (0600) and
+ * folders 0700, whatever the umask. {@link #append} writes
  * each call's bytes in one piece, so lines appended by several threads, or processes, never
  * interleave. Paths that could leave the root ({@code ..}, absolute paths, backslashes, empty
  * segments) are rejected with {@link IllegalArgumentException}. Symbolic links inside the root
@@ -27,6 +41,12 @@ import java.util.UUID;
 public final class LocalArtifactStore implements ArtifactStore {
   /** Prefix of the temporary files {@link #create} writes; they are never valid blobs. */
   static final String TEMP_PREFIX = ".skiff-tmp-";
+  /** Folder under the root holding temporary files: on the same file system, so renames are atomic. */
+  static final String TEMP_DIR = ".skiff-tmp";
+
+  static final Duration ABANDONED_AFTER = Duration.ofDays(1);
+  private static final Set<PosixFilePermission> OWNER_ONLY_DIR = EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE);
+  private static final String WRITER = host() + "-" + ProcessHandle.current().pid() + "-";
 
   /**
    * Serializes appends within this JVM, where a {@link FileLock} can't: it is held by the whole
@@ -42,12 +62,25 @@ public final class LocalArtifactStore implements ArtifactStore {
   }
 
   private final Path root;
+  private final Path temps;
+  private final boolean mountedInPods;
 
   /** A store in {@code root}, which is created if missing. */
   public LocalArtifactStore(Path root) throws IOException {
+    this(root, false);
+  }
+
+  /**
+   * A store in {@code root}, created if missing; {@code mountedInPods} declares that pods mount
+   * the same folder at the same path (e.g. an NFS volume), so remote orchestrators may use it.
+   */
+  public LocalArtifactStore(Path root, boolean mountedInPods) throws IOException {
     Path absolute = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
-    Files.createDirectories(absolute);
+    createFolders(absolute);
     this.root = absolute.toRealPath();
+    this.temps = this.root.resolve(TEMP_DIR);
+    this.mountedInPods = mountedInPods;
+    removeAbandonedTemps();
   }
 
   /** The root folder. */
@@ -68,9 +101,9 @@ public final class LocalArtifactStore implements ArtifactStore {
    */
   public AtomicFileOutputStream create(String path) throws IOException {
     Path file = resolve(path);
-    Path folder = file.getParent();
-    Files.createDirectories(folder);
-    return new AtomicFileOutputStream(file, folder.resolve(TEMP_PREFIX + UUID.randomUUID()));
+    createFolders(file.getParent());
+    createFolders(temps);
+    return new AtomicFileOutputStream(file, temps.resolve(TEMP_PREFIX + WRITER + UUID.randomUUID()));
   }
 
   @Override
@@ -102,14 +135,18 @@ public final class LocalArtifactStore implements ArtifactStore {
   @Override
   public void append(String path, byte[] bytes) throws IOException {
     Path file = resolve(path);
-    Files.createDirectories(file.getParent());
+    createFolders(file.getParent());
     synchronized (APPEND_LOCKS[Math.floorMod(file.hashCode(), APPEND_LOCKS.length)]) {
+      boolean created = !Files.exists(file);
       try (FileChannel channel =
               FileChannel.open(
                   file,
                   StandardOpenOption.CREATE,
                   StandardOpenOption.WRITE,
                   StandardOpenOption.APPEND)) {
+        if (created && isPosix()) {
+          Files.setPosixFilePermissions(file, AtomicFileOutputStream.OWNER_ONLY);
+        }
         FileLock lock = channel.lock(); // against other processes appending to the same file
         try {
           ByteBuffer buffer = ByteBuffer.wrap(bytes);
@@ -121,6 +158,40 @@ public final class LocalArtifactStore implements ArtifactStore {
         }
       }
     }
+  }
+
+  /** Blob paths under {@code prefix}, sorted; temporary files are not blobs. */
+  @Override
+  public List<String> list(String prefix) throws IOException {
+    Objects.requireNonNull(prefix, "prefix");
+    int slash = prefix.lastIndexOf('/');
+    Path start = slash < 0 ? root : resolve(prefix.substring(0, slash));
+    if (!Files.isDirectory(start)) {
+      return List.of();
+    }
+    List<String> found = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(start)) {
+      files.filter(Files::isRegularFile)
+          .map(f -> root.relativize(f).toString().replace(f.getFileSystem().getSeparator(), "/"))
+          .filter(p -> p.startsWith(prefix) && !p.startsWith(TEMP_DIR + "/"))
+          .forEach(found::add);
+    }
+    found.sort(null);
+    return found;
+  }
+
+  /** The folder must exist and be writable. */
+  @Override
+  public void check() {
+    if (!Files.isDirectory(root) || !Files.isWritable(root)) {
+      throw new ArtifactStoreException("the artifact store folder " + root + " is not a writable folder: fix its permissions or register the store with another --path");
+    }
+  }
+
+  /** True unless the store was declared mounted in pods. */
+  @Override
+  public boolean onlyOnThisMachine() {
+    return !mountedInPods;
   }
 
   /** Deletes the blob; does nothing if there is none. */
@@ -153,6 +224,9 @@ public final class LocalArtifactStore implements ArtifactStore {
     if (path.startsWith("/")) {
       throw new IllegalArgumentException("artifact path must be relative: " + path);
     }
+    if (path.equals(TEMP_DIR) || path.startsWith(TEMP_DIR + "/")) {
+      throw new IllegalArgumentException("artifact path uses the store's own folder " + TEMP_DIR + ": " + path);
+    }
     for (String segment : path.split("/", -1)) {
       if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
         throw new IllegalArgumentException(
@@ -168,5 +242,81 @@ public final class LocalArtifactStore implements ArtifactStore {
       throw new IllegalArgumentException("artifact path leaves the store: " + path);
     }
     return file;
+  }
+
+  /** Deletes temporary files whose writer died on this host, or that are older than a day. */
+  private void removeAbandonedTemps() {
+    if (!Files.isDirectory(temps)) {
+      return;
+    }
+    Instant cutoff = Instant.now().minus(ABANDONED_AFTER);
+    String thisHost = TEMP_PREFIX + host() + "-";
+    try (Stream<Path> files = Files.list(temps)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        String name = f.getFileName().toString();
+        boolean writerGone = name.startsWith(thisHost) && !alive(name.substring(thisHost.length()));
+        FileTime modified = Files.getLastModifiedTime(f);
+        if (writerGone || modified.toInstant().isBefore(cutoff)) {
+          Files.deleteIfExists(f);
+        }
+      }
+    } catch (IOException e) {
+      // best effort: a leftover temporary file is invisible to readers
+    }
+  }
+
+  /** Whether the process named at the start of {@code pidAndRest} ("123-uuid") is running. */
+  private static boolean alive(String pidAndRest) {
+    int dash = pidAndRest.indexOf('-');
+    try {
+      long pid = Long.parseLong(dash < 0 ? pidAndRest : pidAndRest.substring(0, dash));
+      return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    } catch (NumberFormatException e) {
+      return true; // not named by us: leave it to the age rule
+    }
+  }
+
+  /** This machine's name without a DNS lookup (pods: the pod name); only [A-Za-z0-9.] kept. */
+  private static String host() {
+    String name = System.getenv("HOSTNAME");
+    if (name == null || name.isBlank()) {
+      try {
+        name = Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+      } catch (IOException | RuntimeException e) {
+        name = "host";
+      }
+    }
+    return name.replaceAll("[^A-Za-z0-9.]", "");
+  }
+
+  /** Creates missing folders owner-only (0700), whatever the umask; existing ones are left alone. */
+  private static void createFolders(Path folder) throws IOException {
+    if (Files.isDirectory(folder)) {
+      return;
+    }
+    Path parent = folder.getParent();
+    if (parent != null) {
+      createFolders(parent);
+    }
+    try {
+      if (isPosix(folder)) {
+        Files.createDirectory(folder, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
+        Files.setPosixFilePermissions(folder, OWNER_ONLY_DIR);
+      } else {
+        Files.createDirectory(folder);
+      }
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      if (!Files.isDirectory(folder)) {
+        throw e;
+      } // created by another writer at the same time
+    }
+  }
+
+  private boolean isPosix() {
+    return isPosix(root);
+  }
+
+  private static boolean isPosix(Path p) {
+    return p.getFileSystem().supportedFileAttributeViews().contains("posix");
   }
 }

@@ -26,7 +26,7 @@ public final class LocalArtifactStoreFlavor implements ArtifactStoreFlavor<Local
   @Override
   public ArtifactStore open(LocalArtifactStoreConfig config) {
     try {
-      return new LocalArtifactStore(Path.of(config.path()));
+      return new LocalArtifactStore(Path.of(config.path()), config.mountedInPods());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the artifact store at " + config.path() + ": " + e.getMessage(), e);
     }

@@ -112,10 +112,9 @@ class LocalArtifactStoreTest {
     out.write(new byte[10]);
     out.flush();
     assertThat(store.exists("abandoned")).isFalse();
-    try (Stream<Path> files = Files.list(store.root())) {
-      assertThat(files).allSatisfy(
-          f -> assertThat(f.getFileName().toString()).startsWith(LocalArtifactStore.TEMP_PREFIX));
-    }
+    assertThat(store.list("")).isEmpty();
+    assertThat(tempFiles(store)).singleElement().satisfies(
+        f -> assertThat(f.getFileName().toString()).startsWith(LocalArtifactStore.TEMP_PREFIX));
     ((AtomicFileOutputStream) out).abort();
   }
 
@@ -288,8 +287,7 @@ class LocalArtifactStoreTest {
       assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("old");
     }
     assertThat(store.exists("new")).isFalse();
-    try (Stream<Path> files = Files.list(dir.resolve("w"))) {
-      assertThat(files.map(f -> f.getFileName().toString())).containsExactly("keep");
-    }
+    assertThat(store.list("")).containsExactly("keep");
+    assertThat(tempFiles(store)).isEmpty();
   }
 }

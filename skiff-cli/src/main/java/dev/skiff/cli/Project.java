@@ -78,6 +78,14 @@ public final class Project {
     return "jdbc:sqlite:" + home.resolve(DB_FILE);
   }
 
+  /**
+   * The metadata store's password when it is kept apart from the URL (null: in the URL, in
+   * {@code ~/.pgpass}, or none).
+   */
+  public String metadataPassword() {
+    return null;
+  }
+
   /** Folder of the {@code default} artifact store. */
   public Path artifactsDir() {
     return home.resolve(ARTIFACTS_DIR);

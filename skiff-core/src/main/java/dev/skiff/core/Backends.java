@@ -15,6 +15,14 @@ public final class Backends {
     boolean supports(String url);
 
     MetadataStore open(String url);
+
+    /**
+     * Opens the store with a password given apart from the URL (null: from the URL, the {@code
+     * SKIFF_METADATA_PASSWORD} variable, or the database's own files such as {@code ~/.pgpass}).
+     */
+    default MetadataStore open(String url, String password) {
+      return open(url);
+    }
   }
 
   /** An artifact store backend, e.g. the local folder store for {@code file:} URIs. */
@@ -25,9 +33,14 @@ public final class Backends {
   }
 
   public static MetadataStore openMetadataStore(String url, ClassLoader loader) {
+    return openMetadataStore(url, null, loader);
+  }
+
+  /** Opens the metadata store at {@code url}; {@code password} may be null. */
+  public static MetadataStore openMetadataStore(String url, String password, ClassLoader loader) {
     for (MetadataStoreProvider p : ServiceLoader.load(MetadataStoreProvider.class, loader)) {
       if (p.supports(url)) {
-        return p.open(url);
+        return p.open(url, password);
       }
     }
     throw new IllegalArgumentException(
@@ -44,8 +57,13 @@ public final class Backends {
         "no artifact store backend for '" + uri + "': add the module that provides it (e.g. skiff-artifacts)");
   }
 
-  /** URLs may hold passwords: show scheme and host only. */
-  private static String redact(String url) {
+  /** Whether only processes on this machine can reach the metadata store at {@code url} (an SQLite file). */
+  public static boolean metadataOnlyOnThisMachine(String url) {
+    return url.startsWith("jdbc:sqlite:");
+  }
+
+  /** URLs may hold passwords: show scheme, host and path only. */
+  public static String redact(String url) {
     int q = url.indexOf('?');
     return q < 0 ? url : url.substring(0, q) + "?…";
   }

@@ -121,6 +121,8 @@ public final class DagScheduler {
     final Instant start;
     int active;
     boolean resumedAny;
+    /** Step logs being written; closed (published) when their attempt ends and when the run ends. */
+    final Map<String, RunLogs> openLogs = new HashMap<>();
     boolean halted;
     String firstError;
 
@@ -179,7 +181,9 @@ public final class DagScheduler {
         s.firstAttempt = previous.status() == StepStatus.RUNNING ? Math.max(1, previous.attempt()) : previous.attempt() + 1;
         if (previous.status().hasOutputs()) {
           Map<String, ArtifactRecord> outs = dataOutputs(store.stepOutputs(runId, previous.name()));
-          if (outs.keySet().containsAll(s.step.outputs().stream().map(PlanOutput::name).toList())) {
+          // A kept output that is gone from the store (deleted, lifecycle rule) or known corrupt
+          // cannot feed anything: the step runs again instead of failing its readers forever.
+          if (outs.keySet().containsAll(s.step.outputs().stream().map(PlanOutput::name).toList()) && usable(outs)) {
             s.status = previous.status();
             s.outputs = outs;
             s.cacheKey = previous.cacheKey();
@@ -217,7 +221,7 @@ public final class DagScheduler {
       s.cacheKey = CacheKeys.of(s.step, inputContent(s), artifacts.uri());
       if (s.step.policy().enableCache()) {
         var hit = store.findCacheHit(s.cacheKey);
-        if (hit.isPresent() && hit.get().outputs().keySet().containsAll(outputNames(s))) {
+        if (hit.isPresent() && hit.get().outputs().keySet().containsAll(outputNames(s)) && usable(dataOutputs(hit.get().outputs()))) {
           Instant now = clock.instant();
           Map<String, String> outIds = new LinkedHashMap<>();
           hit.get().outputs().forEach((name, a) -> outIds.put(name, a.id()));
@@ -275,6 +279,10 @@ public final class DagScheduler {
       s.running = null;
       if (s.timeout != null) {
         s.timeout.cancel(false);
+      }
+      RunLogs log = openLogs.get(s.step.name());
+      if (log != null) {
+        log.close(); // publish the attempt's log now; late lines are still saved
       }
       Instant now = clock.instant();
       if (err == null) {
@@ -355,6 +363,7 @@ public final class DagScheduler {
     }
 
     RunStatus finish() {
+      openLogs.values().forEach(RunLogs::close);
       String reason = stopRequested ? "the run was stopped" : "not run: " + (firstError == null ? "the run stopped" : firstError);
       for (StepState s : states.values()) {
         if (s.status == StepStatus.PENDING) {
@@ -403,8 +412,29 @@ public final class DagScheduler {
       return content;
     }
 
+    /**
+     * Whether every artifact is still in the artifact store and not known corrupt; one that is
+     * missing is marked corrupt, so later lookups skip its execution without asking the store.
+     */
+    boolean usable(Map<String, ArtifactRecord> outputs) {
+      for (ArtifactRecord a : outputs.values()) {
+        if (store.isArtifactCorrupt(a.id())) {
+          return false;
+        }
+        if (!artifacts.exists(a.path())) {
+          store.markArtifactCorrupt(a.id());
+          return false;
+        }
+      }
+      return true;
+    }
+
     StepLogSink logSink(String step, int attempt) {
       RunLogs logs = new RunLogs(artifacts, runId, step);
+      RunLogs earlier = openLogs.put(step, logs);
+      if (earlier != null) {
+        earlier.close();
+      }
       logs.header(attempt);
       return line -> {
         listener.onEvent(new StepLogLine(runId, step, line));

@@ -62,9 +62,19 @@ public interface MetadataStore extends StackStore, AutoCloseable {
 
   /**
    * The newest step that really ran (status SUCCEEDED, not CACHED) with this cache key, with
-   * its outputs.
+   * its outputs, skipping executions with an output marked corrupt.
    */
   Optional<CacheHit> findCacheHit(String cacheKey);
+
+  /**
+   * Marks an artifact as unusable: its bytes no longer match its content hash, or they are gone
+   * from the artifact store. Cache lookups skip every execution that produced it, so the next
+   * run re-runs its producer. Idempotent.
+   */
+  void markArtifactCorrupt(String artifactId);
+
+  /** Whether {@link #markArtifactCorrupt} was called for the artifact. */
+  boolean isArtifactCorrupt(String artifactId);
 
   @Override
   void close();

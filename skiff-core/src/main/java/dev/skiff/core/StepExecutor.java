@@ -135,12 +135,43 @@ public final class StepExecutor {
     return a;
   }
 
+  /**
+   * Reads an input checked against its content hash. Damaged or missing bytes fail the step with
+   * one line naming the artifact, its producer and both hashes, and mark the artifact corrupt so
+   * the next run's cache lookup re-runs its producer. A materializer that chokes on damaged bytes
+   * is reported as the damage, not as its own error.
+   */
   private Object read(ArtifactRecord a, Type type) {
     Materializer m = materializers.byId(a.materializer());
-    try (InputStream in = artifacts.open(a.path())) {
-      return m.read(type, in);
-    } catch (IOException e) {
-      throw new StepFailedException("cannot read artifact " + a.id() + " (" + a.path() + "): " + e.getMessage(), e);
+    InputStream in = null;
+    try {
+      in = ArtifactReader.open(artifacts, a);
+      Object value;
+      try {
+        value = m.read(type, in);
+      } catch (IOException | RuntimeException readFailure) {
+        closeChecked(in, readFailure);
+        throw readFailure;
+      }
+      in.close();
+      return value;
+    } catch (ArtifactReader.CorruptArtifactException e) {
+      store.markArtifactCorrupt(a.id());
+      throw new StepFailedException(e.getMessage(), e);
+    } catch (IOException | RuntimeException e) {
+      throw new StepFailedException("cannot read " + ArtifactReader.describe(a) + " at " + a.path() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Closes (so verifies) a stream whose reader failed: corruption found there wins. */
+  private static void closeChecked(InputStream in, Exception readFailure) throws ArtifactReader.CorruptArtifactException {
+    try {
+      in.close();
+    } catch (ArtifactReader.CorruptArtifactException corrupt) {
+      corrupt.addSuppressed(readFailure);
+      throw corrupt;
+    } catch (IOException other) {
+      readFailure.addSuppressed(other);
     }
   }
 

@@ -155,6 +155,18 @@ public final class JdbcMetadataStore implements MetadataStore, StackStore {
     return call("look up cache key " + cacheKey, d -> LinkTable.findCacheHit(d, cacheKey));
   }
 
+  @Override
+  public void markArtifactCorrupt(String artifactId) {
+    Objects.requireNonNull(artifactId, "artifactId");
+    write("mark artifact " + artifactId + " corrupt", d -> LinkTable.markCorrupt(d, artifactId, System.currentTimeMillis()));
+  }
+
+  @Override
+  public boolean isArtifactCorrupt(String artifactId) {
+    Objects.requireNonNull(artifactId, "artifactId");
+    return call("read artifact " + artifactId, d -> LinkTable.isCorrupt(d, artifactId));
+  }
+
   // ---- components, stacks, secrets, settings (StackStore)
 
   @Override

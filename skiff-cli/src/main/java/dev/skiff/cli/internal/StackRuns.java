@@ -120,7 +120,7 @@ public final class StackRuns {
     OrchestratorContext context =
         new OrchestratorContext(
             workspace.store(),
-            workspace.project().metadataUrl(),
+            workspace.storeAccess(stack),
             artifacts,
             Materializers.load(code.loader()),
             code.loader(),

@@ -100,6 +100,20 @@ public final class Workspace implements AutoCloseable {
     return openStores.computeIfAbsent(c.name(), n -> open(c));
   }
 
+  /**
+   * How step processes and pods reach the stores of {@code stack}: the metadata URL (and
+   * password) of this home and the stack's artifact store as its flavor and resolved configuration.
+   */
+  public dev.skiff.core.StoreAccess storeAccess(ResolvedStack stack) {
+    ResolvedComponent c = stack.required(ComponentType.ARTIFACT_STORE);
+    for (String ref : ConfigBinder.secretReferences(c.record().config())) {
+      Redactor.add(stacks.secretValue(ref), ref);
+    }
+    String address = dev.skiff.core.StoreAccess.artifactStoreAddress(
+        c.flavor().name(), ConfigBinder.resolveSecrets(c.record().config(), stacks::secretValue));
+    return new dev.skiff.core.StoreAccess(project.metadataUrl(), project.metadataPassword(), address);
+  }
+
   @SuppressWarnings({"unchecked", "rawtypes"})
   private ArtifactStore open(ResolvedComponent c) {
     if (!(c.flavor() instanceof ArtifactStoreFlavor flavor)) {

@@ -32,7 +32,9 @@ public final class LinkTable {
   // points at someone else's outputs, a FAILED one has none, and a SUCCEEDED step without
   // links died before recording them. Rows come grouped by step, newest step first.
   private static final String CACHE_HIT_STEP =
-      "SELECT run_id, name FROM steps WHERE cache_key = ? AND status = 'SUCCEEDED'"
+      "SELECT run_id, name FROM steps s WHERE cache_key = ? AND status = 'SUCCEEDED'"
+          + " AND NOT EXISTS (SELECT 1 FROM step_artifacts l JOIN corrupt_artifacts c ON c.artifact_id = l.artifact_id"
+          + " WHERE l.run_id = s.run_id AND l.step = s.name AND l.direction = 'out')"
           + " ORDER BY ended_at DESC NULLS LAST, started_at DESC NULLS LAST, run_id DESC LIMIT 1";
 
   private static final String STEP_OUTPUTS =
@@ -41,7 +43,26 @@ public final class LinkTable {
           + " FROM step_artifacts l JOIN artifacts a ON a.id = l.artifact_id"
           + " WHERE l.run_id = ? AND l.step = ? AND l.direction = 'out' ORDER BY l.name";
 
+  private static final String MARK_CORRUPT =
+      "INSERT INTO corrupt_artifacts (artifact_id, marked_at) VALUES (?, ?) ON CONFLICT (artifact_id) DO NOTHING";
+  private static final String IS_CORRUPT = "SELECT 1 FROM corrupt_artifacts WHERE artifact_id = ?";
+
   private LinkTable() {}
+
+  public static void markCorrupt(Database db, String artifactId, long now) throws SQLException {
+    PreparedStatement insert = db.prepare(MARK_CORRUPT);
+    insert.setString(1, artifactId);
+    insert.setLong(2, now);
+    insert.executeUpdate();
+  }
+
+  public static boolean isCorrupt(Database db, String artifactId) throws SQLException {
+    PreparedStatement query = db.prepare(IS_CORRUPT);
+    query.setString(1, artifactId);
+    try (ResultSet row = query.executeQuery()) {
+      return row.next();
+    }
+  }
 
   /** Replaces all links of the step; call inside a transaction. */
   public static void replace(

@@ -1,0 +1,112 @@
+package dev.skiff.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.skiff.core.internal.Json;
+import dev.skiff.core.stack.ArtifactStoreFlavor;
+import dev.skiff.core.stack.ComponentType;
+import dev.skiff.core.stack.ConfigBinder;
+import dev.skiff.core.stack.Flavor;
+import dev.skiff.core.stack.Flavors;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+
+/**
+ * What a step process or pod needs to reach a run's stores, handed over as environment variables
+ * (a local step process's environment; on Kubernetes, keys of the run Secret that pods reference
+ * with {@code secretKeyRef}, never values in the pod spec). Holds credentials: {@link #toString()}
+ * shows none.
+ *
+ * @param metadataUrl JDBC URL of the metadata store
+ * @param metadataPassword the database password when it is not in the URL or {@code ~/.pgpass}; may be null
+ * @param artifactStore the artifact store: {@code {"flavor":..,"config":{..}}} with secret references
+ *     resolved, or a plain {@code file:} URI
+ */
+public record StoreAccess(String metadataUrl, String metadataPassword, String artifactStore) {
+  public static final String METADATA_URL_ENV = "SKIFF_METADATA_URL";
+  public static final String METADATA_PASSWORD_ENV = "SKIFF_METADATA_PASSWORD";
+  public static final String ARTIFACT_STORE_ENV = "SKIFF_ARTIFACT_STORE";
+
+  public StoreAccess {
+    Objects.requireNonNull(metadataUrl, "metadataUrl");
+    Objects.requireNonNull(artifactStore, "artifactStore");
+    if (metadataPassword != null && metadataPassword.isEmpty()) {
+      metadataPassword = null;
+    }
+  }
+
+  /** The address of an artifact store component: its flavor and its configuration, secrets resolved. */
+  public static String artifactStoreAddress(String flavor, ObjectNode resolvedConfig) {
+    ObjectNode address = Json.mapper().createObjectNode();
+    address.put("flavor", flavor);
+    address.set("config", resolvedConfig);
+    try {
+      return Json.mapper().writeValueAsString(address);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The variables to set, in a stable order; the password only when there is one. */
+  public Map<String, String> environment() {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put(METADATA_URL_ENV, metadataUrl);
+    if (metadataPassword != null) {
+      env.put(METADATA_PASSWORD_ENV, metadataPassword);
+    }
+    env.put(ARTIFACT_STORE_ENV, artifactStore);
+    return env;
+  }
+
+  /** Reads what {@link #environment()} wrote; fails with one line naming a missing variable. */
+  public static StoreAccess fromEnvironment(Map<String, String> env) {
+    return new StoreAccess(required(env, METADATA_URL_ENV), env.get(METADATA_PASSWORD_ENV), required(env, ARTIFACT_STORE_ENV));
+  }
+
+  public MetadataStore openMetadataStore(ClassLoader loader) {
+    return Backends.openMetadataStore(metadataUrl, metadataPassword, loader);
+  }
+
+  /** Opens the artifact store through its flavor, found on {@code loader}'s class path. */
+  public ArtifactStore openArtifactStore(ClassLoader loader) {
+    return openArtifactStore(artifactStore, loader);
+  }
+
+  /** Opens an artifact store {@linkplain #artifactStoreAddress address} or URI. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public static ArtifactStore openArtifactStore(String address, ClassLoader loader) {
+    if (!address.startsWith("{")) {
+      return Backends.openArtifactStore(address, loader);
+    }
+    JsonNode json;
+    try {
+      json = Json.mapper().readTree(address);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("malformed artifact store address in " + ARTIFACT_STORE_ENV + ": " + e.getMessage().lines().findFirst().orElse(""));
+    }
+    String flavorName = json.path("flavor").asText();
+    Flavor<?> flavor = Flavors.load(loader).find(ComponentType.ARTIFACT_STORE, flavorName);
+    if (!(flavor instanceof ArtifactStoreFlavor storeFlavor)) {
+      throw new IllegalArgumentException("artifact-store flavor '" + flavorName + "' cannot open stores");
+    }
+    ObjectNode config = json.path("config") instanceof ObjectNode o ? o : Json.mapper().createObjectNode();
+    Record record = ConfigBinder.instantiate(flavor.configType(), config, UnaryOperator.identity(), "artifact-store flavor '" + flavorName + "'");
+    return storeFlavor.open(record);
+  }
+
+  private static String required(Map<String, String> env, String name) {
+    String value = env.get(name);
+    if (value == null || value.isBlank()) {
+      throw new IllegalStateException(name + " is not set: step processes and pods get it from the orchestrator that starts them");
+    }
+    return value;
+  }
+
+  @Override
+  public String toString() {
+    return "StoreAccess[metadata=" + Backends.redact(metadataUrl) + ", artifacts=" + (artifactStore.startsWith("{") ? "(" + artifactStore.length() + " chars)" : artifactStore) + "]";
+  }
+}
