@@ -19,6 +19,15 @@ public interface Orchestrator {
     return false;
   }
 
+  /**
+   * Why this orchestrator's executors could not reach the run's stores, one line each naming the
+   * fix; the client refuses to run (and warns in dry runs) before building, pushing or
+   * contacting anything. Default: none (steps run on this machine).
+   */
+  default java.util.List<String> storeProblems() {
+    return java.util.List.of();
+  }
+
   /** Stops the run in progress, if any (Ctrl-C). */
   void stop();
 

@@ -9,7 +9,9 @@ import dev.skiff.core.stack.ConfigBinder;
 import dev.skiff.core.stack.Flavor;
 import dev.skiff.core.stack.Flavors;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
@@ -95,6 +97,26 @@ public record StoreAccess(String metadataUrl, String metadataPassword, String ar
     ObjectNode config = json.path("config") instanceof ObjectNode o ? o : Json.mapper().createObjectNode();
     Record record = ConfigBinder.instantiate(flavor.configType(), config, UnaryOperator.identity(), "artifact-store flavor '" + flavorName + "'");
     return storeFlavor.open(record);
+  }
+
+  /**
+   * Why executors on other machines ({@code executors}, e.g. "pods") could not reach these
+   * stores, one line each naming the fix: an artifact store only this machine can reach, an SQLite
+   * metadata file. Skiff cannot know the cluster's network, so any server address passes.
+   */
+  public List<String> problemsForRemoteExecutors(ArtifactStore artifacts, String stack, String executors) {
+    List<String> problems = new ArrayList<>();
+    if (artifacts.onlyOnThisMachine()) {
+      problems.add("stack '" + stack + "' keeps artifacts in " + artifacts.uri() + ", a folder " + executors + " cannot reach:"
+          + " register an s3 artifact store (skiff artifact-store register NAME --flavor s3 --path=s3://BUCKET/PREFIX) and use it"
+          + " (skiff stack update " + stack + " -a NAME), or declare the folder mounted in every pod (--mounted-in-pods=true)");
+    }
+    if (Backends.metadataOnlyOnThisMachine(metadataUrl)) {
+      problems.add("stack '" + stack + "' would record metadata in the SQLite file " + metadataUrl.substring("jdbc:sqlite:".length())
+          + ", which " + executors + " cannot reach: point this Skiff home at PostgreSQL"
+          + " (skiff init --metadata-url=jdbc:postgresql://HOST:PORT/DB?user=USER, or SKIFF_METADATA_URL)");
+    }
+    return problems;
   }
 
   private static String required(Map<String, String> env, String name) {

@@ -40,7 +40,7 @@ public final class DryRun {
     } else {
       Job job = m.orchestratorJob(plan, runId, orchestratorPod, config.effectiveServiceAccount());
       out.add(job);
-      var secret = m.runSecret(runId, plan.pipeline(), "<metadata store URL>", "<artifact store URI>");
+      var secret = m.runSecret(runId, plan.pipeline(), new dev.skiff.core.StoreAccess("<metadata store URL>", null, "<artifact store>"));
       OwnerReference owner = new OwnerReferenceBuilder().withApiVersion("batch/v1").withKind("Job").withName(job.getMetadata().getName()).withUid("<uid of the Job>").withController(true).withBlockOwnerDeletion(true).build();
       secret.getMetadata().setOwnerReferences(List.of(owner));
       out.add(secret);

@@ -8,6 +8,7 @@ import dev.skiff.core.RunIds;
 import dev.skiff.core.RunListener;
 import dev.skiff.core.RunPlan;
 import dev.skiff.core.RunRecord;
+import dev.skiff.core.StoreAccess;
 import dev.skiff.core.stack.ConfigException;
 import dev.skiff.kubernetes.internal.ClusterAccess;
 import dev.skiff.kubernetes.internal.ClusterSetup;
@@ -82,6 +83,12 @@ public final class KubernetesOrchestrator implements Orchestrator {
     return true;
   }
 
+  /** Pods cannot reach this machine's folders or SQLite file, unless declared mounted. */
+  @Override
+  public java.util.List<String> storeProblems() {
+    return storesForPods(config).problemsForRemoteExecutors(context.artifacts(), context.stack(), "pods");
+  }
+
   /** Stops the run being followed: deletes its Job (the cluster deletes its pods) and records it stopped. */
   @Override
   public void stop() {
@@ -112,7 +119,7 @@ public final class KubernetesOrchestrator implements Orchestrator {
         ns + "/" + cronJob.getMetadata().getName(), plan.toJson(), false, Instant.now()).save(context.store());
     try {
       var created = k8s.batch().v1().cronjobs().inNamespace(ns).resource(cronJob).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
-      var secret = manifests.runSecret("schedule-" + plan.pipeline() + "-" + schedule.name(), plan.pipeline(), metadataUrlForPods(effective), context.artifacts().uri());
+      var secret = manifests.runSecret("schedule-" + plan.pipeline() + "-" + schedule.name(), plan.pipeline(), storesForPods(effective));
       secret.getMetadata().setName(secretName);
       secret.getMetadata().setOwnerReferences(java.util.List.of(new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
           .withApiVersion("batch/v1").withKind("CronJob").withName(created.getMetadata().getName()).withUid(created.getMetadata().getUid())
@@ -161,7 +168,7 @@ public final class KubernetesOrchestrator implements Orchestrator {
     String ns = c.kubernetesNamespace();
     try {
       Job job = k8s.batch().v1().jobs().inNamespace(ns).resource(manifests.orchestratorJob(plan, runId, c.orchestratorPodSettings(), c.effectiveServiceAccount())).create();
-      var secret = manifests.runSecret(runId, plan.pipeline(), metadataUrlForPods(c), context.artifacts().uri());
+      var secret = manifests.runSecret(runId, plan.pipeline(), storesForPods(c));
       secret.getMetadata().setOwnerReferences(java.util.List.of(Manifests.ownedBy(job)));
       k8s.secrets().inNamespace(ns).resource(secret).create();
     } catch (KubernetesClientException e) {
@@ -173,8 +180,10 @@ public final class KubernetesOrchestrator implements Orchestrator {
     }
   }
 
-  private String metadataUrlForPods(KubernetesOrchestratorConfig c) {
-    return c.metadataUrl() != null ? c.metadataUrl() : context.metadataUrl();
+  /** The client's stores, with the metadata URL the pods use when the configuration names one. */
+  private StoreAccess storesForPods(KubernetesOrchestratorConfig c) {
+    StoreAccess stores = context.stores();
+    return c.metadataUrl() != null ? new StoreAccess(c.metadataUrl(), stores.metadataPassword(), stores.artifactStore()) : stores;
   }
 
   /** The pipeline's {@code orchestrator.kubernetes} settings override the component's configuration. */

@@ -28,8 +28,13 @@ public final class LocalOrchestrator implements Orchestrator {
   private final StoreAddresses addresses;
   private final AtomicReference<DagScheduler> current = new AtomicReference<>();
 
-  /** Store addresses that a step subprocess opens. */
-  public record StoreAddresses(String metadataUrl, String artifactUri, String classpath) {}
+  /** How a step subprocess reaches the stores, and its class path. */
+  public record StoreAddresses(dev.skiff.core.StoreAccess stores, String classpath) {
+    /** Stores reached by a metadata URL and an artifact store URI. */
+    public StoreAddresses(String metadataUrl, String artifactUri, String classpath) {
+      this(new dev.skiff.core.StoreAccess(metadataUrl, null, artifactUri), classpath);
+    }
+  }
 
   /**
    * @param addresses needed for {@link Isolation#PROCESS}; may be null with {@link Isolation#THREAD}
@@ -102,7 +107,7 @@ public final class LocalOrchestrator implements Orchestrator {
     StepLauncher base =
         config.isolation() == Isolation.THREAD
             ? new InProcessLauncher(new StepExecutor(store, artifacts, materializers, loader))
-            : new SubprocessLauncher(store, addresses.metadataUrl(), addresses.artifactUri(), addresses.classpath(), config.jvmArgs());
+            : new SubprocessLauncher(store, addresses.stores(), addresses.classpath(), config.jvmArgs());
     int limit = config.maxParallelism();
     return limit == 0 ? base : new StepLauncher() {
       @Override

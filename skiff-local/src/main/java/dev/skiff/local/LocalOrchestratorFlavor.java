@@ -37,6 +37,6 @@ public final class LocalOrchestratorFlavor implements OrchestratorFlavor<LocalOr
         config,
         context.materializers(),
         context.loader(),
-        new LocalOrchestrator.StoreAddresses(context.metadataUrl(), context.artifacts().uri(), context.classpath()));
+        new LocalOrchestrator.StoreAddresses(context.stores(), context.classpath()));
   }
 }

@@ -6,6 +6,7 @@ import dev.skiff.core.MetadataStore;
 import dev.skiff.core.StepFailedException;
 import dev.skiff.core.StepLaunch;
 import dev.skiff.core.StepLauncher;
+import dev.skiff.core.StoreAccess;
 import dev.skiff.local.internal.StepProcessMain;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -21,12 +22,11 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Runs each step attempt in its own JVM, as a step pod would: a crash, {@code System.exit} or
  * leaked memory in one step cannot touch another. The child reads the plan and inputs from the
- * same stores (by address) and records its outputs there.
+ * same stores (reached through {@link StoreAccess}, in its environment) and records its outputs there.
  */
 public final class SubprocessLauncher implements StepLauncher {
   private final MetadataStore store;
-  private final String metadataUrl;
-  private final String artifactUri;
+  private final StoreAccess stores;
   private final String classpath;
   private final List<String> jvmArgs;
 
@@ -34,10 +34,9 @@ public final class SubprocessLauncher implements StepLauncher {
    * @param classpath class path of the child JVMs: Skiff, its backends and the user's code
    * @param jvmArgs extra JVM flags, e.g. {@code -Xmx2g}
    */
-  public SubprocessLauncher(MetadataStore store, String metadataUrl, String artifactUri, String classpath, List<String> jvmArgs) {
+  public SubprocessLauncher(MetadataStore store, StoreAccess stores, String classpath, List<String> jvmArgs) {
     this.store = store;
-    this.metadataUrl = metadataUrl;
-    this.artifactUri = artifactUri;
+    this.stores = stores;
     this.classpath = classpath;
     this.jvmArgs = List.copyOf(jvmArgs);
   }
@@ -49,8 +48,7 @@ public final class SubprocessLauncher implements StepLauncher {
     cmd.addAll(stepJvmArgs(launch));
     cmd.addAll(List.of("-cp", classpath, StepProcessMain.class.getName(), launch.runId(), launch.step().name(), String.valueOf(launch.attempt())));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put(StepProcessMain.METADATA_ENV, metadataUrl);
-    pb.environment().put(StepProcessMain.ARTIFACTS_ENV, artifactUri);
+    pb.environment().putAll(stores.environment());
     Process process;
     try {
       process = pb.start();

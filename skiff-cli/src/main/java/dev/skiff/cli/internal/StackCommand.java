@@ -146,7 +146,8 @@ public final class StackCommand {
 
   @Command(
       name = "describe",
-      description = "Show a stack (the active one when no NAME is given): its components, their flavors and configuration (secret references as written).")
+      description = "Show a stack (the active one when no NAME is given): its components, their flavors and configuration (secret references as written),"
+          + " and check that a run could use it (artifact store reachable, stores reachable from pods); exit code 1 when a check fails.")
   static final class Describe implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "Name of the stack (default: the active stack).")
     String name;
@@ -180,6 +181,7 @@ public final class StackCommand {
           m.put("summary", ConfigView.compact(flavor, c.config()));
           rows.add(m);
         }
+        List<String> problems = new StackRuns(ws).problems(stacks.resolve(s.name()));
         if (output == OutputFormat.json) {
           Map<String, Object> json = new LinkedHashMap<>();
           json.put("name", s.name());
@@ -188,8 +190,9 @@ public final class StackCommand {
           json.put("components", rows);
           json.put("createdAt", s.createdAt());
           json.put("updatedAt", s.updatedAt());
+          json.put("problems", problems);
           JsonOutput.print(out, json);
-          return 0;
+          return problems.isEmpty() ? 0 : 1;
         }
         Ansi ansi = Ansi.auto();
         out.println(ansi.bold("Stack '" + s.name() + "'") + (s.name().equals(active) ? " (active)" : ""));
@@ -198,8 +201,13 @@ public final class StackCommand {
           t.row(r.get("type"), r.get("name"), r.get("flavor"), r.get("summary"));
         }
         t.print(out, ansi);
+        if (problems.isEmpty()) {
+          out.println("Checks: " + ansi.green("ready") + " (artifact store reachable; stores reachable by the orchestrator's executors)");
+          return 0;
+        }
+        problems.forEach(p -> out.println(ansi.red("problem: ") + Redactor.redact(p)));
+        return 1;
       }
-      return 0;
     }
   }
 

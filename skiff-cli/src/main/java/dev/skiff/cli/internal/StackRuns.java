@@ -17,6 +17,7 @@ import dev.skiff.core.stack.ResolvedComponent;
 import dev.skiff.core.stack.ResolvedStack;
 import dev.skiff.sdk.PipelineDefinition;
 import dev.skiff.sdk.PipelineSettings;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -44,6 +45,7 @@ public final class StackRuns {
     ResolvedStack stack = workspace.stacks().resolve(workspace.stacks().activeName());
     RunPlan plan = new PlanCompiler(Materializers.load(code.loader()), workspace::warn).compile(definition, settings, stack);
     Orchestrator orchestrator = orchestrator(stack, workspace.artifactStore(stack), code, Map.of(), null, null);
+    checkStores(stack, orchestrator);
     return new Outcome(plan, whileStoppable(orchestrator, () -> orchestrator.run(plan, listener)));
   }
 
@@ -51,7 +53,9 @@ public final class StackRuns {
   public String dryRun(PipelineDefinition definition, PipelineSettings settings, UserCode code, String format) {
     ResolvedStack stack = workspace.stacks().resolve(workspace.stacks().activeName());
     RunPlan plan = new PlanCompiler(Materializers.load(code.loader()), workspace::warn).compile(definition, settings, stack);
-    return orchestrator(stack, workspace.artifactStore(stack), code, Map.of(), null, null).dryRun(plan, format);
+    Orchestrator orchestrator = orchestrator(stack, workspace.artifactStore(stack), code, Map.of(), null, null);
+    orchestrator.storeProblems().forEach(workspace::warn); // a dry run still shows what would be sent
+    return orchestrator.dryRun(plan, format);
   }
 
   /** Schedules {@code definition} with the active stack's orchestrator. */
@@ -59,6 +63,7 @@ public final class StackRuns {
     ResolvedStack stack = workspace.stacks().resolve(workspace.stacks().activeName());
     RunPlan plan = new PlanCompiler(Materializers.load(code.loader()), workspace::warn).compile(definition, settings, stack);
     Orchestrator orchestrator = orchestrator(stack, workspace.artifactStore(stack), code, Map.of(), null, null);
+    checkStores(stack, orchestrator);
     try {
       orchestrator.schedule(plan, schedule, listener);
     } catch (UnsupportedOperationException e) {
@@ -92,7 +97,41 @@ public final class StackRuns {
     ResolvedStack stack = workspace.stackOf(run);
     RunPlan plan = RunPlan.fromJson(run.planJson());
     Orchestrator orchestrator = orchestrator(stack, workspace.artifactStore(stack), code, overrides, plan, run.id());
+    checkStores(stack, orchestrator);
     return whileStoppable(orchestrator, () -> orchestrator.resume(run.id(), listener));
+  }
+
+  /**
+   * What would stop a run on {@code stack} before its first step: the artifact store's own check
+   * (reachable, bucket present, credentials accepted) and whether the orchestrator's executors can
+   * reach the stores. Empty when the stack is ready; one line per problem.
+   */
+  public List<String> problems(ResolvedStack stack) {
+    List<String> problems = new java.util.ArrayList<>();
+    try {
+      workspace.artifactStore(stack).check();
+    } catch (RuntimeException e) {
+      problems.add(e.getMessage());
+    }
+    try {
+      problems.addAll(orchestrator(stack, workspace.artifactStore(stack), UserCode.of(null, StackRuns.class.getClassLoader()), Map.of(), null, null).storeProblems());
+    } catch (RuntimeException e) {
+      problems.add(e.getMessage());
+    }
+    return problems;
+  }
+
+  /**
+   * Before anything is built, pushed or sent: the executors can reach the stores (a remote
+   * orchestrator's pods cannot see this machine's folders or SQLite file), and the artifact
+   * store answers (bucket present, credentials accepted), so no step fails on it mid-run.
+   */
+  private void checkStores(ResolvedStack stack, Orchestrator orchestrator) {
+    List<String> problems = orchestrator.storeProblems();
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems.get(0));
+    }
+    workspace.artifactStore(stack).check();
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

@@ -2,6 +2,7 @@ package dev.skiff.kubernetes.internal;
 
 import dev.skiff.core.PlanStep;
 import dev.skiff.core.RunPlan;
+import dev.skiff.core.StoreAccess;
 import dev.skiff.kubernetes.KubernetesOrchestratorConfig;
 import dev.skiff.kubernetes.PodSettings;
 import io.fabric8.kubernetes.api.model.Container;
@@ -54,8 +55,10 @@ import java.util.Map;
 public final class Manifests {
   /** Key in the run Secret holding the metadata store URL. */
   public static final String SECRET_METADATA_URL = "metadata-url";
-  /** Key in the run Secret holding the artifact store URI. */
-  public static final String SECRET_ARTIFACTS_URI = "artifacts-uri";
+  /** Key in the run Secret holding the metadata store password, when there is one. */
+  public static final String SECRET_METADATA_PASSWORD = "metadata-password";
+  /** Key in the run Secret holding the artifact store (flavor and settings, keys included). */
+  public static final String SECRET_ARTIFACT_STORE = "artifact-store";
   public static final String ROLE_NAME = "skiff-orchestrator";
   /** Name of the one container of every Skiff pod. */
   public static final String CONTAINER = "main";
@@ -112,11 +115,17 @@ public final class Manifests {
         .build();
   }
 
-  /** Store addresses for the run's pods; they reach pods only as secret-backed env. */
-  public Secret runSecret(String runId, String pipeline, String metadataUrl, String artifactsUri) {
+  /**
+   * How the run's pods reach the stores (URLs, password, S3 settings and keys); they reach pods
+   * only as secret-backed env, never as values in a pod spec.
+   */
+  public Secret runSecret(String runId, String pipeline, StoreAccess stores) {
     Map<String, String> data = new LinkedHashMap<>();
-    data.put(SECRET_METADATA_URL, b64(metadataUrl));
-    data.put(SECRET_ARTIFACTS_URI, b64(artifactsUri));
+    data.put(SECRET_METADATA_URL, b64(stores.metadataUrl()));
+    if (stores.metadataPassword() != null) {
+      data.put(SECRET_METADATA_PASSWORD, b64(stores.metadataPassword()));
+    }
+    data.put(SECRET_ARTIFACT_STORE, b64(stores.artifactStore()));
     return new SecretBuilder()
         .withNewMetadata().withName(Names.runSecret(runId)).withNamespace(ns()).withLabels(Labels.run(runId, pipeline, "secret")).endMetadata()
         .withType("Opaque")
@@ -196,8 +205,9 @@ public final class Manifests {
 
   private PodSpec podSpec(PodSettings s, String serviceAccount, List<String> args, String secretName) {
     List<EnvVar> env = new ArrayList<>();
-    env.add(secretEnv("SKIFF_METADATA_URL", secretName, SECRET_METADATA_URL));
-    env.add(secretEnv("SKIFF_ARTIFACTS_URI", secretName, SECRET_ARTIFACTS_URI));
+    env.add(secretEnv(StoreAccess.METADATA_URL_ENV, secretName, SECRET_METADATA_URL, false));
+    env.add(secretEnv(StoreAccess.METADATA_PASSWORD_ENV, secretName, SECRET_METADATA_PASSWORD, true));
+    env.add(secretEnv(StoreAccess.ARTIFACT_STORE_ENV, secretName, SECRET_ARTIFACT_STORE, false));
     env.add(new EnvVarBuilder().withName("SKIFF_NAMESPACE").withNewValueFrom().withNewFieldRef().withFieldPath("metadata.namespace").endFieldRef().endValueFrom().build());
     env.add(new EnvVarBuilder().withName("SKIFF_POD_NAME").withNewValueFrom().withNewFieldRef().withFieldPath("metadata.name").endFieldRef().endValueFrom().build());
     env.addAll(s.env());
@@ -252,8 +262,9 @@ public final class Manifests {
     return built.getLimits() == null && built.getRequests() == null && built.getClaims() == null ? null : built;
   }
 
-  private static EnvVar secretEnv(String name, String secret, String key) {
-    return new EnvVarBuilder().withName(name).withNewValueFrom().withNewSecretKeyRef().withName(secret).withKey(key).endSecretKeyRef().endValueFrom().build();
+  private static EnvVar secretEnv(String name, String secret, String key, boolean optional) {
+    return new EnvVarBuilder().withName(name).withNewValueFrom().withNewSecretKeyRef().withName(secret).withKey(key)
+        .withOptional(optional ? Boolean.TRUE : null).endSecretKeyRef().endValueFrom().build();
   }
 
   private static PolicyRule rule(String apiGroup, String resource, String... verbs) {

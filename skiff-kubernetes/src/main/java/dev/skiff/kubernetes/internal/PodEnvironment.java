@@ -1,32 +1,28 @@
 package dev.skiff.kubernetes.internal;
 
-import dev.skiff.core.ArtifactStore;
-import dev.skiff.core.Backends;
 import dev.skiff.core.MetadataStore;
 import dev.skiff.core.RunPlan;
 import dev.skiff.core.RunRecord;
+import dev.skiff.core.StoreAccess;
 
-/** What a Skiff pod reads from its environment: store addresses (from the run Secret), its name. */
-record PodEnvironment(String metadataUrl, String artifactsUri, String namespace, String podName) {
+/** What a Skiff pod reads from its environment: how to reach the stores (from the run Secret), its name. */
+record PodEnvironment(StoreAccess stores, String namespace, String podName) {
   static PodEnvironment fromEnv() {
-    return new PodEnvironment(
-        required("SKIFF_METADATA_URL"), required("SKIFF_ARTIFACTS_URI"), System.getenv("SKIFF_NAMESPACE"), System.getenv("SKIFF_POD_NAME"));
-  }
-
-  private static String required(String name) {
-    String v = System.getenv(name);
-    if (v == null || v.isBlank()) {
-      throw new IllegalStateException(name + " is not set: this pod was not created by Skiff, or its run Secret is missing");
+    StoreAccess stores;
+    try {
+      stores = StoreAccess.fromEnvironment(System.getenv());
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException(e.getMessage() + " (this pod was not created by Skiff, or its run Secret is missing)", e);
     }
-    return v;
+    return new PodEnvironment(stores, System.getenv("SKIFF_NAMESPACE"), System.getenv("SKIFF_POD_NAME"));
   }
 
   MetadataStore openStore(ClassLoader loader) {
-    return Backends.openMetadataStore(metadataUrl, loader);
+    return stores.openMetadataStore(loader);
   }
 
-  ArtifactStore openArtifacts(ClassLoader loader) {
-    return Backends.openArtifactStore(artifactsUri, loader);
+  dev.skiff.core.ArtifactStore openArtifacts(ClassLoader loader) {
+    return stores.openArtifactStore(loader);
   }
 
   static RunPlan plan(MetadataStore store, String runId) {

@@ -1,13 +1,14 @@
 package dev.skiff.local.internal;
 
 import dev.skiff.core.ArtifactStore;
-import dev.skiff.core.Backends;
+
 import dev.skiff.core.Materializers;
 import dev.skiff.core.MetadataStore;
 import dev.skiff.core.RunPlan;
 import dev.skiff.core.RunRecord;
 import dev.skiff.core.StepExecutor;
 import dev.skiff.core.StepLogSink;
+import dev.skiff.core.StoreAccess;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
@@ -17,8 +18,6 @@ import java.nio.charset.StandardCharsets;
  * Exits 0 on success; on failure prints one marker line with the reason and exits 1.
  */
 public final class StepProcessMain {
-  public static final String METADATA_ENV = "SKIFF_METADATA_URL";
-  public static final String ARTIFACTS_ENV = "SKIFF_ARTIFACTS_URI";
   public static final String FAILURE_MARKER = "@@skiff-step-failed@@ ";
 
   private StepProcessMain() {}
@@ -30,8 +29,9 @@ public final class StepProcessMain {
       System.exit(2);
     }
     ClassLoader loader = Thread.currentThread().getContextClassLoader();
-    try (MetadataStore store = Backends.openMetadataStore(System.getenv(METADATA_ENV), loader)) {
-      ArtifactStore artifacts = Backends.openArtifactStore(System.getenv(ARTIFACTS_ENV), loader);
+    StoreAccess stores = StoreAccess.fromEnvironment(System.getenv());
+    try (MetadataStore store = stores.openMetadataStore(loader)) {
+      ArtifactStore artifacts = stores.openArtifactStore(loader);
       RunRecord run = store.findRun(args[0]).orElseThrow(() -> new IllegalStateException("run " + args[0] + " not found in the metadata store"));
       RunPlan plan = RunPlan.fromJson(run.planJson());
       StepLogSink log = out::println;
