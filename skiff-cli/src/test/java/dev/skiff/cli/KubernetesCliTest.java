@@ -78,4 +78,60 @@ class KubernetesCliTest extends CliTestSupport {
         "--dry-run needs a class implementing PipelineDefinition, and " + CliPipelines.TinyMain.class.getName() + " is a main class");
     assertThat(ok("runs", "list", "-o", "json").json()).isEmpty();
   }
+
+  // ---- stacks that refuse what pods cannot reach (checked before building, pushing or connecting)
+
+  @Test
+  void aKubernetesStackWithALocalArtifactFolderIsRefusedBeforeAnythingIsSent() {
+    // no kube context exists here: reaching the cluster would fail differently
+    kubernetesStack("--kubernetes-context=nowhere");
+
+    Result r = run(CliPipelines.Tiny.class);
+
+    assertOneLineError(r, "stack 'kube' keeps artifacts in file:");
+    assertThat(r.err()).contains("a folder pods cannot reach: register an s3 artifact store (skiff artifact-store register NAME --flavor s3",
+        "skiff stack update kube -a NAME", "--mounted-in-pods=true");
+    assertThat(ok("runs", "list", "-o", "json").json()).isEmpty();
+    assertOneLineError(run(CliPipelines.Tiny.class, "--schedule", "0 3 * * *"), "stack 'kube' keeps artifacts in file:");
+    assertThat(ok("schedules", "list", "-o", "json").json()).isEmpty();
+  }
+
+  @Test
+  void aFolderDeclaredMountedInPodsPassesButSqliteMetadataIsRefused() {
+    ok("artifact-store", "register", "nfs", "--flavor", "local", "--path=" + tmp.resolve("nfs"), "--mounted-in-pods=true");
+    ok("orchestrator", "register", "k8s", "--flavor", "kubernetes", "--image=registry.local/team/skiff:tiny", "--kubernetes-context=nowhere");
+    ok("stack", "register", "kube", "-o", "k8s", "-a", "nfs", "--set");
+
+    Result r = run(CliPipelines.Tiny.class);
+
+    assertOneLineError(r, "stack 'kube' would record metadata in the SQLite file ");
+    assertThat(r.err()).contains("which pods cannot reach: point this Skiff home at PostgreSQL (skiff init --metadata-url=jdbc:postgresql://HOST:PORT/DB?user=USER, or SKIFF_METADATA_URL)");
+    assertThat(ok("runs", "list", "-o", "json").json()).isEmpty();
+  }
+
+  @Test
+  void aDryRunWarnsAboutUnreachableStoresAndStillPrintsTheManifests() {
+    kubernetesStack("--kubernetes-context=nowhere");
+
+    Result r = run(CliPipelines.Tiny.class, "--dry-run");
+
+    assertThat(r.exitCode()).as("%s", r).isZero();
+    assertThat(r.out()).contains("kind: \"Job\"", "kind: \"Pod\"");
+    assertThat(r.errLines()).hasSize(2).allSatisfy(line -> assertThat(line).startsWith("warning: stack 'kube' "));
+  }
+
+  @Test
+  void stackDescribeShowsTheProblemsARunWouldHit() throws Exception {
+    kubernetesStack("--kubernetes-context=nowhere");
+
+    Result r = cli("stack", "describe");
+
+    assertThat(r.exitCode()).as("%s", r).isEqualTo(1);
+    assertThat(r.out()).contains("problem: stack 'kube' keeps artifacts in file:", "problem: stack 'kube' would record metadata in the SQLite file");
+    Result asJson = cli("stack", "describe", "-o", "json");
+    assertThat(asJson.exitCode()).isEqualTo(1);
+    assertThat(JSON.readTree(asJson.out()).get("problems")).hasSize(2);
+    ok("stack", "set", "default");
+    assertThat(ok("stack", "describe").out()).contains("Checks: ready");
+  }
 }
