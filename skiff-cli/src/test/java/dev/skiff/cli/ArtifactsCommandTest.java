@@ -174,6 +174,21 @@ class ArtifactsCommandTest extends CliTestSupport {
   }
 
   @Test
+  void showSaveOfADamagedArtifactFailsWithOneLineAndWritesNothing() throws IOException {
+    String run = runOk(Tiny.class).runId();
+    JsonNode a = artifact(run, "load", "label");
+    Path stored = project.resolve(".skiff/artifacts").resolve(a.get("path").asText());
+    Files.writeString(stored, "digits-v2");
+    Path file = tmp.resolve("label.txt");
+
+    Result r = artifacts("show", a.get("id").asText(), "--save", file.toString());
+
+    assertOneLineError(r, "artifact " + a.get("id").asText() + " (output 'label' of step 'load' in run " + run + ") is corrupt: its recorded sha256 is ");
+    assertThat(file).doesNotExist();
+    assertThat(tmp).isDirectoryNotContaining(p -> p.getFileName().toString().startsWith(".skiff-save-"));
+  }
+
+  @Test
   void showOpenWithoutADisplayPrintsTheFileToOpen() throws IOException {
     assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux"), "opens a real browser elsewhere");
     assumeTrue(System.getenv("DISPLAY") == null && System.getenv("WAYLAND_DISPLAY") == null, "a display: it would open a browser");

@@ -1,5 +1,6 @@
 package dev.skiff.cli.internal;
 
+import dev.skiff.core.ArtifactReader;
 import dev.skiff.core.ArtifactRecord;
 import dev.skiff.core.ArtifactStore;
 import dev.skiff.core.Materializers;
@@ -118,10 +119,7 @@ public final class ArtifactsCommand {
           }
         }
         if (save != null) {
-          try (InputStream in = artifacts.open(a.path())) {
-            Files.createDirectories(save.toAbsolutePath().getParent());
-            Files.copy(in, save, StandardCopyOption.REPLACE_EXISTING);
-          }
+          saveVerified(a, artifacts, save.toAbsolutePath());
           out.println("saved to " + save.toAbsolutePath());
         }
         if (open) {
@@ -137,9 +135,7 @@ public final class ArtifactsCommand {
       if (file == null) {
         String ext = a.path().contains(".") ? a.path().substring(a.path().lastIndexOf('.')) : "";
         file = Files.createTempFile("skiff-" + a.name() + "-", ext);
-        try (InputStream in = artifacts.open(a.path())) {
-          Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-        }
+        saveVerified(a, artifacts, file);
       }
       if (!Browser.open(file)) {
         out.println("no browser could be started here; open this file in one: " + Redactor.redact(file.toUri().toString()));
@@ -148,10 +144,27 @@ public final class ArtifactsCommand {
       }
     }
 
+    /**
+     * Copies the artifact to {@code target} through a temporary file checked against the content
+     * hash: a damaged artifact leaves nothing at {@code target}.
+     */
+    private static void saveVerified(ArtifactRecord a, ArtifactStore artifacts, Path target) throws IOException {
+      Files.createDirectories(target.getParent());
+      Path temp = Files.createTempFile(target.getParent(), ".skiff-save-", ".tmp");
+      try {
+        try (InputStream in = ArtifactReader.open(artifacts, a)) {
+          Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
+        }
+        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } finally {
+        Files.deleteIfExists(temp);
+      }
+    }
+
     /** A short text form of the value, read with the materializer that wrote it. */
     private static String preview(ArtifactRecord a, ArtifactStore artifacts) throws IOException {
       if ("skiff.json/v1".equals(a.materializer()) || "skiff.string/v1".equals(a.materializer())) {
-        try (InputStream in = artifacts.open(a.path())) {
+        try (InputStream in = ArtifactReader.open(artifacts, a)) {
           byte[] head = in.readNBytes(PREVIEW_BYTES);
           String text = new String(head, StandardCharsets.UTF_8);
           return head.length == PREVIEW_BYTES ? text + "…" : text;
@@ -162,7 +175,7 @@ public final class ArtifactsCommand {
         return "(preview needs the class " + a.type() + "; use --save FILE to get the bytes)";
       }
       Materializer m = Materializers.load(ArtifactsCommand.class.getClassLoader()).byId(a.materializer());
-      try (InputStream in = artifacts.open(a.path())) {
+      try (InputStream in = ArtifactReader.open(artifacts, a)) {
         return describe(m.read(type, in));
       }
     }

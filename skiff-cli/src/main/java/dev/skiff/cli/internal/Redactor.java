@@ -39,6 +39,13 @@ public final class Redactor {
     }
   }
 
+  /** Remembers a credential that is not a secret reference (e.g. the metadata password), shown as {@code shown}. */
+  public static void addCredential(String value, String shown) {
+    if (value != null && value.length() >= MIN_LENGTH) {
+      REPLACEMENTS.put(value, shown);
+    }
+  }
+
   public static String redact(String text) {
     if (text == null || REPLACEMENTS.isEmpty()) {
       return text;

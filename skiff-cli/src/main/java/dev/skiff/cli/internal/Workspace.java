@@ -111,7 +111,9 @@ public final class Workspace implements AutoCloseable {
     }
     String address = dev.skiff.core.StoreAccess.artifactStoreAddress(
         c.flavor().name(), ConfigBinder.resolveSecrets(c.record().config(), stacks::secretValue));
-    return new dev.skiff.core.StoreAccess(project.metadataUrl(), project.metadataPassword(), address);
+    String password = project.metadataPassword();
+    Redactor.addCredential(password, "<metadata password>");
+    return new dev.skiff.core.StoreAccess(project.metadataUrl(), password, address);
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
