@@ -62,7 +62,7 @@ public final class KubernetesDispatchBench {
 
       String runId = RunIds.newId(plan.pipeline());
       store.createRun(new RunRecord(runId, plan.pipeline(), RunStatus.RUNNING, "kubernetes", plan.hash(), plan.toJson(), Instant.now(), null, null));
-      cluster.client().secrets().inNamespace("skiff").resource(new Manifests(config, IMAGE).runSecret(runId, plan.pipeline(), "jdbc:sqlite:" + dir.resolve("skiff.db"), artifacts.uri())).create();
+      cluster.client().secrets().inNamespace("skiff").resource(new Manifests(config, IMAGE).runSecret(runId, plan.pipeline(), new dev.skiff.core.StoreAccess("jdbc:sqlite:" + dir.resolve("skiff.db"), null, artifacts.uri()))).create();
       cluster.resetApiRequests();
       var options = new PodLauncher.Options("skiff", runId, null, s -> PodSettings.EMPTY, "default", config.podStartupTimeout(), false, 0);
       long start = System.nanoTime();

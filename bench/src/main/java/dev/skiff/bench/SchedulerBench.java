@@ -14,19 +14,24 @@ import dev.skiff.sdk.PipelineDefinition;
 import dev.skiff.sdk.PipelineSettings;
 import dev.skiff.sdk.RunStatus;
 import dev.skiff.store.MetadataStores;
+import dev.skiff.testing.postgres.PostgresServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
- * Scheduler overhead with no-op steps on the in-process launcher, with the real embedded stores
- * (SQLite metadata, local artifacts): what a user pays per step on top of their own code.
+ * Scheduler overhead with no-op steps on the in-process launcher, with real stores (local
+ * artifacts; SQLite metadata, or PostgreSQL from embedded binaries): what a user pays per step on
+ * top of their own code.
  *
  * <p>Run: {@code ./mvnw -q -pl bench -am package -DskipTests && java -cp
- * "bench/target/skiff-bench.jar:bench/target/lib/*" dev.skiff.bench.SchedulerBench}
+ * "bench/target/skiff-bench.jar:bench/target/lib/*" dev.skiff.bench.SchedulerBench
+ * [--metadata=sqlite|postgres|all] [--synchronous-commit=on|off]} (default: sqlite; PostgreSQL with
+ * {@code synchronous_commit=on}, as servers run).
  */
 public final class SchedulerBench {
   private static final int ROUNDS = 5;
@@ -102,39 +107,74 @@ public final class SchedulerBench {
   }
 
   public static void main(String[] args) throws IOException {
+    String metadata = "sqlite";
+    String synchronousCommit = "on";
+    for (String arg : args) {
+      if (arg.startsWith("--metadata=")) {
+        metadata = arg.substring("--metadata=".length());
+      } else if (arg.startsWith("--synchronous-commit=")) {
+        synchronousCommit = arg.substring("--synchronous-commit=".length());
+      } else {
+        throw new IllegalArgumentException(
+            "unknown argument " + arg + ": use --metadata=sqlite|postgres|all, --synchronous-commit=on|off");
+      }
+    }
     Path dir = Files.createTempDirectory("skiff-bench");
+    if (metadata.equals("sqlite") || metadata.equals("all")) {
+      try (MetadataStore store = MetadataStores.sqlite(dir.resolve("skiff.db"))) {
+        bench("SQLite (" + dir.resolve("skiff.db") + ")", store, dir.resolve("artifacts-sqlite"));
+      }
+    }
+    if (metadata.equals("postgres") || metadata.equals("all")) {
+      // A real server from embedded binaries on this machine, over TCP to localhost. zonky turns
+      // synchronous_commit off; a production server keeps it on (each commit waits for its WAL
+      // flush), which is what this measures unless told otherwise.
+      long start = System.nanoTime();
+      try (PostgresServer server = PostgresServer.start(Map.of("synchronous_commit", synchronousCommit))) {
+        System.out.printf("PostgreSQL started in %.1f s%n", (System.nanoTime() - start) / 1e9);
+        try (MetadataStore store = MetadataStores.postgres(server.newDatabase(), server.password())) {
+          bench("PostgreSQL 17 (embedded, synchronous_commit=" + synchronousCommit + ")", store, dir.resolve("artifacts-postgres"));
+        }
+      }
+    }
+  }
+
+  /** Runs every measurement on one metadata store and prints the figures under {@code label}. */
+  private static void bench(String label, MetadataStore store, Path artifacts) throws IOException {
     Materializers materializers = Materializers.load(SchedulerBench.class.getClassLoader());
     PlanCompiler compiler = new PlanCompiler(materializers);
     PipelineSettings noCache = PipelineSettings.newBuilder().enableCache(false).build();
-    try (MetadataStore store = MetadataStores.sqlite(dir.resolve("skiff.db"))) {
-      LocalOrchestrator orchestrator =
-          new LocalOrchestrator(store, new LocalArtifactStore(dir.resolve("artifacts")), LocalOrchestratorConfig.DEFAULTS, materializers, SchedulerBench.class.getClassLoader(), null);
+    LocalOrchestrator orchestrator =
+        new LocalOrchestrator(store, new LocalArtifactStore(artifacts), LocalOrchestratorConfig.DEFAULTS, materializers, SchedulerBench.class.getClassLoader(), null);
 
-      long t0 = System.nanoTime();
-      RunPlan dag = compiler.compile(new RandomDag(1000), noCache);
-      double compileMs = (System.nanoTime() - t0) / 1e6;
+    long t0 = System.nanoTime();
+    RunPlan dag = compiler.compile(new RandomDag(1000), noCache);
+    double compileMs = (System.nanoTime() - t0) / 1e6;
 
-      RunPlan chain = compiler.compile(new Chain(200), noCache);
-      for (int i = 0; i < 2; i++) { // warm-up: JIT, SQLite page cache
-        run(orchestrator, chain);
-        run(orchestrator, dag);
-      }
-      double[] chainPerStep = new double[ROUNDS];
-      double[] dagTotal = new double[ROUNDS];
-      for (int r = 0; r < ROUNDS; r++) {
-        chainPerStep[r] = run(orchestrator, chain) / 200.0;
-        dagTotal[r] = run(orchestrator, dag);
-      }
-      RunPlan cachedDag = compiler.compile(new RandomDag(1000), PipelineSettings.DEFAULTS);
-      run(orchestrator, cachedDag);
-      double cachedTotal = run(orchestrator, cachedDag);
-
-      System.out.printf("compile 1000-step plan:           %8.1f ms%n", compileMs);
-      System.out.printf("per-step overhead (200-step chain): median %.2f ms, min %.2f ms (target <= 2 ms)%n", median(chainPerStep), min(chainPerStep));
-      System.out.printf("1000-step random DAG, no cache:    median %.0f ms, min %.0f ms (target < 3000 ms)%n", median(dagTotal), min(dagTotal));
-      System.out.printf("1000-step random DAG, all cached:  %.0f ms%n", cachedTotal);
-      System.out.printf("ratio DAG time / target:           %.2f%n", median(dagTotal) / 3000.0);
+    RunPlan chain = compiler.compile(new Chain(200), noCache);
+    for (int i = 0; i < 2; i++) { // warm-up: JIT, the database's caches
+      run(orchestrator, chain);
+      run(orchestrator, dag);
     }
+    double[] chainPerStep = new double[ROUNDS];
+    double[] dagTotal = new double[ROUNDS];
+    for (int r = 0; r < ROUNDS; r++) {
+      chainPerStep[r] = run(orchestrator, chain) / 200.0;
+      dagTotal[r] = run(orchestrator, dag);
+    }
+    RunPlan cachedDag = compiler.compile(new RandomDag(1000), PipelineSettings.DEFAULTS);
+    run(orchestrator, cachedDag);
+    double[] cachedTotal = new double[ROUNDS];
+    for (int r = 0; r < ROUNDS; r++) {
+      cachedTotal[r] = run(orchestrator, cachedDag);
+    }
+
+    System.out.println("metadata: " + label);
+    System.out.printf("  compile 1000-step plan:             %8.1f ms%n", compileMs);
+    System.out.printf("  per-step overhead (200-step chain): median %.2f ms, min %.2f ms (target <= 2 ms)%n", median(chainPerStep), min(chainPerStep));
+    System.out.printf("  1000-step random DAG, no cache:     median %.0f ms, min %.0f ms (target < 3000 ms)%n", median(dagTotal), min(dagTotal));
+    System.out.printf("  1000-step random DAG, all cached:   median %.0f ms, min %.0f ms%n", median(cachedTotal), min(cachedTotal));
+    System.out.printf("  ratio DAG time / target:            %.2f%n", median(dagTotal) / 3000.0);
   }
 
   private static double run(LocalOrchestrator orchestrator, RunPlan plan) {

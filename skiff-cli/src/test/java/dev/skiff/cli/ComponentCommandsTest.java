@@ -110,7 +110,8 @@ class ComponentCommandsTest extends CliTestSupport {
     assertThat(orchestrators.get(2)).matches("local +Runs steps on this machine.* +isolation \\(thread\\|process\\), maxParallelism \\(integer\\), jvmArgs \\(list\\)");
     assertThat(orchestrators).hasSize(3);
     List<String> stores = ok("artifact-store", "flavor", "list").outLines();
-    assertThat(stores.get(1)).matches("local +Artifacts in a folder on this machine.* +path \\(text\\)");
+    assertThat(stores.get(1)).matches("local +Artifacts in a folder on this machine.* +path \\(text\\), mountedInPods \\(true\\|false\\)");
+    assertThat(stores.get(2)).matches("s3 +.* +path \\(text\\), region \\(text\\), endpoint \\(text\\).*");
 
     JsonNode json = ok("orchestrator", "flavor", "list", "-o", "json").json();
     assertThat(json).hasSize(2);

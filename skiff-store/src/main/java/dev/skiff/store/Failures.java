@@ -14,6 +14,19 @@ final class Failures {
     return new MetadataStoreException(what + ": " + reason(cause), cause);
   }
 
+  /** Whether the message of {@code e} or of one of its causes contains {@code text}. */
+  static boolean mentions(Throwable e, String text) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (String.valueOf(t.getMessage()).contains(text)) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
+
   static String reason(Throwable e) {
     if (e instanceof FileAlreadyExistsException f) {
       return f.getFile() + " exists and is not a directory";

@@ -16,6 +16,7 @@ import dev.skiff.store.internal.Database;
 import dev.skiff.store.internal.LinkTable;
 import dev.skiff.store.internal.RunTable;
 import dev.skiff.store.internal.SecretTable;
+import dev.skiff.store.internal.Session;
 import dev.skiff.store.internal.SettingTable;
 import dev.skiff.store.internal.StackTable;
 import dev.skiff.store.internal.StepTable;
@@ -28,16 +29,16 @@ import java.util.Optional;
 
 /**
  * A {@link MetadataStore} and {@link StackStore} in a relational database (SQLite or PostgreSQL),
- * opened with {@link MetadataStores}. Thread-safe: all threads share one connection, one operation
- * at a time. Instants are stored with millisecond precision. Failures throw {@link
- * MetadataStoreException}.
+ * opened with {@link MetadataStores}. Thread-safe: on SQLite all threads share one connection, one
+ * operation at a time; on PostgreSQL each operation borrows a connection from a small pool.
+ * Instants are stored with millisecond precision. Failures throw {@link MetadataStoreException}.
  */
 public final class JdbcMetadataStore implements MetadataStore, StackStore {
 
   /** A write that returns nothing. */
   @FunctionalInterface
   private interface Update {
-    void run(Database db) throws SQLException;
+    void run(Session session) throws SQLException;
   }
 
   private final Database db;
@@ -270,7 +271,7 @@ public final class JdbcMetadataStore implements MetadataStore, StackStore {
 
   // ---- lifecycle
 
-  /** Closes the connection; later calls fail. Closing twice does nothing. */
+  /** Closes the connection (or pool); later calls fail. Closing twice does nothing. */
   @Override
   public void close() {
     try {
@@ -298,7 +299,7 @@ public final class JdbcMetadataStore implements MetadataStore, StackStore {
     try {
       return db.call(work);
     } catch (SQLException e) {
-      throw Failures.wrap("cannot " + what + " in " + location, e);
+      throw failure(what, e);
     }
   }
 
@@ -306,8 +307,16 @@ public final class JdbcMetadataStore implements MetadataStore, StackStore {
     try {
       return db.transaction(work);
     } catch (SQLException e) {
-      throw Failures.wrap("cannot " + what + " in " + location, e);
+      throw failure(what, e);
     }
+  }
+
+  /** The database's own reason when it knows one (server unreachable, login refused, ...). */
+  private MetadataStoreException failure(String what, SQLException e) {
+    String reason = db.reason(e);
+    return new MetadataStoreException(
+        "cannot " + what + " in " + location + ": " + (reason != null ? reason : Failures.reason(e)),
+        e);
   }
 
   /** E.g. "orchestrator k8s", as the CLI names components. */

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.skiff.core.MetadataStore;
 import dev.skiff.core.StepRecord;
 import dev.skiff.sdk.StepStatus;
+import dev.skiff.store.internal.Migrations;
 import dev.skiff.testing.MetadataStoreContractTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -159,6 +160,28 @@ class SqliteMetadataStoreTest extends MetadataStoreContractTest {
   }
 
   @Test
+  void aFileMigratedByANewerSkiffIsRefused() throws SQLException {
+    Path file = dir.resolve("newer.db");
+    MetadataStores.sqlite(file).close();
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement sql = connection.createStatement()) {
+      sql.executeUpdate(
+          "INSERT INTO skiff_schema_history (installed_rank, version, description, type, script,"
+              + " checksum, installed_by, execution_time, success)"
+              + " VALUES (4, '4', 'future', 'SQL', 'V4__future.sql', 0, 'skiff', 1, 1)");
+    }
+
+    assertThatThrownBy(() -> MetadataStores.sqlite(file))
+        .isInstanceOf(MetadataStoreException.class)
+        .hasMessage(
+            "cannot open metadata store at "
+                + file
+                + ": the metadata database was migrated by a newer Skiff (schema 4, this Skiff knows "
+                + Migrations.LATEST_VERSION
+                + "): upgrade Skiff");
+  }
+
+  @Test
   void unreachableJdbcUrlGivesAOneLineError() {
     assertThatThrownBy(
             () -> MetadataStores.jdbc("jdbc:nosuchdb://host/db?password=secret", "u", "p"))
@@ -167,6 +190,10 @@ class SqliteMetadataStoreTest extends MetadataStoreContractTest {
         .message()
         .doesNotContain("\n")
         .doesNotContain("secret");
+    // nor in the causes, which --debug prints
+    assertThatThrownBy(
+            () -> MetadataStores.jdbc("jdbc:nosuchdb://host/db?password=secret", "u", "p"))
+        .hasNoCause();
   }
 
   @Test

@@ -429,6 +429,47 @@ public abstract class MetadataStoreContractTest {
         .containsOnly(Map.entry("xTrain", train), Map.entry("xTest", test));
   }
 
+  @Test
+  public void executionsWithoutAnEndTimeComeAfterEndedOnes() {
+    store.saveStep(
+        new StepRecord("r2", "trainer", StepStatus.SUCCEEDED, 1, "key", null, t(20), null, null));
+    assertThat(store.findCacheHit("key")).contains(new CacheHit("r2", "trainer", Map.of()));
+
+    saveExecution("r1", "trainer", StepStatus.SUCCEEDED, "key", t(10));
+
+    assertThat(store.findCacheHit("key").orElseThrow().runId()).isEqualTo("r1");
+  }
+
+  @Test
+  public void anExecutionWithACorruptOutputIsNoLongerACacheHit() {
+    ArtifactRecord older = saveExecution("r1", "trainer", StepStatus.SUCCEEDED, "key", t(10));
+    ArtifactRecord newer = saveExecution("r2", "trainer", StepStatus.SUCCEEDED, "key", t(20));
+    assertThat(store.findCacheHit("key").orElseThrow().runId()).isEqualTo("r2");
+    assertThat(store.isArtifactCorrupt(newer.id())).isFalse();
+
+    store.markArtifactCorrupt(newer.id());
+    store.markArtifactCorrupt(newer.id()); // idempotent
+
+    assertThat(store.isArtifactCorrupt(newer.id())).isTrue();
+    assertThat(store.isArtifactCorrupt(older.id())).isFalse();
+    assertThat(store.findCacheHit("key"))
+        .contains(new CacheHit("r1", "trainer", Map.of("model", older)));
+    // The record stays: lineage and listings still show what the run produced.
+    assertThat(store.findArtifact(newer.id())).contains(newer);
+
+    store.markArtifactCorrupt(older.id());
+
+    assertThat(store.findCacheHit("key")).isEmpty();
+  }
+
+  @Test
+  public void markingAnUnknownArtifactCorruptIsHarmless() {
+    store.markArtifactCorrupt("no-such-artifact");
+
+    assertThat(store.isArtifactCorrupt("no-such-artifact")).isTrue();
+    assertThat(store.isArtifactCorrupt("other")).isFalse();
+  }
+
   // ---- concurrency and lifecycle
 
   @Test

@@ -49,7 +49,7 @@ public final class ArtifactTable {
 
   private ArtifactTable() {}
 
-  public static void upsert(Database db, ArtifactRecord artifact) throws SQLException {
+  public static void upsert(Session db, ArtifactRecord artifact) throws SQLException {
     PreparedStatement upsert = db.prepare(UPSERT);
     upsert.setString(1, artifact.id());
     upsert.setString(2, artifact.runId());
@@ -65,20 +65,20 @@ public final class ArtifactTable {
     upsert.executeUpdate();
   }
 
-  public static Optional<ArtifactRecord> find(Database db, String id) throws SQLException {
+  public static Optional<ArtifactRecord> find(Session db, String id) throws SQLException {
     PreparedStatement find = db.prepare(FIND);
     find.setString(1, id);
     return read(find).stream().findFirst();
   }
 
-  public static List<ArtifactRecord> findByPrefix(Database db, String prefix) throws SQLException {
+  public static List<ArtifactRecord> findByPrefix(Session db, String prefix) throws SQLException {
     PreparedStatement find = db.prepare(FIND_BY_PREFIX);
     find.setString(1, Columns.startsWith(prefix));
     return read(find);
   }
 
   /** {@code runId} null for the newest artifacts of all runs. */
-  public static List<ArtifactRecord> list(Database db, String runId, int limit)
+  public static List<ArtifactRecord> list(Session db, String runId, int limit)
       throws SQLException {
     PreparedStatement list;
     if (runId == null) {

@@ -39,7 +39,7 @@ public final class ComponentTable {
 
   private ComponentTable() {}
 
-  public static void upsert(Database db, ComponentRecord component) throws SQLException {
+  public static void upsert(Session db, ComponentRecord component) throws SQLException {
     PreparedStatement upsert = db.prepare(UPSERT);
     upsert.setString(1, component.type().name());
     upsert.setString(2, component.name());
@@ -50,7 +50,7 @@ public final class ComponentTable {
     upsert.executeUpdate();
   }
 
-  public static Optional<ComponentRecord> find(Database db, ComponentType type, String name)
+  public static Optional<ComponentRecord> find(Session db, ComponentType type, String name)
       throws SQLException {
     PreparedStatement find = db.prepare(FIND);
     find.setString(1, type.name());
@@ -59,7 +59,7 @@ public final class ComponentTable {
   }
 
   /** Sorted by type, then name; {@code type} null for all types. */
-  public static List<ComponentRecord> list(Database db, ComponentType type) throws SQLException {
+  public static List<ComponentRecord> list(Session db, ComponentType type) throws SQLException {
     PreparedStatement list;
     if (type == null) {
       list = db.prepare(LIST_ALL);
@@ -73,7 +73,7 @@ public final class ComponentTable {
   }
 
   /** Returns whether it existed. */
-  public static boolean delete(Database db, ComponentType type, String name) throws SQLException {
+  public static boolean delete(Session db, ComponentType type, String name) throws SQLException {
     PreparedStatement delete = db.prepare(DELETE);
     delete.setString(1, type.name());
     delete.setString(2, name);

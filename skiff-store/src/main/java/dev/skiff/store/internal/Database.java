@@ -1,131 +1,55 @@
 package dev.skiff.store.internal;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import javax.sql.DataSource;
 
 /**
- * One JDBC connection shared by all threads of a store, used by one thread at a time.
- *
- * <p>One connection (rather than a pool) because SQLite serializes writers anyway, and a single
- * connection lets prepared statements be reused: parsing SQL costs more than a small write.
+ * How a store reaches its database: SQLite shares one connection ({@link #shared}), PostgreSQL
+ * borrows one from a pool per call ({@link #pooled}). Either way each {@link #call} or {@link
+ * #transaction} has a {@link Session} to itself.
  */
-public final class Database implements AutoCloseable {
+public abstract class Database implements AutoCloseable {
 
-  /** Work done with the connection held; may throw {@link SQLException}. */
+  /** Work done with a connection held; may throw {@link SQLException}. */
   @FunctionalInterface
   public interface Work<T> {
-    T run(Database db) throws SQLException;
+    T run(Session session) throws SQLException;
   }
 
-  private final Connection connection;
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Map<String, PreparedStatement> statements = new HashMap<>();
-  private boolean closed;
+  Database() {}
 
-  public Database(Connection connection) {
-    this.connection = connection;
-  }
-
-  /** Runs {@code work} alone on the connection in auto-commit mode: each statement commits. */
-  public <T> T call(Work<T> work) throws SQLException {
-    lock.lock();
-    try {
-      ensureOpen();
-      return work.run(this);
-    } catch (SQLException | RuntimeException e) {
-      forgetStatements(e);
-      throw e;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Runs {@code work} alone on the connection in one transaction, rolled back on failure. */
-  public <T> T transaction(Work<T> work) throws SQLException {
-    lock.lock();
-    try {
-      ensureOpen();
-      connection.setAutoCommit(false);
-      try {
-        T result = work.run(this);
-        // Commits (JDBC: turning auto-commit on commits the open transaction). Not commit():
-        // sqlite-jdbc begins the next transaction right after it, taking the write lock again.
-        connection.setAutoCommit(true);
-        return result;
-      } catch (SQLException | RuntimeException e) {
-        rollback(e);
-        forgetStatements(e);
-        throw e;
-      }
-    } finally {
-      lock.unlock();
-    }
+  /** One connection for all threads, one call at a time, with its statements kept (SQLite). */
+  public static Database shared(Connection connection) {
+    return new SharedConnection(connection);
   }
 
   /**
-   * A prepared statement for {@code sql}, reused across calls. Only valid inside {@link #call} or
-   * {@link #transaction}; callers set every parameter and must not close it.
+   * A connection from {@code pool} per call (PostgreSQL). {@code reasons} turns driver failures
+   * into one-line reasons that name the fix (null: nothing better than the driver's message).
+   * Closing the database runs {@code closer}, which closes the pool.
    */
-  public PreparedStatement prepare(String sql) throws SQLException {
-    if (!lock.isHeldByCurrentThread()) {
-      throw new IllegalStateException("prepare() outside call() or transaction()");
-    }
-    PreparedStatement statement = statements.get(sql);
-    if (statement == null) {
-      statement = connection.prepareStatement(sql);
-      statements.put(sql, statement);
-    }
-    return statement;
+  public static Database pooled(
+      DataSource pool, AutoCloseable closer, Function<Throwable, String> reasons) {
+    return new PooledConnections(pool, closer, reasons);
   }
 
+  /** Runs {@code work} in auto-commit mode: each statement commits. */
+  public abstract <T> T call(Work<T> work) throws SQLException;
+
+  /** Runs {@code work} in one transaction, rolled back on failure. */
+  public abstract <T> T transaction(Work<T> work) throws SQLException;
+
+  /**
+   * Why {@code failure} happened, as one line that names the fix, when this database knows better
+   * than the driver's message (e.g. "cannot reach PostgreSQL at HOST:PORT ..."); else null.
+   */
+  public String reason(Throwable failure) {
+    return null;
+  }
+
+  /** Closes the connections; later calls fail. Closing twice does nothing. */
   @Override
-  public void close() throws SQLException {
-    lock.lock();
-    try {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      for (PreparedStatement statement : statements.values()) {
-        statement.close();
-      }
-      statements.clear();
-      connection.close();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private void ensureOpen() throws SQLException {
-    if (closed) {
-      throw new SQLException("the store is closed");
-    }
-  }
-
-  /** After a failure a statement may hold a half-run batch or open results: start afresh. */
-  private void forgetStatements(Exception failure) {
-    for (PreparedStatement statement : statements.values()) {
-      try {
-        statement.close();
-      } catch (SQLException e) {
-        failure.addSuppressed(e);
-      }
-    }
-    statements.clear();
-  }
-
-  private void rollback(Exception failure) {
-    try {
-      if (!connection.getAutoCommit()) {
-        connection.rollback();
-        connection.setAutoCommit(true);
-      }
-    } catch (SQLException e) {
-      failure.addSuppressed(e);
-    }
-  }
+  public abstract void close() throws SQLException;
 }

@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationVersion;
 import org.flywaydb.core.api.configuration.FluentConfiguration;
 
 /** Brings a database to the newest schema with the Flyway scripts in {@code db/migration/skiff}. */
@@ -19,7 +20,9 @@ public final class Migrations {
 
   static final String LOCATION = "classpath:db/migration/skiff";
   // Own history table, so Skiff can share a PostgreSQL schema with an application's Flyway.
-  static final String HISTORY_TABLE = "skiff_schema_history";
+  public static final String HISTORY_TABLE = "skiff_schema_history";
+
+  private static final MigrationVersion LATEST = MigrationVersion.fromVersion(LATEST_VERSION);
 
   private Migrations() {}
 
@@ -27,15 +30,18 @@ public final class Migrations {
    * Applies pending migrations, unless {@code connection} shows the schema is already at {@link
    * #LATEST_VERSION}: starting Flyway in a fresh JVM takes most of a second, and every step process
    * opens the store.
+   *
+   * @throws SchemaTooNewException if a newer Skiff migrated the database
    */
-  public static void migrate(Connection connection, DataSource dataSource) {
+  public static void migrate(Connection connection, DataSource dataSource) throws SQLException {
     if (!isCurrent(connection)) {
       configure().dataSource(dataSource).load().migrate();
     }
   }
 
   /** Like {@link #migrate(Connection, DataSource)}, Flyway connecting with a JDBC URL. */
-  public static void migrate(Connection connection, String url, String user, String password) {
+  public static void migrate(Connection connection, String url, String user, String password)
+      throws SQLException {
     if (!isCurrent(connection)) {
       configure().dataSource(url, user, password).load().migrate();
     }
@@ -49,15 +55,33 @@ public final class Migrations {
         .failOnMissingLocations(true);
   }
 
-  private static boolean isCurrent(Connection connection) {
-    String sql = "SELECT success FROM " + HISTORY_TABLE + " WHERE version = ?";
-    try (PreparedStatement query = connection.prepareStatement(sql)) {
-      query.setString(1, LATEST_VERSION);
-      try (ResultSet row = query.executeQuery()) {
-        return row.next() && row.getBoolean(1);
+  /**
+   * Whether every script up to {@link #LATEST_VERSION} has been applied: one small query.
+   *
+   * @throws SchemaTooNewException if the history names a version above {@link #LATEST_VERSION}:
+   *     Flyway itself would ignore such "future" migrations and let this Skiff write a schema it
+   *     does not know
+   */
+  public static boolean isCurrent(Connection connection) throws SQLException {
+    MigrationVersion newest = null;
+    boolean latestApplied = false;
+    String sql = "SELECT version, success FROM " + HISTORY_TABLE + " WHERE version IS NOT NULL";
+    try (PreparedStatement query = connection.prepareStatement(sql);
+        ResultSet row = query.executeQuery()) {
+      while (row.next()) {
+        MigrationVersion version = MigrationVersion.fromVersion(row.getString(1));
+        boolean success = row.getBoolean(2);
+        if (newest == null || version.compareTo(newest) > 0) {
+          newest = version;
+        }
+        latestApplied |= success && version.equals(LATEST);
       }
     } catch (SQLException e) {
       return false; // no history table yet: a new database; Flyway will say what else is wrong
     }
+    if (newest != null && newest.compareTo(LATEST) > 0) {
+      throw new SchemaTooNewException(newest.getVersion(), LATEST_VERSION);
+    }
+    return latestApplied;
   }
 }

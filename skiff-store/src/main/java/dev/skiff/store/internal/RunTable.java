@@ -39,7 +39,7 @@ public final class RunTable {
   private RunTable() {}
 
   /** Returns false if a run with this id exists (it is left unchanged). */
-  public static boolean insert(Database db, RunRecord run) throws SQLException {
+  public static boolean insert(Session db, RunRecord run) throws SQLException {
     PreparedStatement insert = db.prepare(INSERT);
     insert.setString(1, run.id());
     insert.setString(2, run.pipeline());
@@ -55,7 +55,7 @@ public final class RunTable {
 
   /** Returns false if there is no such run. */
   public static boolean update(
-      Database db, String runId, RunStatus status, Instant endedAt, String error)
+      Session db, String runId, RunStatus status, Instant endedAt, String error)
       throws SQLException {
     PreparedStatement update = db.prepare(UPDATE);
     update.setString(1, status.name());
@@ -65,21 +65,21 @@ public final class RunTable {
     return update.executeUpdate() == 1;
   }
 
-  public static Optional<RunRecord> find(Database db, String runId) throws SQLException {
+  public static Optional<RunRecord> find(Session db, String runId) throws SQLException {
     PreparedStatement find = db.prepare(FIND);
     find.setString(1, runId);
     List<RunRecord> runs = read(find);
     return runs.stream().findFirst();
   }
 
-  public static List<RunRecord> findByPrefix(Database db, String prefix) throws SQLException {
+  public static List<RunRecord> findByPrefix(Session db, String prefix) throws SQLException {
     PreparedStatement find = db.prepare(FIND_BY_PREFIX);
     find.setString(1, Columns.startsWith(prefix));
     return read(find);
   }
 
   /** {@code pipeline} null for all pipelines. */
-  public static List<RunRecord> list(Database db, String pipeline, int limit) throws SQLException {
+  public static List<RunRecord> list(Session db, String pipeline, int limit) throws SQLException {
     PreparedStatement list;
     if (pipeline == null) {
       list = db.prepare(LIST);

@@ -30,7 +30,7 @@ public final class SecretTable {
 
   private SecretTable() {}
 
-  public static void upsert(Database db, SecretRecord secret) throws SQLException {
+  public static void upsert(Session db, SecretRecord secret) throws SQLException {
     PreparedStatement upsert = db.prepare(UPSERT);
     upsert.setString(1, secret.name());
     // Sorted keys: the same secret is always the same text.
@@ -40,21 +40,21 @@ public final class SecretTable {
     upsert.executeUpdate();
   }
 
-  public static Optional<SecretRecord> find(Database db, String name) throws SQLException {
+  public static Optional<SecretRecord> find(Session db, String name) throws SQLException {
     PreparedStatement find = db.prepare(FIND);
     find.setString(1, name);
     return read(find).stream().findFirst();
   }
 
   /** Sorted by name. */
-  public static List<SecretRecord> list(Database db) throws SQLException {
+  public static List<SecretRecord> list(Session db) throws SQLException {
     List<SecretRecord> secrets = read(db.prepare(LIST));
     secrets.sort(Comparator.comparing(SecretRecord::name));
     return secrets;
   }
 
   /** Returns whether it existed. */
-  public static boolean delete(Database db, String name) throws SQLException {
+  public static boolean delete(Session db, String name) throws SQLException {
     PreparedStatement delete = db.prepare(DELETE);
     delete.setString(1, name);
     return delete.executeUpdate() > 0;

@@ -17,7 +17,7 @@ public final class SettingTable {
 
   private SettingTable() {}
 
-  public static Optional<String> get(Database db, String key) throws SQLException {
+  public static Optional<String> get(Session db, String key) throws SQLException {
     PreparedStatement find = db.prepare(FIND);
     find.setString(1, key);
     try (ResultSet row = find.executeQuery()) {
@@ -26,7 +26,7 @@ public final class SettingTable {
   }
 
   /** Settings whose key starts with {@code prefix}, sorted by key (in Java: databases collate differently). */
-  public static java.util.SortedMap<String, String> withPrefix(Database db, String prefix) throws SQLException {
+  public static java.util.SortedMap<String, String> withPrefix(Session db, String prefix) throws SQLException {
     PreparedStatement query = db.prepare(WITH_PREFIX);
     query.setString(1, Columns.startsWith(prefix));
     java.util.SortedMap<String, String> out = new java.util.TreeMap<>();
@@ -39,7 +39,7 @@ public final class SettingTable {
   }
 
   /** Inserts or replaces the setting; {@code value} null removes it. */
-  public static void put(Database db, String key, String value) throws SQLException {
+  public static void put(Session db, String key, String value) throws SQLException {
     if (value == null) {
       PreparedStatement delete = db.prepare(DELETE);
       delete.setString(1, key);

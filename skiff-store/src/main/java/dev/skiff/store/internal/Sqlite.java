@@ -39,7 +39,7 @@ public final class Sqlite {
       try {
         Migrations.migrate(connection, dataSource);
         return connection;
-      } catch (RuntimeException e) {
+      } catch (SQLException | RuntimeException e) {
         connection.close();
         throw e;
       }

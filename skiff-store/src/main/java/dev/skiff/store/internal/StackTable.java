@@ -41,7 +41,7 @@ public final class StackTable {
   private StackTable() {}
 
   /** Inserts or replaces the stack and all its component entries; call inside a transaction. */
-  public static void upsert(Database db, StackRecord stack) throws SQLException {
+  public static void upsert(Session db, StackRecord stack) throws SQLException {
     PreparedStatement upsert = db.prepare(UPSERT);
     upsert.setString(1, stack.name());
     setInstant(upsert, 2, stack.createdAt());
@@ -61,28 +61,28 @@ public final class StackTable {
     insert.executeBatch();
   }
 
-  public static Optional<StackRecord> find(Database db, String name) throws SQLException {
+  public static Optional<StackRecord> find(Session db, String name) throws SQLException {
     PreparedStatement find = db.prepare(FIND);
     find.setString(1, name);
     return read(find).stream().findFirst();
   }
 
   /** Sorted by name. */
-  public static List<StackRecord> list(Database db) throws SQLException {
+  public static List<StackRecord> list(Session db) throws SQLException {
     List<StackRecord> stacks = read(db.prepare(SELECT));
     stacks.sort(Comparator.comparing(StackRecord::name));
     return stacks;
   }
 
   /** Deletes the stack and its component entries; call inside a transaction. */
-  public static boolean delete(Database db, String name) throws SQLException {
+  public static boolean delete(Session db, String name) throws SQLException {
     deleteComponents(db, name);
     PreparedStatement delete = db.prepare(DELETE);
     delete.setString(1, name);
     return delete.executeUpdate() > 0;
   }
 
-  private static void deleteComponents(Database db, String stack) throws SQLException {
+  private static void deleteComponents(Session db, String stack) throws SQLException {
     PreparedStatement delete = db.prepare(DELETE_COMPONENTS);
     delete.setString(1, stack);
     delete.executeUpdate();

@@ -38,7 +38,7 @@ public final class StepTable {
 
   private StepTable() {}
 
-  public static void upsert(Database db, StepRecord step) throws SQLException {
+  public static void upsert(Session db, StepRecord step) throws SQLException {
     PreparedStatement upsert = db.prepare(UPSERT);
     upsert.setString(1, step.runId());
     upsert.setString(2, step.name());
@@ -53,7 +53,7 @@ public final class StepTable {
     upsert.executeUpdate();
   }
 
-  public static Optional<StepRecord> find(Database db, String runId, String name)
+  public static Optional<StepRecord> find(Session db, String runId, String name)
       throws SQLException {
     PreparedStatement find = db.prepare(FIND);
     find.setString(1, runId);
@@ -61,7 +61,7 @@ public final class StepTable {
     return read(find).stream().findFirst();
   }
 
-  public static List<StepRecord> list(Database db, String runId) throws SQLException {
+  public static List<StepRecord> list(Session db, String runId) throws SQLException {
     PreparedStatement list = db.prepare(LIST);
     list.setString(1, runId);
     return read(list);
