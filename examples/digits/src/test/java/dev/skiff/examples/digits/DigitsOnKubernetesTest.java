@@ -2,14 +2,11 @@ package dev.skiff.examples.digits;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.skiff.cli.SkiffCli;
 import dev.skiff.kubernetes.PodMain;
 import dev.skiff.testing.kubernetes.ContainerRun;
 import dev.skiff.testing.kubernetes.FakeCluster;
 import dev.skiff.testing.kubernetes.PodRecord;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The flagship pipeline on Kubernetes, as a user runs it: {@code skiff stack set} to a stack with
- * the kubernetes orchestrator, then {@code skiff run}. The fake cluster runs the orchestrator and
+ * the kubernetes orchestrator and remote stores (S3, PostgreSQL), then {@code skiff run}. The fake cluster runs the orchestrator and
  * each step in its own pod (a JVM on this class path: the image).
  */
 @Timeout(240)
@@ -49,23 +46,20 @@ class DigitsOnKubernetesTest {
     System.clearProperty("kubeconfig");
   }
 
+  RemoteHome home;
+
+  /** Pods reach only remote stores: PostgreSQL metadata and an S3 artifact store named {@code bucket}. */
   String skiff(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    String[] all = new String[args.length + 2];
-    System.arraycopy(args, 0, all, 0, args.length);
-    all[args.length] = "--project";
-    all[args.length + 1] = dir.toString();
-    int code = SkiffCli.execute(all, new PrintWriter(out, true), new PrintWriter(err, true));
-    assertThat(code).as("skiff %s%n%s%n%s", String.join(" ", args), out, err).isZero();
-    return out.toString();
+    if (home == null) {
+      home = RemoteHome.create(dir.resolve("project"));
+    }
+    return home.skiff(args);
   }
 
   @Test
   void digitsRunsWithOnePodPerStepAfterOneStackSet() {
-    SkiffCli.execute(new String[] {"init", dir.toString()}, new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
     skiff("orchestrator", "register", "k8s", "--flavor", "kubernetes", "--kubernetes-context=fake", "--image=" + IMAGE, "--keep-pods=true");
-    skiff("stack", "register", "k8s", "-o", "k8s", "-a", "default");
+    skiff("stack", "register", "k8s", "-o", "k8s", "-a", "bucket");
     skiff("stack", "set", "k8s");
 
     String out = skiff("run", DigitsPipeline.class.getName());
@@ -100,10 +94,9 @@ class DigitsOnKubernetesTest {
               .setAllowInsecureRegistries(true).setBaseImageLayersCache(dir.resolve("jib-base")));
       String repository = registry.hostPort() + "/team/skiff";
       cluster.images().registerJavaMain(repository, PodMain.class); // any tag or digest of the repository
-      SkiffCli.execute(new String[] {"init", dir.toString()}, new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
       skiff("orchestrator", "register", "k8s", "--flavor", "kubernetes", "--kubernetes-context=fake", "--keep-pods=true");
       skiff("container-registry", "register", "reg", "--flavor", "default", "--uri=" + registry.hostPort() + "/team", "--insecure=true");
-      skiff("stack", "register", "k8s", "-o", "k8s", "-a", "default", "-c", "reg", "--set");
+      skiff("stack", "register", "k8s", "-o", "k8s", "-a", "bucket", "-c", "reg", "--set");
       System.setProperty("skiff.digits.baseImage", base);
       try {
         String out = skiff("run", BasedDigits.class.getName());
