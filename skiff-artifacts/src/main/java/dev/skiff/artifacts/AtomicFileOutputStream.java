@@ -69,11 +69,8 @@ public final class AtomicFileOutputStream extends OutputStream {
   private static FileChannel openOwnerOnly(Path temp) throws IOException {
     boolean posix = temp.getFileSystem().supportedFileAttributeViews().contains("posix");
     FileAttribute<?>[] attributes = posix ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_ONLY)} : new FileAttribute<?>[0];
-    FileChannel channel = FileChannel.open(temp, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), attributes);
-    if (posix) {
-      Files.setPosixFilePermissions(temp, OWNER_ONLY); // the umask may have taken bits away
-    }
-    return channel;
+    // 0600 at creation: a umask can only take bits away, so the file is owner-only whatever it is
+    return FileChannel.open(temp, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), attributes);
   }
 
   /** Where the data goes once the stream is closed. */

@@ -64,6 +64,7 @@ public final class LocalArtifactStore implements ArtifactStore {
   private final Path root;
   private final Path temps;
   private final boolean mountedInPods;
+  private volatile boolean tempsReady;
 
   /** A store in {@code root}, which is created if missing. */
   public LocalArtifactStore(Path root) throws IOException {
@@ -102,7 +103,10 @@ public final class LocalArtifactStore implements ArtifactStore {
   public AtomicFileOutputStream create(String path) throws IOException {
     Path file = resolve(path);
     createFolders(file.getParent());
-    createFolders(temps);
+    if (!tempsReady) {
+      createFolders(temps);
+      tempsReady = true;
+    }
     return new AtomicFileOutputStream(file, temps.resolve(TEMP_PREFIX + WRITER + UUID.randomUUID()));
   }
 
@@ -137,16 +141,11 @@ public final class LocalArtifactStore implements ArtifactStore {
     Path file = resolve(path);
     createFolders(file.getParent());
     synchronized (APPEND_LOCKS[Math.floorMod(file.hashCode(), APPEND_LOCKS.length)]) {
-      boolean created = !Files.exists(file);
       try (FileChannel channel =
               FileChannel.open(
                   file,
-                  StandardOpenOption.CREATE,
-                  StandardOpenOption.WRITE,
-                  StandardOpenOption.APPEND)) {
-        if (created && isPosix()) {
-          Files.setPosixFilePermissions(file, AtomicFileOutputStream.OWNER_ONLY);
-        }
+                  EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
+                  ownerOnlyFile())) {
         FileLock lock = channel.lock(); // against other processes appending to the same file
         try {
           ByteBuffer buffer = ByteBuffer.wrap(bytes);
@@ -300,8 +299,8 @@ public final class LocalArtifactStore implements ArtifactStore {
     }
     try {
       if (isPosix(folder)) {
+        // a umask can only take bits away from 0700: the folder is owner-only whatever it is
         Files.createDirectory(folder, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
-        Files.setPosixFilePermissions(folder, OWNER_ONLY_DIR);
       } else {
         Files.createDirectory(folder);
       }
@@ -312,8 +311,11 @@ public final class LocalArtifactStore implements ArtifactStore {
     }
   }
 
-  private boolean isPosix() {
-    return isPosix(root);
+  /** 0600 for a file this call creates (a umask only takes bits away); nothing elsewhere. */
+  private java.nio.file.attribute.FileAttribute<?>[] ownerOnlyFile() {
+    return isPosix(root)
+        ? new java.nio.file.attribute.FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(AtomicFileOutputStream.OWNER_ONLY)}
+        : new java.nio.file.attribute.FileAttribute<?>[0];
   }
 
   private static boolean isPosix(Path p) {

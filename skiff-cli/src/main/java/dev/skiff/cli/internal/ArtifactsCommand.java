@@ -111,7 +111,7 @@ public final class ArtifactsCommand {
           fields.put("size", Format.size(a.size()));
           fields.put("sha-256", a.contentHash());
           fields.put("created", Format.time(a.createdAt()));
-          fields.put("uri", Redactor.redact(artifacts.uri().replaceAll("/$", "") + "/" + a.path()));
+          fields.put("uri", Redactor.redact(blobUri(artifacts.uri(), a.path())));
           fields.forEach((k, v) -> out.printf("%-13s %s%n", k + ":", v == null ? "" : v));
           if (a.kind() == ArtifactRecord.Kind.DATA && save == null && !open) {
             out.println();
@@ -142,6 +142,13 @@ public final class ArtifactsCommand {
       } else {
         out.println("opened " + Redactor.redact(file.toUri().toString()));
       }
+    }
+
+    /** The blob's address: the store's URI with the path appended before any query ({@code ?endpoint=...}). */
+    static String blobUri(String storeUri, String path) {
+      int query = storeUri.indexOf('?');
+      String base = query < 0 ? storeUri : storeUri.substring(0, query);
+      return base.replaceAll("/$", "") + "/" + path + (query < 0 ? "" : storeUri.substring(query));
     }
 
     /**
