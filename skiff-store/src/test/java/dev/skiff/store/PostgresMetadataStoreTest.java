@@ -410,33 +410,6 @@ class PostgresMetadataStoreTest extends MetadataStoreContractTest {
     awaitNoConnections(url);
   }
 
-  @Test
-  void operationsAfterCloseFailWithAOneLineError() {
-    store.close();
-
-    assertThatThrownBy(() -> store.findRun("r1"))
-        .isInstanceOf(MetadataStoreException.class)
-        .hasMessageEndingWith(": the store is closed");
-  }
-
-  @Test
-  void failedLinkIsRolledBackAndTheStoreStaysUsable() {
-    store.linkArtifacts("r1", "trainer", Map.of("model", "m1"), Map.of());
-    Map<String, String> broken = new HashMap<>();
-    broken.put("model", "m2");
-    broken.put("plot", null); // violates NOT NULL after the first link was inserted
-
-    assertThatThrownBy(() -> store.linkArtifacts("r1", "trainer", broken, Map.of()))
-        .isInstanceOf(MetadataStoreException.class)
-        .hasMessageStartingWith("cannot link artifacts of step r1/trainer in ")
-        .message()
-        .doesNotContain("\n");
-
-    store.saveArtifact(artifact("m1", "r1", "trainer", "model", T0));
-    assertThat(store.stepOutputs("r1", "trainer")).containsOnlyKeys("model");
-    assertThat(store.stepOutputs("r1", "trainer").get("model").id()).isEqualTo("m1");
-  }
-
   /** Not a timed assertion: prints the mean latency of the writes that executing steps makes. */
   @Test
   void reportsWriteLatency() {

@@ -19,6 +19,7 @@ import dev.skiff.sdk.StepStatus;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -540,5 +541,37 @@ public abstract class MetadataStoreContractTest {
 
   private static List<String> artifactIds(List<ArtifactRecord> artifacts) {
     return artifacts.stream().map(ArtifactRecord::id).toList();
+  }
+
+  /** Every backend: one line, no half-written links, and the store goes on working. */
+  @Test
+  void operationsAfterCloseFailWithAOneLineError() {
+    store.close();
+
+    assertThatThrownBy(() -> store.findRun("r1"))
+        .isInstanceOf(RuntimeException.class)
+        .hasMessageContaining("closed");
+  }
+
+  @Test
+  void failedLinkIsRolledBackAndTheStoreStaysUsable() {
+    store.linkArtifacts("r1", "trainer", Map.of("model", "m1"), Map.of());
+    Map<String, String> broken = new HashMap<>();
+    broken.put("model", "m2");
+    broken.put("plot", null); // violates NOT NULL after the first link was inserted
+
+    assertThatThrownBy(() -> store.linkArtifacts("r1", "trainer", broken, Map.of()))
+        .isInstanceOf(RuntimeException.class)
+        .hasMessageStartingWith("cannot link artifacts of step r1/trainer in ")
+        .message()
+        .doesNotContain("\n");
+
+    assertThat(store.stepInputs("r1", "trainer")).isEmpty();
+    store.saveArtifact(artifact("m1", "r1", "trainer", "model", T0));
+    assertThat(store.stepOutputs("r1", "trainer")).containsOnlyKeys("model");
+    assertThat(store.stepOutputs("r1", "trainer").get("model").id()).isEqualTo("m1");
+    store.linkArtifacts("r1", "trainer", Map.of(), Map.of("x", "m1"));
+    assertThat(store.stepOutputs("r1", "trainer")).isEmpty();
+    assertThat(store.stepInputs("r1", "trainer")).containsOnly(Map.entry("x", "m1"));
   }
 }
