@@ -22,6 +22,8 @@ import java.util.Map;
  * @param exitCode its exit code; null while running
  * @param reason {@code Completed}, {@code Error}, {@code OOMKilled}, {@code StartError}; null
  *     while running
+ * @param imageId the local id of the pulled image when it ran as a real container (podman); null
+ *     for a host JVM of a registered image
  */
 public record ContainerRun(
     String namespace,
@@ -35,7 +37,14 @@ public record ContainerRun(
     Instant startedAt,
     Instant finishedAt,
     Integer exitCode,
-    String reason) {
+    String reason,
+    String imageId) {
+
+  /** True when it ran as a real OCI container. */
+  public boolean inContainer() {
+    return imageId != null;
+  }
+
 
   /** True while the process runs. */
   public boolean running() {

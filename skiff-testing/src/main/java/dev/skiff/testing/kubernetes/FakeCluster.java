@@ -159,8 +159,28 @@ public final class FakeCluster implements AutoCloseable {
     private String namespace = DEFAULT_NAMESPACE;
     private PrintStream echo;
     private boolean requireServiceAccounts = true;
+    private dev.skiff.testing.containers.Podman podman;
+    private final java.util.Set<java.nio.file.Path> hostPaths = new java.util.LinkedHashSet<>();
 
     private Builder() {}
+
+    /**
+     * Runs pods whose image is not registered in {@link #images()} as real OCI containers with
+     * {@code podman}, pulled by digest from their registry the way a node pulls them: the pod's
+     * user, security context, volumes, memory limit (a real cgroup) and environment apply, and a
+     * container sees no host file that its volumes do not declare. Default: off (pods run as JVMs
+     * of the registered images only).
+     */
+    public Builder containers(dev.skiff.testing.containers.Podman podman) {
+      this.podman = Objects.requireNonNull(podman, "podman");
+      return this;
+    }
+
+    /** Lets pods mount {@code hostPath} volumes at or below {@code path}; any other hostPath is refused. */
+    public Builder allowHostPath(java.nio.file.Path path) {
+      hostPaths.add(path.toAbsolutePath().normalize());
+      return this;
+    }
 
     /** Namespace of {@link #client()}; created with its {@code default} service account. Default {@code skiff}. */
     public Builder namespace(String namespace) {
@@ -252,7 +272,8 @@ public final class FakeCluster implements AutoCloseable {
       }
     });
     this.kubelet = new FakeKubelet(internal, images, events,
-        new FakeKubelet.Settings("127.0.0.1", front.port(), tls.certificatePem(), root, options.echo, tokens::put),
+        new FakeKubelet.Settings("127.0.0.1", front.port(), tls.certificatePem(), root, options.echo, tokens::put,
+            options.podman, java.util.Set.copyOf(options.hostPaths)),
         podFaults);
     this.jobs = new JobController(internal, events, key -> {
       String[] parts = key.split("/", 2);

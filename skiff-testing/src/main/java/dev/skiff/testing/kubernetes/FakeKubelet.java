@@ -3,6 +3,12 @@ package dev.skiff.testing.kubernetes;
 import static dev.skiff.testing.kubernetes.EventRecorder.NORMAL;
 import static dev.skiff.testing.kubernetes.EventRecorder.WARNING;
 
+import dev.skiff.testing.containers.ContainerExit;
+import dev.skiff.testing.containers.ImageConfig;
+import dev.skiff.testing.containers.ImagePullException;
+import dev.skiff.testing.containers.PodCgroup;
+import dev.skiff.testing.containers.Podman;
+import dev.skiff.testing.containers.RunningContainer;
 import dev.skiff.testing.kubernetes.ApiFront.LogLookup;
 import dev.skiff.testing.kubernetes.ApiFront.Reply;
 import io.fabric8.kubernetes.api.model.Container;
@@ -41,6 +47,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -70,7 +77,14 @@ final class FakeKubelet implements AutoCloseable {
       String caCertificatePem,
       Path root,
       PrintStream echo,
-      BiConsumer<String, String> tokenRegistry) {}
+      BiConsumer<String, String> tokenRegistry,
+      Podman podman,
+      Set<Path> allowedHostPaths) {
+    /** Host-JVM pods only, as before containers (unit tests of the kubelet itself). */
+    Settings(String apiHost, int apiPort, String caCertificatePem, Path root, PrintStream echo, BiConsumer<String, String> tokenRegistry) {
+      this(apiHost, apiPort, caCertificatePem, root, echo, tokenRegistry, null, Set.of());
+    }
+  }
 
   private final KubernetesClient client;
   private final ImageRegistry images;
@@ -218,6 +232,13 @@ final class FakeKubelet implements AutoCloseable {
     final String name;
     final String image;
     volatile ImageRegistry.Image resolved;
+    /** The pulled image when the container runs as a real container (podman); null for host JVMs. */
+    volatile ImageConfig containerImage;
+    volatile RunningContainer container;
+    volatile dev.skiff.testing.containers.ContainerSpec runSpec;
+    volatile String pullError;
+    volatile Instant nextPull = Instant.MIN;
+    volatile int pulls;
     volatile String waitingReason = "ContainerCreating";
     volatile String waitingMessage;
     volatile ContainerLog log;
@@ -272,6 +293,8 @@ final class FakeKubelet implements AutoCloseable {
     final List<Ctr> containers;
     final Path sandbox;
     final Object lock = new Object();
+    volatile PodCgroup cgroup;
+    volatile PodContainers podContainers;
     boolean signaled;
     volatile boolean gone;
     volatile boolean terminating;
@@ -325,6 +348,14 @@ final class FakeKubelet implements AutoCloseable {
           if (ctr.log != null && ctr.finished()) {
             ctr.log.end();
           }
+          RunningContainer c = ctr.container;
+          if (c != null) {
+            c.remove();
+          }
+        }
+        PodCgroup g = cgroup;
+        if (g != null) {
+          g.close();
         }
       }
     }
@@ -389,6 +420,9 @@ final class FakeKubelet implements AutoCloseable {
           if (ctr.resolved == null) {
             ctr.resolved = images.resolve(ctr.image).orElse(null);
           }
+          if (ctr.resolved == null && settings.podman() != null) {
+            pullContainerImage(ctr);
+          }
           if (ctr.resolved == null) {
             missing.add(ctr);
           }
@@ -407,8 +441,10 @@ final class FakeKubelet implements AutoCloseable {
           reported = true;
           for (Ctr ctr : missing) {
             ctr.waitingReason = "ErrImagePull";
-            ctr.waitingMessage = "failed to pull and unpack image \"" + ctr.image + "\": not found"
-                + " (no image matching it in the FakeCluster ImageRegistry)";
+            ctr.waitingMessage = ctr.pullError != null
+                ? "failed to pull and unpack image \"" + ctr.image + "\": " + ctr.pullError
+                : "failed to pull and unpack image \"" + ctr.image + "\": not found"
+                    + " (no image matching it in the FakeCluster ImageRegistry)";
             events.record(pod, fieldPath(ctr), NORMAL, "Pulling", "Pulling image \"" + ctr.image + "\"", "kubelet");
             events.record(pod, fieldPath(ctr), WARNING, "Failed",
                 "Failed to pull image \"" + ctr.image + "\": rpc error: code = NotFound desc = " + ctr.waitingMessage,
@@ -435,15 +471,47 @@ final class FakeKubelet implements AutoCloseable {
       return false;
     }
 
+    /**
+     * Pulls a container's image with podman, backing off between tries like a kubelet (1 s,
+     * doubling, at most 10 s); on success the container runs as a real container.
+     */
+    private void pullContainerImage(Ctr ctr) {
+      if (Instant.now().isBefore(ctr.nextPull)) {
+        return;
+      }
+      try {
+        String id = settings.podman().pull(ctr.image);
+        ImageConfig config = settings.podman().imageConfig(id);
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String e : config.env()) {
+          int eq = e.indexOf('=');
+          if (eq > 0) {
+            env.put(e.substring(0, eq), e.substring(eq + 1));
+          }
+        }
+        ctr.containerImage = config;
+        ctr.resolved = new ImageRegistry.Image(config.entrypoint(), config.cmd(), env, null, false);
+        ctr.pullError = null;
+      } catch (ImagePullException e) {
+        ctr.pullError = e.getMessage();
+        ctr.pulls++;
+        ctr.nextPull = Instant.now().plusMillis(Math.min(10_000L, 1000L << Math.min(4, ctr.pulls - 1)));
+      }
+    }
+
     private boolean configure() throws InterruptedException {
       String lastError = null;
       while (!stopped()) {
         try {
           Map<String, String> base = baseEnvironment();
           for (Ctr ctr : containers) {
-            ctr.env = Map.copyOf(containerEnv.resolve(pod, ctr.spec, ctr.resolved, base));
+            Map<String, String> ownBase = ctr.containerImage == null ? base : containerBaseEnvironment(base);
+            ctr.env = Map.copyOf(containerEnv.resolve(pod, ctr.spec, ctr.resolved, ownBase));
             ctr.command = List.copyOf(ContainerEnv.commandLine(ctr.spec, ctr.resolved, ctr.env));
-            ctr.workingDir = workingDir(ctr);
+            ctr.workingDir = ctr.containerImage == null ? workingDir(ctr) : null;
+          }
+          if (containers.stream().anyMatch(c -> c.containerImage != null)) {
+            prepareContainers();
           }
           recordReason = null;
           return true;
@@ -462,6 +530,40 @@ final class FakeKubelet implements AutoCloseable {
         }
       }
       return false;
+    }
+
+    /**
+     * What a runtime gives a container, not the host's: the service variables and the hostname
+     * (PATH and the rest come from the image; the token is read from its standard path).
+     */
+    private Map<String, String> containerBaseEnvironment(Map<String, String> hostBase) {
+      Map<String, String> env = new LinkedHashMap<>();
+      hostBase.forEach((k, v) -> {
+        if (k.startsWith("KUBERNETES_SERVICE") || k.startsWith("KUBERNETES_PORT") || k.equals("HOSTNAME")) {
+          env.put(k, v);
+        }
+      });
+      return env;
+    }
+
+    /** Volumes, security checks and run specs of the pod's real containers; a bad one is a config error. */
+    private void prepareContainers() throws ContainerEnv.ConfigError {
+      try {
+        if (podContainers == null) {
+          podContainers = new PodContainers(client, pod, sandbox, settings.allowedHostPaths());
+        }
+        if (cgroup == null) {
+          cgroup = podContainers.cgroup("skiff-pod-" + uid);
+        }
+        for (Ctr ctr : containers) {
+          if (ctr.containerImage != null) {
+            ctr.runSpec = podContainers.spec(ctr.spec, ctr.containerImage, ctr.command, ctr.env, sandbox.resolve("serviceaccount"), cgroup,
+                "k8s_" + ctr.name + "_" + name + "_" + namespace + "_" + uid.substring(0, Math.min(8, uid.length())));
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
 
     private Map<String, String> baseEnvironment() {
@@ -561,6 +663,10 @@ final class FakeKubelet implements AutoCloseable {
           ctr.finish(128, "StartError", "failed to start container \"" + ctr.name + "\": no command specified");
           continue;
         }
+        if (ctr.runSpec != null) {
+          startContainer(ctr);
+          continue;
+        }
         ProcessBuilder builder = new ProcessBuilder(ctr.command)
             .directory(ctr.workingDir.toFile())
             .redirectErrorStream(true);
@@ -583,6 +689,35 @@ final class FakeKubelet implements AutoCloseable {
         events.record(pod, fieldPath(ctr), NORMAL, "Created", "Created container " + ctr.name, "kubelet");
         events.record(pod, fieldPath(ctr), NORMAL, "Started", "Started container " + ctr.name, "kubelet");
       }
+    }
+
+    /** Runs one container with podman; its lines become the container's log. */
+    private void startContainer(Ctr ctr) {
+      StringBuilder echoLine = new StringBuilder();
+      RunningContainer running = settings.podman().start(ctr.runSpec, line -> {
+        byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
+        ctr.log.append(bytes, 0, bytes.length);
+        if (settings.echo() != null) {
+          echo(ctr, echoLine, line + "\n");
+        }
+      });
+      ctr.container = running;
+      ctr.startedAt = Instant.now();
+      events.record(pod, fieldPath(ctr), NORMAL, "Created", "Created container " + ctr.name, "kubelet");
+      events.record(pod, fieldPath(ctr), NORMAL, "Started", "Started container " + ctr.name, "kubelet");
+      threads.execute(() -> {
+        try {
+          ContainerExit exit = running.waitFor();
+          String message = exit.reason() == ContainerExit.Reason.START_ERROR ? exit.message()
+              : PodContainers.terminationMessage(podContainers.terminationLog(ctr.spec));
+          ctr.finish(exit.exitCode(), exit.kubernetesReason(), message);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } catch (IOException | RuntimeException e) {
+          ctr.finish(128, "StartError", String.valueOf(e.getMessage()));
+        }
+        signal();
+      });
     }
 
     private void pump(Ctr ctr, Process process) {
@@ -636,6 +771,18 @@ final class FakeKubelet implements AutoCloseable {
     }
 
     private void kill(Ctr ctr, boolean force) {
+      RunningContainer running = ctr.container;
+      if (running != null) {
+        if (running.isRunning()) {
+          if (force) {
+            running.kill();
+          } else {
+            Duration grace = grace();
+            threads.execute(() -> running.stop(grace)); // SIGTERM now, SIGKILL after the grace period
+          }
+        }
+        return;
+      }
       Process process = ctr.process;
       if (process == null || !process.isAlive()) {
         return;
@@ -766,7 +913,7 @@ final class FakeKubelet implements AutoCloseable {
 
     /** The pod is being deleted (or the cluster closes): stop its containers. */
     private void terminate() throws InterruptedException {
-      boolean started = containers.stream().anyMatch(c -> c.process != null && c.process.isAlive());
+      boolean started = containers.stream().anyMatch(c -> c.process != null && c.process.isAlive() || c.container != null && c.container.isRunning());
       if (started && !closed) {
         for (Ctr ctr : containers) {
           if (!ctr.finished()) {
@@ -775,12 +922,7 @@ final class FakeKubelet implements AutoCloseable {
         }
       }
       killAll(closed);
-      Long graceSeconds = pod.getSpec().getTerminationGracePeriodSeconds();
-      Duration grace = graceSeconds == null ? MAX_GRACE : Duration.ofSeconds(graceSeconds);
-      if (grace.compareTo(MAX_GRACE) > 0) {
-        grace = MAX_GRACE;
-      }
-      if (!awaitFinished(grace)) {
+      if (!awaitFinished(grace())) {
         killAll(true);
         awaitFinished(Duration.ofSeconds(5));
       }
@@ -792,13 +934,20 @@ final class FakeKubelet implements AutoCloseable {
       }
     }
 
+    /** The pod's termination grace period, at most {@link #MAX_GRACE}. */
+    private Duration grace() {
+      Long graceSeconds = pod.getSpec().getTerminationGracePeriodSeconds();
+      Duration grace = graceSeconds == null ? MAX_GRACE : Duration.ofSeconds(graceSeconds);
+      return grace.compareTo(MAX_GRACE) > 0 ? MAX_GRACE : grace;
+    }
+
     private boolean allFinished() {
       return containers.stream().allMatch(c -> c.finished() || c.startedAt == null);
     }
 
     private boolean awaitFinished(Duration timeout) throws InterruptedException {
       long deadline = System.nanoTime() + timeout.toNanos();
-      while (!containers.stream().allMatch(c -> c.finished() || c.process == null)) {
+      while (!containers.stream().allMatch(c -> c.finished() || c.process == null && c.container == null)) {
         long left = (deadline - System.nanoTime()) / 1_000_000;
         if (left <= 0) {
           return false;
@@ -1022,7 +1171,7 @@ final class FakeKubelet implements AutoCloseable {
 
     ContainerRun run(Ctr ctr) {
       return new ContainerRun(namespace, name, uid, ctr.name, ctr.image, ctr.command, ctr.env, ctr.workingDir,
-          ctr.startedAt, ctr.finishedAt, ctr.exitCode, ctr.terminatedReason);
+          ctr.startedAt, ctr.finishedAt, ctr.exitCode, ctr.terminatedReason, ctr.containerImage == null ? null : ctr.containerImage.id());
     }
   }
 
