@@ -160,8 +160,24 @@ public final class PodLauncher implements StepLauncher {
     } else if ("Failed".equals(phase)) {
       a.fail(failureReason(pod));
     } else {
-      waitingProblem(pod).ifPresent(a::lastProblem);
+      waitingProblem(pod).ifPresent(p -> {
+        a.lastProblem(p);
+        if (isPermanent(p)) {
+          a.fail("pod " + a.pod + " cannot start: " + p);
+        }
+      });
     }
+  }
+
+  /**
+   * Waiting reasons that no wait can cure, so the step fails at once instead of after {@code
+   * podStartupTimeout}: an image that cannot be pulled (after the kubelet's first back-off), an
+   * invalid image name, a security context the image cannot meet. A missing Secret or ConfigMap
+   * is not among them: it may be created a moment later.
+   */
+  static boolean isPermanent(String problem) {
+    return problem.startsWith("ImagePullBackOff") || problem.startsWith("InvalidImageName") || problem.startsWith("ErrImageNeverPull")
+        || problem.startsWith("CreateContainerConfigError") && (problem.contains("runAsNonRoot") || problem.contains("non-root"));
   }
 
   private void pendingTooLong(Attempt a) {

@@ -350,12 +350,16 @@ final class FakeKubelet implements AutoCloseable {
           }
           RunningContainer c = ctr.container;
           if (c != null) {
-            c.remove();
+            try {
+              c.remove();
+            } catch (RuntimeException e) {
+              LOG.log(Level.WARNING, "cannot remove container " + c.name(), e);
+            }
           }
         }
         PodCgroup g = cgroup;
         if (g != null) {
-          g.close();
+          removeCgroup(g);
         }
       }
     }
@@ -553,7 +557,8 @@ final class FakeKubelet implements AutoCloseable {
           podContainers = new PodContainers(client, pod, sandbox, settings.allowedHostPaths());
         }
         if (cgroup == null) {
-          cgroup = podContainers.cgroup("skiff-pod-" + uid);
+          // uids of the mock API server repeat from one cluster to the next: the name must not
+          cgroup = podContainers.cgroup("skiff-pod-" + uid.substring(Math.max(0, uid.length() - 12)) + "-" + randomHex(4));
         }
         for (Ctr ctr : containers) {
           if (ctr.containerImage != null) {
@@ -1173,6 +1178,36 @@ final class FakeKubelet implements AutoCloseable {
       return new ContainerRun(namespace, name, uid, ctr.name, ctr.image, ctr.command, ctr.env, ctr.workingDir,
           ctr.startedAt, ctr.finishedAt, ctr.exitCode, ctr.terminatedReason, ctr.containerImage == null ? null : ctr.containerImage.id());
     }
+  }
+
+  /**
+   * Removes a pod's cgroup once the runtime has let go of it (the last container's exit may still
+   * be settling), retrying for a few seconds off the pod's thread; a JVM exit hook removes any
+   * left.
+   */
+  private static void removeCgroup(PodCgroup g) {
+    for (int i = 0; i < 50; i++) {
+      try {
+        g.close();
+        return;
+      } catch (RuntimeException busy) {
+        sleepQuietly(100);
+      }
+    }
+    LOG.warning("cgroup " + g.name() + " is still in use: left for the exit hook");
+    CGROUPS_AT_EXIT.add(g);
+  }
+
+  private static final List<PodCgroup> CGROUPS_AT_EXIT = new CopyOnWriteArrayList<>();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> CGROUPS_AT_EXIT.forEach(g -> {
+      try {
+        g.close();
+      } catch (RuntimeException e) {
+        // best effort at exit
+      }
+    }), "fake-kubelet-cgroups"));
   }
 
   private static String fieldPath(Ctr ctr) {
