@@ -35,11 +35,12 @@ import org.junit.jupiter.api.Assumptions;
  * overlay} with {@code --storage-opt overlay.skip_mount_home=true}, else a failed command such as
  * a pull leaves the overlay folder bind-mounted onto itself), {@code --runtime runc}, {@code
  * --cgroup-manager cgroupfs}; a generated {@code containers.conf} with no default ulimits (the
- * sandbox lacks CAP_SYS_RESOURCE), file locks and the temporary folder under the run root
- * (nothing shared with another podman), no events log, no proxy variables passed in, and the same
- * configuration handed to conmon's cleanup command; a generated {@code storage.conf}, a {@code
- * registries.conf} with no search registries and a signature policy that accepts anything.
- * Containers use the host network (they reach loopback servers).
+ * sandbox lacks CAP_SYS_RESOURCE), file locks, the temporary folder and the network configuration
+ * in its own folders (nothing shared with another podman), no events log, no proxy variables
+ * passed in, and the same configuration handed to conmon's cleanup command; a generated {@code
+ * storage.conf}, a {@code registries.conf} with no search registries and a signature policy that
+ * accepts anything. Containers use the host network (they reach loopback servers), and conmon
+ * stays out of their cgroup ({@code --cgroups=no-conmon}).
  *
  * <p>One {@code podman run} per container ({@link #start}); {@link RunningContainer#remove()} is a
  * second command that can wait until the kubelet deletes the pod. Needs root.
@@ -55,15 +56,29 @@ public final class Podman implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(5);
+  private static final Duration IMAGE_RETENTION = Duration.ofDays(3);
   private static final String SEARCH_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   private static String unavailableReason;
   private static boolean probed;
   private static Podman shared;
 
+  /** The outcome of {@link #run}: how it ended and every output line. */
+  public record Run(ContainerExit exit, List<String> output) {
+    public int exitCode() {
+      return exit.exitCode();
+    }
+
+    public String outputText() {
+      return String.join("\n", output);
+    }
+  }
+
   private final Path dir;
   private final Path graphRoot;
   private final Path runRoot;
   private final Path policy;
+  private final Path pulls;
+  private final Path cids;
   private final Map<String, String> environment;
   private final boolean temporary;
   private final String owner;
@@ -77,12 +92,14 @@ public final class Podman implements AutoCloseable {
     this.temporary = temporary;
     this.graphRoot = this.dir.resolve("storage");
     this.runRoot = this.dir.resolve("run");
+    this.pulls = this.dir.resolve("pulls");
     Path conf = this.dir.resolve("conf");
     Files.createDirectories(conf);
     Files.createDirectories(graphRoot);
     ProcessHandle self = ProcessHandle.current();
     long started = self.info().startInstant().map(Instant::getEpochSecond).orElse(0L);
     this.owner = self.pid() + "-" + started;
+    this.cids = this.dir.resolve("cids").resolve(owner);
     this.defaultCgroupParent = "skiff-podman-" + owner + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     Path containersConf = conf.resolve("containers.conf");
     Path storageConf = conf.resolve("storage.conf");
@@ -108,7 +125,7 @@ public final class Podman implements AutoCloseable {
    * The podman of this JVM: storage in {@code ~/.cache/skiff-testing/podman} (or {@code
    * $SKIFF_TESTING_CACHE/podman}), shared with other JVMs and kept between runs so that image
    * layers are pulled once; its containers are removed when the JVM exits, and containers left by
-   * JVMs that died are removed when it opens.
+   * JVMs that died are removed when it opens, as are images no JVM pulled for 3 days.
    */
   public static synchronized Podman shared() {
     if (shared == null) {
@@ -124,14 +141,17 @@ public final class Podman implements AutoCloseable {
   }
 
   /**
-   * Podman with its storage kept in {@code dir} ({@code storage/}, {@code run/}, {@code conf/}),
-   * which several JVMs may use at once. {@link #close()} removes only this instance's containers.
+   * Podman with its storage kept in {@code dir} ({@code storage/}, {@code run/}, {@code conf/},
+   * {@code pulls/}), which several JVMs may use at once. {@link #close()} removes only this
+   * instance's containers. Opening removes the containers of JVMs that died and images nobody
+   * pulled for 3 days.
    */
   public static Podman open(Path dir) throws IOException {
     Files.createDirectories(dir);
     resetRunRootAfterReboot(dir.toAbsolutePath());
     Podman podman = new Podman(dir, false);
     podman.removeContainersOfDeadJvms();
+    podman.pruneImagesNotPulledFor(IMAGE_RETENTION);
     return podman;
   }
 
@@ -197,7 +217,51 @@ public final class Podman implements AutoCloseable {
     if (imageRef.contains("@sha256:")) {
       pulledDigests.put(imageRef, id);
     }
+    touchPullMarker(id);
     return id;
+  }
+
+  /**
+   * Removes the images no JVM pulled through this storage for {@code age} (and that no container
+   * uses); an image without a pull record gets one now. Best effort: other JVMs may use the
+   * storage at the same time.
+   */
+  public void pruneImagesNotPulledFor(Duration age) {
+    ensureOpen();
+    Result r = exec(List.of("images", "--quiet", "--no-trunc"));
+    if (r.exitCode != 0) {
+      return;
+    }
+    List<String> stale = new ArrayList<>();
+    Instant cutoff = Instant.now().minus(age);
+    for (String line : r.stdoutLines()) {
+      String id = line.trim().replace("sha256:", "");
+      Path marker = pulls.resolve(id);
+      try {
+        if (!Files.exists(marker)) {
+          touchPullMarker(id);
+        } else if (Files.getLastModifiedTime(marker).toInstant().isBefore(cutoff)) {
+          stale.add(id);
+        }
+      } catch (IOException e) {
+        // leave it
+      }
+    }
+    if (!stale.isEmpty()) {
+      List<String> rmi = new ArrayList<>(List.of("rmi"));
+      rmi.addAll(stale);
+      exec(rmi); // images in use by a container stay (and keep their old record)
+      Result left = exec(List.of("images", "--quiet", "--no-trunc"));
+      for (String id : stale) {
+        if (left.exitCode == 0 && !left.stdout.contains(id)) {
+          try {
+            Files.deleteIfExists(pulls.resolve(id));
+          } catch (IOException e) {
+            // a marker more or less
+          }
+        }
+      }
+    }
   }
 
   /** The run configuration of a local image (an id or a pulled reference). */
@@ -230,12 +294,15 @@ public final class Podman implements AutoCloseable {
   public RunningContainer start(ContainerSpec spec, Consumer<String> output) {
     ensureOpen();
     String name = spec.name() != null ? spec.name() : "skiff-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(4);
-    List<String> args = runArgs(spec, name);
+    Path cidFile = cids.resolve(name);
+    List<String> args = runArgs(spec, name, cidFile);
     long before = spec.podCgroup() == null ? 0 : spec.podCgroup().oomCounter();
     try {
+      Files.createDirectories(cids);
+      Files.deleteIfExists(cidFile);
       Process process = processBuilder(args).redirectErrorStream(true).start();
       process.getOutputStream().close();
-      RunningContainer container = new RunningContainer(this, spec, name, process, output, before);
+      RunningContainer container = new RunningContainer(this, spec, name, cidFile, process, output, before);
       containers.add(container);
       return container;
     } catch (IOException e) {
@@ -252,17 +319,6 @@ public final class Podman implements AutoCloseable {
       return new Run(exit, List.copyOf(lines));
     } finally {
       c.remove();
-    }
-  }
-
-  /** The outcome of {@link #run}: how it ended and every output line. */
-  public record Run(ContainerExit exit, List<String> output) {
-    public int exitCode() {
-      return exit.exitCode();
-    }
-
-    public String outputText() {
-      return String.join("\n", output);
     }
   }
 
@@ -286,7 +342,7 @@ public final class Podman implements AutoCloseable {
 
   /**
    * Removes this instance's containers and its default cgroup parent; a {@link #temporary()}
-   * instance also resets its storage ({@code podman system reset}) and deletes its folder, so no
+   * instance also removes all containers and images of its storage and deletes its folder, so no
    * mount or file stays behind.
    */
   @Override
@@ -308,13 +364,21 @@ public final class Podman implements AutoCloseable {
     } catch (IOException e) {
       problems.add(e.getMessage());
     }
+    try {
+      deleteTree(cids);
+    } catch (IOException e) {
+      problems.add("cannot delete " + cids + ": " + e);
+    }
     if (temporary) {
-      Result reset = exec(List.of("system", "reset", "--force"));
-      if (reset.exitCode != 0) {
-        problems.add("podman system reset: " + reset.errorLine());
+      // not "system reset": it would also clear host-wide podman state (networks, machines)
+      for (List<String> cleanup : List.of(List.of("rm", "--all", "--force", "--time", "0"), List.of("rmi", "--all", "--force"))) {
+        Result r = exec(cleanup);
+        if (r.exitCode != 0) {
+          problems.add("podman " + cleanup + ": " + r.errorLine());
+        }
       }
       try {
-        unmountUnder(dir); // nothing should be left after the reset: this is a safety net
+        unmountUnder(dir); // nothing should be mounted any more: a safety net
         deleteTree(dir);
       } catch (IOException e) {
         problems.add("cannot delete " + dir + ": " + e);
@@ -339,16 +403,18 @@ public final class Podman implements AutoCloseable {
     try {
       Process p = processBuilder(args).start();
       p.getOutputStream().close();
-      // stderr read on a second thread so that neither pipe can fill up
+      // both pipes drained on threads: neither can fill up, and the timeout holds
+      StreamReader out = new StreamReader(p.getInputStream());
       StreamReader err = new StreamReader(p.getErrorStream());
+      out.start();
       err.start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!p.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
         p.destroyForcibly();
         throw new PodmanException("podman " + args + " did not end within " + COMMAND_TIMEOUT);
       }
+      out.join();
       err.join();
-      return new Result(p.exitValue(), out, err.text());
+      return new Result(p.exitValue(), out.text(), err.text());
     } catch (IOException e) {
       throw new PodmanException("cannot run podman " + args, e);
     } catch (InterruptedException e) {
@@ -368,8 +434,9 @@ public final class Podman implements AutoCloseable {
     return pb;
   }
 
-  private List<String> runArgs(ContainerSpec spec, String name) {
-    List<String> a = new ArrayList<>(List.of("run", "--name", name, "--label", OWNER_LABEL + "=" + owner,
+  private List<String> runArgs(ContainerSpec spec, String name, Path cidFile) {
+    // the id file exists once podman created the container: before, a failure is podman's own
+    List<String> a = new ArrayList<>(List.of("run", "--name", name, "--cidfile", cidFile.toString(), "--label", OWNER_LABEL + "=" + owner,
         "--pull", "never", "--network", "host", "--log-driver", "none", "--sig-proxy=false",
         // conmon stays in the caller's cgroup: in the pod's it is charged to the pod and the OOM
         // killer can pick it after the container, and then podman never learns the exit code
@@ -432,6 +499,13 @@ public final class Podman implements AutoCloseable {
       exec(rm); // best effort: another JVM may be removing them too
     }
     removeStaleCgroupParents();
+    try (Stream<Path> owners = Files.list(dir.resolve("cids"))) {
+      for (Path o : owners.filter(o -> !ownerAlive(o.getFileName().toString())).toList()) {
+        deleteTree(o);
+      }
+    } catch (IOException e) {
+      // none yet, or another JVM tidies them
+    }
   }
 
   private static void removeStaleCgroupParents() {
@@ -500,6 +574,8 @@ public final class Podman implements AutoCloseable {
         + "default_ulimits = []\n"
         + "http_proxy = false\n"
         + "log_driver = \"none\"\n\n"
+        + "[network]\n"
+        + "network_config_dir = " + quote(dir.resolve("networks")) + "\n\n"
         + "[engine]\n"
         + "cgroup_manager = \"cgroupfs\"\n"
         + "runtime = \"runc\"\n"
@@ -509,6 +585,19 @@ public final class Podman implements AutoCloseable {
         + "# conmon runs 'podman container cleanup' at exit: it must read the same configuration\n"
         + "conmon_env_vars = [\"PATH=" + SEARCH_PATH + "\", \"CONTAINERS_CONF=" + containersConf + "\", \"CONTAINERS_STORAGE_CONF="
         + storageConf + "\", \"CONTAINERS_REGISTRIES_CONF=" + registriesConf + "\"]\n";
+  }
+
+  private void touchPullMarker(String imageId) {
+    try {
+      Files.createDirectories(pulls);
+      Path marker = pulls.resolve(imageId);
+      if (!Files.exists(marker)) {
+        Files.createFile(marker);
+      }
+      Files.setLastModifiedTime(marker, java.nio.file.attribute.FileTime.from(Instant.now()));
+    } catch (IOException e) {
+      // a lost marker only shortens how long the image is kept
+    }
   }
 
   private void ensureOpen() {
@@ -645,7 +734,7 @@ public final class Podman implements AutoCloseable {
     private volatile String text = "";
 
     StreamReader(InputStream in) {
-      super("podman-stderr");
+      super("podman-output");
       setDaemon(true);
       this.in = in;
     }

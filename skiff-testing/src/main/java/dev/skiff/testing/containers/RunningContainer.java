@@ -6,6 +6,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -25,6 +27,7 @@ public final class RunningContainer {
   private final Podman podman;
   private final ContainerSpec spec;
   private final String name;
+  private final Path cidFile;
   private final Process process;
   private final Consumer<String> output;
   private final long oomCounterBefore;
@@ -39,10 +42,11 @@ public final class RunningContainer {
   private ContainerExit exit;
   private boolean removed;
 
-  RunningContainer(Podman podman, ContainerSpec spec, String name, Process process, Consumer<String> output, long oomCounterBefore) {
+  RunningContainer(Podman podman, ContainerSpec spec, String name, Path cidFile, Process process, Consumer<String> output, long oomCounterBefore) {
     this.podman = podman;
     this.spec = spec;
     this.name = name;
+    this.cidFile = cidFile;
     this.process = process;
     this.output = output;
     this.oomCounterBefore = oomCounterBefore;
@@ -59,6 +63,16 @@ public final class RunningContainer {
 
   public ContainerSpec spec() {
     return spec;
+  }
+
+  /** Podman's container id, once podman created the container (empty before, or if it never did). */
+  public Optional<String> id() {
+    try {
+      String id = Files.exists(cidFile) ? Files.readString(cidFile).trim() : "";
+      return id.isEmpty() ? Optional.empty() : Optional.of(id);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
   }
 
   /** When {@link Podman#start} launched it. */
@@ -101,7 +115,10 @@ public final class RunningContainer {
       return;
     }
     long seconds = (grace.toMillis() + 999) / 1000;
-    endedOrFail(podman.exec(List.of("stop", "--time", Long.toString(seconds), name)), "stop");
+    Optional<String> id = awaitCreated();
+    if (id.isPresent()) {
+      endedOrFail(podman.exec(List.of("stop", "--time", Long.toString(seconds), id.get())), "stop");
+    }
   }
 
   /** Sends SIGKILL (exit 137, {@link ContainerExit.Reason#STOPPED}). No-op once it ended. */
@@ -110,7 +127,10 @@ public final class RunningContainer {
     if (!process.isAlive()) {
       return;
     }
-    endedOrFail(podman.exec(List.of("kill", "--signal", "KILL", name)), "kill");
+    Optional<String> id = awaitCreated();
+    if (id.isPresent()) {
+      endedOrFail(podman.exec(List.of("kill", "--signal", "KILL", id.get())), "kill");
+    }
   }
 
   /**
@@ -123,18 +143,19 @@ public final class RunningContainer {
     }
     if (process.isAlive()) {
       stopRequested = true;
+    } else if (exit == null) {
+      try {
+        waitFor(); // read the exit while the container can still be inspected
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new PodmanException("interrupted removing container " + name, e);
+      }
     }
-    Podman.Result r;
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    Podman.Result r = null;
     try {
-      while (true) {
-        r = podman.exec(List.of("rm", "--force", "--time", "0", name));
-        // "no such container" while podman run still works: it has not created it yet; a removal
-        // now would miss the container it is about to start
-        if (r.exitCode() == 0 || !r.stderr().contains("no such container") || !process.isAlive() || System.nanoTime() > deadline) {
-          break;
-        }
-        process.waitFor(100, TimeUnit.MILLISECONDS);
+      Optional<String> id = awaitCreated();
+      if (id.isPresent()) {
+        r = podman.exec(List.of("rm", "--force", "--time", "0", id.get()));
       }
       if (!process.waitFor(30, TimeUnit.SECONDS)) {
         process.destroyForcibly();
@@ -146,7 +167,12 @@ public final class RunningContainer {
     }
     removed = true;
     podman.forget(this);
-    if (r.exitCode() != 0 && !r.stderr().contains("no such container")) {
+    try {
+      Files.deleteIfExists(cidFile);
+    } catch (IOException e) {
+      // a stale id file is tidied with its JVM's folder
+    }
+    if (r != null && r.exitCode() != 0 && !r.stderr().contains("no such container")) {
       throw new PodmanException("podman rm " + name + ": " + r.errorLine());
     }
   }
@@ -154,6 +180,24 @@ public final class RunningContainer {
   @Override
   public String toString() {
     return "RunningContainer{" + name + ", image=" + spec.image() + "}";
+  }
+
+  /**
+   * The id once podman created the container, or empty if podman run ended without. Without an id
+   * file while podman run still works, the container is not created yet: a stop or removal now
+   * would miss the one it is about to start.
+   */
+  private Optional<String> awaitCreated() {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    try {
+      while (id().isEmpty() && process.isAlive() && System.nanoTime() < deadline) {
+        process.waitFor(20, TimeUnit.MILLISECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PodmanException("interrupted waiting for container " + name, e);
+    }
+    return id();
   }
 
   private void pump() {
@@ -189,10 +233,11 @@ public final class RunningContainer {
     String held = heldBack;
     if (code >= 125 && code <= 127) {
       // podman's own failures use these codes too: ask what happened to the container
-      Podman.Result r = podman.exec(List.of("container", "inspect", name));
       String podmanMessage = held != null ? held.substring(PODMAN_ERROR.length()) : "podman exited " + code;
-      if (r.exitCode() != 0) {
-        heldBack = null;
+      Optional<String> id = id();
+      Podman.Result r = id.isEmpty() ? null : podman.exec(List.of("container", "inspect", id.get()));
+      if (r == null || r.exitCode() != 0) {
+        heldBack = null; // never created: a bad mount, a name in use...
         return new ContainerExit(code, ContainerExit.Reason.START_ERROR, podmanMessage, runTime);
       }
       JsonNode state;
@@ -209,7 +254,7 @@ public final class RunningContainer {
       }
       if (status.equals("running")) {
         // podman run lost the attach; the container goes on: wait for it
-        Podman.Result w = podman.exec(List.of("wait", name));
+        Podman.Result w = podman.exec(List.of("wait", id.get()));
         code = w.exitCode() == 0 ? Integer.parseInt(w.stdout().trim()) : code;
       } else {
         code = state.path("ExitCode").asInt(code);
