@@ -15,14 +15,18 @@ import dev.skiff.images.internal.RegistryUri;
  *     {{secret.registry.password}}} (required with {@code username})
  * @param credentialHelper a Docker credential helper, e.g. {@code gcr} for {@code
  *     docker-credential-gcr} or a path to one (optional)
+ * @param baseImage the base image of every pipeline image built for this registry (default: a
+ *     pipeline's own {@code container_registry.default} setting, else {@code
+ *     eclipse-temurin:17-jre}); a pipeline's setting wins
  */
-public record ContainerRegistryConfig(String uri, Boolean insecure, String username, String password, String credentialHelper) {
+public record ContainerRegistryConfig(String uri, Boolean insecure, String username, String password, String credentialHelper, String baseImage) {
   public ContainerRegistryConfig {
     uri = RegistryUri.validate(uri);
     insecure = insecure != null && insecure;
     username = blankToNull(username);
     password = blankToNull(password);
     credentialHelper = blankToNull(credentialHelper);
+    baseImage = blankToNull(baseImage);
     if (username != null && password == null) {
       throw new IllegalArgumentException("password is required with username: give it as a secret reference, e.g. --password={{secret.registry.password}}");
     }
@@ -31,9 +35,14 @@ public record ContainerRegistryConfig(String uri, Boolean insecure, String usern
     }
   }
 
+  /** A registry with credentials of its own and the default base image. */
+  public ContainerRegistryConfig(String uri, Boolean insecure, String username, String password, String credentialHelper) {
+    this(uri, insecure, username, password, credentialHelper, null);
+  }
+
   /** A registry without credentials of its own (Docker config and credential helpers apply). */
   public static ContainerRegistryConfig of(String uri, boolean insecure) {
-    return new ContainerRegistryConfig(uri, insecure, null, null, null);
+    return new ContainerRegistryConfig(uri, insecure, null, null, null, null);
   }
 
   /** Whether plain HTTP is allowed; never null. */
@@ -43,7 +52,7 @@ public record ContainerRegistryConfig(String uri, Boolean insecure, String usern
 
   @Override
   public String toString() {
-    return "ContainerRegistryConfig[uri=" + uri + ", insecure=" + insecure + ", username=" + username + ", password=" + (password == null ? null : "***") + ", credentialHelper=" + credentialHelper + "]";
+    return "ContainerRegistryConfig[uri=" + uri + ", insecure=" + insecure + ", username=" + username + ", password=" + (password == null ? null : "***") + ", credentialHelper=" + credentialHelper + ", baseImage=" + baseImage + "]";
   }
 
   private static String blankToNull(String s) {

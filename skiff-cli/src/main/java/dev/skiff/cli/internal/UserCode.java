@@ -48,6 +48,10 @@ public final class UserCode {
         }
       }
     }
+    return withLoader(withManifestClassPaths(entries), parent);
+  }
+
+  private static UserCode withLoader(List<Path> entries, ClassLoader parent) {
     if (entries.isEmpty()) {
       return new UserCode(entries, parent);
     }
@@ -60,6 +64,43 @@ public final class UserCode {
       }
     }
     return new UserCode(entries, new URLClassLoader("skiff-user-code", urls, parent));
+  }
+
+  /**
+   * The entries followed by the jars their manifests' {@code Class-Path} names (relative to the
+   * jar, recursively), as {@code java -cp} reads them: an image built from the class path must
+   * hold them too, or a {@code --classpath app.jar} whose libraries sit in {@code lib/} would miss
+   * them in its pods.
+   */
+  private static List<Path> withManifestClassPaths(List<Path> entries) {
+    java.util.LinkedHashSet<Path> all = new java.util.LinkedHashSet<>();
+    java.util.ArrayDeque<Path> todo = new java.util.ArrayDeque<>(entries);
+    while (!todo.isEmpty()) {
+      Path p = todo.poll().normalize();
+      if (!all.add(p) || !p.toString().endsWith(".jar") || !Files.isRegularFile(p)) {
+        continue;
+      }
+      try (java.util.jar.JarFile jar = new java.util.jar.JarFile(p.toFile())) {
+        java.util.jar.Manifest manifest = jar.getManifest();
+        String classPath = manifest == null ? null : manifest.getMainAttributes().getValue(java.util.jar.Attributes.Name.CLASS_PATH);
+        if (classPath == null) {
+          continue;
+        }
+        for (String ref : classPath.trim().split("\\s+")) {
+          try {
+            Path dep = Path.of(p.getParent().toUri().resolve(ref));
+            if (Files.exists(dep)) {
+              todo.add(dep.toAbsolutePath());
+            }
+          } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException notAFile) {
+            // a URL that is no local file: the JVM would skip it too
+          }
+        }
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read the jar " + p + " on the class path: " + e.getMessage(), e);
+      }
+    }
+    return new ArrayList<>(all);
   }
 
   public ClassLoader loader() {

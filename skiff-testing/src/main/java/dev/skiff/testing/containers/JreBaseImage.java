@@ -52,8 +52,8 @@ import java.util.stream.Stream;
  * <p>The root filesystem and Jib's compressed layer are cached in {@code
  * ~/.cache/skiff-testing/jre-HASH/} (or under {@code $SKIFF_TESTING_CACHE}), keyed by the JDK's
  * {@code java.home}, its {@code release} file, the module list and the host's dynamic loader: the
- * first build takes about 20 s, later ones only push (Jib skips blobs the registry has). The same
- * JDK gives the same digest every time.
+ * first build takes about 10 s here, later ones only push (Jib skips blobs the registry has). The
+ * same JDK gives the same digest every time.
  */
 public final class JreBaseImage {
   public static final List<String> DEFAULT_MODULES = List.of(
@@ -153,7 +153,7 @@ public final class JreBaseImage {
     return cacheDir.resolve("jre-" + key);
   }
 
-  /** The root filesystem, built on first use (about 20 s) and then taken from the cache. */
+  /** The root filesystem, built on first use (5-15 s) and then taken from the cache. */
   public synchronized Path rootfs() throws IOException, InterruptedException {
     long start = System.nanoTime();
     Path folder = cacheFolder();

@@ -222,6 +222,14 @@ final class FakeKubelet implements AutoCloseable {
       worker.signal();
     }
     threads.shutdownNow();
+    for (PodWorker worker : history) {
+      for (Ctr ctr : worker.containers) {
+        RunningContainer c = ctr.container;
+        if (c != null) {
+          c.remove(); // the pod's thread may be gone before it could
+        }
+      }
+    }
   }
 
   // ---- one container --------------------------------------------------------------------------
