@@ -1,10 +1,7 @@
 package dev.skiff.store.internal;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.function.Function;
 import javax.sql.DataSource;
 
@@ -33,7 +30,7 @@ final class PooledConnections extends Database {
   public <T> T call(Work<T> work) throws SQLException {
     ensureOpen();
     try (Connection connection = pool.getConnection();
-        Statements session = new Statements(connection)) {
+        StatementCache session = new StatementCache(connection)) {
       return work.run(session);
     }
   }
@@ -44,7 +41,7 @@ final class PooledConnections extends Database {
       ensureOpen();
       // The pool gives every connection back in auto-commit mode, rolling back what is left open.
       try (Connection connection = pool.getConnection();
-          Statements session = new Statements(connection)) {
+          StatementCache session = new StatementCache(connection)) {
         connection.setAutoCommit(false);
         try {
           T result = work.run(session);
@@ -98,45 +95,6 @@ final class PooledConnections extends Database {
       connection.rollback();
     } catch (SQLException e) {
       failure.addSuppressed(e);
-    }
-  }
-
-  /** The statements one call prepared, closed with it. */
-  private static final class Statements implements Session, AutoCloseable {
-    private final Connection connection;
-    private final Map<String, PreparedStatement> statements = new HashMap<>();
-
-    Statements(Connection connection) {
-      this.connection = connection;
-    }
-
-    @Override
-    public PreparedStatement prepare(String sql) throws SQLException {
-      PreparedStatement statement = statements.get(sql);
-      if (statement == null) {
-        statement = connection.prepareStatement(sql);
-        statements.put(sql, statement);
-      }
-      return statement;
-    }
-
-    @Override
-    public void close() throws SQLException {
-      SQLException failure = null;
-      for (PreparedStatement statement : statements.values()) {
-        try {
-          statement.close();
-        } catch (SQLException e) {
-          if (failure == null) {
-            failure = e;
-          } else {
-            failure.addSuppressed(e);
-          }
-        }
-      }
-      if (failure != null) {
-        throw failure;
-      }
     }
   }
 }

@@ -3,8 +3,6 @@ package dev.skiff.store.internal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -17,11 +15,12 @@ final class SharedConnection extends Database implements Session {
 
   private final Connection connection;
   private final ReentrantLock lock = new ReentrantLock();
-  private final Map<String, PreparedStatement> statements = new HashMap<>();
+  private final StatementCache statements;
   private boolean closed;
 
   SharedConnection(Connection connection) {
     this.connection = connection;
+    this.statements = new StatementCache(connection);
   }
 
   @Override
@@ -66,12 +65,7 @@ final class SharedConnection extends Database implements Session {
     if (!lock.isHeldByCurrentThread()) {
       throw new IllegalStateException("prepare() outside call() or transaction()");
     }
-    PreparedStatement statement = statements.get(sql);
-    if (statement == null) {
-      statement = connection.prepareStatement(sql);
-      statements.put(sql, statement);
-    }
-    return statement;
+    return statements.prepare(sql);
   }
 
   @Override
@@ -82,11 +76,11 @@ final class SharedConnection extends Database implements Session {
         return;
       }
       closed = true;
-      for (PreparedStatement statement : statements.values()) {
-        statement.close();
+      try {
+        statements.close();
+      } finally {
+        connection.close();
       }
-      statements.clear();
-      connection.close();
     } finally {
       lock.unlock();
     }
@@ -98,16 +92,8 @@ final class SharedConnection extends Database implements Session {
     }
   }
 
-  /** After a failure a statement may hold a half-run batch or open results: start afresh. */
   private void forgetStatements(Exception failure) {
-    for (PreparedStatement statement : statements.values()) {
-      try {
-        statement.close();
-      } catch (SQLException e) {
-        failure.addSuppressed(e);
-      }
-    }
-    statements.clear();
+    statements.forget(failure);
   }
 
   private void rollback(Exception failure) {
