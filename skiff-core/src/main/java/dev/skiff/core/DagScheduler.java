@@ -183,7 +183,7 @@ public final class DagScheduler {
           Map<String, ArtifactRecord> outs = dataOutputs(store.stepOutputs(runId, previous.name()));
           // A kept output that is gone from the store (deleted, lifecycle rule) or known corrupt
           // cannot feed anything: the step runs again instead of failing its readers forever.
-          if (outs.keySet().containsAll(s.step.outputs().stream().map(PlanOutput::name).toList()) && usable(outs)) {
+          if (outs.keySet().containsAll(s.step.outputs().stream().map(PlanOutput::name).toList()) && notCorrupt(outs) && present(outs)) {
             s.status = previous.status();
             s.outputs = outs;
             s.cacheKey = previous.cacheKey();
@@ -221,7 +221,7 @@ public final class DagScheduler {
       s.cacheKey = CacheKeys.of(s.step, inputContent(s), artifacts.uri());
       if (s.step.policy().enableCache()) {
         var hit = store.findCacheHit(s.cacheKey);
-        if (hit.isPresent() && hit.get().outputs().keySet().containsAll(outputNames(s)) && usable(dataOutputs(hit.get().outputs()))) {
+        if (hit.isPresent() && hit.get().outputs().keySet().containsAll(outputNames(s)) && present(dataOutputs(hit.get().outputs()))) {
           Instant now = clock.instant();
           Map<String, String> outIds = new LinkedHashMap<>();
           hit.get().outputs().forEach((name, a) -> outIds.put(name, a.id()));
@@ -413,14 +413,19 @@ public final class DagScheduler {
     }
 
     /**
-     * Whether every artifact is still in the artifact store and not known corrupt; one that is
-     * missing is marked corrupt, so later lookups skip its execution without asking the store.
+     * Whether no artifact is known corrupt. Cache hits need not ask: the store's lookup already
+     * skips executions with a corrupt output; outputs kept for a resume do.
      */
-    boolean usable(Map<String, ArtifactRecord> outputs) {
+    boolean notCorrupt(Map<String, ArtifactRecord> outputs) {
+      return outputs.values().stream().noneMatch(a -> store.isArtifactCorrupt(a.id()));
+    }
+
+    /**
+     * Whether every artifact is still in the artifact store; one that is missing is marked
+     * corrupt, so later lookups skip its execution without asking the store.
+     */
+    boolean present(Map<String, ArtifactRecord> outputs) {
       for (ArtifactRecord a : outputs.values()) {
-        if (store.isArtifactCorrupt(a.id())) {
-          return false;
-        }
         if (!artifacts.exists(a.path())) {
           store.markArtifactCorrupt(a.id());
           return false;
