@@ -35,7 +35,9 @@ import java.util.stream.Collectors;
  * latency (an upstream pod Succeeded → its downstream pod created) and API requests per step. The
  * orchestrator (DagScheduler + PodLauncher, as in the orchestrator pod) runs in this JVM; step
  * pods use a no-op image that finishes at once, so the figures are the orchestrator's, not the
- * steps'.
+ * steps'. This is the one place that keeps the test cluster's host-process shortcut (the no-op
+ * image is registered, not pulled): a real container per step would measure podman, not Skiff;
+ * {@code StepStartupBench} measures the cost of a real step container.
  *
  * <p>Run: {@code ./mvnw -q -pl bench -am package -DskipTests && java -cp
  * "bench/target/skiff-bench.jar:bench/target/lib/*" dev.skiff.bench.KubernetesDispatchBench}

@@ -161,9 +161,12 @@ public final class PodLauncher implements StepLauncher {
       a.fail(failureReason(pod));
     } else {
       waitingProblem(pod).ifPresent(p -> {
+        String previous = a.problem;
         a.lastProblem(p);
         if (isPermanent(p)) {
-          a.fail("pod " + a.pod + " cannot start: " + p);
+          // the back-off message only repeats the image; the pull error before it says why
+          boolean pullError = p.startsWith("ImagePullBackOff") && previous != null && previous.startsWith("ErrImagePull");
+          a.fail("pod " + a.pod + " cannot start: " + (pullError ? previous + " (then ImagePullBackOff)" : p));
         }
       });
     }

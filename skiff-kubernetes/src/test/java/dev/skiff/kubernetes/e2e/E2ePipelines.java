@@ -12,14 +12,17 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Pipelines the end-to-end tests run in pods (separate JVMs): they coordinate through files in a
- * folder given as a parameter, so no timing decides a test.
+ * Pipelines the end-to-end tests run in pods (real containers): they coordinate through files in
+ * {@link Dir#MOUNTED}, a folder of the test that their pods mount, so no timing decides a test.
  */
 public final class E2ePipelines {
   private E2ePipelines() {}
 
   /** Where the steps of one test meet; a parameter, so part of the plan and the cache key. */
   public record Dir(String path) {
+    /** Where pods mount the test's folder (a hostPath volume the test declares). */
+    public static final Dir MOUNTED = new Dir("/e2e");
+
     Path resolve(String name) {
       return Path.of(path).resolve(name);
     }
@@ -75,7 +78,7 @@ public final class E2ePipelines {
 
     @Override
     public void define(PipelineBuilder p) {
-      Dir dir = new Dir(System.getProperty("skiff.e2e.dir", "/nonexistent"));
+      Dir dir = Dir.MOUNTED;
       Out<Split> data = p.step("importer", Shape::importer, Param.of(dir));
       Out<Double> model = p.step("trainer", Shape::meet, data.get(Split::train), Param.of(dir));
       p.step("skew_comparison", Shape::meet, data.get(Split::test), Param.of(dir));
@@ -135,6 +138,55 @@ public final class E2ePipelines {
     }
   }
 
+  /**
+   * One step that keeps allocating memory: its JVM may grow to 1 GiB ({@code JAVA_TOOL_OPTIONS}),
+   * its pod is limited to 256 MiB, so the kernel kills it before the JVM runs out of heap.
+   */
+  public static final class Hog implements PipelineDefinition {
+    static int hog() {
+      java.util.List<byte[]> held = new java.util.ArrayList<>();
+      for (int i = 0; i < 64; i++) {
+        byte[] chunk = new byte[16 << 20];
+        java.util.Arrays.fill(chunk, (byte) 1); // touched, so resident
+        held.add(chunk);
+        System.out.println("holding " + held.size() * 16 + " MiB");
+      }
+      return held.size();
+    }
+
+    @Override
+    public String name() {
+      return "hog";
+    }
+
+    @Override
+    public void define(PipelineBuilder p) {
+      p.step("hog", Hog::hog).configure(s -> s.setting("orchestrator.kubernetes", java.util.Map.of("podSettings", java.util.Map.of(
+          "env", java.util.List.of(java.util.Map.of("name", "JAVA_TOOL_OPTIONS", "value", "-Xmx1g")),
+          "resources", java.util.Map.of("requests", java.util.Map.of("memory", "128Mi"), "limits", java.util.Map.of("memory", "256Mi"))))));
+    }
+  }
+
+  /** One step that marks its start and then waits (up to 60 s) for a release file that never comes. */
+  public static final class Evictable implements PipelineDefinition {
+    static String gate(Dir dir) throws Exception {
+      mark(dir, "gate.started");
+      boolean released = await(dir, "release", Duration.ofSeconds(60));
+      mark(dir, "gate.finished");
+      return String.valueOf(released);
+    }
+
+    @Override
+    public String name() {
+      return "evictable";
+    }
+
+    @Override
+    public void define(PipelineBuilder p) {
+      p.step("gate", Evictable::gate, Param.of(Dir.MOUNTED));
+    }
+  }
+
   /** first → second, where second waits for a release file: lets a test kill the orchestrator mid-run. */
   public static final class Gated implements PipelineDefinition {
     static String first(Dir dir) {
@@ -157,7 +209,7 @@ public final class E2ePipelines {
 
     @Override
     public void define(PipelineBuilder p) {
-      Dir dir = new Dir(System.getProperty("skiff.e2e.dir", "/nonexistent"));
+      Dir dir = Dir.MOUNTED;
       p.step("second", Gated::second, p.step("first", Gated::first, Param.of(dir)), Param.of(dir));
     }
   }

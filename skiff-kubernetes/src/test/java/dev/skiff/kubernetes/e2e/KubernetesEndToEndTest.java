@@ -2,7 +2,9 @@ package dev.skiff.kubernetes.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.skiff.artifacts.LocalArtifactStore;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.skiff.artifacts.s3.S3ArtifactStore;
+import dev.skiff.artifacts.s3.S3ArtifactStoreConfig;
 import dev.skiff.core.Materializers;
 import dev.skiff.core.MetadataStore;
 import dev.skiff.core.Orchestrator;
@@ -11,33 +13,45 @@ import dev.skiff.core.PlanCompiler;
 import dev.skiff.core.RunEvent;
 import dev.skiff.core.RunPlan;
 import dev.skiff.core.StepRecord;
-import dev.skiff.kubernetes.KubernetesOrchestrator;
-import dev.skiff.kubernetes.KubernetesOrchestratorConfig;
-import dev.skiff.kubernetes.KubernetesOrchestratorFlavor;
+import dev.skiff.core.StoreAccess;
+import dev.skiff.core.internal.Json;
 import dev.skiff.core.stack.ComponentRecord;
 import dev.skiff.core.stack.ComponentType;
 import dev.skiff.core.stack.ResolvedComponent;
 import dev.skiff.core.stack.ResolvedStack;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.time.Instant;
-import dev.skiff.kubernetes.PodMain;
+import dev.skiff.images.ContainerRegistryConfig;
+import dev.skiff.images.ImageBuilder;
+import dev.skiff.images.ImageSpec;
+import dev.skiff.kubernetes.KubernetesOrchestrator;
+import dev.skiff.kubernetes.KubernetesOrchestratorConfig;
+import dev.skiff.kubernetes.KubernetesOrchestratorFlavor;
 import dev.skiff.sdk.PipelineDefinition;
 import dev.skiff.sdk.PipelineSettings;
 import dev.skiff.sdk.RunStatus;
 import dev.skiff.sdk.StepStatus;
 import dev.skiff.store.MetadataStores;
+import dev.skiff.testing.containers.JreBaseImage;
+import dev.skiff.testing.containers.Podman;
 import dev.skiff.testing.kubernetes.ContainerRun;
+import dev.skiff.testing.kubernetes.FailureKind;
 import dev.skiff.testing.kubernetes.FakeCluster;
 import dev.skiff.testing.kubernetes.PodRecord;
+import dev.skiff.testing.postgres.PostgresServer;
+import dev.skiff.testing.registry.RegistryProcess;
+import dev.skiff.testing.s3.S3Server;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Base64;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -45,72 +59,123 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Whole runs on the fake cluster: the client submits, an orchestrator pod (a real JVM running
- * {@link PodMain}) walks the plan, and every step runs in its own pod (another JVM), all sharing
- * the SQLite metadata store and the local artifact folder through the run Secret.
+ * Whole runs as a cluster runs them: Skiff builds the image of this module's class path with Jib
+ * on a JRE base image and pushes it to a real registry process; the test cluster's kubelet pulls
+ * it by digest and runs the orchestrator pod ({@code PodMain}) and every step pod as real
+ * containers (podman: non-root, read-only root, their own volumes only), which reach the
+ * PostgreSQL metadata store and the S3 artifact store over loopback through the run Secret.
  */
-@Timeout(180)
+@Timeout(300)
 class KubernetesEndToEndTest {
-  static final String IMAGE = "registry.local/skiff:e2e";
   static FakeCluster cluster;
-  static Path kubeconfig;
+  static RegistryProcess registry;
+  static String image;
+  /** Test folders live here: the only host path pods may mount. */
+  static Path shared;
 
-  @TempDir Path dir;
+  Path dir;
   MetadataStore store;
-  LocalArtifactStore artifacts;
+  S3ArtifactStore artifacts;
+  StoreAccess access;
   final List<RunEvent> events = new CopyOnWriteArrayList<>();
 
   @BeforeAll
-  static void startCluster(@TempDir Path shared) throws IOException {
-    cluster = FakeCluster.start();
-    cluster.images().registerJavaMain(IMAGE, PodMain.class);
-    if (cluster.client().namespaces().withName("skiff").get() == null) {
-      cluster.client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("skiff").endMetadata().build()).create();
+  static void startCluster(@TempDir Path tmp) throws Exception {
+    Podman.assumeAvailable();
+    shared = Files.createDirectories(tmp.resolve("e2e"));
+    registry = RegistryProcess.start(Files.createDirectories(tmp.resolve("registry")), false);
+    String base = JreBaseImage.hostJdk().push(registry).digestReference();
+    cluster = FakeCluster.builder().containers(Podman.shared()).allowHostPath(shared).start();
+    cluster.client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("skiff").endMetadata().build())
+        .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+    System.setProperty("kubeconfig", cluster.writeKubeconfig(tmp.resolve("kubeconfig"), "fake").toString());
+    image = ImageBuilder.newBuilder(new ContainerRegistryConfig(registry.hostPort() + "/e2e", true, null, null, null, base))
+        .cacheDirectory(tmp.resolve("jib-cache")).build()
+        .buildAndPush("e2e", imageOf(System.getProperty("java.class.path"), base)).reference();
+  }
+
+  /** This module's test class path as an image spec, class folders in their own layers. */
+  static ImageSpec imageOf(String classpath, String base) {
+    List<Path> jars = new ArrayList<>();
+    List<Path> classes = new ArrayList<>();
+    for (String entry : classpath.split(File.pathSeparator)) {
+      Path p = Path.of(entry).toAbsolutePath();
+      if (Files.isDirectory(p)) {
+        classes.add(p);
+      } else if (p.toString().endsWith(".jar") && Files.isRegularFile(p)) {
+        jars.add(p);
+      }
     }
-    kubeconfig = cluster.writeKubeconfig(shared.resolve("kubeconfig"), "fake");
-    System.setProperty("kubeconfig", kubeconfig.toString());
+    return ImageSpec.newBuilder().baseImage(base).releasedJars(jars).classDirs(classes).build();
   }
 
   @AfterAll
-  static void stopCluster() {
-    cluster.close();
+  static void stopCluster() throws InterruptedException {
     System.clearProperty("kubeconfig");
+    if (cluster != null) {
+      cluster.close();
+    }
+    if (registry != null) {
+      registry.close();
+    }
   }
 
   @BeforeEach
-  void openStores() throws IOException {
-    store = MetadataStores.sqlite(dir.resolve("skiff.db"));
-    artifacts = new LocalArtifactStore(dir.resolve("artifacts"));
-    System.setProperty("skiff.e2e.dir", dir.toString());
+  void openStores(TestInfo test) throws IOException {
+    dir = Files.createDirectories(shared.resolve(test.getTestMethod().orElseThrow().getName()));
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx")); // pods run as uid 65532
+    PostgresServer postgres = PostgresServer.shared();
+    String url = postgres.newDatabase();
+    store = MetadataStores.postgres(url, postgres.password());
+    S3Server s3 = S3Server.shared();
+    String bucket = s3.createBucket("e2e-" + UUID.randomUUID().toString().substring(0, 8));
+    var config = new S3ArtifactStoreConfig("s3://" + bucket + "/skiff", null, s3.endpoint(), true, s3.accessKey(), s3.secretKey(), null, null, null);
+    artifacts = new S3ArtifactStore(config);
+    access = new StoreAccess(url, postgres.password(), StoreAccess.artifactStoreAddress("s3", Json.mapper().valueToTree(config)));
   }
 
   @AfterEach
   void closeStores() {
     store.close();
+    artifacts.close();
   }
 
   static final KubernetesOrchestratorConfig CONFIG =
-      new KubernetesOrchestratorConfig("fake", null, null, true, IMAGE, null, null, true, Duration.ofSeconds(90), null, null, null);
+      new KubernetesOrchestratorConfig("fake", null, null, true, null, null, null, true, Duration.ofSeconds(90), null, null, null);
 
   /** The stack a user would have: this orchestrator as its component, so settings reach the plan. */
   static ResolvedStack stack() {
-    ObjectNode config = dev.skiff.core.internal.Json.mapper().valueToTree(CONFIG);
+    ObjectNode config = Json.mapper().valueToTree(CONFIG);
     var component = new ComponentRecord(ComponentType.ORCHESTRATOR, "k8s", "kubernetes", config, Instant.EPOCH, null);
     return new ResolvedStack("k8s", Map.of(ComponentType.ORCHESTRATOR, new ResolvedComponent(component, new KubernetesOrchestratorFlavor())));
   }
 
+  /** The orchestrator as the CLI makes it, its pods running the image built above. */
   KubernetesOrchestrator orchestrator() {
-    var config = CONFIG;
     ClassLoader loader = getClass().getClassLoader();
-    return new KubernetesOrchestrator(config, new OrchestratorContext(store, "jdbc:sqlite:" + dir.resolve("skiff.db"), artifacts, Materializers.load(loader), loader, System.getProperty("java.class.path"), "k8s"));
+    return new KubernetesOrchestrator(CONFIG, new OrchestratorContext(store, access, artifacts, Materializers.load(loader), loader,
+        System.getProperty("java.class.path"), "k8s", plan -> image));
+  }
+
+  /** Mounts this test's folder at {@link E2ePipelines.Dir#MOUNTED} in every pod of the run. */
+  PipelineSettings mounted() {
+    return PipelineSettings.newBuilder().setting("orchestrator.kubernetes", Map.of(
+        "podSettings", mount(), "orchestratorPodSettings", mount())).build();
+  }
+
+  private Map<String, Object> mount() {
+    return Map.of(
+        "volumes", List.of(Map.of("name", "e2e", "hostPath", Map.of("path", dir.toString(), "type", "Directory"))),
+        "volumeMounts", List.of(Map.of("name", "e2e", "mountPath", E2ePipelines.Dir.MOUNTED.path())));
   }
 
   Orchestrator.Result run(PipelineDefinition definition) {
-    return run(definition, PipelineSettings.DEFAULTS);
+    return run(definition, mounted());
   }
 
   Orchestrator.Result run(PipelineDefinition definition, PipelineSettings settings) {
@@ -151,6 +216,10 @@ class KubernetesEndToEndTest {
     ContainerRun trainer = container(pods, "trainer");
     ContainerRun skew = container(pods, "skew_comparison");
     assertThat(trainer.overlaps(skew)).as("trainer %s and skew %s ran at the same time", trainer, skew).isTrue();
+    assertThat(pods).flatExtracting(PodRecord::containers).hasSize(5).allSatisfy(c -> {
+      assertThat(c.inContainer()).as("%s ran as a container", c.pod()).isTrue();
+      assertThat(c.image()).isEqualTo(image); // pinned to the digest Jib pushed
+    });
 
     assertThat(stepLines("importer")).contains("loaded 4 rows");
     assertThat(stepLines("trainer")).contains("trainer met skew_comparison");
@@ -208,13 +277,10 @@ class KubernetesEndToEndTest {
   }
 
   @Test
-  void podSettingsReachTheStepPodAndOomKilledIsTheStepsReason() {
-    cluster.failNextPod(FakeCluster.podLabeled("step", "work"), dev.skiff.testing.kubernetes.FailureKind.OOM_KILLED);
-
+  void podSettingsReachTheStepPod() {
     var result = run(new E2ePipelines.Single());
 
-    assertThat(result.status()).isEqualTo(RunStatus.FAILED);
-    assertThat(store.findStep(result.runId(), "work").orElseThrow().error()).startsWith("OOMKilled: the step used more memory than its limit");
+    assertThat(result.status()).as("events: %s", events).isEqualTo(RunStatus.SUCCEEDED);
     var pod = cluster.client().pods().inNamespace("skiff").withLabel("run", result.runId()).withLabel("step", "work").list().getItems().get(0);
     var spec = pod.getSpec();
     assertThat(spec.getNodeSelector()).containsEntry("pool", "gpu");
@@ -222,6 +288,47 @@ class KubernetesEndToEndTest {
     assertThat(spec.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms()).hasSize(1);
     assertThat(spec.getContainers().get(0).getResources().getLimits()).containsKey("nvidia.com/gpu");
     assertThat(spec.getContainers().get(0).getResources().getRequests()).containsKeys("cpu", "memory");
+  }
+
+  @Test
+  void aStepOverItsMemoryLimitIsOomKilledByTheKernel() {
+    var result = run(new E2ePipelines.Hog());
+
+    assertThat(result.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(store.findStep(result.runId(), "hog").orElseThrow().error()).startsWith("OOMKilled: the step used more memory than its limit");
+    assertThat(stepLines("hog")).anySatisfy(l -> assertThat(l).startsWith("holding ")).noneSatisfy(l -> assertThat(l).contains("OutOfMemoryError"));
+    ContainerRun hog = container(podsOf(result.runId()), "hog");
+    assertThat(hog.inContainer()).isTrue();
+    assertThat(hog.exitCode()).isEqualTo(137); // SIGKILL from the kernel, not the JVM giving up
+  }
+
+  @Test
+  void anEvictedStepPodFailsItsStepWithTheKubeletsReason() {
+    cluster.failNextPod(FakeCluster.podLabeled("step", "gate"), FailureKind.EVICTED, Duration.ofSeconds(2));
+
+    var result = run(new E2ePipelines.Evictable());
+
+    assertThat(result.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(store.findStep(result.runId(), "gate").orElseThrow().error()).startsWith("Evicted: The node was low on resource: memory.");
+    ContainerRun evicted = container(podsOf(result.runId()), "gate");
+    assertThat(evicted.inContainer()).isTrue();
+    assertThat(evicted.exitCode()).isEqualTo(137); // the real container was killed mid-step
+    assertThat(dir.resolve("gate.finished")).doesNotExist();
+  }
+
+  @Test
+  void aWrongImageDigestFailsTheStepWithThePullErrorLongBeforeTheStartupTimeout() {
+    cluster.failNextPod(FakeCluster.podLabeled("step", "work"), FailureKind.WRONG_IMAGE_DIGEST);
+    var settings = PipelineSettings.newBuilder().setting("orchestrator.kubernetes", Map.of("podStartupTimeout", "120s")).build();
+
+    long started = System.nanoTime();
+    var result = run(new E2ePipelines.Single(), settings);
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+    assertThat(result.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(store.findStep(result.runId(), "work").orElseThrow().error())
+        .startsWith("pod ").contains("cannot start: ErrImagePull: failed to pull and unpack image").containsIgnoringCase("manifest unknown");
+    assertThat(took).as("failed at the first back-off, not after podStartupTimeout").isLessThan(Duration.ofSeconds(60));
   }
 
   @Test
@@ -250,7 +357,7 @@ class KubernetesEndToEndTest {
       assertThat(c.getSpec().getSchedule()).isEqualTo("*/5 * * * *");
       var pod = c.getSpec().getJobTemplate().getSpec().getTemplate().getSpec();
       assertThat(pod.getContainers().get(0).getArgs()).containsExactly("orchestrator", "--schedule", "single/every5");
-      assertThat(pod.getContainers().get(0).getImage()).isEqualTo(IMAGE);
+      assertThat(pod.getContainers().get(0).getImage()).isEqualTo(image);
       assertThat(pod.getServiceAccountName()).isEqualTo("skiff-service-account");
     });
     var record = dev.skiff.core.ScheduleRecord.find(store, "single", "every5").orElseThrow();

@@ -26,5 +26,12 @@ public enum FailureKind {
    * Warning Event {@code FailedScheduling}, for the given duration or until {@link
    * PodFault#release()}; then it is scheduled and runs normally.
    */
-  SLOW_SCHEDULING
+  SLOW_SCHEDULING,
+  /**
+   * The node pulls the pod's images by a digest the registry does not hold, as after a mistyped
+   * or garbage-collected digest: with containers (podman) the pull really goes to the registry
+   * and fails there; the container waits {@code ErrImagePull}, then {@code ImagePullBackOff}
+   * with the kubelet's back-off, until the pod is deleted.
+   */
+  WRONG_IMAGE_DIGEST
 }

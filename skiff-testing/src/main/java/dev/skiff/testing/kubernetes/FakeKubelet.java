@@ -235,6 +235,13 @@ final class FakeKubelet implements AutoCloseable {
   // ---- one container --------------------------------------------------------------------------
 
   /** Mutable state of one container, written by its pod worker and process callbacks. */
+  /** {@code image} pinned to a digest no registry holds (the same length, all zeros). */
+  static String withWrongDigest(String image) {
+    int at = image.indexOf("@sha256:");
+    String repository = at < 0 ? image.replaceFirst(":[^:/]+$", "") : image.substring(0, at);
+    return repository + "@sha256:" + "0".repeat(64);
+  }
+
   private static final class Ctr {
     final Container spec;
     final String name;
@@ -245,6 +252,8 @@ final class FakeKubelet implements AutoCloseable {
     volatile RunningContainer container;
     volatile dev.skiff.testing.containers.ContainerSpec runSpec;
     volatile String pullError;
+    /** What the node pulls: the image, unless a fault changed its digest. */
+    volatile String pullReference;
     volatile Instant nextPull = Instant.MIN;
     volatile int pulls;
     volatile String waitingReason = "ContainerCreating";
@@ -268,6 +277,7 @@ final class FakeKubelet implements AutoCloseable {
       this.spec = spec;
       this.name = spec.getName();
       this.image = spec.getImage();
+      this.pullReference = image;
     }
 
     boolean finished() {
@@ -395,6 +405,12 @@ final class FakeKubelet implements AutoCloseable {
       events.record(pod, null, NORMAL, "Scheduled",
           "Successfully assigned " + namespace + "/" + name + " to " + NODE_NAME, "default-scheduler");
       writeStatus();
+      if (fault != null && fault.kind() == FailureKind.WRONG_IMAGE_DIGEST) {
+        for (Ctr ctr : containers) {
+          ctr.pullReference = withWrongDigest(ctr.image);
+        }
+        fault.markApplied();
+      }
       if (!pullImages() || !configure()) {
         terminate();
         return;
@@ -429,7 +445,7 @@ final class FakeKubelet implements AutoCloseable {
       while (!stopped()) {
         List<Ctr> missing = new ArrayList<>();
         for (Ctr ctr : containers) {
-          if (ctr.resolved == null) {
+          if (ctr.resolved == null && ctr.pullReference.equals(ctr.image)) {
             ctr.resolved = images.resolve(ctr.image).orElse(null);
           }
           if (ctr.resolved == null && settings.podman() != null) {
@@ -492,7 +508,7 @@ final class FakeKubelet implements AutoCloseable {
         return;
       }
       try {
-        String id = settings.podman().pull(ctr.image);
+        String id = settings.podman().pull(ctr.pullReference);
         ImageConfig config = settings.podman().imageConfig(id);
         Map<String, String> env = new LinkedHashMap<>();
         for (String e : config.env()) {
