@@ -70,7 +70,7 @@ public final class SkiffCli {
                   : e;
           commandLine.getErr().println("error: " + Redactor.redact(oneLine(t)));
           if (debug) {
-            t.printStackTrace(commandLine.getErr());
+            commandLine.getErr().print(Redactor.redactTrace(t)); // causes may hold secret values too
           }
           commandLine.getErr().flush();
           return 2;

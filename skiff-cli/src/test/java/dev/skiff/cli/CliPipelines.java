@@ -279,4 +279,32 @@ public final class CliPipelines {
           : dev.skiff.sdk.PipelineSettings.newBuilder().setting("container_registry.default", java.util.Map.of("baseImage", base)).build();
     }
   }
+  /**
+   * One step that reads the JVM property {@code skiff.probe.token} (set through the local
+   * orchestrator's {@code jvmArgs}, process isolation), says whether it arrived resolved (not a
+   * {@code {{secret...}}} reference), prints the value and then fails with an error message
+   * holding it.
+   */
+  public static final class SecretProbe implements PipelineDefinition {
+    public static final String PROPERTY = "skiff.probe.token";
+
+    public SecretProbe() {}
+
+    @Override
+    public String name() {
+      return "secret-probe";
+    }
+
+    static int login() {
+      String token = System.getProperty(PROPERTY);
+      System.out.println("token resolved: " + (token != null && !token.contains("{{")));
+      System.out.println("logging in with token " + token);
+      throw new IllegalStateException("login refused for token " + token);
+    }
+
+    @Override
+    public void define(PipelineBuilder p) {
+      p.step("login", SecretProbe::login);
+    }
+  }
 }

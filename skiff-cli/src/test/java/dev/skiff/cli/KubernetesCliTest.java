@@ -3,6 +3,9 @@ package dev.skiff.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.skiff.testing.kubernetes.FakeCluster;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -51,6 +54,52 @@ class KubernetesCliTest extends CliTestSupport {
     JsonNode plan = runOk(CliPipelines.Tiny.class, "--dry-run").json();
     assertThat(plan.get("stack").asText()).isEqualTo("default");
     assertThat(plan.get("steps")).isNotEmpty();
+  }
+
+  /**
+   * A stack that could really schedule (artifacts mounted in pods, PostgreSQL for pods) on a test
+   * cluster: {@code --dry-run --schedule} prints the CronJob and its Secret and sends nothing, not
+   * even a read; no object, schedule or run exists afterwards. A plain dry run sends nothing either.
+   */
+  @Test
+  void aDryRunWithAScheduleContactsNoClusterAndPrintsTheCronJob() throws Exception {
+    try (FakeCluster cluster = FakeCluster.start()) {
+      Path kubeconfig = cluster.writeKubeconfig(tmp.resolve("kubeconfig"), "fake");
+      System.setProperty("kubeconfig", kubeconfig.toString());
+      try {
+        ok("artifact-store", "register", "nfs", "--flavor", "local", "--path=" + tmp.resolve("nfs"), "--mounted-in-pods=true");
+        ok("orchestrator", "register", "k8s", "--flavor", "kubernetes", "--kubernetes-context=fake", "--kubernetes-namespace=" + cluster.namespace(),
+            "--image=registry.local/team/skiff:tiny", "--metadata-url=jdbc:postgresql://db.internal:5432/skiff?user=ml");
+        ok("stack", "register", "kube", "-o", "k8s", "-a", "nfs", "--set");
+        cluster.resetApiRequests();
+
+        Result scheduled = runOk(CliPipelines.Tiny.class, "--dry-run", "--schedule", "0 3 * * *", "--schedule-name", "nightly");
+        Result once = runOk(CliPipelines.Tiny.class, "--dry-run");
+
+        assertThat(cluster.apiRequests()).as("requests to the API server").isEmpty();
+        assertThat(scheduled.out()).contains("kind: \"CronJob\"", "schedule: \"0 3 * * *\"", "kind: \"Secret\"", "kind: \"ServiceAccount\"", "kind: \"Role\"")
+            .doesNotContain("Scheduled pipeline").doesNotContain("db.internal").doesNotContain(tmp.resolve("nfs").toString());
+        assertThat(scheduled.out().lines().filter(l -> l.equals("kind: \"Job\""))).as("no orchestrator Job, only its template").isEmpty();
+        assertThat(once.out()).contains("kind: \"Job\"").doesNotContain("CronJob");
+        JsonNode asJson = runOk(CliPipelines.Tiny.class, "--dry-run", "--schedule", "0 3 * * *", "-o", "json").json();
+        List<String> kinds = new ArrayList<>();
+        asJson.forEach(m -> kinds.add(m.get("kind").asText()));
+        assertThat(kinds).contains("CronJob", "Secret", "ServiceAccount", "Role", "RoleBinding").doesNotContain("Job");
+        assertThat(cluster.apiRequests()).as("requests to the API server").isEmpty();
+
+        KubernetesClient k8s = cluster.client();
+        String ns = cluster.namespace();
+        assertThat(k8s.batch().v1().cronjobs().inNamespace(ns).list().getItems()).isEmpty();
+        assertThat(k8s.batch().v1().jobs().inNamespace(ns).list().getItems()).isEmpty();
+        assertThat(k8s.secrets().inNamespace(ns).list().getItems()).isEmpty();
+        assertThat(k8s.rbac().roles().inNamespace(ns).list().getItems()).isEmpty();
+        assertThat(k8s.serviceAccounts().inNamespace(ns).list().getItems()).extracting(sa -> sa.getMetadata().getName()).containsOnly("default");
+        assertThat(ok("schedules", "list", "-o", "json").json()).isEmpty();
+        assertThat(ok("runs", "list", "-o", "json").json()).isEmpty();
+      } finally {
+        System.clearProperty("kubeconfig");
+      }
+    }
   }
 
   @Test

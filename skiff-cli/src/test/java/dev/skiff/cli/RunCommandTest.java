@@ -90,8 +90,10 @@ class RunCommandTest extends CliTestSupport {
     assertThat(r.out()).containsPattern("(?m)^Run " + Pattern.quote(id) + " failed in .+: step 'fail' failed: " + Pattern.quote(error) + "$");
     assertThat(r.out()).containsPattern("(?m)^fail +failed +1 +\\S+ ms +" + Pattern.quote(error) + "$");
     assertThat(r.out()).containsPattern("(?m)^after_fail +skipped .*step 'fail' failed.*$");
-    // the second line of the exception message and the stack trace stay out of the output
-    assertThat(r.out()).doesNotContain("second line").doesNotContain("\tat ").doesNotContain("Exception\n");
+    // the step's log (streamed, and kept for `runs logs`) has the whole trace; its error stays one line
+    assertThat(r.out()).containsPattern(stepLine("fail", "java\\.lang\\.IllegalStateException: disk quota exceeded for input 1"))
+        .containsPattern(stepLine("fail", "\\s+at dev\\.skiff\\.cli\\..*"));
+    assertThat(runs("logs", id, "fail").out()).contains("java.lang.IllegalStateException: disk quota exceeded for input 1").contains("\tat dev.skiff.cli.");
     assertThat(r.err()).isEmpty();
   }
 

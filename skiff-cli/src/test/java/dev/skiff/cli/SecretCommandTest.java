@@ -177,6 +177,76 @@ class SecretCommandTest extends CliTestSupport {
     assertThat(r.err()).startsWith("error: cannot open the artifact store at {{secret.paths.store}}: ").doesNotContain(blocker.resolve("store").toString());
   }
 
+  @Test
+  void aDebugTraceShowsTheReferenceInsteadOfTheValue() throws IOException {
+    Path blocker = Files.writeString(tmp.resolve("not-a-folder-8c1b"), "a file where the store's folder should be");
+    String value = blocker.resolve("store").toString();
+    ok("secret", "create", "paths", "--store=" + value);
+    ok("artifact-store", "register", "broken", "--flavor", "local", "--path={{secret.paths.store}}");
+    ok("stack", "register", "broken", "-o", "default", "-a", "broken", "--set");
+
+    Result r = run(Tiny.class, "--debug");
+
+    assertThat(r.exitCode()).as("%s", r).isEqualTo(2);
+    assertThat(r.err()).startsWith("error: cannot open the artifact store at {{secret.paths.store}}: ").contains("\tat ", "{{secret.paths.store}}");
+    assertThat(r.out() + r.err()).doesNotContain(value).doesNotContain(blocker.toUri().getRawPath() + "store");
+  }
+
+  /**
+   * A secret reference in the {@code jvmArgs} of a local orchestrator with process isolation:
+   * the step's JVM gets the value, and the step's output and error that hold it are shown, stored
+   * and logged with the reference instead: console, {@code runs describe}, {@code runs list -o
+   * json}, {@code runs logs}, {@code --debug}, the database and the saved step logs.
+   */
+  @Test
+  void aSecretInJvmArgsReachesTheStepResolvedAndItsValueIsNeverShownNorStored() throws IOException {
+    String value = "tok-5e1f9a7c3b2d";
+    List<Result> outputs = new ArrayList<>();
+    outputs.add(ok("secret", "create", "probe", "--token=" + value));
+    outputs.add(ok("orchestrator", "register", "proc", "--flavor", "local", "--isolation=process",
+        "--jvm-args=-D" + CliPipelines.SecretProbe.PROPERTY + "={{secret.probe.token}}"));
+    outputs.add(ok("stack", "register", "probing", "-o", "proc", "-a", "default", "--set"));
+
+    Result run = run(CliPipelines.SecretProbe.class, "--debug");
+    outputs.add(run);
+    assertThat(run.exitCode()).as("%s", run).isEqualTo(1);
+    String id = run.runId();
+    assertThat(run.out()).containsPattern(stepLine("login", "token resolved: true"));
+    assertThat(run.out()).containsPattern(stepLine("login", "logging in with token \\{\\{secret\\.probe\\.token}}"));
+    assertThat(run.out()).contains("login refused for token {{secret.probe.token}}");
+
+    Result describe = ok("runs", "describe", id);
+    assertThat(describe.out()).contains("login refused for token {{secret.probe.token}}");
+    outputs.add(describe);
+    JsonNode describeJson = ok("runs", "describe", id, "-o", "json").json();
+    assertThat(describeJson.toString()).contains("login refused for token {{secret.probe.token}}");
+    outputs.add(ok("runs", "describe", id, "-o", "json"));
+    JsonNode list = ok("runs", "list", "-o", "json").json();
+    assertThat(list.get(0).get("error").asText()).contains("login refused for token {{secret.probe.token}}");
+    outputs.add(ok("runs", "list", "-o", "json"));
+    outputs.add(ok("runs", "list"));
+    Result logs = ok("runs", "logs", id);
+    assertThat(logs.out()).contains("logging in with token {{secret.probe.token}}");
+    outputs.add(logs);
+    // a resume (same plan, references still unresolved in it) resolves them again
+    Result resumed = cli("runs", "resume", id, "--debug");
+    assertThat(resumed.exitCode()).as("%s", resumed).isEqualTo(1);
+    assertThat(resumed.out()).containsPattern(stepLine("login", "token resolved: true"));
+    outputs.add(resumed);
+
+    for (Result r : outputs) {
+      assertThat(r.out()).as("%s", r).doesNotContain(value);
+      assertThat(r.err()).as("%s", r).doesNotContain(value);
+    }
+    assertThat(describeJson.get("plan").toString()).contains("{{secret.probe.token}}").doesNotContain(value);
+    assertThat(dbBytesContain(value)).as("value in the database").isFalse();
+    try (Stream<Path> files = Files.walk(project.resolve(".skiff/artifacts"))) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        assertThat(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1)).as("%s", f).doesNotContain(value);
+      }
+    }
+  }
+
   private boolean dbBytesContain(String text) throws IOException {
     byte[] needle = text.getBytes(StandardCharsets.UTF_8);
     try (Stream<Path> files = Files.list(project.resolve(".skiff"))) {

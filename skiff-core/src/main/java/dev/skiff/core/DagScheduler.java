@@ -1,29 +1,15 @@
 package dev.skiff.core;
 
-import dev.skiff.core.RunEvent.RunFinished;
-import dev.skiff.core.RunEvent.RunStarted;
-import dev.skiff.core.RunEvent.StepCached;
-import dev.skiff.core.RunEvent.StepFailed;
-import dev.skiff.core.RunEvent.StepLogLine;
-import dev.skiff.core.RunEvent.StepReused;
-import dev.skiff.core.RunEvent.StepSkipped;
-import dev.skiff.core.RunEvent.StepStarted;
-import dev.skiff.core.RunEvent.StepSucceeded;
 import dev.skiff.core.internal.RunLogs;
 import dev.skiff.sdk.RunStatus;
-import dev.skiff.sdk.StepStatus;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -31,40 +17,69 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Walks a {@link RunPlan}: starts every step whose upstream steps have outputs, at once, up to
- * the parallelism limit; reuses cached outputs; retries with backoff; enforces timeouts; fails
- * fast or keeps independent branches going; and resumes a run by keeping the outputs its steps
- * already have. Event driven: all state lives on the thread that calls {@link #run}, and launcher
- * callbacks and timers post events to it. One scheduler runs one run at a time.
+ * Drives one run: feeds a {@link RunState} the events of the world (attempts ending, timers,
+ * cache lookups, a stop) and carries out the actions it decides — persisting, launching,
+ * cancelling, running timers, publishing logs. All state lives on the thread that calls {@link
+ * #run}; launcher callbacks and timers post events to it. One scheduler runs one run at a time.
  */
 public final class DagScheduler {
+  /** How often the driver looks for a stop requested from another process ({@code runs stop}). */
+  static final Duration STOP_POLL = Duration.ofSeconds(1);
+  /** How long a run stays owned by an orchestrator that stopped heart-beating. */
+  public static final Duration LEASE = Duration.ofSeconds(60);
+
   private final MetadataStore store;
   private final StepLauncher launcher;
   private final RunListener listener;
   private final ArtifactStore artifacts;
   private final Clock clock;
+  private final String owner;
+  private final Duration lease;
   private final LinkedBlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
-  private volatile boolean stopRequested;
+  private volatile String stopReason;
 
   /**
    * @param artifacts the run's artifact store: step logs are saved there ({@code
    *     runs/<run>/logs/<step>.log}) and cache hits are limited to it
    */
   public DagScheduler(MetadataStore store, StepLauncher launcher, RunListener listener, ArtifactStore artifacts) {
-    this(store, launcher, listener, artifacts, Clock.systemUTC());
+    this(store, launcher, listener, artifacts, thisProcess());
   }
 
-  DagScheduler(MetadataStore store, StepLauncher launcher, RunListener listener, ArtifactStore artifacts, Clock clock) {
+  /**
+   * @param owner who runs the run, for its lease: an orchestrator that restarts under the same
+   *     name (e.g. the pod of the same Job) takes its own lease back at once
+   */
+  public DagScheduler(MetadataStore store, StepLauncher launcher, RunListener listener, ArtifactStore artifacts, String owner) {
+    this(store, launcher, listener, artifacts, owner, LEASE, Clock.systemUTC());
+  }
+
+  DagScheduler(MetadataStore store, StepLauncher launcher, RunListener listener, ArtifactStore artifacts, String owner, Duration lease, Clock clock) {
     this.store = Objects.requireNonNull(store, "store");
     this.launcher = Objects.requireNonNull(launcher, "launcher");
     this.listener = Objects.requireNonNull(listener, "listener");
     this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
+    this.owner = Objects.requireNonNull(owner, "owner");
+    this.lease = lease;
     this.clock = clock;
   }
 
+  /** {@code HOST:PID}: the owner name of runs driven by this JVM. */
+  public static String thisProcess() {
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      host = "localhost";
+    }
+    return host + ":" + ProcessHandle.current().pid();
+  }
+
   /**
-   * Runs (or resumes) {@code runId}, whose run record must exist, and blocks until it ends.
-   * Steps that already have outputs in this run are not run again.
+   * Runs, resumes or continues {@code runId}, whose run record must exist, and blocks until it
+   * ends. Steps that already have outputs in this run are not run again. A run record that is
+   * still {@code RUNNING} (or {@code STOPPING}) is a run whose orchestrator restarted: attempts
+   * in flight are adopted and retry budgets kept.
    */
   public RunStatus run(RunPlan plan, String runId) {
     ScheduledExecutorService timers =
@@ -75,7 +90,7 @@ public final class DagScheduler {
               return t;
             });
     try {
-      return new Execution(plan, runId, timers).run();
+      return new Driver(plan, runId, timers).run();
     } finally {
       timers.shutdownNow();
     }
@@ -83,333 +98,227 @@ public final class DagScheduler {
 
   /** Asks the running run to stop: no new step starts, running ones are cancelled. */
   public void stop() {
-    stopRequested = true;
+    stopReason = "stopped by the user";
     events.add(() -> {});
   }
 
-  private final class StepState {
-    final PlanStep step;
-    final List<StepState> children = new ArrayList<>();
-    int waitingFor;
-    StepStatus status = StepStatus.PENDING;
-    int firstAttempt = 1;
-    int attempt;
-    String cacheKey;
-    Instant startedAt;
-    LaunchedStep running;
-    ScheduledFuture<?> timeout;
-    boolean retryScheduled;
-    Map<String, ArtifactRecord> outputs = Map.of();
-    Map<String, String> inputs = Map.of();
-
-    StepState(PlanStep step) {
-      this.step = step;
-    }
-
-    boolean active() {
-      return running != null || retryScheduled;
-    }
-  }
-
-  private final class Execution {
+  private final class Driver {
     final RunPlan plan;
     final String runId;
     final ScheduledExecutorService timers;
-    final Map<String, StepState> states = new LinkedHashMap<>();
-    final Deque<StepState> ready = new ArrayDeque<>();
-    final int limit;
-    final Instant start;
-    int active;
-    boolean resumedAny;
+    final RunState state;
+    final Map<String, LaunchedStep> running = new HashMap<>();
+    final Map<RunState.Timer, ScheduledFuture<?>> timerFutures = new HashMap<>();
     /** Step logs being written; closed (published) when their attempt ends and when the run ends. */
     final Map<String, RunLogs> openLogs = new HashMap<>();
-    boolean halted;
-    String firstError;
+    final Deque<RunState.Event> now = new ArrayDeque<>();
+    /** Attempts that were running when this orchestrator started: launching them again adopts them. */
+    final Map<String, Integer> inFlight = new HashMap<>();
+    boolean stopFed;
+    boolean fenced;
+    RunStatus result;
 
-    Execution(RunPlan plan, String runId, ScheduledExecutorService timers) {
+    Driver(RunPlan plan, String runId, ScheduledExecutorService timers) {
       this.plan = plan;
       this.runId = runId;
       this.timers = timers;
-      this.limit = minPositive(plan.maxParallelism(), launcher.maxParallelism());
-      this.start = clock.instant();
+      this.state = new RunState(plan, runId, artifacts.uri(), launcher.maxParallelism());
     }
 
     RunStatus run() {
-      List<String> kept = restorePreviousState();
-      store.updateRun(runId, RunStatus.RUNNING, null, null);
-      listener.onEvent(new RunStarted(runId, plan, !kept.isEmpty() || resumedAny));
-      kept.forEach(step -> listener.onEvent(new StepReused(runId, step)));
-      for (StepState s : states.values()) {
-        if (s.status == StepStatus.PENDING && s.waitingFor == 0) {
-          ready.add(s);
+      RunRecord record = store.findRun(runId).orElseThrow(() -> new IllegalArgumentException("no run " + runId + " in the metadata store"));
+      boolean restart = record.status() == RunStatus.RUNNING || record.status() == RunStatus.STOPPING;
+      if (!store.acquireLease(runId, owner, clock.instant(), lease)) {
+        throw new RunOwnedException(runId, store.findLease(runId).orElse(null));
+      }
+      List<StepRecord> previous = store.listSteps(runId);
+      for (StepRecord p : previous) {
+        if (p.status() == dev.skiff.sdk.StepStatus.RUNNING && p.endedAt() == null) {
+          inFlight.put(p.name(), p.attempt());
         }
       }
-      launchReady();
-      while (!finished()) {
-        try {
-          events.take().run();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          stopRequested = true;
-        }
-        if (stopRequested && !halted) {
-          halted = true;
-          states.values().stream().filter(s -> s.running != null).forEach(s -> s.running.cancel());
-        }
-        launchReady();
+      perform(state.start(previous, keptOutputs(previous), restart, clock.instant()));
+      if (record.status() == RunStatus.STOPPING) {
+        stopReason = "stopped by the user";
       }
-      return finish();
+      ScheduledFuture<?> stopPoll = timers.scheduleWithFixedDelay(
+          () -> events.add(this::checkStopRequestedElsewhere), STOP_POLL.toMillis(), STOP_POLL.toMillis(), TimeUnit.MILLISECONDS);
+      long beat = Math.max(1, lease.toMillis() / 3);
+      ScheduledFuture<?> heartbeat = timers.scheduleWithFixedDelay(() -> events.add(this::heartbeat), beat, beat, TimeUnit.MILLISECONDS);
+      try {
+        while (result == null) {
+          if (stopReason != null && !stopFed) {
+            stopFed = true;
+            feed(new RunState.StopRequested(stopReason));
+            continue;
+          }
+          try {
+            events.take().run();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopReason = "stopped: interrupted";
+          }
+        }
+      } finally {
+        stopPoll.cancel(false);
+        heartbeat.cancel(false);
+        openLogs.values().forEach(RunLogs::close);
+        if (!fenced) {
+          store.releaseLease(runId, owner);
+        }
+      }
+      return result;
     }
 
     /**
-     * Steps with outputs from an earlier attempt of this run keep them (resume, restart); returns
-     * their names.
+     * Renews the lease. Losing it means another orchestrator took the run over after this one
+     * stopped heart-beating for a whole lease: this one must stop at once and write nothing more.
      */
-    List<String> restorePreviousState() {
-      for (PlanStep step : plan.steps()) {
-        states.put(step.name(), new StepState(step));
+    void heartbeat() {
+      if (result != null || store.acquireLease(runId, owner, clock.instant(), lease)) {
+        return;
       }
-      List<String> kept = new ArrayList<>();
-      for (StepRecord previous : store.listSteps(runId)) {
-        StepState s = states.get(previous.name());
-        if (s == null) {
+      fenced = true;
+      running.values().forEach(LaunchedStep::cancel);
+      running.clear();
+      listener.onEvent(new RunEvent.OrchestratorLine(runId, "lost the lease of run " + runId + " to another orchestrator: this one stops"));
+      result = store.findRun(runId).map(RunRecord::status).orElse(RunStatus.FAILED);
+    }
+
+    /**
+     * Outputs of earlier attempts that can still feed later steps. A kept output that is gone
+     * from the store (deleted, lifecycle rule) or known corrupt cannot: its step runs again
+     * instead of failing its readers forever.
+     */
+    Map<String, Map<String, ArtifactRecord>> keptOutputs(List<StepRecord> previous) {
+      Map<String, Map<String, ArtifactRecord>> kept = new HashMap<>();
+      for (StepRecord p : previous) {
+        PlanStep step = plan.steps().stream().filter(s -> s.name().equals(p.name())).findFirst().orElse(null);
+        if (step == null || !p.status().hasOutputs()) {
           continue;
         }
-        resumedAny = true;
-        // A step still RUNNING lost its orchestrator, not its attempt: launching the same attempt
-        // again adopts its pod (same name). A failed one gets a new attempt.
-        s.firstAttempt = previous.status() == StepStatus.RUNNING ? Math.max(1, previous.attempt()) : previous.attempt() + 1;
-        if (previous.status().hasOutputs()) {
-          Map<String, ArtifactRecord> outs = dataOutputs(store.stepOutputs(runId, previous.name()));
-          // A kept output that is gone from the store (deleted, lifecycle rule) or known corrupt
-          // cannot feed anything: the step runs again instead of failing its readers forever.
-          if (outs.keySet().containsAll(s.step.outputs().stream().map(PlanOutput::name).toList()) && notCorrupt(outs) && present(outs)) {
-            s.status = previous.status();
-            s.outputs = outs;
-            s.cacheKey = previous.cacheKey();
-            kept.add(s.step.name());
-          }
-        }
-      }
-      for (StepState s : states.values()) {
-        for (String up : s.step.upstream()) {
-          StepState u = states.get(up);
-          u.children.add(s);
-          if (!u.status.hasOutputs()) {
-            s.waitingFor++;
-          }
+        Map<String, ArtifactRecord> outs = RunState.dataOutputs(store.stepOutputs(runId, p.name()));
+        if (outs.keySet().containsAll(step.outputs().stream().map(PlanOutput::name).toList()) && notCorrupt(outs) && present(outs)) {
+          kept.put(p.name(), outs);
         }
       }
       return kept;
     }
 
-    boolean finished() {
-      return active == 0 && (halted || ready.isEmpty());
-    }
-
-    void launchReady() {
-      while (!halted && !ready.isEmpty() && (limit == 0 || active < limit)) {
-        StepState s = ready.poll();
-        if (s.status == StepStatus.PENDING) {
-          start(s);
-        }
+    void checkStopRequestedElsewhere() {
+      if (stopReason == null && store.findRun(runId).map(r -> r.status() == RunStatus.STOPPING).orElse(false)) {
+        stopReason = "stopped by the user";
       }
     }
 
-    void start(StepState s) {
-      s.inputs = inputArtifacts(s);
-      s.cacheKey = CacheKeys.of(s.step, inputContent(s), artifacts.uri());
-      if (s.step.policy().enableCache()) {
-        var hit = store.findCacheHit(s.cacheKey);
-        if (hit.isPresent() && hit.get().outputs().keySet().containsAll(outputNames(s)) && present(dataOutputs(hit.get().outputs()))) {
-          Instant now = clock.instant();
-          Map<String, String> outIds = new LinkedHashMap<>();
-          hit.get().outputs().forEach((name, a) -> outIds.put(name, a.id()));
-          store.linkArtifacts(runId, s.step.name(), outIds, s.inputs);
-          s.outputs = dataOutputs(hit.get().outputs());
-          s.status = StepStatus.CACHED;
-          store.saveStep(new StepRecord(runId, s.step.name(), StepStatus.CACHED, s.firstAttempt - 1, s.cacheKey, hit.get().runId(), now, now, null));
-          listener.onEvent(new StepCached(runId, s.step.name(), hit.get().runId()));
-          succeeded(s);
-          return;
-        }
+    /** Applies an event and everything it leads to, in order. */
+    void feed(RunState.Event event) {
+      if (fenced) {
+        return;
       }
-      s.attempt = s.firstAttempt;
-      active++;
-      launchAttempt(s);
+      perform(state.on(event, clock.instant()));
     }
 
-    void launchAttempt(StepState s) {
-      s.retryScheduled = false;
-      s.startedAt = clock.instant();
-      s.status = StepStatus.RUNNING;
-      store.saveStep(new StepRecord(runId, s.step.name(), StepStatus.RUNNING, s.attempt, s.cacheKey, null, s.startedAt, null, null));
-      listener.onEvent(new StepStarted(runId, s.step.name(), s.attempt));
-      int attempt = s.attempt;
-      StepLogSink log = logSink(s.step.name(), attempt);
+    void perform(List<RunState.Action> actions) {
+      for (RunState.Action action : actions) {
+        if (action instanceof RunState.CheckCache c) {
+          now.add(new RunState.CacheChecked(c.step().name(), cacheHit(c.cacheKey()).orElse(null)));
+        } else if (action instanceof RunState.Launch l) {
+          launch(l);
+        } else if (action instanceof RunState.Cancel c) {
+          LaunchedStep step = running.remove(c.step());
+          if (step != null) {
+            step.cancel();
+          }
+        } else if (action instanceof RunState.SaveStep s) {
+          store.saveStep(s.record());
+        } else if (action instanceof RunState.LinkOutputs l) {
+          store.linkArtifacts(runId, l.step(), l.outputIds(), l.inputIds());
+        } else if (action instanceof RunState.SaveRun r) {
+          store.updateRun(runId, r.status(), r.endedAt(), r.error());
+        } else if (action instanceof RunState.Emit e) {
+          listener.onEvent(e.event());
+        } else if (action instanceof RunState.SetTimer t) {
+          setTimer(t.timer(), t.delay());
+        } else if (action instanceof RunState.CancelTimer t) {
+          ScheduledFuture<?> f = timerFutures.remove(t.timer());
+          if (f != null) {
+            f.cancel(false);
+          }
+        } else if (action instanceof RunState.CloseLog c) {
+          RunLogs log = openLogs.get(c.step());
+          if (log != null) {
+            log.close(); // publish the attempt's log now; late lines are still saved
+          }
+        } else if (action instanceof RunState.Finish f) {
+          result = f.status();
+        }
+      }
+      while (!now.isEmpty()) {
+        feed(now.poll());
+      }
+    }
+
+    void setTimer(RunState.Timer timer, Duration delay) {
+      ScheduledFuture<?> earlier = timerFutures.put(timer, timers.schedule(
+          () -> events.add(() -> {
+            timerFutures.remove(timer);
+            feed(new RunState.TimerFired(timer));
+          }),
+          delay.toMillis(), TimeUnit.MILLISECONDS));
+      if (earlier != null) {
+        earlier.cancel(false);
+      }
+    }
+
+    void launch(RunState.Launch l) {
+      String step = l.step().name();
+      int attempt = l.attempt();
+      StepLogSink log = logSink(step, attempt);
       LaunchedStep launched;
       try {
-        launched = launcher.launch(new StepLaunch(plan, runId, s.step, attempt, log));
+        launched = launcher.launch(new StepLaunch(plan, runId, l.step(), attempt, log, token(step, attempt)));
       } catch (RuntimeException e) {
-        attemptEnded(s, attempt, null, e);
+        StepFailedException f = StepFailedException.of(e);
+        now.add(new RunState.AttemptFailed(step, attempt, f.kind(), f.getMessage()));
         return;
       }
-      s.running = launched;
-      Duration timeout = s.step.policy().timeout();
-      if (timeout != null) {
-        s.timeout =
-            timers.schedule(
-                () -> events.add(() -> timedOut(s, attempt, timeout)), timeout.toMillis(), TimeUnit.MILLISECONDS);
-      }
-      launched.result().whenComplete((outs, err) -> events.add(() -> attemptEnded(s, attempt, outs, err)));
-    }
-
-    void timedOut(StepState s, int attempt, Duration timeout) {
-      if (s.attempt == attempt && s.running != null) {
-        LaunchedStep r = s.running;
-        attemptEnded(s, attempt, null, new StepFailedException("timed out after " + human(timeout)));
-        r.cancel();
-      }
-    }
-
-    void attemptEnded(StepState s, int attempt, Map<String, ArtifactRecord> outs, Throwable err) {
-      if (s.attempt != attempt || s.status != StepStatus.RUNNING) {
-        return; // a late end of an attempt that already timed out or was replaced
-      }
-      s.running = null;
-      if (s.timeout != null) {
-        s.timeout.cancel(false);
-      }
-      RunLogs log = openLogs.get(s.step.name());
-      if (log != null) {
-        log.close(); // publish the attempt's log now; late lines are still saved
-      }
-      Instant now = clock.instant();
-      if (err == null) {
-        s.outputs = outs;
-        s.status = StepStatus.SUCCEEDED;
-        store.saveStep(new StepRecord(runId, s.step.name(), StepStatus.SUCCEEDED, attempt, s.cacheKey, null, s.startedAt, now, null));
-        listener.onEvent(new StepSucceeded(runId, s.step.name(), attempt, Duration.between(s.startedAt, now)));
-        active--;
-        succeeded(s);
-        return;
-      }
-      String message = message(err);
-      boolean canRetry = attempt - s.firstAttempt + 1 < s.step.policy().maxAttempts() && !halted && !stopRequested;
-      if (canRetry) {
-        Duration wait = s.step.policy().retry().backoffBefore(attempt - s.firstAttempt + 2);
-        s.status = StepStatus.RUNNING;
-        s.retryScheduled = true;
-        s.attempt = attempt + 1;
-        store.saveStep(new StepRecord(runId, s.step.name(), StepStatus.RUNNING, attempt, s.cacheKey, null, s.startedAt, now, message));
-        listener.onEvent(new StepFailed(runId, s.step.name(), attempt, message, wait));
-        timers.schedule(() -> events.add(() -> retry(s, attempt + 1)), wait.toMillis(), TimeUnit.MILLISECONDS);
-        return;
-      }
-      active--;
-      s.status = StepStatus.FAILED;
-      store.saveStep(new StepRecord(runId, s.step.name(), StepStatus.FAILED, attempt, s.cacheKey, null, s.startedAt, now, message));
-      listener.onEvent(new StepFailed(runId, s.step.name(), attempt, message, null));
-      if (firstError == null) {
-        firstError = "step '" + s.step.name() + "' failed: " + message;
-      }
-      if (plan.failFast()) {
-        halted = true;
-      } else {
-        skipDescendants(s);
-      }
-    }
-
-    void retry(StepState s, int attempt) {
-      if (s.attempt != attempt || !s.retryScheduled) {
-        return;
-      }
-      if (halted) {
-        s.retryScheduled = false;
-        active--;
-        s.status = StepStatus.FAILED;
-        Instant now = clock.instant();
-        String reason = "not retried: " + (stopRequested ? "the run was stopped" : "another step failed (fail fast)");
-        store.saveStep(new StepRecord(runId, s.step.name(), StepStatus.FAILED, attempt - 1, s.cacheKey, null, s.startedAt, now, reason));
-        listener.onEvent(new StepFailed(runId, s.step.name(), attempt - 1, reason, null));
-        return;
-      }
-      launchAttempt(s);
-    }
-
-    void succeeded(StepState s) {
-      for (StepState c : s.children) {
-        if (--c.waitingFor == 0 && c.status == StepStatus.PENDING) {
-          ready.add(c);
+      running.put(step, launched);
+      launched.result().whenComplete((outs, err) -> events.add(() -> {
+        if (running.get(step) == launched) {
+          running.remove(step);
         }
-      }
-    }
-
-    void skipDescendants(StepState failed) {
-      Deque<StepState> todo = new ArrayDeque<>(failed.children);
-      while (!todo.isEmpty()) {
-        StepState c = todo.poll();
-        if (c.status == StepStatus.PENDING) {
-          skip(c, "upstream step '" + failed.step.name() + "' failed");
-          todo.addAll(c.children);
-        }
-      }
-    }
-
-    void skip(StepState s, String reason) {
-      s.status = StepStatus.SKIPPED;
-      store.saveStep(new StepRecord(runId, s.step.name(), StepStatus.SKIPPED, s.firstAttempt - 1, null, null, null, null, reason));
-      listener.onEvent(new StepSkipped(runId, s.step.name(), reason));
-    }
-
-    RunStatus finish() {
-      openLogs.values().forEach(RunLogs::close);
-      String reason = stopRequested ? "the run was stopped" : "not run: " + (firstError == null ? "the run stopped" : firstError);
-      for (StepState s : states.values()) {
-        if (s.status == StepStatus.PENDING) {
-          skip(s, reason);
-        }
-      }
-      boolean allDone = states.values().stream().allMatch(s -> s.status.hasOutputs());
-      RunStatus status = stopRequested ? RunStatus.STOPPED : allDone ? RunStatus.SUCCEEDED : RunStatus.FAILED;
-      Instant end = clock.instant();
-      String error = status == RunStatus.SUCCEEDED ? null : stopRequested ? "stopped by the user" : firstError;
-      store.updateRun(runId, status, end, error);
-      listener.onEvent(new RunFinished(runId, status, error, Duration.between(start, end)));
-      return status;
-    }
-
-    Map<String, String> inputArtifacts(StepState s) {
-      Map<String, String> ids = new LinkedHashMap<>();
-      for (PlanInput in : s.step.inputs()) {
-        if (in.isParameter()) {
-          continue;
-        }
-        StepState up = states.get(in.step());
-        if (in.output() != null) {
-          ids.put(in.name(), up.outputs.get(in.output()).id());
-        } else if (!up.step.recordOutput()) {
-          ids.put(in.name(), up.outputs.get(PlanOutputs.DEFAULT).id());
+        if (err == null) {
+          feed(new RunState.AttemptSucceeded(step, attempt, outs));
         } else {
-          for (PlanOutput o : up.step.outputs()) {
-            ids.put(in.name() + "." + o.name(), up.outputs.get(o.name()).id());
-          }
+          StepFailedException f = StepFailedException.of(err);
+          feed(new RunState.AttemptFailed(step, attempt, f.kind(), f.getMessage()));
         }
-      }
-      return ids;
+      }));
     }
 
-    Map<String, List<String>> inputContent(StepState s) {
-      Map<String, List<String>> content = new HashMap<>();
-      for (PlanInput in : s.step.inputs()) {
-        if (in.isParameter()) {
-          continue;
+    /**
+     * The token of this attempt, made current in the store: the adopted attempt's own (its pod
+     * holds it), else a new one that shuts out every earlier attempt of the step.
+     */
+    String token(String step, int attempt) {
+      Integer adopted = inFlight.remove(step);
+      if (adopted != null && adopted == attempt) {
+        java.util.Optional<String> own = store.attemptToken(runId, step);
+        if (own.isPresent()) {
+          return own.get();
         }
-        StepState up = states.get(in.step());
-        List<String> names = in.output() != null ? List.of(in.output()) : up.step.outputs().stream().map(PlanOutput::name).toList();
-        content.put(in.name(), names.stream().map(n -> up.outputs.get(n).contentHash()).toList());
       }
-      return content;
+      String token = java.util.UUID.randomUUID().toString();
+      store.setAttemptToken(runId, step, token);
+      return token;
+    }
+
+    /** An earlier execution with this key whose outputs are all still in the store. */
+    java.util.Optional<RunState.CacheHit> cacheHit(String cacheKey) {
+      return store.findCacheHit(cacheKey)
+          .filter(hit -> present(RunState.dataOutputs(hit.outputs())))
+          .map(hit -> new RunState.CacheHit(hit.outputs(), hit.runId()));
     }
 
     /**
@@ -442,39 +351,13 @@ public final class DagScheduler {
       }
       logs.header(attempt);
       return line -> {
-        listener.onEvent(new StepLogLine(runId, step, line));
+        listener.onEvent(new RunEvent.StepLogLine(runId, step, line));
         logs.append(line);
       };
     }
   }
 
-  private static List<String> outputNames(StepState s) {
-    return s.step.outputs().stream().map(PlanOutput::name).toList();
-  }
-
-  private static Map<String, ArtifactRecord> dataOutputs(Map<String, ArtifactRecord> all) {
-    Map<String, ArtifactRecord> data = new LinkedHashMap<>();
-    all.forEach((k, v) -> {
-      if (v.kind() == ArtifactRecord.Kind.DATA) {
-        data.put(k, v);
-      }
-    });
-    return data;
-  }
-
-  private static String message(Throwable err) {
-    Throwable t = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
-    String m = t.getMessage();
-    return t instanceof StepFailedException || m != null && t instanceof IllegalStateException
-        ? m
-        : t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
-  }
-
-  private static int minPositive(int a, int b) {
-    return a == 0 ? b : b == 0 ? a : Math.min(a, b);
-  }
-
   static String human(Duration d) {
-    return d.toMillis() < 1000 ? d.toMillis() + " ms" : d.toSeconds() + " s";
+    return RunState.human(d);
   }
 }

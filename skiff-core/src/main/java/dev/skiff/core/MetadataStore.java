@@ -76,6 +76,29 @@ public interface MetadataStore extends StackStore, AutoCloseable {
   /** Whether {@link #markArtifactCorrupt} was called for the artifact. */
   boolean isArtifactCorrupt(String artifactId);
 
+  /**
+   * Takes the lease of {@code runId} for {@code owner} until {@code now + ttl}, or renews the
+   * owner's own; false (and nothing changes) while another owner's lease has not expired.
+   */
+  boolean acquireLease(String runId, String owner, Instant now, java.time.Duration ttl);
+
+  /** Gives the lease up, if {@code owner} holds it. */
+  void releaseLease(String runId, String owner);
+
+  Optional<RunLease> findLease(String runId);
+
+  /** Makes {@code token} the step's current attempt: only it may {@link #publishOutputs} from now on. */
+  void setAttemptToken(String runId, String step, String token);
+
+  /** The token of the step's current attempt, if one was set. */
+  Optional<String> attemptToken(String runId, String step);
+
+  /**
+   * {@link #linkArtifacts} for the attempt holding {@code token}; when another attempt has taken
+   * the step over, nothing is written and {@link StaleAttemptException} is thrown.
+   */
+  void publishOutputs(String runId, String step, String token, Map<String, String> outputs, Map<String, String> inputs);
+
   @Override
   void close();
 

@@ -56,10 +56,20 @@ public interface Orchestrator {
 
   /**
    * What a run of {@code plan} would create, as text ({@code yaml} or {@code json}); nothing is
-   * created. Default: the plan itself, as JSON.
+   * created, recorded or contacted (no cluster request, not even a read). Default: the plan
+   * itself, as JSON.
    */
   default String dryRun(RunPlan plan, String format) {
     return plan.toJson();
+  }
+
+  /**
+   * What {@link #schedule} would create for {@code plan} on {@code schedule}, as text ({@code
+   * yaml} or {@code json}); nothing is created, recorded or contacted. Default: this orchestrator
+   * cannot schedule.
+   */
+  default String dryRunSchedule(RunPlan plan, dev.skiff.sdk.Schedule schedule, String format) {
+    throw new UnsupportedOperationException("this orchestrator cannot schedule runs: use a stack with the kubernetes orchestrator");
   }
 
   /** The id of a run and its status when {@link #run} returned. */

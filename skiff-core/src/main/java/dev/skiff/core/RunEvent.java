@@ -22,6 +22,9 @@ public sealed interface RunEvent {
 
   record StepSkipped(String runId, String step, String reason) implements RunEvent {}
 
+  /** A step that was running or waiting to be retried when the run was stopped. */
+  record StepStopped(String runId, String step, String reason) implements RunEvent {}
+
   /** A step whose outputs were kept from an earlier attempt of this same run (resume). */
   record StepReused(String runId, String step) implements RunEvent {}
 

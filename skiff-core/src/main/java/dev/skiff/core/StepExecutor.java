@@ -2,6 +2,7 @@ package dev.skiff.core;
 
 import dev.skiff.core.internal.Hashing;
 import dev.skiff.core.internal.Json;
+import dev.skiff.core.internal.StartupTrace;
 import dev.skiff.core.internal.StepCode;
 import dev.skiff.core.internal.StepContextImpl;
 import dev.skiff.core.internal.StepSignature;
@@ -48,6 +49,14 @@ public final class StepExecutor {
 
   /** Runs the attempt; returns the data outputs, or throws {@link StepFailedException}. */
   public Map<String, ArtifactRecord> execute(RunPlan plan, String runId, PlanStep step, int attempt, StepLogSink log) {
+    return execute(plan, runId, step, attempt, log, null);
+  }
+
+  /**
+   * Runs the attempt holding {@code token} (null: unfenced); its outputs are recorded only while
+   * it is the step's current attempt, else it fails as {@link dev.skiff.sdk.FailureKind#CANCELLED}.
+   */
+  public Map<String, ArtifactRecord> execute(RunPlan plan, String runId, PlanStep step, int attempt, StepLogSink log, String token) {
     StepDeclaration declaration = StepCode.find(plan.pipelineClass(), step.name(), loader);
     StepSignature signature = StepSignature.of(step.name(), declaration.code());
     String codeHash = signature.codeHash();
@@ -57,6 +66,7 @@ public final class StepExecutor {
     }
     Map<String, String> inputIds = new LinkedHashMap<>();
     Object[] args = loadInputs(plan, runId, step, signature, inputIds);
+    StartupTrace.mark("inputs-loaded");
     StepContextImpl context = new StepContextImpl(runId, plan.pipeline(), step.name(), attempt, log);
     Object result;
     CurrentStep.set(context);
@@ -64,9 +74,10 @@ public final class StepExecutor {
       result = declaration.code().invoke(args);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new StepFailedException("interrupted", e);
+      throw new StepFailedException(dev.skiff.sdk.FailureKind.CANCELLED, "interrupted", e);
     } catch (Exception | LinkageError | AssertionError | OutOfMemoryError | StackOverflowError e) {
-      throw new StepFailedException(describe(e), e);
+      logStackTrace(e, log); // the step log keeps the whole trace; the failure keeps one line
+      throw new StepFailedException(StepFailedException.describe(e), e);
     } finally {
       CurrentStep.clear();
     }
@@ -80,7 +91,15 @@ public final class StepExecutor {
       ArtifactRecord a = writeVisualization(runId, step, attempt, v);
       links.put(v.name(), a.id());
     }
-    store.linkArtifacts(runId, step.name(), links, inputIds);
+    if (token == null) {
+      store.linkArtifacts(runId, step.name(), links, inputIds);
+    } else {
+      try {
+        store.publishOutputs(runId, step.name(), token, links, inputIds);
+      } catch (StaleAttemptException e) {
+        throw e.asFailure();
+      }
+    }
     return outputs;
   }
 
@@ -246,9 +265,10 @@ public final class StepExecutor {
     return UUID.randomUUID().toString().replace("-", "");
   }
 
-  private static String describe(Throwable e) {
-    String m = e.getMessage();
-    return e.getClass().getSimpleName() + (m == null ? "" : ": " + m.lines().findFirst().orElse(""));
+  private static void logStackTrace(Throwable e, StepLogSink log) {
+    java.io.StringWriter trace = new java.io.StringWriter();
+    e.printStackTrace(new java.io.PrintWriter(trace));
+    trace.toString().lines().forEach(log::line);
   }
 
   private static final class CountingOutputStream extends java.io.FilterOutputStream {

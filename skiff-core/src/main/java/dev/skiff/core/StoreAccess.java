@@ -42,9 +42,23 @@ public record StoreAccess(String metadataUrl, String metadataPassword, String ar
 
   /** The address of an artifact store component: its flavor and its configuration, secrets resolved. */
   public static String artifactStoreAddress(String flavor, ObjectNode resolvedConfig) {
+    return artifactStoreAddress(flavor, resolvedConfig, Map.of());
+  }
+
+  /**
+   * The address of an artifact store component whose configuration referred to secrets: also the
+   * values put in ({@code NAME.KEY} to value), so that whoever opens the store from this address
+   * (a step process, a pod) can keep them out of what it records ({@link #redactor()}). They are
+   * in the configuration anyway; this only says which ones are secret.
+   */
+  public static String artifactStoreAddress(String flavor, ObjectNode resolvedConfig, Map<String, String> secretValues) {
     ObjectNode address = Json.mapper().createObjectNode();
     address.put("flavor", flavor);
     address.set("config", resolvedConfig);
+    if (!secretValues.isEmpty()) {
+      ObjectNode secrets = address.putObject("secrets");
+      secretValues.forEach(secrets::put);
+    }
     try {
       return Json.mapper().writeValueAsString(address);
     } catch (IOException e) {
@@ -117,6 +131,49 @@ public record StoreAccess(String metadataUrl, String metadataPassword, String ar
           + " (skiff init --metadata-url=jdbc:postgresql://HOST:PORT/DB?user=USER, or SKIFF_METADATA_URL)");
     }
     return problems;
+  }
+
+  /**
+   * Replaces the credentials these addresses hold in a text: the metadata password (given apart
+   * or as {@code password=} in the URL) by {@code <metadata password>}, and the artifact store's
+   * secret values by their references {@code {{secret.NAME.KEY}}}. Values shorter than 4
+   * characters are left alone (they would match ordinary text). For what a pod or step process
+   * records, e.g. {@link Redaction#metadataStore}.
+   */
+  public UnaryOperator<String> redactor() {
+    Map<String, String> replacements = new LinkedHashMap<>();
+    java.util.function.BiConsumer<String, String> add = (value, shown) -> {
+      if (value != null && value.length() >= 4) {
+        replacements.put(value, shown);
+      }
+    };
+    add.accept(metadataPassword, "<metadata password>");
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("[?&;]password=([^&;]*)").matcher(metadataUrl);
+    while (m.find()) {
+      add.accept(m.group(1), "<metadata password>");
+      add.accept(java.net.URLDecoder.decode(m.group(1), java.nio.charset.StandardCharsets.UTF_8), "<metadata password>");
+    }
+    if (artifactStore.startsWith("{")) {
+      try {
+        if (Json.mapper().readTree(artifactStore).path("secrets") instanceof ObjectNode secrets) {
+          secrets.properties().forEach(e -> add.accept(e.getValue().asText(), "{{secret." + e.getKey() + "}}"));
+        }
+      } catch (IOException malformed) {
+        // opening the store reports it
+      }
+    }
+    List<String> values = new ArrayList<>(replacements.keySet());
+    values.sort(java.util.Comparator.comparingInt(String::length).reversed()); // longest first
+    return text -> {
+      if (text == null) {
+        return null;
+      }
+      String out = text;
+      for (String v : values) {
+        out = out.replace(v, replacements.get(v));
+      }
+      return out;
+    };
   }
 
   private static String required(Map<String, String> env, String name) {

@@ -14,9 +14,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Every object a run would create, without a cluster: RBAC (unless a service account is given),
- * the orchestrator Job and its Secret (or, for a schedule, the CronJob), and the first attempt's
- * pod of each step. Secret values are shown as placeholders, never the real addresses.
+ * Every object a run would create, without a cluster (nothing is sent to it, not even a read):
+ * RBAC (unless a service account is given), the orchestrator Job and its Secret (or, for a
+ * schedule, the CronJob and its Secret), and the first attempt's pod of each step. Secret values are shown as placeholders, never the real addresses.
  */
 public final class DryRun {
   public static final String RUN_PLACEHOLDER = "dry-run";
@@ -24,6 +24,15 @@ public final class DryRun {
   private DryRun() {}
 
   public static List<HasMetadata> manifests(RunPlan plan, KubernetesOrchestratorConfig config, Optional<String> cronSchedule) {
+    return manifests(plan, config, cronSchedule.map(cron -> new dev.skiff.sdk.Schedule("default", cron)).orElse(null));
+  }
+
+  /**
+   * What a run ({@code schedule} null) or a schedule of {@code plan} would create: for a schedule,
+   * the CronJob and its Secret (owned by the CronJob) instead of the orchestrator Job and its
+   * Secret, named as {@code skiff run --schedule} names them.
+   */
+  public static List<HasMetadata> manifests(RunPlan plan, KubernetesOrchestratorConfig config, dev.skiff.sdk.Schedule schedule) {
     String image = config.image() == null ? "IMAGE" : config.image();
     Manifests m = new Manifests(config, image);
     List<HasMetadata> out = new ArrayList<>();
@@ -35,12 +44,20 @@ public final class DryRun {
     String runId = RUN_PLACEHOLDER;
     KubernetesSettings settings = KubernetesSettings.of(plan.setting(KubernetesSettings.KEY));
     var orchestratorPod = settings.orchestratorPodSettings() != null ? settings.orchestratorPodSettings() : config.orchestratorPodSettings();
-    if (cronSchedule.isPresent()) {
-      out.add(m.cronJob(plan, "schedule", cronSchedule.get(), Names.runSecret("schedule-" + plan.pipeline()), orchestratorPod, config.effectiveServiceAccount()));
+    var placeholders = new dev.skiff.core.StoreAccess("<metadata store URL>", null, "<artifact store>");
+    if (schedule != null) {
+      String secretName = scheduleSecret(plan, schedule);
+      var cronJob = m.cronJob(plan, schedule.name(), schedule.cron(), secretName, orchestratorPod, config.effectiveServiceAccount());
+      out.add(cronJob);
+      var secret = m.runSecret("schedule-" + plan.pipeline() + "-" + schedule.name(), plan.pipeline(), placeholders);
+      secret.getMetadata().setName(secretName);
+      secret.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder().withApiVersion("batch/v1").withKind("CronJob")
+          .withName(cronJob.getMetadata().getName()).withUid("<uid of the CronJob>").withController(true).withBlockOwnerDeletion(true).build()));
+      out.add(secret);
     } else {
       Job job = m.orchestratorJob(plan, runId, orchestratorPod, config.effectiveServiceAccount());
       out.add(job);
-      var secret = m.runSecret(runId, plan.pipeline(), new dev.skiff.core.StoreAccess("<metadata store URL>", null, "<artifact store>"));
+      var secret = m.runSecret(runId, plan.pipeline(), placeholders);
       OwnerReference owner = new OwnerReferenceBuilder().withApiVersion("batch/v1").withKind("Job").withName(job.getMetadata().getName()).withUid("<uid of the Job>").withController(true).withBlockOwnerDeletion(true).build();
       secret.getMetadata().setOwnerReferences(List.of(owner));
       out.add(secret);
@@ -54,6 +71,11 @@ public final class DryRun {
       out.add(m.stepPod(plan, runId, step, 1, pod, config.effectiveServiceAccount(), podOwner));
     }
     return out;
+  }
+
+  /** The name of the Secret of {@code schedule}'s CronJob. */
+  static String scheduleSecret(RunPlan plan, dev.skiff.sdk.Schedule schedule) {
+    return Names.runSecret("schedule-" + plan.pipeline() + "-" + schedule.name());
   }
 
   /** The manifests as one YAML stream (documents separated by ---). */

@@ -71,9 +71,9 @@ public final class KubernetesOrchestrator implements Orchestrator {
     RunPlan plan = RunPlan.fromJson(run.planJson());
     KubernetesOrchestratorConfig effective = effective(plan);
     KubernetesClient k8s = client();
+    dev.skiff.core.RunLifecycle.prepareResume(context.store(), runId, Instant.now()); // refused while its orchestrator lives
     // the old Job (and with it, by garbage collection, its pods and Secret) makes way for a new one
     k8s.batch().v1().jobs().inNamespace(effective.kubernetesNamespace()).withName(Names.orchestratorJob(runId)).delete();
-    context.store().updateRun(runId, RunStatus.RUNNING, null, null);
     submit(k8s, plan, runId, effective, new Manifests(effective, image(effective, plan)));
     return new Result(runId, effective.synchronous() ? new RunFollower(k8s, context.store(), plan, runId, effective, listener).follow() : RunStatus.RUNNING);
   }
@@ -113,7 +113,7 @@ public final class KubernetesOrchestrator implements Orchestrator {
     Manifests manifests = new Manifests(effective, image);
     setup.ensureServiceAccount(manifests);
     String ns = effective.kubernetesNamespace();
-    String secretName = Names.runSecret("schedule-" + plan.pipeline() + "-" + schedule.name());
+    String secretName = DryRun.scheduleSecret(plan, schedule);
     var cronJob = manifests.cronJob(plan, schedule.name(), schedule.cron(), secretName, effective.orchestratorPodSettings(), effective.effectiveServiceAccount());
     new dev.skiff.core.ScheduleRecord(plan.pipeline(), schedule.name(), schedule.cron(), context.stack(), NAME,
         ns + "/" + cronJob.getMetadata().getName(), plan.toJson(), false, Instant.now()).save(context.store());
@@ -157,12 +157,31 @@ public final class KubernetesOrchestrator implements Orchestrator {
     return "json".equals(format) ? io.fabric8.kubernetes.client.utils.Serialization.asJson(manifests) : DryRun.yaml(manifests);
   }
 
+  /** The manifests {@link #schedule} would send, without contacting the cluster or recording the schedule. */
+  @Override
+  public String dryRunSchedule(RunPlan plan, dev.skiff.sdk.Schedule schedule, String format) {
+    var manifests = DryRun.manifests(plan, effective(plan), schedule);
+    return "json".equals(format) ? io.fabric8.kubernetes.client.utils.Serialization.asJson(manifests) : DryRun.yaml(manifests);
+  }
+
   @Override
   public void stop(String runId) {
+    // The orchestrator pod watches for the request: it cancels running steps (deleting their
+    // pods), marks what is left stopped or skipped and finishes the run. If it is gone, the run
+    // is finished here.
+    if (dev.skiff.core.RunLifecycle.requestStop(context.store(), runId)) {
+      try {
+        dev.skiff.core.RunLifecycle.awaitStopped(context.store(), runId, STOP_TIMEOUT);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     client().batch().v1().jobs().inNamespace(config.kubernetesNamespace()).withName(Names.orchestratorJob(runId)).delete();
     client().pods().inNamespace(config.kubernetesNamespace()).withLabel(Labels.RUN_SELECTOR, Names.labelValue(runId)).delete();
-    context.store().updateRun(runId, RunStatus.STOPPED, Instant.now(), "stopped by the user");
   }
+
+  /** How long {@code runs stop} waits for the orchestrator pod to finish the stop itself. */
+  static final java.time.Duration STOP_TIMEOUT = java.time.Duration.ofSeconds(20);
 
   private void submit(KubernetesClient k8s, RunPlan plan, String runId, KubernetesOrchestratorConfig c, Manifests manifests) {
     String ns = c.kubernetesNamespace();

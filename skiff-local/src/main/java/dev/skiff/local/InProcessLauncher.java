@@ -42,7 +42,7 @@ public final class InProcessLauncher implements StepLauncher {
             () -> {
               ConsoleCapture.bind(launch.log());
               try {
-                result.complete(executor.execute(launch.plan(), launch.runId(), launch.step(), launch.attempt(), launch.log()));
+                result.complete(executor.execute(launch.plan(), launch.runId(), launch.step(), launch.attempt(), launch.log(), launch.token()));
               } catch (Throwable t) {
                 result.completeExceptionally(t);
               } finally {
@@ -57,6 +57,8 @@ public final class InProcessLauncher implements StepLauncher {
 
       @Override
       public void cancel() {
+        // ends the attempt now, whether or not the step's code heeds the interrupt
+        result.completeExceptionally(new dev.skiff.core.StepFailedException(dev.skiff.sdk.FailureKind.CANCELLED, "cancelled"));
         task.cancel(true);
       }
     };

@@ -5,6 +5,7 @@ import dev.skiff.core.DagScheduler;
 import dev.skiff.core.Materializers;
 import dev.skiff.core.MetadataStore;
 import dev.skiff.core.Orchestrator;
+import dev.skiff.core.OrchestratorContext;
 import dev.skiff.core.RunIds;
 import dev.skiff.core.RunListener;
 import dev.skiff.core.RunPlan;
@@ -14,6 +15,7 @@ import dev.skiff.core.StepLauncher;
 import dev.skiff.sdk.RunStatus;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 
 /**
  * Runs plans on this machine: records the run, then drives the {@link DagScheduler} with an
@@ -26,6 +28,7 @@ public final class LocalOrchestrator implements Orchestrator {
   private final Materializers materializers;
   private final ClassLoader loader;
   private final StoreAddresses addresses;
+  private final UnaryOperator<String> secrets;
   private final AtomicReference<DagScheduler> current = new AtomicReference<>();
 
   /** How a step subprocess reaches the stores, and its class path. */
@@ -46,6 +49,21 @@ public final class LocalOrchestrator implements Orchestrator {
       Materializers materializers,
       ClassLoader loader,
       StoreAddresses addresses) {
+    this(store, artifacts, config, materializers, loader, addresses, OrchestratorContext.NO_SECRETS);
+  }
+
+  /**
+   * @param secrets resolves secret references in the {@code jvmArgs} of step processes when they
+   *     start (see {@link OrchestratorContext#secrets()})
+   */
+  public LocalOrchestrator(
+      MetadataStore store,
+      ArtifactStore artifacts,
+      LocalOrchestratorConfig config,
+      Materializers materializers,
+      ClassLoader loader,
+      StoreAddresses addresses,
+      UnaryOperator<String> secrets) {
     if (config.isolation() == Isolation.PROCESS && addresses == null) {
       throw new IllegalArgumentException("process isolation needs the store addresses and class path");
     }
@@ -55,6 +73,7 @@ public final class LocalOrchestrator implements Orchestrator {
     this.materializers = materializers;
     this.loader = loader;
     this.addresses = addresses;
+    this.secrets = secrets;
   }
 
   /** Records a new run of {@code plan} and runs it; returns its id and final status. */
@@ -70,10 +89,23 @@ public final class LocalOrchestrator implements Orchestrator {
   @Override
   public Result resume(String runId, RunListener listener) {
     RunRecord run = store.findRun(runId).orElseThrow(() -> new IllegalArgumentException("run " + runId + " not found"));
-    if (run.status() == RunStatus.SUCCEEDED) {
-      throw new IllegalArgumentException("run " + runId + " succeeded: nothing to resume");
-    }
+    dev.skiff.core.RunLifecycle.prepareResume(store, runId, Instant.now());
     return new Result(runId, execute(RunPlan.fromJson(run.planJson()), runId, listener));
+  }
+
+  /**
+   * Stops a run from another process: records the request, which the run's driver obeys within a
+   * second; a run whose process died is recorded as stopped here.
+   */
+  @Override
+  public void stop(String runId) {
+    if (dev.skiff.core.RunLifecycle.requestStop(store, runId)) {
+      try {
+        dev.skiff.core.RunLifecycle.awaitStopped(store, runId, java.time.Duration.ofSeconds(15));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** Stops the run in progress, if any. */
@@ -107,7 +139,7 @@ public final class LocalOrchestrator implements Orchestrator {
     StepLauncher base =
         config.isolation() == Isolation.THREAD
             ? new InProcessLauncher(new StepExecutor(store, artifacts, materializers, loader))
-            : new SubprocessLauncher(store, addresses.stores(), addresses.classpath(), config.jvmArgs());
+            : new SubprocessLauncher(store, addresses.stores(), addresses.classpath(), config.jvmArgs(), secrets);
     int limit = config.maxParallelism();
     return limit == 0 ? base : new StepLauncher() {
       @Override

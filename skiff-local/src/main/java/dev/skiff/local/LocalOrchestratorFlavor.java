@@ -37,6 +37,7 @@ public final class LocalOrchestratorFlavor implements OrchestratorFlavor<LocalOr
         config,
         context.materializers(),
         context.loader(),
-        new LocalOrchestrator.StoreAddresses(context.stores(), context.classpath()));
+        new LocalOrchestrator.StoreAddresses(context.stores(), context.classpath()),
+        context.secrets());
   }
 }

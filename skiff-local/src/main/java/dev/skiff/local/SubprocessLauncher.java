@@ -3,10 +3,13 @@ package dev.skiff.local;
 import dev.skiff.core.ArtifactRecord;
 import dev.skiff.core.LaunchedStep;
 import dev.skiff.core.MetadataStore;
+import dev.skiff.core.OrchestratorContext;
 import dev.skiff.core.StepFailedException;
+import dev.skiff.sdk.FailureKind;
 import dev.skiff.core.StepLaunch;
 import dev.skiff.core.StepLauncher;
 import dev.skiff.core.StoreAccess;
+import dev.skiff.local.internal.StepClassArchive;
 import dev.skiff.local.internal.StepProcessMain;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -17,47 +20,78 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 
 /**
  * Runs each step attempt in its own JVM, as a step pod would: a crash, {@code System.exit} or
  * leaked memory in one step cannot touch another. The child reads the plan and inputs from the
  * same stores (reached through {@link StoreAccess}, in its environment) and records its outputs there.
+ * Step JVMs share a class-data-sharing archive per class path ({@link StepClassArchive}), which
+ * the first one writes.
  */
 public final class SubprocessLauncher implements StepLauncher {
   private final MetadataStore store;
   private final StoreAccess stores;
   private final String classpath;
   private final List<String> jvmArgs;
+  private final UnaryOperator<String> secrets;
+  private final Map<List<String>, Optional<StepClassArchive>> archives = new ConcurrentHashMap<>();
 
   /**
    * @param classpath class path of the child JVMs: Skiff, its backends and the user's code
    * @param jvmArgs extra JVM flags, e.g. {@code -Xmx2g}
    */
   public SubprocessLauncher(MetadataStore store, StoreAccess stores, String classpath, List<String> jvmArgs) {
+    this(store, stores, classpath, jvmArgs, OrchestratorContext.NO_SECRETS);
+  }
+
+  /**
+   * @param secrets resolves secret references {@code {{secret.NAME.KEY}}} in the JVM flags
+   *     (component configuration, pipeline and step settings), just before each step JVM starts:
+   *     the plan keeps the references
+   */
+  public SubprocessLauncher(MetadataStore store, StoreAccess stores, String classpath, List<String> jvmArgs, UnaryOperator<String> secrets) {
     this.store = store;
     this.stores = stores;
     this.classpath = classpath;
     this.jvmArgs = List.copyOf(jvmArgs);
+    this.secrets = secrets;
   }
 
   @Override
   public LaunchedStep launch(StepLaunch launch) {
     List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(stepJvmArgs(launch));
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    cmd.add(java.toString());
+    List<String> args = stepJvmArgs(launch);
+    StepClassArchive.Use cds = archives.computeIfAbsent(args, a -> Optional.ofNullable(StepClassArchive.of(java, classpath, a)))
+        .map(StepClassArchive::next)
+        .orElse(null);
+    if (cds != null) {
+      cmd.addAll(cds.jvmArgs());
+    }
+    args.forEach(a -> cmd.add(secrets.apply(a)));
     cmd.addAll(List.of("-cp", classpath, StepProcessMain.class.getName(), launch.runId(), launch.step().name(), String.valueOf(launch.attempt())));
+    if (launch.token() != null) {
+      cmd.add(launch.token());
+    }
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().putAll(stores.environment());
     Process process;
     try {
       process = pb.start();
     } catch (IOException e) {
-      throw new StepFailedException("cannot start a JVM for step '" + launch.step().name() + "': " + e.getMessage(), e);
+      if (cds != null) {
+        cds.exited(-1);
+      }
+      throw new StepFailedException(FailureKind.INFRASTRUCTURE, "cannot start a JVM for step '" + launch.step().name() + "': " + e.getMessage(), e);
     }
     CompletableFuture<Map<String, ArtifactRecord>> result = new CompletableFuture<>();
     Thread reader =
-        new Thread(() -> follow(process, launch, result), "skiff-step-process-" + launch.step().name());
+        new Thread(() -> follow(process, launch, cds, result), "skiff-step-process-" + launch.step().name());
     reader.setDaemon(true);
     reader.start();
     return new LaunchedStep() {
@@ -68,6 +102,7 @@ public final class SubprocessLauncher implements StepLauncher {
 
       @Override
       public void cancel() {
+        result.completeExceptionally(new StepFailedException(FailureKind.CANCELLED, "cancelled"));
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
       }
@@ -85,8 +120,9 @@ public final class SubprocessLauncher implements StepLauncher {
     return args;
   }
 
-  private void follow(Process process, StepLaunch launch, CompletableFuture<Map<String, ArtifactRecord>> result) {
+  private void follow(Process process, StepLaunch launch, StepClassArchive.Use cds, CompletableFuture<Map<String, ArtifactRecord>> result) {
     String failure = null;
+    int code = -1;
     try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = out.readLine()) != null) {
@@ -96,7 +132,11 @@ public final class SubprocessLauncher implements StepLauncher {
           launch.log().line(line);
         }
       }
-      int code = process.waitFor();
+      code = process.waitFor();
+      if (cds != null) {
+        cds.exited(code); // before the result: the next step JVMs may use the archive this one wrote
+        cds = null;
+      }
       if (code == 0) {
         Map<String, ArtifactRecord> outputs = new LinkedHashMap<>();
         store.stepOutputs(launch.runId(), launch.step().name()).forEach((name, a) -> {
@@ -106,13 +146,19 @@ public final class SubprocessLauncher implements StepLauncher {
         });
         result.complete(outputs);
       } else {
-        result.completeExceptionally(new StepFailedException(failure != null ? failure : "step process exited with code " + code));
+        result.completeExceptionally(failure != null ? StepFailedException.fromReport(failure)
+            : code > 128 ? new StepFailedException(FailureKind.INFRASTRUCTURE, "the step process was killed (signal " + (code - 128) + ")")
+            : new StepFailedException("step process exited with code " + code));
       }
     } catch (IOException | RuntimeException e) {
-      result.completeExceptionally(new StepFailedException("lost the step process: " + e.getMessage(), e));
+      result.completeExceptionally(new StepFailedException(FailureKind.INFRASTRUCTURE, "lost the step process: " + e.getMessage(), e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      result.completeExceptionally(new StepFailedException("interrupted", e));
+      result.completeExceptionally(new StepFailedException(FailureKind.CANCELLED, "interrupted", e));
+    } finally {
+      if (cds != null) {
+        cds.exited(code);
+      }
     }
   }
 }

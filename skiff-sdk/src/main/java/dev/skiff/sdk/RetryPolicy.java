@@ -2,26 +2,36 @@ package dev.skiff.sdk;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * How often a failed step is tried again and how long to wait in between. Stateless: the
  * scheduler keeps the attempt count. Defaults: 1 attempt (no retry), backoff 1 s doubling up
- * to 1 min.
+ * to 1 min; failures of the step's own code and timeouts count against {@code maxAttempts};
+ * infrastructure failures (eviction, node loss, a lost step process) are retried up to {@value
+ * #DEFAULT_INFRASTRUCTURE_RETRIES} times on their own budget.
  */
 public final class RetryPolicy {
-  /** A single attempt: failures are final. */
+  public static final int DEFAULT_INFRASTRUCTURE_RETRIES = 3;
+  private static final Set<FailureKind> DEFAULT_RETRY_ON = Set.of(FailureKind.USER_CODE, FailureKind.TIMEOUT);
+
+  /** A single attempt: failures are final (infrastructure failures still retried). */
   public static final RetryPolicy NONE = newBuilder().build();
 
   private final int maxAttempts;
   private final Duration initialBackoff;
   private final double backoffMultiplier;
   private final Duration maxBackoff;
+  private final Set<FailureKind> retryOn;
+  private final int infrastructureRetries;
 
   private RetryPolicy(Builder b) {
     this.maxAttempts = b.maxAttempts;
     this.initialBackoff = b.initialBackoff;
     this.backoffMultiplier = b.backoffMultiplier;
     this.maxBackoff = b.maxBackoff;
+    this.retryOn = b.retryOn;
+    this.infrastructureRetries = b.infrastructureRetries;
   }
 
   public static Builder newBuilder() {
@@ -33,7 +43,23 @@ public final class RetryPolicy {
         .maxAttempts(maxAttempts)
         .initialBackoff(initialBackoff)
         .backoffMultiplier(backoffMultiplier)
-        .maxBackoff(maxBackoff);
+        .maxBackoff(maxBackoff)
+        .retryOn(retryOn)
+        .infrastructureRetries(infrastructureRetries);
+  }
+
+  /**
+   * Which kinds of failure of the step's own attempts are retried (within {@code maxAttempts});
+   * default user code and timeouts. {@link FailureKind#INFRASTRUCTURE} has its own budget and
+   * {@link FailureKind#CANCELLED} is never retried, so listing them changes nothing.
+   */
+  public Set<FailureKind> retryOn() {
+    return retryOn;
+  }
+
+  /** Extra attempts for infrastructure failures, which do not count against {@code maxAttempts}; default 3. */
+  public int infrastructureRetries() {
+    return infrastructureRetries;
   }
 
   /** Total attempts including the first; default 1. */
@@ -68,18 +94,21 @@ public final class RetryPolicy {
         && r.maxAttempts == maxAttempts
         && r.initialBackoff.equals(initialBackoff)
         && r.backoffMultiplier == backoffMultiplier
-        && r.maxBackoff.equals(maxBackoff);
+        && r.maxBackoff.equals(maxBackoff)
+        && r.retryOn.equals(retryOn)
+        && r.infrastructureRetries == infrastructureRetries;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(maxAttempts, initialBackoff, backoffMultiplier, maxBackoff);
+    return Objects.hash(maxAttempts, initialBackoff, backoffMultiplier, maxBackoff, retryOn, infrastructureRetries);
   }
 
   @Override
   public String toString() {
     return "RetryPolicy{maxAttempts=" + maxAttempts + ", initialBackoff=" + initialBackoff
-        + ", backoffMultiplier=" + backoffMultiplier + ", maxBackoff=" + maxBackoff + "}";
+        + ", backoffMultiplier=" + backoffMultiplier + ", maxBackoff=" + maxBackoff + ", retryOn=" + retryOn
+        + ", infrastructureRetries=" + infrastructureRetries + "}";
   }
 
   /** Builder; every setter validates its argument. */
@@ -88,8 +117,31 @@ public final class RetryPolicy {
     private Duration initialBackoff = Duration.ofSeconds(1);
     private double backoffMultiplier = 2.0;
     private Duration maxBackoff = Duration.ofMinutes(1);
+    private Set<FailureKind> retryOn = ordered(DEFAULT_RETRY_ON);
+    private int infrastructureRetries = DEFAULT_INFRASTRUCTURE_RETRIES;
 
     private Builder() {}
+
+    /** The kinds of failure retried within {@code maxAttempts}; e.g. only {@code USER_CODE} to not retry timeouts. */
+    public Builder retryOn(Set<FailureKind> kinds) {
+      if (kinds == null) {
+        throw new IllegalArgumentException("retryOn must not be null (give an empty set to retry nothing)");
+      }
+      this.retryOn = ordered(kinds);
+      return this;
+    }
+
+    public Builder retryOn(FailureKind... kinds) {
+      return retryOn(Set.of(kinds));
+    }
+
+    public Builder infrastructureRetries(int retries) {
+      if (retries < 0) {
+        throw new IllegalArgumentException("infrastructureRetries must be 0 or more, was " + retries);
+      }
+      this.infrastructureRetries = retries;
+      return this;
+    }
 
     public Builder maxAttempts(int maxAttempts) {
       if (maxAttempts < 1) {
@@ -121,6 +173,13 @@ public final class RetryPolicy {
       }
       this.maxBackoff = maxBackoff;
       return this;
+    }
+
+    /** In declaration order, so plans that hold the set serialize (and hash) the same everywhere. */
+    private static Set<FailureKind> ordered(Set<FailureKind> kinds) {
+      java.util.EnumSet<FailureKind> set = java.util.EnumSet.noneOf(FailureKind.class);
+      set.addAll(kinds);
+      return java.util.Collections.unmodifiableSet(set);
     }
 
     public RetryPolicy build() {

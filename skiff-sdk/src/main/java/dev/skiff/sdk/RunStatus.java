@@ -3,12 +3,14 @@ package dev.skiff.sdk;
 /** State of a pipeline run. */
 public enum RunStatus {
   RUNNING,
+  /** A stop was requested: running steps are being cancelled. */
+  STOPPING,
   SUCCEEDED,
   FAILED,
   STOPPED;
 
   public boolean isFinal() {
-    return this != RUNNING;
+    return this != RUNNING && this != STOPPING;
   }
 
   /** Process exit code of a run that ended in this state: 0 only for success. */
@@ -17,7 +19,7 @@ public enum RunStatus {
       case SUCCEEDED -> 0;
       case FAILED -> 1;
       case STOPPED -> 130;
-      case RUNNING -> 2;
+      case RUNNING, STOPPING -> 2;
     };
   }
 }

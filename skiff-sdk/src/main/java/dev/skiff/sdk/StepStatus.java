@@ -9,7 +9,9 @@ public enum StepStatus {
   CACHED,
   FAILED,
   /** Not run because an upstream step failed or the run stopped early (fail fast). */
-  SKIPPED;
+  SKIPPED,
+  /** Was running, or waiting to be retried, when the run was stopped. */
+  STOPPED;
 
   /** Whether downstream steps may use this step's outputs. */
   public boolean hasOutputs() {

@@ -13,6 +13,7 @@ import dev.skiff.sdk.RunStatus;
 import dev.skiff.store.internal.ArtifactTable;
 import dev.skiff.store.internal.ComponentTable;
 import dev.skiff.store.internal.Database;
+import dev.skiff.store.internal.LeaseTable;
 import dev.skiff.store.internal.LinkTable;
 import dev.skiff.store.internal.RunTable;
 import dev.skiff.store.internal.SecretTable;
@@ -166,6 +167,43 @@ public final class JdbcMetadataStore implements MetadataStore, StackStore {
   public boolean isArtifactCorrupt(String artifactId) {
     Objects.requireNonNull(artifactId, "artifactId");
     return call("read artifact " + artifactId, d -> LinkTable.isCorrupt(d, artifactId));
+  }
+
+  // ---- leases and attempt tokens
+
+  @Override
+  public boolean acquireLease(String runId, String owner, Instant now, java.time.Duration ttl) {
+    Objects.requireNonNull(owner, "owner");
+    return call("take the lease of run " + runId, d -> LeaseTable.acquire(d, runId, owner, now, now.plus(ttl)));
+  }
+
+  @Override
+  public void releaseLease(String runId, String owner) {
+    write("release the lease of run " + runId, d -> LeaseTable.release(d, runId, owner));
+  }
+
+  @Override
+  public Optional<dev.skiff.core.RunLease> findLease(String runId) {
+    return call("read the lease of run " + runId, d -> LeaseTable.find(d, runId));
+  }
+
+  @Override
+  public void setAttemptToken(String runId, String step, String token) {
+    write("start an attempt of step " + runId + "/" + step, d -> LeaseTable.setToken(d, runId, step, token));
+  }
+
+  @Override
+  public Optional<String> attemptToken(String runId, String step) {
+    return call("read the attempt of step " + runId + "/" + step, d -> LeaseTable.token(d, runId, step));
+  }
+
+  @Override
+  public void publishOutputs(String runId, String step, String token, Map<String, String> outputs, Map<String, String> inputs) {
+    Objects.requireNonNull(token, "token");
+    boolean current = transaction("link artifacts of step " + runId + "/" + step, d -> LeaseTable.publish(d, runId, step, token, outputs, inputs));
+    if (!current) {
+      throw new dev.skiff.core.StaleAttemptException(runId, step);
+    }
   }
 
   // ---- components, stacks, secrets, settings (StackStore)

@@ -165,8 +165,8 @@ class PostgresMetadataStoreTest extends MetadataStoreContractTest {
             count(
                 url,
                 "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'"))
-        .as("10 tables and the history")
-        .isEqualTo(11);
+        .as("11 tables and the history")
+        .isEqualTo(12);
   }
 
   @Test
@@ -177,14 +177,14 @@ class PostgresMetadataStoreTest extends MetadataStoreContractTest {
         url,
         "INSERT INTO skiff_schema_history (installed_rank, version, description, type, script,"
             + " checksum, installed_by, execution_time, success)"
-            + " VALUES (4, '4', 'future', 'SQL', 'V4__future.sql', 0, 'skiff', 1, true)");
+            + " VALUES (99, '99', 'future', 'SQL', 'V99__future.sql', 0, 'skiff', 1, true)");
 
     assertThatThrownBy(() -> MetadataStores.postgres(url, SERVER.password()))
         .isInstanceOf(MetadataStoreException.class)
         .hasMessage(
             "cannot open metadata store at "
                 + location(url)
-                + ": the metadata database was migrated by a newer Skiff (schema 4, this Skiff"
+                + ": the metadata database was migrated by a newer Skiff (schema 99, this Skiff"
                 + " knows "
                 + Migrations.LATEST_VERSION
                 + "): upgrade Skiff");
@@ -466,7 +466,7 @@ class PostgresMetadataStoreTest extends MetadataStoreContractTest {
 
   /** Version, script and success of each applied migration, in order. */
   private static List<String> expectedHistory() {
-    return List.of("1 V1__metadata.sql true", "2 V2__stacks.sql true", "3 V3__corrupt_artifacts.sql true");
+    return List.of("1 V1__metadata.sql true", "2 V2__stacks.sql true", "3 V3__corrupt_artifacts.sql true", "4 V4__run_lifecycle.sql true");
   }
 
   private static List<String> history(String url) throws SQLException {

@@ -168,7 +168,7 @@ class SqliteMetadataStoreTest extends MetadataStoreContractTest {
       sql.executeUpdate(
           "INSERT INTO skiff_schema_history (installed_rank, version, description, type, script,"
               + " checksum, installed_by, execution_time, success)"
-              + " VALUES (4, '4', 'future', 'SQL', 'V4__future.sql', 0, 'skiff', 1, 1)");
+              + " VALUES (99, '99', 'future', 'SQL', 'V99__future.sql', 0, 'skiff', 1, 1)");
     }
 
     assertThatThrownBy(() -> MetadataStores.sqlite(file))
@@ -176,7 +176,7 @@ class SqliteMetadataStoreTest extends MetadataStoreContractTest {
         .hasMessage(
             "cannot open metadata store at "
                 + file
-                + ": the metadata database was migrated by a newer Skiff (schema 4, this Skiff knows "
+                + ": the metadata database was migrated by a newer Skiff (schema 99, this Skiff knows "
                 + Migrations.LATEST_VERSION
                 + "): upgrade Skiff");
   }

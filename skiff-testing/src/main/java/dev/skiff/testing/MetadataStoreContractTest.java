@@ -574,4 +574,56 @@ public abstract class MetadataStoreContractTest {
     assertThat(store.stepOutputs("r1", "trainer")).isEmpty();
     assertThat(store.stepInputs("r1", "trainer")).containsOnly(Map.entry("x", "m1"));
   }
+
+  // ---- leases and attempt tokens
+
+  @Test
+  public void aLiveLeaseKeepsOtherOwnersOutUntilItExpires() {
+    java.time.Duration ttl = java.time.Duration.ofSeconds(60);
+    assertThat(store.acquireLease("r1", "client-a", T0, ttl)).isTrue();
+    assertThat(store.acquireLease("r1", "client-a", T0.plusSeconds(20), ttl)).as("renewed by its owner").isTrue();
+    assertThat(store.acquireLease("r1", "client-b", T0.plusSeconds(70), ttl)).as("renewed at 20 s, lives to 80 s").isFalse();
+    assertThat(store.findLease("r1")).get().satisfies(l -> {
+      assertThat(l.owner()).isEqualTo("client-a");
+      assertThat(l.expiresAt()).isEqualTo(T0.plusSeconds(80));
+      assertThat(l.liveAt(T0.plusSeconds(79))).isTrue();
+    });
+
+    assertThat(store.acquireLease("r1", "client-b", T0.plusSeconds(81), ttl)).as("expired: taken over").isTrue();
+    assertThat(store.acquireLease("r1", "client-a", T0.plusSeconds(82), ttl)).as("the old owner is fenced out").isFalse();
+    store.releaseLease("r1", "client-a"); // not its lease: nothing happens
+    assertThat(store.findLease("r1")).get().extracting(l -> l.owner()).isEqualTo("client-b");
+    store.releaseLease("r1", "client-b");
+    assertThat(store.findLease("r1")).isEmpty();
+  }
+
+  @Test
+  public void onlyTheCurrentAttemptPublishesOutputs() {
+    store.createRun(run("r1", "digits", T0));
+    store.saveStep(step("r1", "trainer", StepStatus.RUNNING, null, null));
+    store.saveArtifact(artifact("m1", "r1", "trainer", "model", T0));
+    store.saveArtifact(artifact("m2", "r1", "trainer", "model", T0));
+    store.setAttemptToken("r1", "trainer", "token-1");
+    store.setAttemptToken("r1", "trainer", "token-2"); // a resume took the step over
+
+    assertThatThrownBy(() -> store.publishOutputs("r1", "trainer", "token-1", Map.of("model", "m1"), Map.of()))
+        .isInstanceOf(dev.skiff.core.StaleAttemptException.class)
+        .hasMessageContaining("no longer the current one");
+    assertThat(store.stepOutputs("r1", "trainer")).isEmpty();
+
+    store.publishOutputs("r1", "trainer", "token-2", Map.of("model", "m2"), Map.of());
+    assertThat(store.stepOutputs("r1", "trainer").get("model").id()).isEqualTo("m2");
+    assertThat(store.attemptToken("r1", "trainer")).contains("token-2");
+  }
+
+  @Test
+  public void retryBudgetsAreStoredWithTheStep() {
+    store.createRun(run("r1", "digits", T0));
+    store.saveStep(new StepRecord("r1", "trainer", StepStatus.RUNNING, 3, null, null, T0, T0, "evicted", 1, 2));
+
+    assertThat(store.findStep("r1", "trainer")).get().satisfies(s -> {
+      assertThat(s.userFailures()).isEqualTo(1);
+      assertThat(s.infraFailures()).isEqualTo(2);
+    });
+  }
 }

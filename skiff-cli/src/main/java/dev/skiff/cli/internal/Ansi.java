@@ -48,7 +48,7 @@ public final class Ansi {
       case "SUCCEEDED" -> green(status.toLowerCase());
       case "CACHED" -> wrap("36", status.toLowerCase());
       case "FAILED" -> red(status.toLowerCase());
-      case "RUNNING", "PENDING" -> yellow(status.toLowerCase());
+      case "RUNNING", "PENDING", "STOPPING" -> yellow(status.toLowerCase());
       default -> dim(status.toLowerCase());
     };
   }

@@ -43,6 +43,8 @@ public final class ConsoleRunPrinter implements RunListener {
               + (e.retryIn() == null ? "" : ansi.dim(" — retrying in " + Format.duration(e.retryIn()))));
     } else if (event instanceof RunEvent.StepSkipped e) {
       step(e.step(), ansi.dim("skipped: " + e.reason()));
+    } else if (event instanceof RunEvent.StepStopped e) {
+      step(e.step(), ansi.status("STOPPED") + ansi.dim(" " + e.reason()));
     } else if (event instanceof RunEvent.OrchestratorLine e) {
       out.println(ansi.dim(Redactor.redact(e.line())));
     } else if (event instanceof RunEvent.RunFinished e) {

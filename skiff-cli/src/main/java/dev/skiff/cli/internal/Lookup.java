@@ -10,7 +10,12 @@ import java.util.stream.Collectors;
 final class Lookup {
   private Lookup() {}
 
+  /** The run, settled: one whose orchestrator stopped heart-beating is recorded as lost first. */
   static RunRecord run(MetadataStore store, String idOrPrefix) {
+    return dev.skiff.core.RunLifecycle.settle(store, find(store, idOrPrefix), java.time.Instant.now());
+  }
+
+  private static RunRecord find(MetadataStore store, String idOrPrefix) {
     var exact = store.findRun(idOrPrefix);
     if (exact.isPresent()) {
       return exact.get();

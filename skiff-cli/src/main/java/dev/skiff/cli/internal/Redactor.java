@@ -8,9 +8,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Keeps secret values out of what the CLI prints: every secret value this process resolved to
- * configure a component is replaced by its reference {@code {{secret.NAME.KEY}}} in run output,
- * warnings, errors and artifact addresses. Values shorter than {@value #MIN_LENGTH} characters are
+ * Keeps secret values out of what the CLI prints and records: every secret value this process
+ * resolved (to configure a component, or in a setting such as {@code jvmArgs}) is replaced by its
+ * reference {@code {{secret.NAME.KEY}}} in run output, warnings, errors (and {@code --debug}
+ * traces), artifact addresses, and the errors and step logs the runs it drives record. Values shorter than {@value #MIN_LENGTH} characters are
  * not searched for (they would match ordinary text).
  */
 public final class Redactor {
@@ -44,6 +45,13 @@ public final class Redactor {
     if (value != null && value.length() >= MIN_LENGTH) {
       REPLACEMENTS.put(value, shown);
     }
+  }
+
+  /** What {@link Throwable#printStackTrace()} prints for {@code t} (messages of causes included), redacted. */
+  public static String redactTrace(Throwable t) {
+    java.io.StringWriter trace = new java.io.StringWriter();
+    t.printStackTrace(new java.io.PrintWriter(trace));
+    return redact(trace.toString());
   }
 
   public static String redact(String text) {

@@ -52,7 +52,10 @@ public final class RunCommand implements Callable<Integer> {
       description = "Most steps running at once, 0 for no limit (default: the local orchestrator's configuration, no limit). Sets orchestrator.local maxParallelism for this run.")
   Integer maxParallelism;
 
-  @Option(names = "--dry-run", description = "Print what the run would create (Kubernetes manifests, or the run plan for local runs) and create nothing.")
+  @Option(
+      names = "--dry-run",
+      description = "Print what the run (with --schedule: the schedule) would create (Kubernetes manifests, or the run plan for local runs);"
+          + " create, record and contact nothing.")
   boolean dryRun;
 
   @Option(names = {"--output", "-o"}, paramLabel = "FORMAT", description = "Format of --dry-run: yaml or json (default: ${DEFAULT-VALUE}).")
@@ -97,13 +100,14 @@ public final class RunCommand implements Callable<Integer> {
       }
       PipelineSettings settings = options.applyTo(definition.settings());
       try (Workspace workspace = Workspace.open(projectOptions.project(), spec.commandLine().getErr())) {
-        if (schedule != null) {
-          new StackRuns(workspace).schedule(definition, settings, code, new dev.skiff.sdk.Schedule(scheduleName, schedule), new ConsoleRunPrinter(out, Ansi.auto()));
+        dev.skiff.sdk.Schedule cron = schedule == null ? null : new dev.skiff.sdk.Schedule(scheduleName, schedule);
+        if (dryRun) { // with --schedule too: print what would be scheduled, create and contact nothing
+          out.print(new StackRuns(workspace).dryRun(definition, settings, code, output.name(), cron));
+          out.flush();
           return 0;
         }
-        if (dryRun) {
-          out.print(new StackRuns(workspace).dryRun(definition, settings, code, output.name()));
-          out.flush();
+        if (cron != null) {
+          new StackRuns(workspace).schedule(definition, settings, code, cron, new ConsoleRunPrinter(out, Ansi.auto()));
           return 0;
         }
         StackRuns.Outcome outcome = new StackRuns(workspace).run(definition, settings, code, new ConsoleRunPrinter(out, Ansi.auto()));

@@ -36,7 +36,7 @@ public final class RunsCommand {
   public static void printSteps(MetadataStore store, String runId, PrintWriter out, Ansi ansi) {
     Table t = new Table("STEP", "STATUS", "ATTEMPT", "DURATION", "DETAIL");
     for (StepRecord s : store.listSteps(runId)) {
-      String detail = s.cachedFrom() != null ? "from run " + s.cachedFrom() : s.error() == null ? "" : s.error();
+      String detail = s.cachedFrom() != null ? "from run " + s.cachedFrom() : s.error() == null ? "" : Redactor.redact(s.error());
       t.row(s.name(), ansi.status(s.status().name()), s.attempt() == 0 ? "" : s.attempt(), Format.duration(s.startedAt(), s.endedAt()), detail);
     }
     t.print(out, ansi);
@@ -60,7 +60,10 @@ public final class RunsCommand {
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       try (MetadataStore store = project.project().openMetadataStore()) {
-        List<RunRecord> runs = store.listRuns(pipeline, limit);
+        java.time.Instant now = java.time.Instant.now();
+        List<RunRecord> runs = store.listRuns(pipeline, limit).stream()
+            .map(r -> dev.skiff.core.RunLifecycle.settle(store, r, now)) // lost runs show as such
+            .toList();
         if (output == OutputFormat.json) {
           JsonOutput.print(out, runs.stream().map(RunsCommand::runJson).toList());
           return 0;
@@ -105,7 +108,7 @@ public final class RunsCommand {
             m.put("cachedFrom", s.cachedFrom());
             m.put("startedAt", s.startedAt());
             m.put("endedAt", s.endedAt());
-            m.put("error", s.error());
+            m.put("error", Redactor.redact(s.error()));
             Map<String, String> outs = new LinkedHashMap<>();
             store.stepOutputs(run.id(), s.name()).forEach((k, v) -> outs.put(k, v.id()));
             m.put("outputs", outs);
@@ -128,7 +131,7 @@ public final class RunsCommand {
         }
         out.println("  plan hash:    " + run.planHash());
         if (run.error() != null) {
-          out.println("  error:        " + ansi.red(run.error()));
+          out.println("  error:        " + ansi.red(Redactor.redact(run.error())));
         }
         out.println();
         printSteps(store, run.id(), out, ansi);
@@ -173,7 +176,7 @@ public final class RunsCommand {
           }
           try (InputStream in = artifacts.open(path)) {
             String prefix = ansi.step(plan.steps().indexOf(plan.step(steps.get(i))), steps.get(i) + " |");
-            new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().forEach(l -> out.println(step == null ? prefix + " " + l : l));
+            new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().map(Redactor::redact).forEach(l -> out.println(step == null ? prefix + " " + l : l));
           }
         }
         out.flush();
@@ -218,7 +221,8 @@ public final class RunsCommand {
     }
   }
 
-  @Command(name = "stop", description = {"Stop a running run: its pods are deleted and it is recorded as stopped.", "Local runs stop with Ctrl-C where they run."})
+  @Command(name = "stop", description = {"Stop a running run: running steps are cancelled (pods deleted), the rest skipped, and it is recorded as stopped.",
+      "Works from any terminal; a run whose orchestrator died is recorded as stopped at once."})
   static final class Stop implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN", description = "Run id or a unique prefix of it.")
     String runId;
@@ -250,7 +254,7 @@ public final class RunsCommand {
     m.put("createdAt", r.createdAt());
     m.put("endedAt", r.endedAt());
     m.put("planHash", r.planHash());
-    m.put("error", r.error());
+    m.put("error", Redactor.redact(r.error()));
     return m;
   }
 

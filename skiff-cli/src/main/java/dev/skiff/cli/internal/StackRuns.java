@@ -49,13 +49,23 @@ public final class StackRuns {
     return new Outcome(plan, whileStoppable(orchestrator, () -> orchestrator.run(plan, listener)));
   }
 
-  /** What a run on the active stack would create, without creating anything. */
-  public String dryRun(PipelineDefinition definition, PipelineSettings settings, UserCode code, String format) {
+  /**
+   * What a run (or, with {@code schedule}, a schedule) on the active stack would create, without
+   * creating, recording or contacting anything.
+   */
+  public String dryRun(PipelineDefinition definition, PipelineSettings settings, UserCode code, String format, dev.skiff.sdk.Schedule schedule) {
     ResolvedStack stack = workspace.stacks().resolve(workspace.stacks().activeName());
     RunPlan plan = new PlanCompiler(Materializers.load(code.loader()), workspace::warn).compile(definition, settings, stack);
     Orchestrator orchestrator = orchestrator(stack, workspace.artifactStore(stack), code, Map.of(), null, null);
     orchestrator.storeProblems().forEach(workspace::warn); // a dry run still shows what would be sent
-    return orchestrator.dryRun(plan, format);
+    if (schedule == null) {
+      return orchestrator.dryRun(plan, format);
+    }
+    try {
+      return orchestrator.dryRunSchedule(plan, schedule, format);
+    } catch (UnsupportedOperationException e) {
+      throw new IllegalArgumentException("stack '" + stack.name() + "' cannot schedule: " + e.getMessage());
+    }
   }
 
   /** Schedules {@code definition} with the active stack's orchestrator. */
@@ -156,16 +166,18 @@ public final class StackRuns {
       }
     }
     Record config = workspace.configure(record);
+    // what the run records (errors, step logs) passes the redactor: secret values show as references
     OrchestratorContext context =
         new OrchestratorContext(
-            workspace.store(),
+            dev.skiff.core.Redaction.metadataStore(workspace.store(), Redactor::redact),
             workspace.storeAccess(stack),
-            artifacts,
+            dev.skiff.core.Redaction.artifactStore(artifacts, Redactor::redact),
             Materializers.load(code.loader()),
             code.loader(),
             code.fullClasspath(),
             stack.name(),
-            images(stack, code).orElse(null));
+            images(stack, code).orElse(null),
+            workspace::resolveSecrets);
     return ((OrchestratorFlavor) flavor).create(config, context);
   }
 

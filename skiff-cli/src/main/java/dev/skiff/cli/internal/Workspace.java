@@ -94,6 +94,18 @@ public final class Workspace implements AutoCloseable {
     return stacks.configure(component);
   }
 
+  /**
+   * {@code text} (a value of a run's settings, e.g. a step JVM flag) with its secret references
+   * resolved, the values remembered for redaction; for {@link dev.skiff.core.OrchestratorContext#secrets()}.
+   */
+  public String resolveSecrets(String text) {
+    return ConfigBinder.resolveSecrets(text, ref -> {
+      String value = stacks.secretValue(ref);
+      Redactor.add(value, ref);
+      return value;
+    });
+  }
+
   /** The artifact store of {@code stack}, opened once per workspace. */
   public ArtifactStore artifactStore(ResolvedStack stack) {
     ResolvedComponent c = stack.required(ComponentType.ARTIFACT_STORE);
@@ -106,11 +118,15 @@ public final class Workspace implements AutoCloseable {
    */
   public dev.skiff.core.StoreAccess storeAccess(ResolvedStack stack) {
     ResolvedComponent c = stack.required(ComponentType.ARTIFACT_STORE);
+    Map<String, String> secretValues = new java.util.TreeMap<>();
     for (String ref : ConfigBinder.secretReferences(c.record().config())) {
-      Redactor.add(stacks.secretValue(ref), ref);
+      String value = stacks.secretValue(ref);
+      Redactor.add(value, ref);
+      secretValues.put(ref, value);
     }
+    // the values go along (in the same Secret or environment) so that pods can redact them too
     String address = dev.skiff.core.StoreAccess.artifactStoreAddress(
-        c.flavor().name(), ConfigBinder.resolveSecrets(c.record().config(), stacks::secretValue));
+        c.flavor().name(), ConfigBinder.resolveSecrets(c.record().config(), stacks::secretValue), secretValues);
     String password = project.metadataPassword();
     Redactor.addCredential(password, "<metadata password>");
     return new dev.skiff.core.StoreAccess(project.metadataUrl(), password, address);

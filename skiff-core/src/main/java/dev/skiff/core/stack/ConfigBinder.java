@@ -113,6 +113,11 @@ public final class ConfigBinder {
     return copy;
   }
 
+  /** {@code text} with every secret reference replaced by {@code secrets} (given {@code NAME.KEY}). */
+  public static String resolveSecrets(String text, UnaryOperator<String> secrets) {
+    return text == null ? null : replaceRefs(text, secrets);
+  }
+
   /** Names of the secrets a configuration refers to. */
   public static List<String> secretReferences(JsonNode json) {
     List<String> refs = new ArrayList<>();

@@ -164,9 +164,17 @@ public final class Manifests {
 
   /** The pod of one attempt of one step, owned by the run's orchestrator Job. */
   public Pod stepPod(RunPlan plan, String runId, PlanStep step, int attempt, PodSettings podSettings, String serviceAccount, OwnerReference owner) {
+    return stepPod(plan, runId, step, attempt, null, podSettings, serviceAccount, owner);
+  }
+
+  /** The pod of one attempt; {@code token} (null for none) is the attempt's, which alone may publish its outputs. */
+  public Pod stepPod(RunPlan plan, String runId, PlanStep step, int attempt, String token, PodSettings podSettings, String serviceAccount, OwnerReference owner) {
     Map<String, String> labels = new LinkedHashMap<>(podSettings.labels());
     labels.putAll(Labels.step(runId, plan.pipeline(), step.name()));
-    List<String> args = List.of("step", "--run", runId, "--step", step.name(), "--attempt", String.valueOf(attempt));
+    List<String> args = new ArrayList<>(List.of("step", "--run", runId, "--step", step.name(), "--attempt", String.valueOf(attempt)));
+    if (token != null) {
+      args.addAll(List.of("--token", token));
+    }
     PodSpecBuilder spec = new PodSpecBuilder(podSpec(podSettings, serviceAccount, args, secretOverride != null ? secretOverride : Names.runSecret(runId)))
         .withRestartPolicy("Never")
         .withAutomountServiceAccountToken(false); // a step talks to the stores, never to the API

@@ -3,6 +3,7 @@ package dev.skiff.kubernetes.internal;
 import dev.skiff.core.ArtifactStore;
 import dev.skiff.core.DagScheduler;
 import dev.skiff.core.MetadataStore;
+import dev.skiff.core.Redaction;
 import dev.skiff.core.RunIds;
 import dev.skiff.core.RunPlan;
 import dev.skiff.core.RunRecord;
@@ -35,9 +36,11 @@ public final class OrchestratorMain {
   public static int run(String[] args) {
     ClassLoader loader = Thread.currentThread().getContextClassLoader();
     PodEnvironment env = PodEnvironment.fromEnv();
-    try (MetadataStore store = env.openStore(loader);
+    // errors and step logs this pod records go through the redactor of the run Secret's credentials
+    java.util.function.UnaryOperator<String> redact = env.stores().redactor();
+    try (MetadataStore store = Redaction.metadataStore(env.openStore(loader), redact);
         KubernetesClient client = new KubernetesClientBuilder().build()) {
-      ArtifactStore artifacts = env.openArtifacts(loader);
+      ArtifactStore artifacts = Redaction.artifactStore(env.openArtifacts(loader), redact);
       String ns = env.namespace() != null ? env.namespace() : client.getNamespace();
       Pod self = client.pods().inNamespace(ns).withName(env.podName()).get();
       if (self == null) {
@@ -59,6 +62,13 @@ public final class OrchestratorMain {
       } else {
         runId = PodMain.option(args, "run");
         plan = PodEnvironment.plan(store, runId);
+        RunStatus recorded = store.findRun(runId).map(RunRecord::status).orElse(RunStatus.RUNNING);
+        if (recorded.isFinal()) {
+          // a pod of this Job started again after the run ended (stopped, or finished before the
+          // pod's exit was seen): there is nothing left to do, and nothing to redo
+          System.out.println("Run " + runId + " already ended " + recorded.name().toLowerCase(java.util.Locale.ROOT));
+          return 0;
+        }
       }
       String image = self.getSpec().getContainers().get(0).getImage();
       List<String> pullSecrets = self.getSpec().getImagePullSecrets().stream().map(LocalObjectReference::getName).toList();
@@ -72,13 +82,17 @@ public final class OrchestratorMain {
               config.podStartupTimeout(), config.keepPods(), config.maxParallelism());
       Manifests manifests = secretOverride == null ? new Manifests(config, image) : new Manifests(config, image).withRunSecret(secretOverride);
       try (PodLauncher launcher = new PodLauncher(client, store, manifests, options)) {
-        RunStatus status = new DagScheduler(store, launcher, new PlainRunPrinter(System.out), artifacts).run(plan, runId);
+        // the Job, not the pod, owns the run: a pod the Job restarts takes the lease back at once
+        String leaseOwner = "job " + ns + "/" + (owner != null ? owner.getName() : self.getMetadata().getName());
+        RunStatus status = new DagScheduler(store, launcher, new PlainRunPrinter(System.out), artifacts, leaseOwner).run(plan, runId);
         System.out.flush();
         return status.isFinal() ? 0 : 1;
       }
     } catch (RuntimeException e) {
-      System.out.println("orchestrator failed: " + e.getMessage());
-      e.printStackTrace(System.out);
+      java.io.StringWriter trace = new java.io.StringWriter();
+      e.printStackTrace(new java.io.PrintWriter(trace));
+      System.out.println(redact.apply("orchestrator failed: " + e.getMessage()));
+      System.out.print(redact.apply(trace.toString()));
       return 1;
     }
   }

@@ -34,6 +34,8 @@ final class PlainRunPrinter implements RunListener {
       line = prefix(e.step()) + "attempt " + e.attempt() + " failed: " + e.error() + (e.retryIn() == null ? "" : " — retrying in " + e.retryIn().toMillis() + " ms");
     } else if (event instanceof RunEvent.StepSkipped e) {
       line = prefix(e.step()) + "skipped: " + e.reason();
+    } else if (event instanceof RunEvent.StepStopped e) {
+      line = prefix(e.step()) + "stopped: " + e.reason();
     } else if (event instanceof RunEvent.RunFinished e) {
       line = "Run " + e.runId() + " " + e.status().name().toLowerCase() + " in " + e.took().toMillis() + " ms" + (e.error() == null ? "" : ": " + e.error());
     }

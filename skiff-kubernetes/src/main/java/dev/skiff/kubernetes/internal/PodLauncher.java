@@ -4,6 +4,7 @@ import dev.skiff.core.ArtifactRecord;
 import dev.skiff.core.LaunchedStep;
 import dev.skiff.core.MetadataStore;
 import dev.skiff.core.StepFailedException;
+import dev.skiff.sdk.FailureKind;
 import dev.skiff.core.StepLaunch;
 import dev.skiff.core.StepLauncher;
 import dev.skiff.kubernetes.PodSettings;
@@ -99,7 +100,8 @@ public final class PodLauncher implements StepLauncher {
               public void onDelete(Pod pod, boolean unknownFinalState) {
                 Attempt a = attempts.get(pod.getMetadata().getName());
                 if (a != null && !a.result.isDone()) {
-                  a.fail("pod " + pod.getMetadata().getName() + " was deleted before it finished (node lost or removed by hand)");
+                  a.fail(new StepFailedException(FailureKind.INFRASTRUCTURE,
+                      "pod " + pod.getMetadata().getName() + " was deleted before it finished (node lost or removed by hand)"));
                 }
               }
             });
@@ -112,7 +114,7 @@ public final class PodLauncher implements StepLauncher {
 
   @Override
   public LaunchedStep launch(StepLaunch launch) {
-    Pod pod = manifests.stepPod(launch.plan(), runId, launch.step(), launch.attempt(), podSettings.apply(launch.step().name()), serviceAccount, owner);
+    Pod pod = manifests.stepPod(launch.plan(), runId, launch.step(), launch.attempt(), launch.token(), podSettings.apply(launch.step().name()), serviceAccount, owner);
     String name = pod.getMetadata().getName();
     Attempt attempt = new Attempt(launch, name);
     attempts.put(name, attempt);
@@ -129,7 +131,8 @@ public final class PodLauncher implements StepLauncher {
       client.pods().inNamespace(namespace).resource(pod).create();
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) { // 409: the pod exists — adopt it (orchestrator restart)
-        attempt.fail("cannot create pod " + name + ": " + ClusterAccess.status(e));
+        attempt.fail(new StepFailedException(e.getCode() >= 500 || e.getCode() == 429 ? FailureKind.INFRASTRUCTURE : FailureKind.USER_CODE,
+            "cannot create pod " + name + ": " + ClusterAccess.status(e)));
         return;
       }
     }
@@ -158,7 +161,7 @@ public final class PodLauncher implements StepLauncher {
       });
       a.finish(() -> a.result.complete(outputs));
     } else if ("Failed".equals(phase)) {
-      a.fail(failureReason(pod));
+      a.fail(failure(pod));
     } else {
       waitingProblem(pod).ifPresent(p -> {
         String previous = a.problem;
@@ -166,7 +169,7 @@ public final class PodLauncher implements StepLauncher {
         if (isPermanent(p)) {
           // the back-off message only repeats the image; the pull error before it says why
           boolean pullError = p.startsWith("ImagePullBackOff") && previous != null && previous.startsWith("ErrImagePull");
-          a.fail("pod " + a.pod + " cannot start: " + (pullError ? previous + " (then ImagePullBackOff)" : p));
+          a.fail(new StepFailedException("pod " + a.pod + " cannot start: " + (pullError ? previous + " (then ImagePullBackOff)" : p)));
         }
       });
     }
@@ -187,7 +190,32 @@ public final class PodLauncher implements StepLauncher {
     if (a.result.isDone() || a.started) {
       return;
     }
-    a.fail("pod " + a.pod + " did not start within " + startupTimeout.toSeconds() + " s" + (a.problem == null ? "" : ": " + a.problem));
+    a.fail(new StepFailedException("pod " + a.pod + " did not start within " + startupTimeout.toSeconds() + " s" + (a.problem == null ? "" : ": " + a.problem)));
+  }
+
+  /**
+   * Why a pod failed, as the same failure the step would report in a thread or a process: the
+   * step's own report from the termination message, else the kubelet's reason with its kind —
+   * infrastructure for disruptions (eviction, preemption, node loss), timeout for the deadline.
+   */
+  static StepFailedException failure(Pod pod) {
+    String reason = failureReason(pod);
+    var status = pod.getStatus();
+    boolean disrupted = status.getConditions() != null && status.getConditions().stream()
+        .anyMatch(c -> "DisruptionTarget".equals(c.getType()) && "True".equals(c.getStatus()));
+    if (disrupted || "Evicted".equals(status.getReason()) || "Preempting".equals(status.getReason()) || "NodeLost".equals(status.getReason())) {
+      return new StepFailedException(FailureKind.INFRASTRUCTURE, reason);
+    }
+    if ("DeadlineExceeded".equals(status.getReason())) {
+      return new StepFailedException(FailureKind.TIMEOUT, reason);
+    }
+    for (ContainerStatus cs : status.getContainerStatuses()) {
+      ContainerStateTerminated t = cs.getState() == null ? null : cs.getState().getTerminated();
+      if (t != null && !"OOMKilled".equals(t.getReason()) && t.getMessage() != null && !t.getMessage().isBlank()) {
+        return StepFailedException.fromReport(t.getMessage().strip());
+      }
+    }
+    return new StepFailedException(FailureKind.USER_CODE, reason);
   }
 
   /** Why a pod failed, e.g. OOMKilled, Evicted, DeadlineExceeded, or the exit code. */
@@ -261,8 +289,8 @@ public final class PodLauncher implements StepLauncher {
       }
     }
 
-    void fail(String reason) {
-      finish(() -> result.completeExceptionally(new StepFailedException(reason)));
+    void fail(StepFailedException failure) {
+      finish(() -> result.completeExceptionally(failure));
     }
 
     /** Copies the pod's log into the step log as lines arrive (once per attempt). */
@@ -331,7 +359,7 @@ public final class PodLauncher implements StepLauncher {
 
     @Override
     public void cancel() {
-      fail("cancelled");
+      fail(new StepFailedException(FailureKind.CANCELLED, "cancelled"));
     }
   }
 }

@@ -1,7 +1,6 @@
 package dev.skiff.local.internal;
 
 import dev.skiff.core.ArtifactStore;
-
 import dev.skiff.core.Materializers;
 import dev.skiff.core.MetadataStore;
 import dev.skiff.core.RunPlan;
@@ -9,6 +8,7 @@ import dev.skiff.core.RunRecord;
 import dev.skiff.core.StepExecutor;
 import dev.skiff.core.StepLogSink;
 import dev.skiff.core.StoreAccess;
+import dev.skiff.core.internal.StartupTrace;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
@@ -23,27 +23,47 @@ public final class StepProcessMain {
   private StepProcessMain() {}
 
   public static void main(String[] args) {
+    StartupTrace.mark("main");
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-    if (args.length != 3) {
-      out.println(FAILURE_MARKER + "usage: StepProcessMain RUN STEP ATTEMPT");
+    if (args.length != 3 && args.length != 4) {
+      out.println(FAILURE_MARKER + "usage: StepProcessMain RUN STEP ATTEMPT [TOKEN]");
       System.exit(2);
     }
+    dieWithParent();
     ClassLoader loader = Thread.currentThread().getContextClassLoader();
     StoreAccess stores = StoreAccess.fromEnvironment(System.getenv());
     try (MetadataStore store = stores.openMetadataStore(loader)) {
       ArtifactStore artifacts = stores.openArtifactStore(loader);
+      StartupTrace.mark("stores-opened");
       RunRecord run = store.findRun(args[0]).orElseThrow(() -> new IllegalStateException("run " + args[0] + " not found in the metadata store"));
       RunPlan plan = RunPlan.fromJson(run.planJson());
+      StartupTrace.mark("plan-read");
       StepLogSink log = out::println;
       new StepExecutor(store, artifacts, Materializers.load(loader), loader)
-          .execute(plan, run.id(), plan.step(args[1]), Integer.parseInt(args[2]), log);
+          .execute(plan, run.id(), plan.step(args[1]), Integer.parseInt(args[2]), log, args.length == 4 ? args[3] : null);
+      StartupTrace.mark("step-recorded");
       out.flush();
       System.exit(0);
     } catch (Throwable t) {
-      String m = t.getMessage();
-      out.println(FAILURE_MARKER + (t instanceof dev.skiff.core.StepFailedException || t instanceof IllegalStateException ? m : t.getClass().getSimpleName() + (m == null ? "" : ": " + m)));
+      dev.skiff.core.StepFailedException failure = dev.skiff.core.StepFailedException.of(t);
+      if (failure != t) {
+        t.printStackTrace(out); // Skiff's own failure outside the step's code: keep its trace in the step log
+      }
+      out.println(FAILURE_MARKER + failure.report());
       out.flush();
       System.exit(1);
     }
+  }
+
+  /**
+   * A step process lives only as long as the orchestrator that started it: when that JVM dies
+   * (even by {@code kill -9}), nothing is left to record this attempt, and a resume will start a
+   * new one, so this one ends at once instead of computing into the void.
+   */
+  private static void dieWithParent() {
+    ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> {
+      System.err.println("the orchestrator of this step (pid " + parent.pid() + ") ended: stopping");
+      Runtime.getRuntime().halt(143);
+    }));
   }
 }

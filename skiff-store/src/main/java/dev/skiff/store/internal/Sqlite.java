@@ -29,6 +29,7 @@ public final class Sqlite {
    * processes migrating a new file at once would both create the tables.
    */
   public static Connection open(Path file) throws IOException, SQLException {
+    SqliteNativeLibrary.useCached();
     SQLiteDataSource dataSource = dataSource(file);
     Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
     OPENING.lock();

@@ -17,7 +17,8 @@ import java.util.Optional;
 public final class StepTable {
 
   private static final String COLUMNS =
-      "run_id, name, status, attempt, cache_key, cached_from, started_at, ended_at, error";
+      "run_id, name, status, attempt, cache_key, cached_from, started_at, ended_at, error,"
+          + " user_failures, infra_failures";
 
   // seq is computed on first insert only; the update branch leaves it alone, so a step keeps
   // its place when saved again. One statement, so concurrent writers cannot interleave on
@@ -25,12 +26,13 @@ public final class StepTable {
   private static final String UPSERT =
       "INSERT INTO steps ("
           + COLUMNS
-          + ", seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+          + ", seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
           + " (SELECT COALESCE(MAX(seq), 0) + 1 FROM steps WHERE run_id = ?))"
           + " ON CONFLICT (run_id, name) DO UPDATE SET status = excluded.status,"
           + " attempt = excluded.attempt, cache_key = excluded.cache_key,"
           + " cached_from = excluded.cached_from, started_at = excluded.started_at,"
-          + " ended_at = excluded.ended_at, error = excluded.error";
+          + " ended_at = excluded.ended_at, error = excluded.error,"
+          + " user_failures = excluded.user_failures, infra_failures = excluded.infra_failures";
   private static final String FIND =
       "SELECT " + COLUMNS + " FROM steps WHERE run_id = ? AND name = ?";
   private static final String LIST =
@@ -49,7 +51,9 @@ public final class StepTable {
     setInstant(upsert, 7, step.startedAt());
     setInstant(upsert, 8, step.endedAt());
     upsert.setString(9, step.error());
-    upsert.setString(10, step.runId());
+    upsert.setInt(10, step.userFailures());
+    upsert.setInt(11, step.infraFailures());
+    upsert.setString(12, step.runId());
     upsert.executeUpdate();
   }
 
@@ -81,7 +85,9 @@ public final class StepTable {
                 row.getString("cached_from"),
                 getInstant(row, "started_at"),
                 getInstant(row, "ended_at"),
-                row.getString("error")));
+                row.getString("error"),
+                row.getInt("user_failures"),
+                row.getInt("infra_failures")));
       }
     }
     return steps;

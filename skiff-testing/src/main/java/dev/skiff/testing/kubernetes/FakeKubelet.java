@@ -235,6 +235,12 @@ final class FakeKubelet implements AutoCloseable {
   // ---- one container --------------------------------------------------------------------------
 
   /** Mutable state of one container, written by its pod worker and process callbacks. */
+  /**
+   * Environment variable naming the file a host process (a registered image, not a container)
+   * writes its termination message to, in place of its {@code terminationMessagePath}.
+   */
+  public static final String HOST_TERMINATION_LOG_ENV = "SKIFF_TERMINATION_LOG";
+
   /** {@code image} pinned to a digest no registry holds (the same length, all zeros). */
   static String withWrongDigest(String image) {
     int at = image.indexOf("@sha256:");
@@ -252,6 +258,8 @@ final class FakeKubelet implements AutoCloseable {
     volatile RunningContainer container;
     volatile dev.skiff.testing.containers.ContainerSpec runSpec;
     volatile String pullError;
+    /** The termination message file of a host process (no container to bind one into). */
+    volatile Path hostTerminationLog;
     /** What the node pulls: the image, unless a fault changed its digest. */
     volatile String pullReference;
     volatile Instant nextPull = Instant.MIN;
@@ -702,6 +710,10 @@ final class FakeKubelet implements AutoCloseable {
         builder.environment().clear();
         builder.environment().putAll(ctr.env);
         try {
+          // A host process cannot get a file bind-mounted at its terminationMessagePath: it is
+          // told where its termination message goes instead.
+          ctr.hostTerminationLog = Files.createTempFile("skiff-termination-", ".log");
+          builder.environment().put(HOST_TERMINATION_LOG_ENV, ctr.hostTerminationLog.toString());
           Process process = builder.start();
           ctr.startedAt = Instant.now();
           ctr.process = process;
@@ -789,7 +801,17 @@ final class FakeKubelet implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      ctr.finish(process.exitValue(), null, null);
+      String message = null;
+      Path log = ctr.hostTerminationLog;
+      if (log != null) {
+        message = PodContainers.terminationMessage(log);
+        try {
+          Files.deleteIfExists(log);
+        } catch (IOException e) {
+          LOG.log(Level.FINE, "cannot delete " + log, e);
+        }
+      }
+      ctr.finish(process.exitValue(), null, message);
       signal();
     }
 

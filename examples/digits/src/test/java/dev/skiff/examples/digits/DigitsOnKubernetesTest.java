@@ -2,7 +2,6 @@ package dev.skiff.examples.digits;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.skiff.kubernetes.PodMain;
 import dev.skiff.testing.kubernetes.ContainerRun;
 import dev.skiff.testing.kubernetes.FakeCluster;
 import dev.skiff.testing.kubernetes.PodRecord;
@@ -27,23 +26,41 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(240)
 class DigitsOnKubernetesTest {
-  static final String IMAGE = "registry.local/team/skiff:digits";
   @TempDir Path dir;
   FakeCluster cluster;
 
+  dev.skiff.testing.registry.RegistryProcess registry;
+  String image;
+
+  /**
+   * A cluster that runs real containers, and the digits image built once with {@code skiff build}
+   * and given to the orchestrator as a prebuilt image ({@code --image}), pinned to its digest.
+   */
   @BeforeEach
   void startCluster() throws Exception {
-    cluster = FakeCluster.start();
-    cluster.images().registerJavaMain(IMAGE, PodMain.class);
+    dev.skiff.testing.containers.Podman.assumeAvailable();
+    registry = dev.skiff.testing.registry.RegistryProcess.start(Files.createDirectories(dir.resolve("registry")), false);
+    cluster = FakeCluster.builder().containers(dev.skiff.testing.containers.Podman.shared()).start();
+    String base = dev.skiff.testing.containers.JreBaseImage.hostJdk().push(registry).digestReference();
+    skiff("container-registry", "register", "reg", "--flavor", "default", "--uri=" + registry.hostPort() + "/team", "--insecure=true", "--base-image=" + base);
+    skiff("stack", "register", "build", "-a", "bucket", "-c", "reg", "--set");
+    Matcher pushed = Pattern.compile("(\\S+/team/skiff@sha256:[0-9a-f]{64})").matcher(skiff("build", DigitsPipeline.class.getName()));
+    assertThat(pushed.find()).isTrue();
+    image = pushed.group(1);
     cluster.client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("skiff").endMetadata().build()).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
     Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"), "fake");
     System.setProperty("kubeconfig", kubeconfig.toString());
   }
 
   @AfterEach
-  void stopCluster() {
-    cluster.close();
+  void stopCluster() throws InterruptedException {
     System.clearProperty("kubeconfig");
+    if (cluster != null) {
+      cluster.close();
+    }
+    if (registry != null) {
+      registry.close();
+    }
   }
 
   RemoteHome home;
@@ -58,7 +75,7 @@ class DigitsOnKubernetesTest {
 
   @Test
   void digitsRunsWithOnePodPerStepAfterOneStackSet() {
-    skiff("orchestrator", "register", "k8s", "--flavor", "kubernetes", "--kubernetes-context=fake", "--image=" + IMAGE, "--keep-pods=true");
+    skiff("orchestrator", "register", "k8s", "--flavor", "kubernetes", "--kubernetes-context=fake", "--image=" + image, "--keep-pods=true");
     skiff("stack", "register", "k8s", "-o", "k8s", "-a", "bucket");
     skiff("stack", "set", "k8s");
 
@@ -82,31 +99,6 @@ class DigitsOnKubernetesTest {
     assertThat(step(pods, "trainer").startedAt()).isBefore(step(pods, "evaluator").startedAt());
 
     assertThat(skiff("runs", "logs", run, "evaluator")).contains("Test accuracy: 0.9");
-  }
-
-  @Test
-  void withAContainerRegistryTheImageIsBuiltPushedAndPulledByDigest() throws Exception {
-    try (var registry = dev.skiff.testing.registry.RegistryProcess.start(Files.createDirectories(dir.resolve("registry")), false)) {
-      Path release = Files.writeString(Files.createDirectories(dir.resolve("base")).resolve("release"), "test base\n");
-      String base = registry.hostPort() + "/base/jre:17";
-      com.google.cloud.tools.jib.api.Jib.fromScratch().addLayer(List.of(release), "/etc")
-          .containerize(com.google.cloud.tools.jib.api.Containerizer.to(com.google.cloud.tools.jib.api.RegistryImage.named(base))
-              .setAllowInsecureRegistries(true).setBaseImageLayersCache(dir.resolve("jib-base")));
-      String repository = registry.hostPort() + "/team/skiff";
-      cluster.images().registerJavaMain(repository, PodMain.class); // any tag or digest of the repository
-      skiff("orchestrator", "register", "k8s", "--flavor", "kubernetes", "--kubernetes-context=fake", "--keep-pods=true");
-      skiff("container-registry", "register", "reg", "--flavor", "default", "--uri=" + registry.hostPort() + "/team", "--insecure=true");
-      skiff("stack", "register", "k8s", "-o", "k8s", "-a", "bucket", "-c", "reg", "--set");
-      System.setProperty("skiff.digits.baseImage", base);
-      try {
-        String out = skiff("run", BasedDigits.class.getName());
-        assertThat(out).containsPattern("(?m)^evaluator +\\| Test accuracy: 0\\.9\\d+");
-      } finally {
-        System.clearProperty("skiff.digits.baseImage");
-      }
-      var pods = cluster.client().pods().inNamespace("skiff").withLabel("pipeline", "digits").list().getItems();
-      assertThat(pods).isNotEmpty().allSatisfy(p -> assertThat(p.getSpec().getContainers().get(0).getImage()).matches(Pattern.quote(repository) + "@sha256:[0-9a-f]{64}"));
-    }
   }
 
   /** The digits pipeline with its image built on a base from the test registry. */

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.skiff.kubernetes.PodMain;
 import dev.skiff.testing.kubernetes.FakeCluster;
 import dev.skiff.testing.kubernetes.PodRecord;
 import dev.skiff.testing.postgres.PostgresServer;
@@ -33,7 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(300)
 class DigitsOnRemoteStoresTest {
-  static final String IMAGE = "registry.local/team/skiff:digits";
   static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path dir;
   RemoteHome home;
@@ -72,15 +70,19 @@ class DigitsOnRemoteStoresTest {
 
   @Test
   void digitsRunsOnTheTestClusterWithS3AndPostgresAndNoPodSeesTheClientsDisk() throws Exception {
-    try (FakeCluster cluster = FakeCluster.start()) {
-      cluster.images().registerJavaMain(IMAGE, PodMain.class);
+    dev.skiff.testing.containers.Podman.assumeAvailable();
+    try (var registry = dev.skiff.testing.registry.RegistryProcess.start(Files.createDirectories(dir.resolve("registry")), false);
+        FakeCluster cluster = FakeCluster.builder().containers(dev.skiff.testing.containers.Podman.shared()).start()) {
+      String base = dev.skiff.testing.containers.JreBaseImage.hostJdk().push(registry).digestReference();
       cluster.client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("skiff").endMetadata().build())
           .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
       System.setProperty("kubeconfig", cluster.writeKubeconfig(dir.resolve("kubeconfig"), "fake").toString());
       String out;
       try {
-        skiffOk("orchestrator", "register", "k8s", "--flavor", "kubernetes", "--kubernetes-context=fake", "--image=" + IMAGE, "--keep-pods=true");
-        skiffOk("stack", "register", "k8s", "-o", "k8s", "-a", "bucket", "--set");
+        skiffOk("orchestrator", "register", "k8s", "--flavor", "kubernetes", "--kubernetes-context=fake", "--keep-pods=true");
+        skiffOk("container-registry", "register", "reg", "--flavor", "default", "--uri=" + registry.hostPort() + "/team", "--insecure=true",
+            "--base-image=" + base);
+        skiffOk("stack", "register", "k8s", "-o", "k8s", "-a", "bucket", "-c", "reg", "--set");
         assertThat(skiffOk("stack", "describe")).contains("Checks: ready");
 
         out = skiffOk("run", DigitsPipeline.class.getName());
