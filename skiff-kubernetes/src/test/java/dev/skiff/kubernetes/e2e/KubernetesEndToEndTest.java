@@ -183,6 +183,11 @@ class KubernetesEndToEndTest {
     return orchestrator().run(plan, events::add);
   }
 
+  /** Runs {@code definition} from another thread, as a client that waits for it. */
+  java.util.concurrent.CompletableFuture<Orchestrator.Result> inBackground(PipelineDefinition definition) {
+    return java.util.concurrent.CompletableFuture.supplyAsync(() -> run(definition));
+  }
+
   List<PodRecord> podsOf(String runId) {
     return cluster.podHistory().stream().filter(p -> runId.equals(p.label("run"))).toList();
   }
@@ -248,15 +253,7 @@ class KubernetesEndToEndTest {
 
   @Test
   void restartedOrchestratorAdoptsRunningPodsAndDoesNotRerunFinishedSteps() throws Exception {
-    var outcome = new java.util.concurrent.CompletableFuture<Orchestrator.Result>();
-    Thread client = new Thread(() -> {
-      try {
-        outcome.complete(run(new E2ePipelines.Gated()));
-      } catch (Throwable t) {
-        outcome.completeExceptionally(t);
-      }
-    });
-    client.start();
+    var outcome = inBackground(new E2ePipelines.Gated());
     cluster.await("step 'second' to start", Duration.ofSeconds(90), () -> Files.exists(dir.resolve("second.started")));
     String runId = store.listRuns("gated", 1).get(0).id();
     var orchestratorPod = cluster.client().pods().inNamespace("skiff").withLabel("run", runId).withLabel("skiff.dev/role", "orchestrator").list().getItems();
@@ -276,6 +273,21 @@ class KubernetesEndToEndTest {
     assertThat(pods).filteredOn(p -> "orchestrator".equals(p.label("skiff.dev/role"))).hasSize(2);
     assertThat(store.findStep(runId, "first").orElseThrow().attempt()).isEqualTo(1);
     assertThat(store.findStep(runId, "second").orElseThrow().attempt()).isEqualTo(1);
+  }
+
+  @Test
+  void runsStopLeavesNoStepRunning() throws Exception {
+    var outcome = inBackground(new E2ePipelines.Gated());
+    cluster.await("step 'second' to start", Duration.ofSeconds(90), () -> Files.exists(dir.resolve("second.started")));
+    String runId = store.listRuns("gated", 1).get(0).id();
+
+    orchestrator().stop(runId); // `skiff runs stop RUN` from another terminal
+
+    assertThat(outcome.get(60, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo(RunStatus.STOPPED);
+    assertThat(store.findRun(runId).orElseThrow().status()).isEqualTo(RunStatus.STOPPED);
+    assertThat(statuses(runId)).containsEntry("first", StepStatus.SUCCEEDED).containsEntry("second", StepStatus.STOPPED)
+        .doesNotContainValue(StepStatus.RUNNING);
+    assertThat(store.findLease(runId)).as("the orchestrator pod ended the run itself and released it").isEmpty();
   }
 
   @Test

@@ -43,7 +43,7 @@ class DigitsOnKubernetesTest {
     cluster = FakeCluster.builder().containers(dev.skiff.testing.containers.Podman.shared()).start();
     String base = dev.skiff.testing.containers.JreBaseImage.hostJdk().push(registry).digestReference();
     skiff("container-registry", "register", "reg", "--flavor", "default", "--uri=" + registry.hostPort() + "/team", "--insecure=true", "--base-image=" + base);
-    skiff("stack", "register", "build", "-a", "bucket", "-c", "reg", "--set");
+    skiff("stack", "register", "build", "-o", "default", "-a", "bucket", "-c", "reg", "--set");
     Matcher pushed = Pattern.compile("(\\S+/team/skiff@sha256:[0-9a-f]{64})").matcher(skiff("build", DigitsPipeline.class.getName()));
     assertThat(pushed.find()).isTrue();
     image = pushed.group(1);
