@@ -356,8 +356,4 @@ public final class DagScheduler {
       };
     }
   }
-
-  static String human(Duration d) {
-    return RunState.human(d);
-  }
 }
