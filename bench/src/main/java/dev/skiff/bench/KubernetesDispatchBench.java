@@ -1,15 +1,15 @@
 package dev.skiff.bench;
 
 import dev.skiff.artifacts.LocalArtifactStore;
-import dev.skiff.core.DagScheduler;
-import dev.skiff.core.Materializers;
-import dev.skiff.core.MetadataStore;
-import dev.skiff.core.PlanCompiler;
-import dev.skiff.core.PlanStep;
-import dev.skiff.core.RunIds;
-import dev.skiff.core.RunListener;
-import dev.skiff.core.RunPlan;
-import dev.skiff.core.RunRecord;
+import dev.skiff.core.engine.DagScheduler;
+import dev.skiff.core.spi.Materializers;
+import dev.skiff.core.spi.MetadataStore;
+import dev.skiff.core.engine.PlanCompiler;
+import dev.skiff.core.plan.PlanStep;
+import dev.skiff.core.engine.RunIds;
+import dev.skiff.core.spi.RunListener;
+import dev.skiff.core.plan.RunPlan;
+import dev.skiff.core.spi.RunRecord;
 import dev.skiff.kubernetes.KubernetesOrchestratorConfig;
 import dev.skiff.kubernetes.PodSettings;
 import dev.skiff.kubernetes.internal.Manifests;
@@ -64,7 +64,7 @@ public final class KubernetesDispatchBench {
 
       String runId = RunIds.newId(plan.pipeline());
       store.createRun(new RunRecord(runId, plan.pipeline(), RunStatus.RUNNING, "kubernetes", plan.hash(), plan.toJson(), Instant.now(), null, null));
-      cluster.client().secrets().inNamespace("skiff").resource(new Manifests(config, IMAGE).runSecret(runId, plan.pipeline(), new dev.skiff.core.StoreAccess("jdbc:sqlite:" + dir.resolve("skiff.db"), null, artifacts.uri()))).create();
+      cluster.client().secrets().inNamespace("skiff").resource(new Manifests(config, IMAGE).runSecret(runId, plan.pipeline(), new dev.skiff.core.spi.StoreAccess("jdbc:sqlite:" + dir.resolve("skiff.db"), null, artifacts.uri()))).create();
       cluster.resetApiRequests();
       var options = new PodLauncher.Options("skiff", runId, null, s -> PodSettings.EMPTY, "default", config.podStartupTimeout(), false, 0);
       long start = System.nanoTime();
@@ -72,9 +72,9 @@ public final class KubernetesDispatchBench {
       Map<String, Instant> succeededSeen = new java.util.concurrent.ConcurrentHashMap<>();
       Map<String, Instant> startedAt = new java.util.concurrent.ConcurrentHashMap<>();
       RunListener timing = e -> {
-        if (e instanceof dev.skiff.core.RunEvent.StepSucceeded s) {
+        if (e instanceof dev.skiff.core.spi.RunEvent.StepSucceeded s) {
           succeededSeen.put(s.step(), Instant.now());
-        } else if (e instanceof dev.skiff.core.RunEvent.StepStarted s) {
+        } else if (e instanceof dev.skiff.core.spi.RunEvent.StepStarted s) {
           startedAt.put(s.step(), Instant.now());
         }
       };

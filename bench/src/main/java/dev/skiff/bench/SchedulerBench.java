@@ -1,11 +1,11 @@
 package dev.skiff.bench;
 
 import dev.skiff.artifacts.LocalArtifactStore;
-import dev.skiff.core.Materializers;
-import dev.skiff.core.MetadataStore;
-import dev.skiff.core.PlanCompiler;
-import dev.skiff.core.RunListener;
-import dev.skiff.core.RunPlan;
+import dev.skiff.core.spi.Materializers;
+import dev.skiff.core.spi.MetadataStore;
+import dev.skiff.core.engine.PlanCompiler;
+import dev.skiff.core.spi.RunListener;
+import dev.skiff.core.plan.RunPlan;
 import dev.skiff.local.LocalOrchestrator;
 import dev.skiff.local.LocalOrchestratorConfig;
 import dev.skiff.sdk.Out;

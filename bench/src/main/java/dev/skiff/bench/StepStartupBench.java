@@ -1,13 +1,13 @@
 package dev.skiff.bench;
 
 import dev.skiff.artifacts.LocalArtifactStore;
-import dev.skiff.core.Materializers;
-import dev.skiff.core.MetadataStore;
-import dev.skiff.core.PlanCompiler;
-import dev.skiff.core.RunListener;
-import dev.skiff.core.RunPlan;
-import dev.skiff.core.StepLaunch;
-import dev.skiff.core.StoreAccess;
+import dev.skiff.core.spi.Materializers;
+import dev.skiff.core.spi.MetadataStore;
+import dev.skiff.core.engine.PlanCompiler;
+import dev.skiff.core.spi.RunListener;
+import dev.skiff.core.plan.RunPlan;
+import dev.skiff.core.spi.StepLaunch;
+import dev.skiff.core.spi.StoreAccess;
 import dev.skiff.core.internal.StartupTrace;
 import dev.skiff.images.BuiltImage;
 import dev.skiff.images.ContainerRegistryConfig;

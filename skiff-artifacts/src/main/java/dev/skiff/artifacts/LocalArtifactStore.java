@@ -1,7 +1,7 @@
 package dev.skiff.artifacts;
 
-import dev.skiff.core.ArtifactStore;
-import dev.skiff.core.ArtifactStoreException;
+import dev.skiff.core.spi.ArtifactStore;
+import dev.skiff.core.spi.ArtifactStoreException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

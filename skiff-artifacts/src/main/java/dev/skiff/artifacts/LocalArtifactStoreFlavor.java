@@ -1,7 +1,7 @@
 package dev.skiff.artifacts;
 
-import dev.skiff.core.ArtifactStore;
-import dev.skiff.core.stack.ArtifactStoreFlavor;
+import dev.skiff.core.spi.ArtifactStore;
+import dev.skiff.core.spi.ArtifactStoreFlavor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

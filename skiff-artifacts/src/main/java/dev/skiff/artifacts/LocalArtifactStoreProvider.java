@@ -1,7 +1,7 @@
 package dev.skiff.artifacts;
 
-import dev.skiff.core.ArtifactStore;
-import dev.skiff.core.Backends;
+import dev.skiff.core.spi.ArtifactStore;
+import dev.skiff.core.spi.Backends;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;

@@ -1,6 +1,6 @@
 package dev.skiff.artifacts;
 
-import dev.skiff.core.ArtifactStore;
+import dev.skiff.core.spi.ArtifactStore;
 import dev.skiff.testing.ArtifactStoreContractTest;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package dev.skiff.artifacts;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.skiff.core.Materializers;
+import dev.skiff.core.spi.Materializers;
 import dev.skiff.sdk.Materializer;
 import dev.skiff.sdk.Matrix;
 import java.io.InputStream;

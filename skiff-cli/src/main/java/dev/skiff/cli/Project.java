@@ -1,9 +1,9 @@
 package dev.skiff.cli;
 
 import dev.skiff.cli.internal.HomeConfig;
-import dev.skiff.core.Backends;
-import dev.skiff.core.MetadataStore;
-import dev.skiff.core.StoreAccess;
+import dev.skiff.core.spi.Backends;
+import dev.skiff.core.spi.MetadataStore;
+import dev.skiff.core.spi.StoreAccess;
 import dev.skiff.core.stack.SecretBox;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -7,7 +7,7 @@ import dev.skiff.cli.internal.RunsCommand;
 import dev.skiff.cli.internal.StackRuns;
 import dev.skiff.cli.internal.UserCode;
 import dev.skiff.cli.internal.Workspace;
-import dev.skiff.core.StepRecord;
+import dev.skiff.core.spi.StepRecord;
 import dev.skiff.sdk.PipelineDefinition;
 import dev.skiff.sdk.PipelineRunner;
 import dev.skiff.sdk.PipelineSettings;

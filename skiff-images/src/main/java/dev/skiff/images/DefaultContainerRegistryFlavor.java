@@ -1,15 +1,12 @@
 package dev.skiff.images;
 
-import dev.skiff.core.stack.ComponentType;
-import dev.skiff.core.stack.Flavor;
+import dev.skiff.core.spi.ContainerRegistryFlavor;
+import dev.skiff.core.spi.ImageProvider;
+import dev.skiff.images.internal.JibImageProvider;
+import java.io.PrintStream;
 
 /** The {@code default} container registry: any OCI registry, images built and pushed with Jib. */
-public final class DefaultContainerRegistryFlavor implements Flavor<ContainerRegistryConfig> {
-  @Override
-  public ComponentType type() {
-    return ComponentType.CONTAINER_REGISTRY;
-  }
-
+public final class DefaultContainerRegistryFlavor implements ContainerRegistryFlavor<ContainerRegistryConfig> {
   @Override
   public String name() {
     return "default";
@@ -34,5 +31,11 @@ public final class DefaultContainerRegistryFlavor implements Flavor<ContainerReg
   /** An image builder pushing to the configured registry. */
   public ImageBuilder open(ContainerRegistryConfig config) {
     return ImageBuilder.newBuilder(config).build();
+  }
+
+  /** Jib images of {@code classpath}: released jars, snapshot jars and class folders as layers. */
+  @Override
+  public ImageProvider images(ContainerRegistryConfig config, String classpath, PrintStream progress) {
+    return new JibImageProvider(open(config), classpath, progress);
   }
 }

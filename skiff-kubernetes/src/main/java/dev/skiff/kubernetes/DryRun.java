@@ -1,7 +1,7 @@
 package dev.skiff.kubernetes;
 
-import dev.skiff.core.PlanStep;
-import dev.skiff.core.RunPlan;
+import dev.skiff.core.plan.PlanStep;
+import dev.skiff.core.plan.RunPlan;
 import dev.skiff.kubernetes.internal.Manifests;
 import dev.skiff.kubernetes.internal.Names;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -44,7 +44,7 @@ public final class DryRun {
     String runId = RUN_PLACEHOLDER;
     KubernetesSettings settings = KubernetesSettings.of(plan.setting(KubernetesSettings.KEY));
     var orchestratorPod = settings.orchestratorPodSettings() != null ? settings.orchestratorPodSettings() : config.orchestratorPodSettings();
-    var placeholders = new dev.skiff.core.StoreAccess("<metadata store URL>", null, "<artifact store>");
+    var placeholders = new dev.skiff.core.spi.StoreAccess("<metadata store URL>", null, "<artifact store>");
     if (schedule != null) {
       String secretName = scheduleSecret(plan, schedule);
       var cronJob = m.cronJob(plan, schedule.name(), schedule.cron(), secretName, orchestratorPod, config.effectiveServiceAccount());

@@ -1,14 +1,14 @@
 package dev.skiff.kubernetes;
 
-import dev.skiff.core.MetadataStore;
-import dev.skiff.core.Orchestrator;
-import dev.skiff.core.OrchestratorContext;
-import dev.skiff.core.RunEvent;
-import dev.skiff.core.RunIds;
-import dev.skiff.core.RunListener;
-import dev.skiff.core.RunPlan;
-import dev.skiff.core.RunRecord;
-import dev.skiff.core.StoreAccess;
+import dev.skiff.core.spi.MetadataStore;
+import dev.skiff.core.spi.Orchestrator;
+import dev.skiff.core.spi.OrchestratorContext;
+import dev.skiff.core.spi.RunEvent;
+import dev.skiff.core.engine.RunIds;
+import dev.skiff.core.spi.RunListener;
+import dev.skiff.core.plan.RunPlan;
+import dev.skiff.core.spi.RunRecord;
+import dev.skiff.core.spi.StoreAccess;
 import dev.skiff.core.stack.ConfigException;
 import dev.skiff.kubernetes.internal.ClusterAccess;
 import dev.skiff.kubernetes.internal.ClusterSetup;
@@ -71,7 +71,7 @@ public final class KubernetesOrchestrator implements Orchestrator {
     RunPlan plan = RunPlan.fromJson(run.planJson());
     KubernetesOrchestratorConfig effective = effective(plan);
     KubernetesClient k8s = client();
-    dev.skiff.core.RunLifecycle.prepareResume(context.store(), runId, Instant.now()); // refused while its orchestrator lives
+    dev.skiff.core.engine.RunLifecycle.prepareResume(context.store(), runId, Instant.now()); // refused while its orchestrator lives
     // the old Job (and with it, by garbage collection, its pods and Secret) makes way for a new one
     k8s.batch().v1().jobs().inNamespace(effective.kubernetesNamespace()).withName(Names.orchestratorJob(runId)).delete();
     submit(k8s, plan, runId, effective, new Manifests(effective, image(effective, plan)));
@@ -115,7 +115,7 @@ public final class KubernetesOrchestrator implements Orchestrator {
     String ns = effective.kubernetesNamespace();
     String secretName = DryRun.scheduleSecret(plan, schedule);
     var cronJob = manifests.cronJob(plan, schedule.name(), schedule.cron(), secretName, effective.orchestratorPodSettings(), effective.effectiveServiceAccount());
-    new dev.skiff.core.ScheduleRecord(plan.pipeline(), schedule.name(), schedule.cron(), context.stack(), NAME,
+    new dev.skiff.core.spi.ScheduleRecord(plan.pipeline(), schedule.name(), schedule.cron(), context.stack(), NAME,
         ns + "/" + cronJob.getMetadata().getName(), plan.toJson(), false, Instant.now()).save(context.store());
     try {
       var created = k8s.batch().v1().cronjobs().inNamespace(ns).resource(cronJob).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
@@ -126,7 +126,7 @@ public final class KubernetesOrchestrator implements Orchestrator {
           .withController(true).withBlockOwnerDeletion(true).build()));
       k8s.secrets().inNamespace(ns).resource(secret).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
     } catch (KubernetesClientException e) {
-      dev.skiff.core.ScheduleRecord.delete(context.store(), plan.pipeline(), schedule.name());
+      dev.skiff.core.spi.ScheduleRecord.delete(context.store(), plan.pipeline(), schedule.name());
       throw ClusterAccess.explain(e, "creating the CronJob of schedule " + schedule.name(), k8s.getMasterUrl().toString());
     }
     listener.onEvent(new RunEvent.OrchestratorLine(null, "Scheduled pipeline " + plan.pipeline() + " (" + schedule.cron() + ") as CronJob " + ns + "/" + cronJob.getMetadata().getName()));
@@ -134,7 +134,7 @@ public final class KubernetesOrchestrator implements Orchestrator {
 
   /** Suspends or resumes a schedule's CronJob. */
   @Override
-  public void pauseSchedule(dev.skiff.core.ScheduleRecord schedule, boolean paused) {
+  public void pauseSchedule(dev.skiff.core.spi.ScheduleRecord schedule, boolean paused) {
     String[] where = schedule.location().split("/", 2);
     client().batch().v1().cronjobs().inNamespace(where[0]).withName(where[1]).edit(c -> {
       c.getSpec().setSuspend(paused);
@@ -145,10 +145,10 @@ public final class KubernetesOrchestrator implements Orchestrator {
 
   /** Deletes a schedule's CronJob (its Secret goes with it) and its record. */
   @Override
-  public void deleteSchedule(dev.skiff.core.ScheduleRecord schedule) {
+  public void deleteSchedule(dev.skiff.core.spi.ScheduleRecord schedule) {
     String[] where = schedule.location().split("/", 2);
     client().batch().v1().cronjobs().inNamespace(where[0]).withName(where[1]).delete();
-    dev.skiff.core.ScheduleRecord.delete(context.store(), schedule.pipeline(), schedule.name());
+    dev.skiff.core.spi.ScheduleRecord.delete(context.store(), schedule.pipeline(), schedule.name());
   }
 
   @Override
@@ -169,9 +169,9 @@ public final class KubernetesOrchestrator implements Orchestrator {
     // The orchestrator pod watches for the request: it cancels running steps (deleting their
     // pods), marks what is left stopped or skipped and finishes the run. If it is gone, the run
     // is finished here.
-    if (dev.skiff.core.RunLifecycle.requestStop(context.store(), runId)) {
+    if (dev.skiff.core.engine.RunLifecycle.requestStop(context.store(), runId)) {
       try {
-        dev.skiff.core.RunLifecycle.awaitStopped(context.store(), runId, STOP_TIMEOUT);
+        dev.skiff.core.engine.RunLifecycle.awaitStopped(context.store(), runId, STOP_TIMEOUT);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

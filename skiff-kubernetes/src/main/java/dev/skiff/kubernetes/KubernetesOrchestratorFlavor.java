@@ -1,8 +1,8 @@
 package dev.skiff.kubernetes;
 
-import dev.skiff.core.Orchestrator;
-import dev.skiff.core.OrchestratorContext;
-import dev.skiff.core.stack.OrchestratorFlavor;
+import dev.skiff.core.spi.Orchestrator;
+import dev.skiff.core.spi.OrchestratorContext;
+import dev.skiff.core.spi.OrchestratorFlavor;
 
 /** The {@code kubernetes} orchestrator: one pod per step, driven by an orchestrator pod. */
 public final class KubernetesOrchestratorFlavor implements OrchestratorFlavor<KubernetesOrchestratorConfig> {

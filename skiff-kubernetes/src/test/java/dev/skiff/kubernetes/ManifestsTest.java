@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.skiff.core.PlanStep;
-import dev.skiff.core.RunPlan;
-import dev.skiff.core.StepPolicy;
+import dev.skiff.core.plan.PlanStep;
+import dev.skiff.core.plan.RunPlan;
+import dev.skiff.core.plan.StepPolicy;
 import dev.skiff.kubernetes.internal.Manifests;
 import dev.skiff.kubernetes.internal.Names;
 import io.fabric8.kubernetes.api.model.Container;
@@ -91,14 +91,14 @@ class ManifestsTest {
     assertThat(json).doesNotContain("jdbc:postgresql");
     assertThat(pod.getSpec().getContainers().get(0).getEnv()).filteredOn(e -> e.getName().equals("SKIFF_METADATA_URL"))
         .singleElement().satisfies(e -> assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo(Names.runSecret("r1")));
-    String s3 = dev.skiff.core.StoreAccess.artifactStoreAddress("s3", JSON.createObjectNode().put("path", "s3://b/p").put("secretAccessKey", "TOPSECRETKEY"));
-    var stores = new dev.skiff.core.StoreAccess("jdbc:postgresql://db/skiff?user=u", "PASSWORD123", s3);
+    String s3 = dev.skiff.core.spi.StoreAccess.artifactStoreAddress("s3", JSON.createObjectNode().put("path", "s3://b/p").put("secretAccessKey", "TOPSECRETKEY"));
+    var stores = new dev.skiff.core.spi.StoreAccess("jdbc:postgresql://db/skiff?user=u", "PASSWORD123", s3);
     String secretJson = JSON.writeValueAsString(manifests.runSecret("r1", "digits", stores));
     assertThat(secretJson).doesNotContain("jdbc:postgresql", "PASSWORD123", "TOPSECRETKEY");
     var data = manifests.runSecret("r1", "digits", stores).getData();
     assertThat(data).containsOnlyKeys(Manifests.SECRET_METADATA_URL, Manifests.SECRET_METADATA_PASSWORD, Manifests.SECRET_ARTIFACT_STORE);
     assertThat(new String(java.util.Base64.getDecoder().decode(data.get(Manifests.SECRET_METADATA_PASSWORD)), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("PASSWORD123");
-    assertThat(manifests.runSecret("r1", "digits", new dev.skiff.core.StoreAccess("jdbc:postgresql://db/skiff", null, s3)).getData())
+    assertThat(manifests.runSecret("r1", "digits", new dev.skiff.core.spi.StoreAccess("jdbc:postgresql://db/skiff", null, s3)).getData())
         .doesNotContainKey(Manifests.SECRET_METADATA_PASSWORD);
     // every store variable of a pod comes from the Secret; none is a value in the pod spec
     assertThat(pod.getSpec().getContainers().get(0).getEnv()).filteredOn(e -> e.getName().startsWith("SKIFF_METADATA") || e.getName().equals("SKIFF_ARTIFACT_STORE"))

@@ -1,10 +1,10 @@
 package dev.skiff.local;
 
-import dev.skiff.core.ArtifactRecord;
-import dev.skiff.core.LaunchedStep;
-import dev.skiff.core.StepExecutor;
-import dev.skiff.core.StepLaunch;
-import dev.skiff.core.StepLauncher;
+import dev.skiff.core.spi.ArtifactRecord;
+import dev.skiff.core.spi.LaunchedStep;
+import dev.skiff.core.engine.StepExecutor;
+import dev.skiff.core.spi.StepLaunch;
+import dev.skiff.core.spi.StepLauncher;
 import dev.skiff.local.internal.ConsoleCapture;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -58,7 +58,7 @@ public final class InProcessLauncher implements StepLauncher {
       @Override
       public void cancel() {
         // ends the attempt now, whether or not the step's code heeds the interrupt
-        result.completeExceptionally(new dev.skiff.core.StepFailedException(dev.skiff.sdk.FailureKind.CANCELLED, "cancelled"));
+        result.completeExceptionally(new dev.skiff.core.spi.StepFailedException(dev.skiff.sdk.FailureKind.CANCELLED, "cancelled"));
         task.cancel(true);
       }
     };

@@ -1,17 +1,17 @@
 package dev.skiff.local;
 
-import dev.skiff.core.ArtifactStore;
-import dev.skiff.core.DagScheduler;
-import dev.skiff.core.Materializers;
-import dev.skiff.core.MetadataStore;
-import dev.skiff.core.Orchestrator;
-import dev.skiff.core.OrchestratorContext;
-import dev.skiff.core.RunIds;
-import dev.skiff.core.RunListener;
-import dev.skiff.core.RunPlan;
-import dev.skiff.core.RunRecord;
-import dev.skiff.core.StepExecutor;
-import dev.skiff.core.StepLauncher;
+import dev.skiff.core.spi.ArtifactStore;
+import dev.skiff.core.engine.DagScheduler;
+import dev.skiff.core.spi.Materializers;
+import dev.skiff.core.spi.MetadataStore;
+import dev.skiff.core.spi.Orchestrator;
+import dev.skiff.core.spi.OrchestratorContext;
+import dev.skiff.core.engine.RunIds;
+import dev.skiff.core.spi.RunListener;
+import dev.skiff.core.plan.RunPlan;
+import dev.skiff.core.spi.RunRecord;
+import dev.skiff.core.engine.StepExecutor;
+import dev.skiff.core.spi.StepLauncher;
 import dev.skiff.sdk.RunStatus;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicReference;
@@ -32,10 +32,10 @@ public final class LocalOrchestrator implements Orchestrator {
   private final AtomicReference<DagScheduler> current = new AtomicReference<>();
 
   /** How a step subprocess reaches the stores, and its class path. */
-  public record StoreAddresses(dev.skiff.core.StoreAccess stores, String classpath) {
+  public record StoreAddresses(dev.skiff.core.spi.StoreAccess stores, String classpath) {
     /** Stores reached by a metadata URL and an artifact store URI. */
     public StoreAddresses(String metadataUrl, String artifactUri, String classpath) {
-      this(new dev.skiff.core.StoreAccess(metadataUrl, null, artifactUri), classpath);
+      this(new dev.skiff.core.spi.StoreAccess(metadataUrl, null, artifactUri), classpath);
     }
   }
 
@@ -89,7 +89,7 @@ public final class LocalOrchestrator implements Orchestrator {
   @Override
   public Result resume(String runId, RunListener listener) {
     RunRecord run = store.findRun(runId).orElseThrow(() -> new IllegalArgumentException("run " + runId + " not found"));
-    dev.skiff.core.RunLifecycle.prepareResume(store, runId, Instant.now());
+    dev.skiff.core.engine.RunLifecycle.prepareResume(store, runId, Instant.now());
     return new Result(runId, execute(RunPlan.fromJson(run.planJson()), runId, listener));
   }
 
@@ -99,9 +99,9 @@ public final class LocalOrchestrator implements Orchestrator {
    */
   @Override
   public void stop(String runId) {
-    if (dev.skiff.core.RunLifecycle.requestStop(store, runId)) {
+    if (dev.skiff.core.engine.RunLifecycle.requestStop(store, runId)) {
       try {
-        dev.skiff.core.RunLifecycle.awaitStopped(store, runId, java.time.Duration.ofSeconds(15));
+        dev.skiff.core.engine.RunLifecycle.awaitStopped(store, runId, java.time.Duration.ofSeconds(15));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -143,7 +143,7 @@ public final class LocalOrchestrator implements Orchestrator {
     int limit = config.maxParallelism();
     return limit == 0 ? base : new StepLauncher() {
       @Override
-      public dev.skiff.core.LaunchedStep launch(dev.skiff.core.StepLaunch launch) {
+      public dev.skiff.core.spi.LaunchedStep launch(dev.skiff.core.spi.StepLaunch launch) {
         return base.launch(launch);
       }
 

@@ -1,8 +1,8 @@
 package dev.skiff.local;
 
-import dev.skiff.core.Orchestrator;
-import dev.skiff.core.OrchestratorContext;
-import dev.skiff.core.stack.OrchestratorFlavor;
+import dev.skiff.core.spi.Orchestrator;
+import dev.skiff.core.spi.OrchestratorContext;
+import dev.skiff.core.spi.OrchestratorFlavor;
 
 /** The {@code local} orchestrator: runs steps on this machine, in threads or processes. */
 public final class LocalOrchestratorFlavor implements OrchestratorFlavor<LocalOrchestratorConfig> {

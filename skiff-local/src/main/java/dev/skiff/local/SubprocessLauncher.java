@@ -1,14 +1,14 @@
 package dev.skiff.local;
 
-import dev.skiff.core.ArtifactRecord;
-import dev.skiff.core.LaunchedStep;
-import dev.skiff.core.MetadataStore;
-import dev.skiff.core.OrchestratorContext;
-import dev.skiff.core.StepFailedException;
+import dev.skiff.core.spi.ArtifactRecord;
+import dev.skiff.core.spi.LaunchedStep;
+import dev.skiff.core.spi.MetadataStore;
+import dev.skiff.core.spi.OrchestratorContext;
+import dev.skiff.core.spi.StepFailedException;
 import dev.skiff.sdk.FailureKind;
-import dev.skiff.core.StepLaunch;
-import dev.skiff.core.StepLauncher;
-import dev.skiff.core.StoreAccess;
+import dev.skiff.core.spi.StepLaunch;
+import dev.skiff.core.spi.StepLauncher;
+import dev.skiff.core.spi.StoreAccess;
 import dev.skiff.local.internal.StepClassArchive;
 import dev.skiff.local.internal.StepProcessMain;
 import java.io.BufferedReader;

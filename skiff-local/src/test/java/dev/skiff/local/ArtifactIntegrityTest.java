@@ -3,8 +3,8 @@ package dev.skiff.local;
 import static dev.skiff.local.TestPipelines.calls;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.skiff.core.ArtifactRecord;
-import dev.skiff.core.RunPlan;
+import dev.skiff.core.spi.ArtifactRecord;
+import dev.skiff.core.plan.RunPlan;
 import dev.skiff.sdk.RunStatus;
 import dev.skiff.sdk.StepStatus;
 import java.io.IOException;

@@ -1,14 +1,14 @@
 package dev.skiff.local;
 
 import dev.skiff.artifacts.LocalArtifactStore;
-import dev.skiff.core.ArtifactStore;
-import dev.skiff.core.Materializers;
-import dev.skiff.core.MetadataStore;
-import dev.skiff.core.PlanCompiler;
-import dev.skiff.core.RunEvent;
-import dev.skiff.core.RunListener;
-import dev.skiff.core.RunPlan;
-import dev.skiff.core.StepRecord;
+import dev.skiff.core.spi.ArtifactStore;
+import dev.skiff.core.spi.Materializers;
+import dev.skiff.core.spi.MetadataStore;
+import dev.skiff.core.engine.PlanCompiler;
+import dev.skiff.core.spi.RunEvent;
+import dev.skiff.core.spi.RunListener;
+import dev.skiff.core.plan.RunPlan;
+import dev.skiff.core.spi.StepRecord;
 import dev.skiff.sdk.PipelineDefinition;
 import dev.skiff.sdk.PipelineSettings;
 import dev.skiff.sdk.StepStatus;

@@ -3,10 +3,10 @@ package dev.skiff.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.skiff.core.RunLifecycle;
-import dev.skiff.core.RunOwnedException;
-import dev.skiff.core.StaleAttemptException;
-import dev.skiff.core.StepRecord;
+import dev.skiff.core.engine.RunLifecycle;
+import dev.skiff.core.spi.RunOwnedException;
+import dev.skiff.core.spi.StaleAttemptException;
+import dev.skiff.core.spi.StepRecord;
 import dev.skiff.sdk.Out;
 import dev.skiff.sdk.PipelineBuilder;
 import dev.skiff.sdk.PipelineDefinition;
@@ -113,7 +113,7 @@ class RunLifecycleTest {
     var plan = h.compile(new WindDown(), s -> s.failFast(true));
     CompletableFuture<LocalOrchestrator.Result> run = CompletableFuture.supplyAsync(() -> orchestrator.run(plan, h.listener()));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (h.events.stream().noneMatch(e -> e instanceof dev.skiff.core.RunEvent.StepFailed f && f.step().equals("fails")) && System.nanoTime() < deadline) {
+    while (h.events.stream().noneMatch(e -> e instanceof dev.skiff.core.spi.RunEvent.StepFailed f && f.step().equals("fails")) && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
 
@@ -127,7 +127,7 @@ class RunLifecycleTest {
     assertThat(h.statuses(result.runId())).containsEntry("stubborn", StepStatus.STOPPED).containsEntry("fails", StepStatus.FAILED)
         .doesNotContainValue(StepStatus.RUNNING);
     assertThat(h.store.findRun(result.runId()).orElseThrow().error()).isEqualTo("stopped by the user");
-    assertThat(h.events(dev.skiff.core.RunEvent.RunFinished.class)).singleElement().satisfies(f -> assertThat(f.status()).isEqualTo(RunStatus.STOPPED));
+    assertThat(h.events(dev.skiff.core.spi.RunEvent.RunFinished.class)).singleElement().satisfies(f -> assertThat(f.status()).isEqualTo(RunStatus.STOPPED));
   }
 
   @Test
@@ -154,7 +154,7 @@ class RunLifecycleTest {
     var plan = h.compile(new Held(), s -> {});
     String runId = "held-lost";
     Instant died = Instant.now().minusSeconds(300);
-    h.store.createRun(new dev.skiff.core.RunRecord(runId, "held", RunStatus.RUNNING, "local", plan.hash(), plan.toJson(), died, null, null));
+    h.store.createRun(new dev.skiff.core.spi.RunRecord(runId, "held", RunStatus.RUNNING, "local", plan.hash(), plan.toJson(), died, null, null));
     h.store.acquireLease(runId, "gone-host:4242", died, Duration.ofSeconds(60)); // then it was killed
     h.store.saveStep(new StepRecord(runId, "hold", StepStatus.RUNNING, 1, null, null, died, null, null));
     h.store.setAttemptToken(runId, "hold", "token-of-the-dead-attempt");

@@ -1,9 +1,9 @@
 package dev.skiff.store;
 
-import dev.skiff.core.ArtifactRecord;
-import dev.skiff.core.MetadataStore;
-import dev.skiff.core.RunRecord;
-import dev.skiff.core.StepRecord;
+import dev.skiff.core.spi.ArtifactRecord;
+import dev.skiff.core.spi.MetadataStore;
+import dev.skiff.core.spi.RunRecord;
+import dev.skiff.core.spi.StepRecord;
 import dev.skiff.core.stack.ComponentRecord;
 import dev.skiff.core.stack.ComponentType;
 import dev.skiff.core.stack.SecretRecord;
@@ -183,7 +183,7 @@ public final class JdbcMetadataStore implements MetadataStore, StackStore {
   }
 
   @Override
-  public Optional<dev.skiff.core.RunLease> findLease(String runId) {
+  public Optional<dev.skiff.core.spi.RunLease> findLease(String runId) {
     return call("read the lease of run " + runId, d -> LeaseTable.find(d, runId));
   }
 
@@ -202,7 +202,7 @@ public final class JdbcMetadataStore implements MetadataStore, StackStore {
     Objects.requireNonNull(token, "token");
     boolean current = transaction("link artifacts of step " + runId + "/" + step, d -> LeaseTable.publish(d, runId, step, token, outputs, inputs));
     if (!current) {
-      throw new dev.skiff.core.StaleAttemptException(runId, step);
+      throw new dev.skiff.core.spi.StaleAttemptException(runId, step);
     }
   }
 

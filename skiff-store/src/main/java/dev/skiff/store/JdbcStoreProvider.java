@@ -1,8 +1,8 @@
 package dev.skiff.store;
 
-import dev.skiff.core.Backends;
-import dev.skiff.core.MetadataStore;
-import dev.skiff.core.StoreAccess;
+import dev.skiff.core.spi.Backends;
+import dev.skiff.core.spi.MetadataStore;
+import dev.skiff.core.spi.StoreAccess;
 import dev.skiff.store.internal.PostgresUrl;
 import java.nio.file.Path;
 import java.util.Map;

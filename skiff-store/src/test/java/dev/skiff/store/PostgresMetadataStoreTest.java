@@ -7,9 +7,9 @@ import static dev.skiff.testing.MetadataFixtures.writeSteps;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.skiff.core.MetadataStore;
-import dev.skiff.core.StepRecord;
-import dev.skiff.core.StoreAccess;
+import dev.skiff.core.spi.MetadataStore;
+import dev.skiff.core.spi.StepRecord;
+import dev.skiff.core.spi.StoreAccess;
 import dev.skiff.sdk.StepStatus;
 import dev.skiff.store.internal.Migrations;
 import dev.skiff.store.internal.Postgres;

@@ -1,7 +1,7 @@
 package dev.skiff.store;
 
-import dev.skiff.core.Backends;
-import dev.skiff.core.MetadataStore;
+import dev.skiff.core.spi.Backends;
+import dev.skiff.core.spi.MetadataStore;
 import dev.skiff.testing.MetadataFixtures;
 
 /**

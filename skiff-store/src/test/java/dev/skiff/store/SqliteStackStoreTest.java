@@ -11,8 +11,8 @@ import static dev.skiff.testing.MetadataFixtures.t;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.skiff.core.RunRecord;
-import dev.skiff.core.StepRecord;
+import dev.skiff.core.spi.RunRecord;
+import dev.skiff.core.spi.StepRecord;
 import dev.skiff.core.stack.ComponentRecord;
 import dev.skiff.core.stack.SecretRecord;
 import dev.skiff.core.stack.StackRecord;

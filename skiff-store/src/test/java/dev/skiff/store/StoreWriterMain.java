@@ -1,6 +1,6 @@
 package dev.skiff.store;
 
-import dev.skiff.core.MetadataStore;
+import dev.skiff.core.spi.MetadataStore;
 import dev.skiff.testing.MetadataFixtures;
 import java.nio.file.Path;
 

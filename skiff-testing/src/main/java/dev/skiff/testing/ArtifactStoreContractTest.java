@@ -3,10 +3,10 @@ package dev.skiff.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.skiff.core.ArtifactReader;
-import dev.skiff.core.ArtifactRecord;
-import dev.skiff.core.ArtifactStore;
-import dev.skiff.core.ArtifactStore.Appender;
+import dev.skiff.core.spi.ArtifactReader;
+import dev.skiff.core.spi.ArtifactRecord;
+import dev.skiff.core.spi.ArtifactStore;
+import dev.skiff.core.spi.ArtifactStore.Appender;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

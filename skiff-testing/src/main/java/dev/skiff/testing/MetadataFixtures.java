@@ -1,9 +1,9 @@
 package dev.skiff.testing;
 
-import dev.skiff.core.ArtifactRecord;
-import dev.skiff.core.MetadataStore;
-import dev.skiff.core.RunRecord;
-import dev.skiff.core.StepRecord;
+import dev.skiff.core.spi.ArtifactRecord;
+import dev.skiff.core.spi.MetadataStore;
+import dev.skiff.core.spi.RunRecord;
+import dev.skiff.core.spi.StepRecord;
 import dev.skiff.core.stack.ComponentRecord;
 import dev.skiff.core.stack.ComponentType;
 import dev.skiff.core.stack.SecretRecord;

@@ -9,11 +9,11 @@ import static dev.skiff.testing.MetadataFixtures.writeSteps;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.skiff.core.ArtifactRecord;
-import dev.skiff.core.MetadataStore;
-import dev.skiff.core.MetadataStore.CacheHit;
-import dev.skiff.core.RunRecord;
-import dev.skiff.core.StepRecord;
+import dev.skiff.core.spi.ArtifactRecord;
+import dev.skiff.core.spi.MetadataStore;
+import dev.skiff.core.spi.MetadataStore.CacheHit;
+import dev.skiff.core.spi.RunRecord;
+import dev.skiff.core.spi.StepRecord;
 import dev.skiff.sdk.RunStatus;
 import dev.skiff.sdk.StepStatus;
 import java.time.Instant;
@@ -607,7 +607,7 @@ public abstract class MetadataStoreContractTest {
     store.setAttemptToken("r1", "trainer", "token-2"); // a resume took the step over
 
     assertThatThrownBy(() -> store.publishOutputs("r1", "trainer", "token-1", Map.of("model", "m1"), Map.of()))
-        .isInstanceOf(dev.skiff.core.StaleAttemptException.class)
+        .isInstanceOf(dev.skiff.core.spi.StaleAttemptException.class)
         .hasMessageContaining("no longer the current one");
     assertThat(store.stepOutputs("r1", "trainer")).isEmpty();
 

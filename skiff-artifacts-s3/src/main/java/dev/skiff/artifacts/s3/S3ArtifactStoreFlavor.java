@@ -1,7 +1,7 @@
 package dev.skiff.artifacts.s3;
 
-import dev.skiff.core.ArtifactStore;
-import dev.skiff.core.stack.ArtifactStoreFlavor;
+import dev.skiff.core.spi.ArtifactStore;
+import dev.skiff.core.spi.ArtifactStoreFlavor;
 
 /** The {@code s3} artifact store: a bucket on AWS S3 or an S3-compatible server. */
 public final class S3ArtifactStoreFlavor implements ArtifactStoreFlavor<S3ArtifactStoreConfig> {

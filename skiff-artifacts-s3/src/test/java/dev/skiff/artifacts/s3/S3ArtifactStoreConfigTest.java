@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skiff.artifacts.s3.S3ArtifactStoreConfig.Checksums;
-import dev.skiff.core.ArtifactStore;
-import dev.skiff.core.StoreAccess;
-import dev.skiff.core.stack.ArtifactStoreFlavor;
+import dev.skiff.core.spi.ArtifactStore;
+import dev.skiff.core.spi.StoreAccess;
+import dev.skiff.core.spi.ArtifactStoreFlavor;
 import dev.skiff.core.stack.ComponentType;
 import dev.skiff.core.stack.ConfigBinder;
 import dev.skiff.core.stack.ConfigException;

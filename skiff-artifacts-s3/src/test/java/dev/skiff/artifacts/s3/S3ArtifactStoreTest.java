@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.skiff.artifacts.s3.S3ArtifactStoreConfig.Checksums;
-import dev.skiff.core.ArtifactStoreException;
+import dev.skiff.core.spi.ArtifactStoreException;
 import dev.skiff.testing.s3.S3Server;
 import java.io.IOException;
 import java.net.ServerSocket;

@@ -1,7 +1,7 @@
 package dev.skiff.artifacts.s3;
 
 import dev.skiff.artifacts.s3.S3ArtifactStoreConfig.Checksums;
-import dev.skiff.core.ArtifactStore;
+import dev.skiff.core.spi.ArtifactStore;
 
 /**
  * The contract (corruption and s3proxy exceptions as in the parent) with checksums on every

@@ -1,10 +1,10 @@
 package dev.skiff.cli.internal;
 
-import dev.skiff.core.ArtifactReader;
-import dev.skiff.core.ArtifactRecord;
-import dev.skiff.core.ArtifactStore;
-import dev.skiff.core.Materializers;
-import dev.skiff.core.MetadataStore;
+import dev.skiff.core.spi.ArtifactReader;
+import dev.skiff.core.spi.ArtifactRecord;
+import dev.skiff.core.spi.ArtifactStore;
+import dev.skiff.core.spi.Materializers;
+import dev.skiff.core.spi.MetadataStore;
 import dev.skiff.sdk.Materializer;
 import dev.skiff.sdk.Matrix;
 import java.io.IOException;

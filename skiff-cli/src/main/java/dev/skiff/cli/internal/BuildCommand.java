@@ -1,6 +1,6 @@
 package dev.skiff.cli.internal;
 
-import dev.skiff.images.BuiltImage;
+import dev.skiff.core.spi.ImageProvider.PushedImage;
 import dev.skiff.sdk.PipelineDefinition;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -40,8 +40,8 @@ public final class BuildCommand implements Callable<Integer> {
     }
     PipelineDefinition definition = (PipelineDefinition) type.getDeclaredConstructor().newInstance();
     try (Workspace workspace = Workspace.open(projectOptions.project(), spec.commandLine().getErr())) {
-      BuiltImage image = new StackRuns(workspace).build(definition, definition.settings(), code);
-      spec.commandLine().getOut().println(RegistryImages.describe(image));
+      PushedImage image = new StackRuns(workspace).build(definition, definition.settings(), code);
+      spec.commandLine().getOut().println(image.describe());
     }
     return 0;
   }

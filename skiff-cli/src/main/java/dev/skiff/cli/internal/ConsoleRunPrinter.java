@@ -1,8 +1,8 @@
 package dev.skiff.cli.internal;
 
-import dev.skiff.core.RunEvent;
-import dev.skiff.core.RunListener;
-import dev.skiff.core.RunPlan;
+import dev.skiff.core.spi.RunEvent;
+import dev.skiff.core.spi.RunListener;
+import dev.skiff.core.plan.RunPlan;
 import java.io.PrintWriter;
 import java.util.HashMap;
 import java.util.Map;

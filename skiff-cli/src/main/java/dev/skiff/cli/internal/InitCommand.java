@@ -1,8 +1,8 @@
 package dev.skiff.cli.internal;
 
 import dev.skiff.cli.Project;
-import dev.skiff.core.Backends;
-import dev.skiff.core.MetadataStore;
+import dev.skiff.core.spi.Backends;
+import dev.skiff.core.spi.MetadataStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;

@@ -1,8 +1,8 @@
 package dev.skiff.cli.internal;
 
-import dev.skiff.core.ArtifactRecord;
-import dev.skiff.core.MetadataStore;
-import dev.skiff.core.RunRecord;
+import dev.skiff.core.spi.ArtifactRecord;
+import dev.skiff.core.spi.MetadataStore;
+import dev.skiff.core.spi.RunRecord;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -12,7 +12,7 @@ final class Lookup {
 
   /** The run, settled: one whose orchestrator stopped heart-beating is recorded as lost first. */
   static RunRecord run(MetadataStore store, String idOrPrefix) {
-    return dev.skiff.core.RunLifecycle.settle(store, find(store, idOrPrefix), java.time.Instant.now());
+    return dev.skiff.core.engine.RunLifecycle.settle(store, find(store, idOrPrefix), java.time.Instant.now());
   }
 
   private static RunRecord find(MetadataStore store, String idOrPrefix) {

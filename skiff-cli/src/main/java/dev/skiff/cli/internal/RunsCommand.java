@@ -1,13 +1,13 @@
 package dev.skiff.cli.internal;
 
-import dev.skiff.core.ArtifactRecord;
-import dev.skiff.core.ArtifactStore;
-import dev.skiff.core.MetadataStore;
-import dev.skiff.core.Orchestrator;
-import dev.skiff.core.RunPlan;
-import dev.skiff.core.RunRecord;
-import dev.skiff.core.StepRecord;
-import dev.skiff.core.internal.RunLogs;
+import dev.skiff.core.spi.ArtifactRecord;
+import dev.skiff.core.spi.ArtifactStore;
+import dev.skiff.core.spi.MetadataStore;
+import dev.skiff.core.spi.Orchestrator;
+import dev.skiff.core.plan.RunPlan;
+import dev.skiff.core.spi.RunRecord;
+import dev.skiff.core.spi.StepRecord;
+import dev.skiff.core.engine.RunLogs;
 import dev.skiff.local.Isolation;
 import java.io.IOException;
 import java.io.InputStream;
@@ -62,7 +62,7 @@ public final class RunsCommand {
       try (MetadataStore store = project.project().openMetadataStore()) {
         java.time.Instant now = java.time.Instant.now();
         List<RunRecord> runs = store.listRuns(pipeline, limit).stream()
-            .map(r -> dev.skiff.core.RunLifecycle.settle(store, r, now)) // lost runs show as such
+            .map(r -> dev.skiff.core.engine.RunLifecycle.settle(store, r, now)) // lost runs show as such
             .toList();
         if (output == OutputFormat.json) {
           JsonOutput.print(out, runs.stream().map(RunsCommand::runJson).toList());

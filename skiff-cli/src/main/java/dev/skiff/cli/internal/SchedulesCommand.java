@@ -1,6 +1,6 @@
 package dev.skiff.cli.internal;
 
-import dev.skiff.core.ScheduleRecord;
+import dev.skiff.core.spi.ScheduleRecord;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,18 +1,21 @@
 package dev.skiff.cli.internal;
 
-import dev.skiff.core.ArtifactStore;
-import dev.skiff.core.Materializers;
-import dev.skiff.core.Orchestrator;
-import dev.skiff.core.OrchestratorContext;
-import dev.skiff.core.PlanCompiler;
-import dev.skiff.core.RunListener;
-import dev.skiff.core.RunPlan;
-import dev.skiff.core.RunRecord;
+import dev.skiff.core.spi.ContainerRegistryFlavor;
+import dev.skiff.core.spi.ImageProvider;
+
+import dev.skiff.core.spi.ArtifactStore;
+import dev.skiff.core.spi.Materializers;
+import dev.skiff.core.spi.Orchestrator;
+import dev.skiff.core.spi.OrchestratorContext;
+import dev.skiff.core.engine.PlanCompiler;
+import dev.skiff.core.spi.RunListener;
+import dev.skiff.core.plan.RunPlan;
+import dev.skiff.core.spi.RunRecord;
 import dev.skiff.core.stack.ComponentRecord;
 import dev.skiff.core.stack.ComponentType;
 import dev.skiff.core.stack.ConfigBinder;
 import dev.skiff.core.stack.ConfigException;
-import dev.skiff.core.stack.OrchestratorFlavor;
+import dev.skiff.core.spi.OrchestratorFlavor;
 import dev.skiff.core.stack.ResolvedComponent;
 import dev.skiff.core.stack.ResolvedStack;
 import dev.skiff.sdk.PipelineDefinition;
@@ -83,7 +86,7 @@ public final class StackRuns {
   }
 
   /** The orchestrator of the stack a schedule was made on, for pause, resume and delete. */
-  public Orchestrator orchestratorOf(dev.skiff.core.ScheduleRecord schedule) {
+  public Orchestrator orchestratorOf(dev.skiff.core.spi.ScheduleRecord schedule) {
     ResolvedStack stack = workspace.stacks().resolve(schedule.stack());
     return orchestrator(stack, workspace.artifactStore(stack), UserCode.of(null, StackRuns.class.getClassLoader()), Map.of(), null, null);
   }
@@ -169,9 +172,9 @@ public final class StackRuns {
     // what the run records (errors, step logs) passes the redactor: secret values show as references
     OrchestratorContext context =
         new OrchestratorContext(
-            dev.skiff.core.Redaction.metadataStore(workspace.store(), Redactor::redact),
+            dev.skiff.core.spi.Redaction.metadataStore(workspace.store(), Redactor::redact),
             workspace.storeAccess(stack),
-            dev.skiff.core.Redaction.artifactStore(artifacts, Redactor::redact),
+            dev.skiff.core.spi.Redaction.artifactStore(artifacts, Redactor::redact),
             Materializers.load(code.loader()),
             code.loader(),
             code.fullClasspath(),
@@ -182,20 +185,20 @@ public final class StackRuns {
   }
 
   /** The image builder of the stack's container registry, if it has one. */
-  Optional<RegistryImages> images(ResolvedStack stack, UserCode code) {
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  Optional<ImageProvider> images(ResolvedStack stack, UserCode code) {
     return stack.component(ComponentType.CONTAINER_REGISTRY).map(c -> {
-      if (!(c.flavor() instanceof dev.skiff.images.DefaultContainerRegistryFlavor flavor)) {
+      if (!(c.flavor() instanceof ContainerRegistryFlavor flavor)) {
         throw new ConfigException("container-registry flavor '" + c.flavor().name() + "' cannot build images");
       }
-      var builder = flavor.open((dev.skiff.images.ContainerRegistryConfig) workspace.configure(c.record()));
-      return new RegistryImages(builder, code.fullClasspath(), System.out);
+      return flavor.images(workspace.configure(c.record()), code.fullClasspath(), System.out);
     });
   }
 
   /** Builds and pushes the image of {@code definition} to the active stack's container registry. */
-  public dev.skiff.images.BuiltImage build(PipelineDefinition definition, PipelineSettings settings, UserCode code) {
+  public ImageProvider.PushedImage build(PipelineDefinition definition, PipelineSettings settings, UserCode code) {
     ResolvedStack stack = workspace.stacks().resolve(workspace.stacks().activeName());
-    RegistryImages images = images(stack, code)
+    ImageProvider images = images(stack, code)
         .orElseThrow(() -> new ConfigException("stack '" + stack.name() + "' has no container registry: add one with 'skiff stack update " + stack.name() + " -c REGISTRY'"));
     RunPlan plan = new PlanCompiler(Materializers.load(code.loader()), workspace::warn).compile(definition, settings, stack);
     return images.build(plan);

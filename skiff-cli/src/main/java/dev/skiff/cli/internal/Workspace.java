@@ -1,11 +1,11 @@
 package dev.skiff.cli.internal;
 
 import dev.skiff.cli.Project;
-import dev.skiff.core.ArtifactStore;
-import dev.skiff.core.MetadataStore;
-import dev.skiff.core.RunPlan;
-import dev.skiff.core.RunRecord;
-import dev.skiff.core.stack.ArtifactStoreFlavor;
+import dev.skiff.core.spi.ArtifactStore;
+import dev.skiff.core.spi.MetadataStore;
+import dev.skiff.core.plan.RunPlan;
+import dev.skiff.core.spi.RunRecord;
+import dev.skiff.core.spi.ArtifactStoreFlavor;
 import dev.skiff.core.stack.ComponentRecord;
 import dev.skiff.core.stack.ComponentType;
 import dev.skiff.core.stack.ConfigBinder;
@@ -96,7 +96,7 @@ public final class Workspace implements AutoCloseable {
 
   /**
    * {@code text} (a value of a run's settings, e.g. a step JVM flag) with its secret references
-   * resolved, the values remembered for redaction; for {@link dev.skiff.core.OrchestratorContext#secrets()}.
+   * resolved, the values remembered for redaction; for {@link dev.skiff.core.spi.OrchestratorContext#secrets()}.
    */
   public String resolveSecrets(String text) {
     return ConfigBinder.resolveSecrets(text, ref -> {
@@ -116,7 +116,7 @@ public final class Workspace implements AutoCloseable {
    * How step processes and pods reach the stores of {@code stack}: the metadata URL (and
    * password) of this home and the stack's artifact store as its flavor and resolved configuration.
    */
-  public dev.skiff.core.StoreAccess storeAccess(ResolvedStack stack) {
+  public dev.skiff.core.spi.StoreAccess storeAccess(ResolvedStack stack) {
     ResolvedComponent c = stack.required(ComponentType.ARTIFACT_STORE);
     Map<String, String> secretValues = new java.util.TreeMap<>();
     for (String ref : ConfigBinder.secretReferences(c.record().config())) {
@@ -125,11 +125,11 @@ public final class Workspace implements AutoCloseable {
       secretValues.put(ref, value);
     }
     // the values go along (in the same Secret or environment) so that pods can redact them too
-    String address = dev.skiff.core.StoreAccess.artifactStoreAddress(
+    String address = dev.skiff.core.spi.StoreAccess.artifactStoreAddress(
         c.flavor().name(), ConfigBinder.resolveSecrets(c.record().config(), stacks::secretValue), secretValues);
     String password = project.metadataPassword();
     Redactor.addCredential(password, "<metadata password>");
-    return new dev.skiff.core.StoreAccess(project.metadataUrl(), password, address);
+    return new dev.skiff.core.spi.StoreAccess(project.metadataUrl(), password, address);
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

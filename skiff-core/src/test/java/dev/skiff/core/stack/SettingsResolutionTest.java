@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.skiff.core.Materializers;
-import dev.skiff.core.PipelineDefinitionException;
-import dev.skiff.core.PlanCompiler;
-import dev.skiff.core.PlanCompilerTest;
-import dev.skiff.core.RunPlan;
+import dev.skiff.core.spi.Materializers;
+import dev.skiff.core.plan.PipelineDefinitionException;
+import dev.skiff.core.engine.PlanCompiler;
+import dev.skiff.core.engine.PlanCompilerTest;
+import dev.skiff.core.plan.RunPlan;
 import dev.skiff.sdk.PipelineBuilder;
 import dev.skiff.sdk.PipelineDefinition;
 import dev.skiff.sdk.PipelineSettings;

@@ -1,8 +1,8 @@
 package dev.skiff.kubernetes.internal;
 
-import dev.skiff.core.PlanStep;
-import dev.skiff.core.RunPlan;
-import dev.skiff.core.StoreAccess;
+import dev.skiff.core.plan.PlanStep;
+import dev.skiff.core.plan.RunPlan;
+import dev.skiff.core.spi.StoreAccess;
 import dev.skiff.kubernetes.KubernetesOrchestratorConfig;
 import dev.skiff.kubernetes.PodSettings;
 import io.fabric8.kubernetes.api.model.Container;

@@ -1,13 +1,13 @@
 package dev.skiff.kubernetes.internal;
 
-import dev.skiff.core.ArtifactStore;
-import dev.skiff.core.DagScheduler;
-import dev.skiff.core.MetadataStore;
-import dev.skiff.core.Redaction;
-import dev.skiff.core.RunIds;
-import dev.skiff.core.RunPlan;
-import dev.skiff.core.RunRecord;
-import dev.skiff.core.ScheduleRecord;
+import dev.skiff.core.spi.ArtifactStore;
+import dev.skiff.core.engine.DagScheduler;
+import dev.skiff.core.spi.MetadataStore;
+import dev.skiff.core.spi.Redaction;
+import dev.skiff.core.engine.RunIds;
+import dev.skiff.core.plan.RunPlan;
+import dev.skiff.core.spi.RunRecord;
+import dev.skiff.core.spi.ScheduleRecord;
 import java.time.Instant;
 import java.util.Arrays;
 import dev.skiff.kubernetes.KubernetesOrchestratorConfig;

@@ -1,7 +1,7 @@
 package dev.skiff.kubernetes.internal;
 
-import dev.skiff.core.RunEvent;
-import dev.skiff.core.RunListener;
+import dev.skiff.core.spi.RunEvent;
+import dev.skiff.core.spi.RunListener;
 import java.io.PrintStream;
 
 /**

@@ -1,9 +1,9 @@
 package dev.skiff.kubernetes.internal;
 
-import dev.skiff.core.MetadataStore;
-import dev.skiff.core.RunPlan;
-import dev.skiff.core.RunRecord;
-import dev.skiff.core.StoreAccess;
+import dev.skiff.core.spi.MetadataStore;
+import dev.skiff.core.plan.RunPlan;
+import dev.skiff.core.spi.RunRecord;
+import dev.skiff.core.spi.StoreAccess;
 
 /** What a Skiff pod reads from its environment: how to reach the stores (from the run Secret), its name. */
 record PodEnvironment(StoreAccess stores, String namespace, String podName) {
@@ -21,7 +21,7 @@ record PodEnvironment(StoreAccess stores, String namespace, String podName) {
     return stores.openMetadataStore(loader);
   }
 
-  dev.skiff.core.ArtifactStore openArtifacts(ClassLoader loader) {
+  dev.skiff.core.spi.ArtifactStore openArtifacts(ClassLoader loader) {
     return stores.openArtifactStore(loader);
   }
 

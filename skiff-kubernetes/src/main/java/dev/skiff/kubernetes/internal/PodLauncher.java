@@ -1,12 +1,12 @@
 package dev.skiff.kubernetes.internal;
 
-import dev.skiff.core.ArtifactRecord;
-import dev.skiff.core.LaunchedStep;
-import dev.skiff.core.MetadataStore;
-import dev.skiff.core.StepFailedException;
+import dev.skiff.core.spi.ArtifactRecord;
+import dev.skiff.core.spi.LaunchedStep;
+import dev.skiff.core.spi.MetadataStore;
+import dev.skiff.core.spi.StepFailedException;
 import dev.skiff.sdk.FailureKind;
-import dev.skiff.core.StepLaunch;
-import dev.skiff.core.StepLauncher;
+import dev.skiff.core.spi.StepLaunch;
+import dev.skiff.core.spi.StepLauncher;
 import dev.skiff.kubernetes.PodSettings;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStateWaiting;

@@ -1,10 +1,10 @@
 package dev.skiff.kubernetes.internal;
 
-import dev.skiff.core.MetadataStore;
-import dev.skiff.core.RunEvent;
-import dev.skiff.core.RunListener;
-import dev.skiff.core.RunPlan;
-import dev.skiff.core.RunRecord;
+import dev.skiff.core.spi.MetadataStore;
+import dev.skiff.core.spi.RunEvent;
+import dev.skiff.core.spi.RunListener;
+import dev.skiff.core.plan.RunPlan;
+import dev.skiff.core.spi.RunRecord;
 import dev.skiff.kubernetes.KubernetesOrchestratorConfig;
 import dev.skiff.sdk.RunStatus;
 import io.fabric8.kubernetes.api.model.Pod;

@@ -1,11 +1,11 @@
 package dev.skiff.kubernetes.internal;
 
-import dev.skiff.core.ArtifactStore;
-import dev.skiff.core.Materializers;
-import dev.skiff.core.MetadataStore;
-import dev.skiff.core.RunPlan;
-import dev.skiff.core.StepExecutor;
-import dev.skiff.core.StepFailedException;
+import dev.skiff.core.spi.ArtifactStore;
+import dev.skiff.core.spi.Materializers;
+import dev.skiff.core.spi.MetadataStore;
+import dev.skiff.core.plan.RunPlan;
+import dev.skiff.core.engine.StepExecutor;
+import dev.skiff.core.spi.StepFailedException;
 import dev.skiff.core.internal.StartupTrace;
 import dev.skiff.kubernetes.PodMain;
 

@@ -5,15 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skiff.artifacts.s3.S3ArtifactStore;
 import dev.skiff.artifacts.s3.S3ArtifactStoreConfig;
-import dev.skiff.core.Materializers;
-import dev.skiff.core.MetadataStore;
-import dev.skiff.core.Orchestrator;
-import dev.skiff.core.OrchestratorContext;
-import dev.skiff.core.PlanCompiler;
-import dev.skiff.core.RunEvent;
-import dev.skiff.core.RunPlan;
-import dev.skiff.core.StepRecord;
-import dev.skiff.core.StoreAccess;
+import dev.skiff.core.spi.Materializers;
+import dev.skiff.core.spi.MetadataStore;
+import dev.skiff.core.spi.Orchestrator;
+import dev.skiff.core.spi.OrchestratorContext;
+import dev.skiff.core.engine.PlanCompiler;
+import dev.skiff.core.spi.RunEvent;
+import dev.skiff.core.plan.RunPlan;
+import dev.skiff.core.spi.StepRecord;
+import dev.skiff.core.spi.StoreAccess;
 import dev.skiff.core.internal.Json;
 import dev.skiff.core.stack.ComponentRecord;
 import dev.skiff.core.stack.ComponentType;
@@ -379,7 +379,7 @@ class KubernetesEndToEndTest {
       assertThat(pod.getContainers().get(0).getImage()).isEqualTo(image);
       assertThat(pod.getServiceAccountName()).isEqualTo("skiff-service-account");
     });
-    var record = dev.skiff.core.ScheduleRecord.find(store, "single", "every5").orElseThrow();
+    var record = dev.skiff.core.spi.ScheduleRecord.find(store, "single", "every5").orElseThrow();
     assertThat(record.cron()).isEqualTo("*/5 * * * *");
 
     cluster.fireCronJob("skiff", cronJob.get(0).getMetadata().getName()).orElseThrow();
@@ -392,7 +392,7 @@ class KubernetesEndToEndTest {
     assertThat(cluster.client().batch().v1().cronjobs().inNamespace("skiff").withName(cronJob.get(0).getMetadata().getName()).get().getSpec().getSuspend()).isTrue();
     orchestrator.deleteSchedule(record);
     assertThat(cluster.client().batch().v1().cronjobs().inNamespace("skiff").withLabel("pipeline", "single").list().getItems()).isEmpty();
-    assertThat(dev.skiff.core.ScheduleRecord.list(store)).isEmpty();
+    assertThat(dev.skiff.core.spi.ScheduleRecord.list(store)).isEmpty();
   }
 
   @Test

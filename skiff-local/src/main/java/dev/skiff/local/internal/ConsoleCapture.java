@@ -1,6 +1,6 @@
 package dev.skiff.local.internal;
 
-import dev.skiff.core.StepLogSink;
+import dev.skiff.core.spi.StepLogSink;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;

@@ -1,13 +1,13 @@
 package dev.skiff.local.internal;
 
-import dev.skiff.core.ArtifactStore;
-import dev.skiff.core.Materializers;
-import dev.skiff.core.MetadataStore;
-import dev.skiff.core.RunPlan;
-import dev.skiff.core.RunRecord;
-import dev.skiff.core.StepExecutor;
-import dev.skiff.core.StepLogSink;
-import dev.skiff.core.StoreAccess;
+import dev.skiff.core.spi.ArtifactStore;
+import dev.skiff.core.spi.Materializers;
+import dev.skiff.core.spi.MetadataStore;
+import dev.skiff.core.plan.RunPlan;
+import dev.skiff.core.spi.RunRecord;
+import dev.skiff.core.engine.StepExecutor;
+import dev.skiff.core.spi.StepLogSink;
+import dev.skiff.core.spi.StoreAccess;
 import dev.skiff.core.internal.StartupTrace;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +45,7 @@ public final class StepProcessMain {
       out.flush();
       System.exit(0);
     } catch (Throwable t) {
-      dev.skiff.core.StepFailedException failure = dev.skiff.core.StepFailedException.of(t);
+      dev.skiff.core.spi.StepFailedException failure = dev.skiff.core.spi.StepFailedException.of(t);
       if (failure != t) {
         t.printStackTrace(out); // Skiff's own failure outside the step's code: keep its trace in the step log
       }

@@ -2,7 +2,7 @@ package dev.skiff.store.internal;
 
 import static dev.skiff.store.internal.Columns.getInstant;
 
-import dev.skiff.core.RunLease;
+import dev.skiff.core.spi.RunLease;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -1,7 +1,7 @@
 package dev.skiff.store.internal;
 
-import dev.skiff.core.ArtifactRecord;
-import dev.skiff.core.MetadataStore.CacheHit;
+import dev.skiff.core.spi.ArtifactRecord;
+import dev.skiff.core.spi.MetadataStore.CacheHit;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -4,7 +4,7 @@ import static dev.skiff.store.internal.Columns.getEnum;
 import static dev.skiff.store.internal.Columns.getInstant;
 import static dev.skiff.store.internal.Columns.setInstant;
 
-import dev.skiff.core.RunRecord;
+import dev.skiff.core.spi.RunRecord;
 import dev.skiff.sdk.RunStatus;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

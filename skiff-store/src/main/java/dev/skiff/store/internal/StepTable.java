@@ -4,7 +4,7 @@ import static dev.skiff.store.internal.Columns.getEnum;
 import static dev.skiff.store.internal.Columns.getInstant;
 import static dev.skiff.store.internal.Columns.setInstant;
 
-import dev.skiff.core.StepRecord;
+import dev.skiff.core.spi.StepRecord;
 import dev.skiff.sdk.StepStatus;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -119,7 +119,7 @@ public final class LocalCluster implements AutoCloseable {
     System.out.println("  registry    " + Files.readString(dir.resolve("registry")).trim());
     System.out.println("  base image  " + Files.readString(dir.resolve("base-image")).trim());
     System.out.println("  S3          " + Files.readString(dir.resolve("s3-endpoint")).trim() + " (bucket skiff)");
-    System.out.println("  PostgreSQL  " + dev.skiff.core.Backends.redact(Files.readString(dir.resolve("metadata-url")).trim()));
+    System.out.println("  PostgreSQL  " + dev.skiff.core.spi.Backends.redact(Files.readString(dir.resolve("metadata-url")).trim()));
     System.out.println("ready");
     System.out.flush();
     stopped.await();

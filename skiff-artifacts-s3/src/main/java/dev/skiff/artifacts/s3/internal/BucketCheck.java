@@ -1,7 +1,7 @@
 package dev.skiff.artifacts.s3.internal;
 
 import dev.skiff.artifacts.s3.S3ArtifactStoreConfig;
-import dev.skiff.core.ArtifactStoreException;
+import dev.skiff.core.spi.ArtifactStoreException;
 import java.time.Duration;
 import java.time.Instant;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;

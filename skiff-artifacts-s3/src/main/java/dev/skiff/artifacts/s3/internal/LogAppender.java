@@ -1,6 +1,6 @@
 package dev.skiff.artifacts.s3.internal;
 
-import dev.skiff.core.ArtifactStore;
+import dev.skiff.core.spi.ArtifactStore;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;

@@ -1,0 +1,309 @@
+package dev.skiff.core.engine;
+
+import dev.skiff.core.spi.Materializers;
+import dev.skiff.core.plan.PipelineDefinitionException;
+import dev.skiff.core.plan.PlanInput;
+import dev.skiff.core.plan.PlanOutput;
+import dev.skiff.core.plan.PlanStep;
+import dev.skiff.core.plan.RunPlan;
+import dev.skiff.core.plan.StepPolicy;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.skiff.core.internal.Hashing;
+import dev.skiff.core.internal.Json;
+import dev.skiff.core.internal.StepSignature;
+import dev.skiff.core.internal.Types;
+import dev.skiff.core.stack.ConfigException;
+import dev.skiff.core.stack.ResolvedStack;
+import dev.skiff.core.stack.SettingsResolver;
+import dev.skiff.sdk.Input;
+import dev.skiff.sdk.Names;
+import dev.skiff.sdk.Param;
+import dev.skiff.sdk.PipelineDefinition;
+import dev.skiff.sdk.PipelineSettings;
+import dev.skiff.sdk.SingleArtifact;
+import dev.skiff.sdk.StepSettings;
+import dev.skiff.sdk.internal.OutputRef;
+import dev.skiff.sdk.internal.PipelineRecorder;
+import dev.skiff.sdk.internal.StepDeclaration;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * Compiles a {@link PipelineDefinition} into a {@link RunPlan}: checks names, wiring, types,
+ * materializers and cycles, and resolves settings. Every error is a {@link
+ * PipelineDefinitionException} with a one-line message.
+ */
+public final class PlanCompiler {
+  private final Materializers materializers;
+  private final Consumer<String> warnings;
+
+  public PlanCompiler(Materializers materializers) {
+    this(materializers, w -> {});
+  }
+
+  /** @param warnings receives problems that do not stop the run, e.g. ignored settings */
+  public PlanCompiler(Materializers materializers, Consumer<String> warnings) {
+    this.materializers = materializers;
+    this.warnings = warnings;
+  }
+
+  /** Compiles without a stack: setting keys are checked, not resolved. */
+  public RunPlan compile(PipelineDefinition definition, PipelineSettings settings) {
+    return compile(definition, settings, null);
+  }
+
+  /** Compiles for {@code stack}, resolving its components' settings into the plan. */
+  public RunPlan compile(PipelineDefinition definition, PipelineSettings settings, ResolvedStack stack) {
+    String pipeline = definition.name();
+    if (!Names.isValid(pipeline)) {
+      throw new PipelineDefinitionException(
+          "pipeline name '" + pipeline + "' is invalid: use a letter then letters, digits, '_' or '-' (at most 63)");
+    }
+    PipelineRecorder recorder;
+    try {
+      recorder = PipelineRecorder.record(definition);
+    } catch (IllegalArgumentException e) {
+      throw new PipelineDefinitionException("pipeline '" + pipeline + "': " + e.getMessage(), e);
+    }
+    List<StepDeclaration> declared = recorder.steps();
+    if (declared.isEmpty()) {
+      throw new PipelineDefinitionException("pipeline '" + pipeline + "' declares no steps: add p.step(...) calls in define()");
+    }
+    Map<String, StepDeclaration> byName = new LinkedHashMap<>();
+    for (StepDeclaration d : declared) {
+      if (!Names.isValid(d.name())) {
+        throw new PipelineDefinitionException(
+            "step name '" + d.name() + "' in pipeline '" + pipeline
+                + "' is invalid: use a letter then letters, digits, '_' or '-' (at most 63)");
+      }
+      if (byName.putIfAbsent(d.name(), d) != null) {
+        throw new PipelineDefinitionException(
+            "duplicate step name '" + d.name() + "' in pipeline '" + pipeline + "': step names must be unique");
+      }
+    }
+    Map<String, StepSignature> signatures = new HashMap<>();
+    for (StepDeclaration d : declared) {
+      try {
+        signatures.put(d.name(), StepSignature.of(d.name(), d.code()));
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        throw new PipelineDefinitionException(e.getMessage(), e);
+      }
+    }
+    SettingsResolver resolver = new SettingsResolver(stack, warnings);
+    Map<String, JsonNode> pipelineSettings;
+    List<PlanStep> steps = new ArrayList<>();
+    try {
+      pipelineSettings = resolver.pipelineLevel(settings.settings(), pipeline);
+      for (StepDeclaration d : declared) {
+        Map<String, JsonNode> stepSettings = resolver.stepLevel(pipelineSettings, d.settings().settings(), d.name());
+        steps.add(compileStep(pipeline, d, recorder, signatures, settings, stepSettings));
+      }
+    } catch (ConfigException e) {
+      throw new PipelineDefinitionException(e.getMessage(), e);
+    }
+    return new RunPlan(
+        RunPlan.CURRENT_VERSION,
+        pipeline,
+        definition.getClass().getName(),
+        settings.failFast(),
+        settings.maxParallelism(),
+        stack == null ? null : stack.name(),
+        pipelineSettings,
+        topologicalOrder(pipeline, steps));
+  }
+
+  private PlanStep compileStep(
+      String pipeline,
+      StepDeclaration d,
+      PipelineRecorder recorder,
+      Map<String, StepSignature> signatures,
+      PipelineSettings settings,
+      Map<String, JsonNode> stepSettings) {
+    StepSignature sig = signatures.get(d.name());
+    List<Input<?>> inputs = d.inputs();
+    if (sig.parameterTypes().size() != inputs.size()) {
+      throw new PipelineDefinitionException(
+          "step '" + d.name() + "' takes " + sig.parameterTypes().size() + " arguments but is given " + inputs.size());
+    }
+    List<PlanInput> planInputs = new ArrayList<>();
+    for (int i = 0; i < inputs.size(); i++) {
+      planInputs.add(compileInput(pipeline, d, i, inputs.get(i), sig, recorder, signatures));
+    }
+    List<String> after = new ArrayList<>();
+    for (StepDeclaration up : d.after()) {
+      if (up.owner() != recorder) {
+        throw new PipelineDefinitionException(
+            "step '" + d.name() + "' runs after unknown step '" + up.name() + "' (not declared in pipeline '" + pipeline + "')");
+      }
+      after.add(up.name());
+    }
+    Type ret = sig.returnType();
+    boolean isRecord = Types.raw(ret).isRecord() && !Types.raw(ret).isAnnotationPresent(SingleArtifact.class);
+    List<PlanOutput> outputs = new ArrayList<>();
+    if (isRecord) {
+      for (RecordComponent rc : Types.raw(ret).getRecordComponents()) {
+        outputs.add(output(d.name(), rc.getName(), rc.getGenericType()));
+      }
+    } else if (Types.raw(ret) != void.class && Types.raw(ret) != Void.class) {
+      outputs.add(output(d.name(), OutputRef.DEFAULT_OUTPUT, ret));
+    }
+    StepSettings s = d.settings();
+    StepPolicy policy =
+        StepPolicy.of(
+            s.enableCache().orElse(settings.enableCache()),
+            s.retry().orElse(settings.retry()),
+            s.timeout().or(settings::stepTimeout).orElse(null));
+    return new PlanStep(d.name(), sig.function(), sig.codeHash(), planInputs, outputs, isRecord, after, policy, stepSettings);
+  }
+
+  private PlanOutput output(String step, String name, Type type) {
+    String materializer =
+        materializers
+            .forType(type)
+            .orElseThrow(
+                () -> new PipelineDefinitionException(
+                    "no materializer for output '" + name + "' of step '" + step + "' (type " + Types.simpleName(type)
+                        + "): use a record, array or primitive type, or register a dev.skiff.sdk.Materializer"))
+            .id();
+    return new PlanOutput(name, type.getTypeName(), materializer);
+  }
+
+  private PlanInput compileInput(
+      String pipeline,
+      StepDeclaration d,
+      int index,
+      Input<?> input,
+      StepSignature sig,
+      PipelineRecorder recorder,
+      Map<String, StepSignature> signatures) {
+    Type expected = sig.parameterTypes().get(index);
+    String name = sig.parameterNames().get(index);
+    if (input instanceof Param<?> p) {
+      Object value = p.value();
+      if (!Types.assignable(expected, value.getClass())) {
+        throw new PipelineDefinitionException(
+            "type mismatch: parameter '" + name + "' of step '" + d.name() + "' expects " + Types.simpleName(expected)
+                + " but is given a parameter of type " + Types.simpleName(value.getClass()));
+      }
+      try {
+        JsonNode json = Json.mapper().valueToTree(value);
+        String hash = Hashing.sha256(Json.mapper().writeValueAsString(json));
+        return PlanInput.parameter(name, expected.getTypeName(), json, hash);
+      } catch (IllegalArgumentException | JsonProcessingException e) {
+        throw new PipelineDefinitionException(
+            "parameter '" + name + "' of step '" + d.name() + "' cannot be stored as JSON: use a record of plain values", e);
+      }
+    }
+    if (!(input instanceof OutputRef<?> ref)) {
+      throw new PipelineDefinitionException(
+          "input '" + name + "' of step '" + d.name() + "' must be a step output or Param.of(...)");
+    }
+    StepDeclaration source = ref.declaration();
+    if (source.owner() != recorder) {
+      throw new PipelineDefinitionException(
+          "step '" + d.name() + "' uses an output of unknown step '" + source.name() + "' (not declared in pipeline '"
+              + pipeline + "')");
+    }
+    if (source == d) {
+      throw new PipelineDefinitionException("cycle in pipeline '" + pipeline + "': " + d.name() + " -> " + d.name());
+    }
+    Type produced = producedType(d, name, ref, signatures.get(source.name()));
+    if (!Types.assignable(expected, produced)) {
+      throw new PipelineDefinitionException(
+          "type mismatch: parameter '" + name + "' of step '" + d.name() + "' expects " + Types.simpleName(expected)
+              + " but output '" + ref + "' is " + Types.simpleName(produced));
+    }
+    return PlanInput.artifact(name, expected.getTypeName(), source.name(), ref.component());
+  }
+
+  private static Type producedType(StepDeclaration d, String input, OutputRef<?> ref, StepSignature source) {
+    Type ret = source.returnType();
+    if (ref.component() == null) {
+      return ret;
+    }
+    Class<?> raw = Types.raw(ret);
+    if (!raw.isRecord() || raw.isAnnotationPresent(SingleArtifact.class)) {
+      throw new PipelineDefinitionException(
+          "input '" + input + "' of step '" + d.name() + "' takes component '" + ref.component() + "' of step '"
+              + ref.step() + "', whose output is not a record: pass the output itself");
+    }
+    for (RecordComponent rc : raw.getRecordComponents()) {
+      if (rc.getName().equals(ref.component())) {
+        return rc.getGenericType();
+      }
+    }
+    throw new PipelineDefinitionException(
+        "step '" + ref.step() + "' has no output '" + ref.component() + "' (outputs: "
+            + java.util.Arrays.stream(raw.getRecordComponents()).map(RecordComponent::getName).collect(Collectors.joining(", "))
+            + ")");
+  }
+
+  /** Kahn's algorithm, stable in declaration order; a leftover means a cycle, which is named. */
+  private static List<PlanStep> topologicalOrder(String pipeline, List<PlanStep> steps) {
+    Map<String, PlanStep> byName = new LinkedHashMap<>();
+    steps.forEach(s -> byName.put(s.name(), s));
+    Map<String, Integer> indegree = new HashMap<>();
+    Map<String, List<String>> children = new HashMap<>();
+    for (PlanStep s : steps) {
+      indegree.put(s.name(), s.upstream().size());
+      for (String up : s.upstream()) {
+        children.computeIfAbsent(up, k -> new ArrayList<>()).add(s.name());
+      }
+    }
+    List<PlanStep> order = new ArrayList<>();
+    Deque<String> ready = new ArrayDeque<>();
+    steps.stream().filter(s -> indegree.get(s.name()) == 0).forEach(s -> ready.add(s.name()));
+    while (!ready.isEmpty()) {
+      String n = ready.poll();
+      order.add(byName.get(n));
+      for (String c : children.getOrDefault(n, List.of())) {
+        if (indegree.merge(c, -1, Integer::sum) == 0) {
+          ready.add(c);
+        }
+      }
+    }
+    if (order.size() < steps.size()) {
+      throw new PipelineDefinitionException("cycle in pipeline '" + pipeline + "': " + describeCycle(byName, indegree));
+    }
+    return order;
+  }
+
+  private static String describeCycle(Map<String, PlanStep> byName, Map<String, Integer> indegree) {
+    String start = indegree.entrySet().stream().filter(e -> e.getValue() > 0).map(Map.Entry::getKey).sorted().findFirst().orElseThrow();
+    List<String> path = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    String cur = start;
+    while (seen.add(cur)) {
+      path.add(cur);
+      String next = null;
+      for (String up : byName.get(cur).upstream()) {
+        if (indegree.get(up) > 0) {
+          next = up;
+          break;
+        }
+      }
+      cur = next;
+    }
+    List<String> cycle = new ArrayList<>(path.subList(path.indexOf(cur), path.size()));
+    java.util.Collections.reverse(cycle);
+    // Start at the step declared first, so the message does not depend on hash order.
+    List<String> declared = new ArrayList<>(byName.keySet());
+    String first = cycle.stream().min(java.util.Comparator.comparingInt(declared::indexOf)).orElseThrow();
+    java.util.Collections.rotate(cycle, -cycle.indexOf(first));
+    cycle.add(cycle.get(0));
+    return String.join(" -> ", cycle);
+  }
+}

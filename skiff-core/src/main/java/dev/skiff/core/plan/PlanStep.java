@@ -1,0 +1,49 @@
+package dev.skiff.core.plan;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A step of a {@link RunPlan}: its code (method and hash), its inputs wired to upstream outputs
+ * or parameters, its outputs, extra ordering edges ({@code after}) and resolved settings.
+ */
+public record PlanStep(
+    String name,
+    String function,
+    String codeHash,
+    List<PlanInput> inputs,
+    List<PlanOutput> outputs,
+    boolean recordOutput,
+    List<String> after,
+    StepPolicy policy,
+    Map<String, JsonNode> settings) {
+
+  public PlanStep {
+    settings = settings == null ? Map.of() : Map.copyOf(settings);
+    inputs = List.copyOf(inputs);
+    outputs = List.copyOf(outputs);
+    after = List.copyOf(after);
+  }
+
+  /** Every step this one waits for: data sources and {@code after} edges, without repeats. */
+  public Set<String> upstream() {
+    Set<String> up = new LinkedHashSet<>();
+    for (PlanInput in : inputs) {
+      if (!in.isParameter()) {
+        up.add(in.step());
+      }
+    }
+    up.addAll(after);
+    return up;
+  }
+
+  public PlanOutput output(String outputName) {
+    return outputs.stream()
+        .filter(o -> o.name().equals(outputName))
+        .findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("step '" + name + "' has no output '" + outputName + "'"));
+  }
+}

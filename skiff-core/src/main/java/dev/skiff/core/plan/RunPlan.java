@@ -1,0 +1,77 @@
+package dev.skiff.core.plan;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.skiff.core.internal.Hashing;
+import dev.skiff.core.internal.Json;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The compiled, immutable form of a pipeline: every step with its code hash, wiring, outputs
+ * and resolved settings, in topological order. It is the contract between the client, the
+ * orchestrator and the step processes or pods, and is stored with the run as JSON. {@code
+ * settings} are the stack components' settings resolved for the pipeline (component config <
+ * pipeline settings); each step carries its own resolution (… < step settings). Secret
+ * references stay unresolved.
+ */
+public record RunPlan(
+    int version,
+    String pipeline,
+    String pipelineClass,
+    boolean failFast,
+    int maxParallelism,
+    String stack,
+    Map<String, JsonNode> settings,
+    List<PlanStep> steps) {
+  public static final int CURRENT_VERSION = 1;
+
+  public RunPlan {
+    settings = settings == null ? Map.of() : Map.copyOf(settings);
+    steps = List.copyOf(steps);
+  }
+
+  /** Pipeline-level settings of a component flavor, e.g. {@code orchestrator.local}, if any. */
+  public Optional<JsonNode> setting(String key) {
+    return Optional.ofNullable(settings.get(key));
+  }
+
+  /** Pipeline-level settings of a component flavor as its settings record, if any. */
+  public <T> Optional<T> setting(String key, Class<T> type) {
+    return setting(key).map(json -> Json.mapper().convertValue(json, type));
+  }
+
+  public PlanStep step(String name) {
+    return steps.stream()
+        .filter(s -> s.name().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("pipeline '" + pipeline + "' has no step '" + name + "'"));
+  }
+
+  /** Canonical JSON (sorted keys): equal plans give equal text and hash. */
+  public String toJson() {
+    try {
+      return Json.mapper().writeValueAsString(this);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write plan of " + pipeline + ": " + e.getOriginalMessage(), e);
+    }
+  }
+
+  public String hash() {
+    return Hashing.sha256(toJson());
+  }
+
+  public static RunPlan fromJson(String json) {
+    try {
+      RunPlan plan = Json.mapper().readValue(json, RunPlan.class);
+      if (plan.version() != CURRENT_VERSION) {
+        throw new IllegalArgumentException(
+            "run plan version " + plan.version() + " is not supported by this Skiff (expects " + CURRENT_VERSION + ")");
+      }
+      return plan;
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("malformed run plan: " + e.getOriginalMessage(), e);
+    }
+  }
+}
