@@ -1,6 +1,5 @@
 package dev.skiff.sdk;
 
-import dev.skiff.sdk.internal.CurrentStep;
 
 /**
  * What a running step may ask about its run: {@code StepContext.current()} inside step code.

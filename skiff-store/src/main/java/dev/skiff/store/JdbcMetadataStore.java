@@ -193,6 +193,12 @@ public final class JdbcMetadataStore implements MetadataStore, StackStore {
   }
 
   @Override
+  public void startAttempt(StepRecord running, String token) {
+    Objects.requireNonNull(token, "token");
+    write("start an attempt of step " + running.runId() + "/" + running.name(), d -> StepTable.upsert(d, running, token));
+  }
+
+  @Override
   public Optional<String> attemptToken(String runId, String step) {
     return call("read the attempt of step " + runId + "/" + step, d -> LeaseTable.token(d, runId, step));
   }

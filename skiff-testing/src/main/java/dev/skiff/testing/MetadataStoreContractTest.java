@@ -617,6 +617,31 @@ public abstract class MetadataStoreContractTest {
   }
 
   @Test
+  public void startingAnAttemptSavesTheStepAndShutsOutEarlierAttempts() {
+    store.createRun(run("r1", "digits", T0));
+    store.saveArtifact(artifact("m1", "r1", "trainer", "model", T0));
+    store.saveArtifact(artifact("m2", "r1", "trainer", "model", T0));
+    store.startAttempt(new StepRecord("r1", "trainer", StepStatus.RUNNING, 1, null, null, T0, null, null, 0, 0), "token-1");
+    store.startAttempt(new StepRecord("r1", "trainer", StepStatus.RUNNING, 2, null, null, T0, null, "evicted", 0, 1), "token-2");
+
+    assertThat(store.findStep("r1", "trainer")).get().satisfies(s -> {
+      assertThat(s.status()).isEqualTo(StepStatus.RUNNING);
+      assertThat(s.attempt()).isEqualTo(2);
+      assertThat(s.infraFailures()).isEqualTo(1);
+    });
+    assertThat(store.attemptToken("r1", "trainer")).contains("token-2");
+    assertThatThrownBy(() -> store.publishOutputs("r1", "trainer", "token-1", Map.of("model", "m1"), Map.of()))
+        .isInstanceOf(dev.skiff.core.spi.StaleAttemptException.class);
+    assertThatThrownBy(() -> store.publishOutputs("r1", "trainer", "token-1", Map.of(), Map.of()))
+        .as("a stale attempt with nothing to link is refused too")
+        .isInstanceOf(dev.skiff.core.spi.StaleAttemptException.class);
+    store.saveStep(new StepRecord("r1", "trainer", StepStatus.SUCCEEDED, 2, null, null, T0, T0, null, 0, 1));
+    assertThat(store.attemptToken("r1", "trainer")).as("saving the step's end keeps its attempt's token").contains("token-2");
+    store.publishOutputs("r1", "trainer", "token-2", Map.of("model", "m2"), Map.of());
+    assertThat(store.stepOutputs("r1", "trainer").get("model").id()).isEqualTo("m2");
+  }
+
+  @Test
   public void retryBudgetsAreStoredWithTheStep() {
     store.createRun(run("r1", "digits", T0));
     store.saveStep(new StepRecord("r1", "trainer", StepStatus.RUNNING, 3, null, null, T0, T0, "evicted", 1, 2));

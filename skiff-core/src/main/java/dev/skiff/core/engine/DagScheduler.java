@@ -16,6 +16,7 @@ import dev.skiff.core.spi.StepLaunch;
 import dev.skiff.core.spi.StepLauncher;
 import dev.skiff.core.spi.StepLogSink;
 import dev.skiff.core.spi.StepRecord;
+import dev.skiff.sdk.StepStatus;
 
 import dev.skiff.sdk.RunStatus;
 import java.time.Clock;
@@ -41,8 +42,25 @@ import java.util.concurrent.TimeUnit;
 public final class DagScheduler {
   /** How often the driver looks for a stop requested from another process ({@code runs stop}). */
   static final Duration STOP_POLL = Duration.ofSeconds(1);
-  /** How long a run stays owned by an orchestrator that stopped heart-beating. */
-  public static final Duration LEASE = Duration.ofSeconds(60);
+  /** The variable that sets {@link #LEASE}, in seconds ({@code SKIFF_RUN_LEASE=10}). */
+  public static final String LEASE_ENV = "SKIFF_RUN_LEASE";
+
+  /**
+   * How long a run stays owned by an orchestrator that stopped heart-beating: 60 s, or {@value
+   * #LEASE_ENV} seconds (at least 3) where that variable is set, as in tests of lost runs.
+   */
+  public static final Duration LEASE = leaseFrom(System.getenv(LEASE_ENV));
+
+  static Duration leaseFrom(String seconds) {
+    if (seconds == null || seconds.isBlank()) {
+      return Duration.ofSeconds(60);
+    }
+    try {
+      return Duration.ofSeconds(Math.max(3, Long.parseLong(seconds.strip())));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(LEASE_ENV + "=" + seconds + " is not a number of seconds: set it to e.g. 60, or unset it");
+    }
+  }
 
   private final MetadataStore store;
   private final StepLauncher launcher;
@@ -130,6 +148,8 @@ public final class DagScheduler {
     final Deque<RunState.Event> now = new ArrayDeque<>();
     /** Attempts that were running when this orchestrator started: launching them again adopts them. */
     final Map<String, Integer> inFlight = new HashMap<>();
+    /** Tokens written with a step's RUNNING row, for the launch that follows in the same batch. */
+    final Map<String, String> tokens = new HashMap<>();
     boolean stopFed;
     boolean fenced;
     RunStatus result;
@@ -236,6 +256,12 @@ public final class DagScheduler {
     }
 
     void perform(List<RunState.Action> actions) {
+      java.util.Set<String> launching = new java.util.HashSet<>();
+      for (RunState.Action action : actions) {
+        if (action instanceof RunState.Launch l) {
+          launching.add(l.step().name() + "#" + l.attempt());
+        }
+      }
       for (RunState.Action action : actions) {
         if (action instanceof RunState.CheckCache c) {
           now.add(new RunState.CacheChecked(c.step().name(), cacheHit(c.cacheKey()).orElse(null)));
@@ -247,7 +273,12 @@ public final class DagScheduler {
             step.cancel();
           }
         } else if (action instanceof RunState.SaveStep s) {
-          store.saveStep(s.record());
+          StepRecord r = s.record();
+          if (r.status() == StepStatus.RUNNING && launching.contains(r.name() + "#" + r.attempt())) {
+            startAttempt(r);
+          } else {
+            store.saveStep(r);
+          }
         } else if (action instanceof RunState.LinkOutputs l) {
           store.linkArtifacts(runId, l.step(), l.outputIds(), l.inputIds());
         } else if (action instanceof RunState.SaveRun r) {
@@ -293,7 +324,8 @@ public final class DagScheduler {
       StepLogSink log = logSink(step, attempt);
       LaunchedStep launched;
       try {
-        launched = launcher.launch(new StepLaunch(plan, runId, l.step(), attempt, log, token(step, attempt)));
+        String token = tokens.remove(step);
+        launched = launcher.launch(new StepLaunch(plan, runId, l.step(), attempt, log, token != null ? token : token(step, attempt)));
       } catch (RuntimeException e) {
         StepFailedException f = StepFailedException.of(e);
         now.add(new RunState.AttemptFailed(step, attempt, f.kind(), f.getMessage()));
@@ -311,6 +343,22 @@ public final class DagScheduler {
           feed(new RunState.AttemptFailed(step, attempt, f.kind(), f.getMessage()));
         }
       }));
+    }
+
+    /**
+     * Saves the step as it starts an attempt, with the attempt's token in the same write; the
+     * launch that follows in the same batch takes the token from {@link #tokens}.
+     */
+    void startAttempt(StepRecord running) {
+      Integer adopted = inFlight.get(running.name());
+      if (adopted != null && adopted == running.attempt()) {
+        store.saveStep(running); // the adopted attempt keeps the token its pod holds
+        return;
+      }
+      inFlight.remove(running.name());
+      String token = java.util.UUID.randomUUID().toString();
+      store.startAttempt(running, token);
+      tokens.put(running.name(), token);
     }
 
     /**

@@ -23,7 +23,7 @@ import dev.skiff.core.internal.StepSignature;
 import dev.skiff.core.internal.Types;
 import dev.skiff.sdk.Materializer;
 import dev.skiff.sdk.Visualization;
-import dev.skiff.sdk.internal.CurrentStep;
+import dev.skiff.sdk.CurrentStep;
 import dev.skiff.sdk.internal.StepDeclaration;
 import java.io.BufferedOutputStream;
 import java.io.IOException;

@@ -90,6 +90,15 @@ public interface MetadataStore extends StackStore, AutoCloseable {
   /** Makes {@code token} the step's current attempt: only it may {@link #publishOutputs} from now on. */
   void setAttemptToken(String runId, String step, String token);
 
+  /**
+   * Saves a step that starts an attempt ({@code RUNNING}) and makes {@code token} its current
+   * attempt, as one write: the hot path of every launch.
+   */
+  default void startAttempt(StepRecord running, String token) {
+    saveStep(running);
+    setAttemptToken(running.runId(), running.name(), token);
+  }
+
   /** The token of the step's current attempt, if one was set. */
   Optional<String> attemptToken(String runId, String step);
 

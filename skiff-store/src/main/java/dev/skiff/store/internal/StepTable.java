@@ -33,6 +33,10 @@ public final class StepTable {
           + " cached_from = excluded.cached_from, started_at = excluded.started_at,"
           + " ended_at = excluded.ended_at, error = excluded.error,"
           + " user_failures = excluded.user_failures, infra_failures = excluded.infra_failures";
+  // The same upsert that also makes a new attempt current: one statement per launch.
+  private static final String UPSERT_STARTING =
+      UPSERT.replace("infra_failures, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,", "infra_failures, attempt_token, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,")
+          + ", attempt_token = excluded.attempt_token";
   private static final String FIND =
       "SELECT " + COLUMNS + " FROM steps WHERE run_id = ? AND name = ?";
   private static final String LIST =
@@ -42,6 +46,21 @@ public final class StepTable {
 
   public static void upsert(Session db, StepRecord step) throws SQLException {
     PreparedStatement upsert = db.prepare(UPSERT);
+    bind(upsert, step);
+    upsert.setString(12, step.runId());
+    upsert.executeUpdate();
+  }
+
+  /** {@link #upsert} that also makes {@code token} the step's current attempt. */
+  public static void upsert(Session db, StepRecord step, String token) throws SQLException {
+    PreparedStatement upsert = db.prepare(UPSERT_STARTING);
+    bind(upsert, step);
+    upsert.setString(12, token);
+    upsert.setString(13, step.runId());
+    upsert.executeUpdate();
+  }
+
+  private static void bind(PreparedStatement upsert, StepRecord step) throws SQLException {
     upsert.setString(1, step.runId());
     upsert.setString(2, step.name());
     upsert.setString(3, step.status().name());
@@ -53,8 +72,6 @@ public final class StepTable {
     upsert.setString(9, step.error());
     upsert.setInt(10, step.userFailures());
     upsert.setInt(11, step.infraFailures());
-    upsert.setString(12, step.runId());
-    upsert.executeUpdate();
   }
 
   public static Optional<StepRecord> find(Session db, String runId, String name)

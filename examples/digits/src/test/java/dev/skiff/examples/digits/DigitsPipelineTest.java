@@ -10,7 +10,7 @@ import dev.skiff.sdk.PipelineDefinition;
 import dev.skiff.sdk.StepContext;
 import dev.skiff.sdk.StepLog;
 import dev.skiff.sdk.Visualization;
-import dev.skiff.sdk.internal.CurrentStep;
+import dev.skiff.sdk.CurrentStep;
 import dev.skiff.sdk.internal.Lambdas;
 import dev.skiff.sdk.internal.OutputRef;
 import dev.skiff.sdk.internal.PipelineRecorder;

@@ -1,9 +1,12 @@
-package dev.skiff.sdk.internal;
+package dev.skiff.sdk;
 
-import dev.skiff.sdk.StepContext;
 import java.util.Optional;
 
-/** Binds the running step's context to its thread; set by the Skiff runtime. */
+/**
+ * Binds the running step's context to its thread. Skiff sets it around each step; a unit test of
+ * a step function sets it to a context of its own ({@code CurrentStep.set(ctx)}, then {@code
+ * clear()}) to call the step without a run.
+ */
 public final class CurrentStep {
   private static final InheritableThreadLocal<StepContext> CURRENT = new InheritableThreadLocal<>();
 
