@@ -270,6 +270,11 @@ public final class DagScheduler {
         } else if (action instanceof RunState.Cancel c) {
           LaunchedStep step = running.remove(c.step());
           if (step != null) {
+            // An attempt that ignores the cancel (a thread deaf to interrupts, a pod slow to
+            // die) must not publish outputs afterwards: no attempt holds the new token.
+            if (!fenced) {
+              store.setAttemptToken(runId, c.step(), "revoked-" + java.util.UUID.randomUUID());
+            }
             step.cancel();
           }
         } else if (action instanceof RunState.SaveStep s) {
