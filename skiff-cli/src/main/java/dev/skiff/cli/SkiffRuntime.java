@@ -51,11 +51,11 @@ public final class SkiffRuntime implements PipelineRunner {
     ClassLoader loader = definition.getClass().getClassLoader();
     Project project = o != null ? o.project() : Project.locate(Path.of(""), System.getenv());
     UserCode code = o != null ? o.code() : UserCode.of(null, loader);
-    PipelineSettings effective = o != null ? o.settings().applyTo(settings) : settings;
+    RunSettings options = o != null ? o.settings() : RunSettings.NONE;
     PrintWriter out = o != null && o.out() != null ? o.out() : new PrintWriter(System.out, true, StandardCharsets.UTF_8);
     PrintWriter err = o != null && o.err() != null ? o.err() : new PrintWriter(System.err, true, StandardCharsets.UTF_8);
     try (Workspace workspace = Workspace.open(project, err)) {
-      StackRuns.Outcome outcome = new StackRuns(workspace).run(definition, effective, code, new ConsoleRunPrinter(out, Ansi.auto()));
+      StackRuns.Outcome outcome = new StackRuns(workspace).run(definition, settings, options, code, new ConsoleRunPrinter(out, Ansi.auto()));
       String runId = outcome.result().runId();
       RunsCommand.printSteps(workspace.store(), runId, out, Ansi.auto());
       lastStatus = outcome.result().status();
@@ -76,7 +76,7 @@ public final class SkiffRuntime implements PipelineRunner {
     PrintWriter out = o != null && o.out() != null ? o.out() : new PrintWriter(System.out, true, StandardCharsets.UTF_8);
     PrintWriter err = o != null && o.err() != null ? o.err() : new PrintWriter(System.err, true, StandardCharsets.UTF_8);
     try (Workspace workspace = Workspace.open(project, err)) {
-      new StackRuns(workspace).schedule(definition, settings, code, schedule, new ConsoleRunPrinter(out, Ansi.auto()));
+      new StackRuns(workspace).schedule(definition, settings, RunSettings.NONE, code, schedule, new ConsoleRunPrinter(out, Ansi.auto()));
     }
   }
 }

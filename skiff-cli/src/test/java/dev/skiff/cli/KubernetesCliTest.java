@@ -50,6 +50,27 @@ class KubernetesCliTest extends CliTestSupport {
   }
 
   @Test
+  void setChangesWhatADryRunWouldSend() {
+    kubernetesStack("--pod-settings={\"nodeSelector\":{\"pool\":\"ml\"}}");
+
+    JsonNode manifests = runOk(CliPipelines.Tiny.class, "--dry-run", "-o", "json",
+        "--set", "orchestrator.kubernetes.podSettings.nodeSelector.disk=ssd", "--set", "orchestrator.kubernetes.serviceAccountName=runner").json();
+
+    List<String> kinds = new ArrayList<>();
+    manifests.forEach(m -> kinds.add(m.get("kind").asText()));
+    assertThat(kinds).doesNotContain("ServiceAccount", "Role", "RoleBinding").contains("Job", "Pod");
+    manifests.forEach(m -> {
+      if (m.get("kind").asText().equals("Pod")) {
+        assertThat(m.at("/spec/nodeSelector").properties()).extracting(e -> e.getKey() + "=" + e.getValue().asText()).containsExactlyInAnyOrder("disk=ssd", "pool=ml");
+        assertThat(m.at("/spec/serviceAccountName").asText()).isEqualTo("runner");
+      }
+    });
+    // on a kubernetes stack, the local orchestrator's shorthands are ignored, with a warning
+    Result local = runOk(CliPipelines.Tiny.class, "--dry-run", "--max-parallelism", "2");
+    assertThat(local.errLines()).contains("warning: setting 'orchestrator.local' of --max-parallelism is ignored: stack 'kube' uses orchestrator flavor 'kubernetes'");
+  }
+
+  @Test
   void dryRunOnTheLocalOrchestratorPrintsThePlan() {
     JsonNode plan = runOk(CliPipelines.Tiny.class, "--dry-run").json();
     assertThat(plan.get("stack").asText()).isEqualTo("default");

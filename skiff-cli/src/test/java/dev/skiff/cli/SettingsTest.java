@@ -14,9 +14,10 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * Settings of stack components, end to end: component configuration < pipeline settings < step
- * settings; the resolved settings are in the run's plan; keys for flavors not in the stack warn,
- * malformed keys fail.
+ * Settings of stack components, end to end: component configuration < pipeline settings < --set
+ * (and the options that are shorthands for it) < step settings; the resolved settings records are
+ * in the run's plan, complete; keys for flavors not in the stack warn, malformed keys and typos at
+ * any depth fail with the closest key.
  */
 class SettingsTest extends CliTestSupport {
   private static final long THIS_PID = ProcessHandle.current().pid();
@@ -31,10 +32,75 @@ class SettingsTest extends CliTestSupport {
     assertThat(settings.get("maxParallelism").asInt()).isEqualTo(1);
     assertThat(r.err()).isEmpty();
 
-    // without the options, the plan has no local settings: the component's configuration applies
+    // without the options, the plan holds the component's configuration, complete
     Result plain = runOk(Tiny.class, "--no-cache");
-    assertThat(plan(plain.runId()).get("settings").has("orchestrator.local")).isFalse();
+    assertThat(plan(plain.runId()).get("settings").get("orchestrator.local").toString()).isEqualTo("{\"isolation\":\"THREAD\",\"jvmArgs\":[],\"maxParallelism\":0}");
     assertThat(trainPid(plain)).isEqualTo(THIS_PID);
+
+    // the options are shorthands for --set: the same keys, the same result
+    Result set = runOk(Tiny.class, "--set", "enableCache=false", "--set", "orchestrator.local.isolation=process", "--set", "orchestrator.local.max_parallelism=1");
+    assertThat(plan(set.runId()).get("settings").get("orchestrator.local")).isEqualTo(settings);
+    assertThat(trainPid(set)).isNotEqualTo(THIS_PID);
+  }
+
+  @Test
+  void setIsPipelineLevelOverTheCodeAndStepSettingsStillWin() {
+    ok("orchestrator", "register", "procs", "--flavor", "local", "--isolation=process", "--jvm-args=-Dskiff.level=component");
+    ok("stack", "register", "procs", "-o", "procs", "-a", "default", "--set");
+
+    // over the pipeline's settings in its main, under the step's own
+    Result r = run(LevelsMain.class, "--no-cache", "--set", "orchestrator.local.jvmArgs=[\"-Dskiff.level=set\"]");
+    assertThat(r.exitCode()).as("%s", r).isZero();
+    assertThat(level(r, "probe")).isEqualTo("set");
+    assertThat(level(r, "probe_step")).isEqualTo("step");
+
+    // a later --set of the same key wins over an option that is a shorthand for it
+    Result threads = runOk(Levels.class, "--no-cache", "--isolation", "process", "--set", "orchestrator.local.isolation=thread");
+    assertThat(pid(threads, "probe")).isEqualTo(THIS_PID);
+  }
+
+  @Test
+  void setPipelineKeysChangeThePipelineSettings() {
+    runOk(Tiny.class);
+    Result again = runOk(Tiny.class, "--set", "enableCache=false", "--set", "maxParallelism=1");
+
+    assertThat(again.out()).doesNotContain("cached");
+    JsonNode plan = plan(again.runId());
+    assertThat(plan.get("maxParallelism").asInt()).isEqualTo(1);
+    assertThat(plan.get("steps").get(0).get("policy").get("enableCache").asBoolean()).isFalse();
+  }
+
+  @Test
+  void badSetKeysAreOneLineErrorsNamingTheClosestKey() {
+    assertOneLineError(run(Tiny.class, "--set", "orchestrator.local.isolaton=process"),
+        "unknown key 'isolaton' for --set orchestrator.local: did you mean 'isolation'? (valid keys: isolation, maxParallelism, jvmArgs)");
+    // nested settings, checked against the flavor's record even when the stack does not use it
+    assertOneLineError(run(Tiny.class, "--set", "orchestrator.kubernetes.podSettings.nodeSelectr.disk=ssd"),
+        "unknown key 'nodeSelectr' for --set orchestrator.kubernetes (podSettings): did you mean 'nodeSelector'?");
+    assertOneLineError(run(Tiny.class, "--set", "orchestrator.kubernetes.podSettings={\"affinity\":{\"nodeAfinity\":{}}}"),
+        "unknown key 'nodeAfinity' for --set orchestrator.kubernetes (podSettings.affinity): did you mean 'nodeAffinity'?");
+    assertOneLineError(run(Tiny.class, "--set", "orchestrator.locl.isolation=process"),
+        "unknown orchestrator flavor 'locl' in --set orchestrator.locl.isolation: did you mean 'local'? (installed: kubernetes, local)");
+    assertOneLineError(run(Tiny.class, "--set", "orchestrater.local.isolation=process"),
+        "unknown component 'orchestrater' in --set orchestrater.local.isolation: did you mean 'orchestrator'?");
+    assertOneLineError(run(Tiny.class, "--set", "enable_cashe=false"), "unknown key 'enable_cashe' for --set: did you mean 'enableCache'?");
+    assertOneLineError(run(Tiny.class, "--set", "orchestrator.local.maxParallelism=many"), "key 'maxParallelism' of --set orchestrator.local expects a whole number, got 'many'");
+    assertOneLineError(run(Tiny.class, "--set", "failFast"), "--set expects KEY=VALUE such as orchestrator.local.maxParallelism=2, got 'failFast'");
+    assertThat(runs("list", "-o", "json").json()).isEmpty();
+  }
+
+  @Test
+  void aTypoInAComponentsNestedConfigurationIsRefused() {
+    assertOneLineError(cli("orchestrator", "register", "k8s", "--flavor", "kubernetes", "--pod-settings={\"nodeSelectr\":{\"disk\":\"ssd\"}}"),
+        "unknown key 'nodeSelectr' for orchestrator flavor 'kubernetes' (podSettings): did you mean 'nodeSelector'?");
+  }
+
+  @Test
+  void everyFlavorsSettingsArePartOfItsConfiguration() {
+    var flavors = dev.skiff.core.stack.Flavors.load(SettingsTest.class.getClassLoader());
+    assertThat(flavors.all().stream().filter(f -> f.settingsType() != null).map(f -> f.type().settingsPrefix() + "." + f.name()))
+        .contains("orchestrator.local", "orchestrator.kubernetes", "container_registry.default");
+    flavors.all().forEach(f -> assertThat(dev.skiff.core.stack.SettingsResolver.settingsProblems(f)).as("%s", f.name()).isEmpty());
   }
 
   @Test
@@ -67,17 +133,17 @@ class SettingsTest extends CliTestSupport {
   }
 
   @Test
-  void resumeIsolationChangesTheOrchestratorButNotTheRunsOwnSettings() {
+  void resumeIsolationWinsOverTheRunsOwnSettings() {
     Resumable.reset(true);
     String fixed = run(Resumable.class, "--isolation", "thread").runId();
-    Resumable.failB = false;
 
-    Result r = runs("resume", fixed, "--isolation", "process");
+    // a step process has its own static state, where failB is false
+    Result r = runs("resume", fixed, "--set", "orchestrator.local.isolation=process");
 
     assertThat(r.exitCode()).as("%s", r).isZero();
-    assertThat(r.err().strip()).isEqualTo(
-        "warning: run " + fixed + " was started with setting orchestrator.local isolation=thread, which a resume keeps: --isolation is ignored");
-    assertThat(Resumable.B_CALLS.get()).isEqualTo(2); // attempt 2 ran in this JVM's threads
+    assertThat(r.err()).isEmpty();
+    assertThat(Resumable.B_CALLS.get()).isEqualTo(1); // attempt 2 ran in its own JVM
+    assertOneLineError(runs("resume", fixed, "--set", "enableCache=false"), "'enableCache' cannot change when a run resumes: it is fixed in the run's plan");
   }
 
   @Test

@@ -6,7 +6,8 @@ import java.util.Map;
 /**
  * How a pipeline's image is built, as settings {@code "container_registry.default"} of the
  * pipeline: {@code setting("container_registry.default", new ImageSettings(...))} or a map of
- * these fields. Unset fields keep the defaults.
+ * these fields. Every field is also a field of {@link ContainerRegistryConfig}, which gives its
+ * starting value; pipeline settings (and {@code --set}) override it field by field.
  *
  * @param baseImage base image (default {@code eclipse-temurin:17-jre}); prefer a digest
  * @param environment env of the container

@@ -16,7 +16,9 @@ import java.util.Optional;
 /**
  * Every object a run would create, without a cluster (nothing is sent to it, not even a read):
  * RBAC (unless a service account is given), the orchestrator Job and its Secret (or, for a
- * schedule, the CronJob and its Secret), and the first attempt's pod of each step. Secret values are shown as placeholders, never the real addresses.
+ * schedule, the CronJob and its Secret), and the first attempt's pod of each step. Settings come
+ * from the plan as resolved (each step's pod from its own); namespace, image and pull secrets from
+ * {@code config}. Secret values are shown as placeholders, never the real addresses.
  */
 public final class DryRun {
   public static final String RUN_PLACEHOLDER = "dry-run";
@@ -35,19 +37,18 @@ public final class DryRun {
   public static List<HasMetadata> manifests(RunPlan plan, KubernetesOrchestratorConfig config, dev.skiff.sdk.Schedule schedule) {
     String image = config.image() == null ? "IMAGE" : config.image();
     Manifests m = new Manifests(config, image);
+    KubernetesSettings run = KubernetesSettings.of(plan, config);
     List<HasMetadata> out = new ArrayList<>();
-    if (config.serviceAccountName() == null) {
+    if (run.serviceAccountName() == null) {
       out.add(m.serviceAccount());
       out.add(m.role());
       out.add(m.roleBinding());
     }
     String runId = RUN_PLACEHOLDER;
-    KubernetesSettings settings = KubernetesSettings.of(plan.setting(KubernetesSettings.KEY));
-    var orchestratorPod = settings.orchestratorPodSettings() != null ? settings.orchestratorPodSettings() : config.orchestratorPodSettings();
     var placeholders = new dev.skiff.core.spi.StoreAccess("<metadata store URL>", null, "<artifact store>");
     if (schedule != null) {
       String secretName = scheduleSecret(plan, schedule);
-      var cronJob = m.cronJob(plan, schedule.name(), schedule.cron(), secretName, orchestratorPod, config.effectiveServiceAccount());
+      var cronJob = m.cronJob(plan, schedule.name(), schedule.cron(), secretName, run.orchestratorPodSettings(), run.effectiveServiceAccount());
       out.add(cronJob);
       var secret = m.runSecret("schedule-" + plan.pipeline() + "-" + schedule.name(), plan.pipeline(), placeholders);
       secret.getMetadata().setName(secretName);
@@ -55,7 +56,7 @@ public final class DryRun {
           .withName(cronJob.getMetadata().getName()).withUid("<uid of the CronJob>").withController(true).withBlockOwnerDeletion(true).build()));
       out.add(secret);
     } else {
-      Job job = m.orchestratorJob(plan, runId, orchestratorPod, config.effectiveServiceAccount());
+      Job job = m.orchestratorJob(plan, runId, run.orchestratorPodSettings(), run.effectiveServiceAccount());
       out.add(job);
       var secret = m.runSecret(runId, plan.pipeline(), placeholders);
       OwnerReference owner = new OwnerReferenceBuilder().withApiVersion("batch/v1").withKind("Job").withName(job.getMetadata().getName()).withUid("<uid of the Job>").withController(true).withBlockOwnerDeletion(true).build();
@@ -64,11 +65,8 @@ public final class DryRun {
     }
     OwnerReference podOwner = new OwnerReferenceBuilder().withApiVersion("batch/v1").withKind("Job").withName(Names.orchestratorJob(runId)).withUid("<uid of the Job>").withController(true).withBlockOwnerDeletion(true).build();
     for (PlanStep step : plan.steps()) {
-      KubernetesSettings stepSettings = step.settings().containsKey(KubernetesSettings.KEY)
-          ? KubernetesSettings.of(Optional.of(step.settings().get(KubernetesSettings.KEY)))
-          : settings;
-      var pod = stepSettings.podSettings() != null ? stepSettings.podSettings() : config.podSettings();
-      out.add(m.stepPod(plan, runId, step, 1, pod, config.effectiveServiceAccount(), podOwner));
+      KubernetesSettings s = KubernetesSettings.of(step, run);
+      out.add(m.stepPod(plan, runId, step, 1, s.podSettings(), s.effectiveServiceAccount(), podOwner));
     }
     return out;
   }

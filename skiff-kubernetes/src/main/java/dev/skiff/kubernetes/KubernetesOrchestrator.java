@@ -26,7 +26,10 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Runs plans on Kubernetes: records the run, creates the orchestrator Job (and its run Secret,
  * owned by the Job), and for synchronous runs streams the run's output until it ends. The
- * orchestrator pod does the rest (see {@code OrchestratorMain}).
+ * orchestrator pod does the rest (see {@code OrchestratorMain}). What is a setting ({@link
+ * KubernetesSettings}: service account, pod settings, synchronous, ...) comes from the plan, where
+ * it was resolved; the rest of the configuration (context, namespace, image, pull secrets,
+ * metadata URL) from the component.
  */
 public final class KubernetesOrchestrator implements Orchestrator {
   public static final String NAME = "kubernetes";
@@ -42,24 +45,24 @@ public final class KubernetesOrchestrator implements Orchestrator {
 
   @Override
   public Result run(RunPlan plan, RunListener listener) {
-    KubernetesOrchestratorConfig effective = effective(plan);
+    KubernetesSettings settings = KubernetesSettings.of(plan, config);
     KubernetesClient k8s = client();
-    ClusterSetup setup = new ClusterSetup(k8s, effective);
+    ClusterSetup setup = new ClusterSetup(k8s, config.kubernetesNamespace(), settings.serviceAccountName());
     setup.checkNamespace();
-    String image = image(effective, plan);
-    Manifests manifests = new Manifests(effective, image);
+    String image = image(plan);
+    Manifests manifests = new Manifests(config, image);
     setup.ensureServiceAccount(manifests);
     String runId = RunIds.newId(plan.pipeline());
     MetadataStore store = context.store();
     store.createRun(new RunRecord(runId, plan.pipeline(), RunStatus.RUNNING, NAME, plan.hash(), plan.toJson(), Instant.now(), null, null));
-    submit(k8s, plan, runId, effective, manifests);
+    submit(k8s, plan, runId, settings, manifests);
     current.set(runId);
-    if (!effective.synchronous()) {
-      listener.onEvent(new RunEvent.OrchestratorLine(runId, "Submitted run " + runId + " to namespace " + effective.kubernetesNamespace() + "; follow it with 'skiff runs logs " + runId + "'"));
+    if (!settings.synchronous()) {
+      listener.onEvent(new RunEvent.OrchestratorLine(runId, "Submitted run " + runId + " to namespace " + config.kubernetesNamespace() + "; follow it with 'skiff runs logs " + runId + "'"));
       return new Result(runId, RunStatus.RUNNING);
     }
     try {
-      return new Result(runId, new RunFollower(k8s, store, plan, runId, effective, listener).follow());
+      return new Result(runId, new RunFollower(k8s, store, plan, runId, config.kubernetesNamespace(), settings.podStartupTimeout(), listener).follow());
     } finally {
       current.set(null);
     }
@@ -69,13 +72,15 @@ public final class KubernetesOrchestrator implements Orchestrator {
   public Result resume(String runId, RunListener listener) {
     RunRecord run = context.store().findRun(runId).orElseThrow(() -> new IllegalArgumentException("run " + runId + " not found"));
     RunPlan plan = RunPlan.fromJson(run.planJson());
-    KubernetesOrchestratorConfig effective = effective(plan);
+    KubernetesSettings settings = KubernetesSettings.of(plan, config);
     KubernetesClient k8s = client();
     dev.skiff.core.engine.RunLifecycle.prepareResume(context.store(), runId, Instant.now()); // refused while its orchestrator lives
     // the old Job (and with it, by garbage collection, its pods and Secret) makes way for a new one
-    k8s.batch().v1().jobs().inNamespace(effective.kubernetesNamespace()).withName(Names.orchestratorJob(runId)).delete();
-    submit(k8s, plan, runId, effective, new Manifests(effective, image(effective, plan)));
-    return new Result(runId, effective.synchronous() ? new RunFollower(k8s, context.store(), plan, runId, effective, listener).follow() : RunStatus.RUNNING);
+    k8s.batch().v1().jobs().inNamespace(config.kubernetesNamespace()).withName(Names.orchestratorJob(runId)).delete();
+    submit(k8s, plan, runId, settings, new Manifests(config, image(plan)));
+    return new Result(runId, settings.synchronous()
+        ? new RunFollower(k8s, context.store(), plan, runId, config.kubernetesNamespace(), settings.podStartupTimeout(), listener).follow()
+        : RunStatus.RUNNING);
   }
 
   @Override
@@ -86,7 +91,7 @@ public final class KubernetesOrchestrator implements Orchestrator {
   /** Pods cannot reach this machine's folders or SQLite file, unless declared mounted. */
   @Override
   public java.util.List<String> storeProblems() {
-    return storesForPods(config).problemsForRemoteExecutors(context.artifacts(), context.stack(), "pods");
+    return storesForPods().problemsForRemoteExecutors(context.artifacts(), context.stack(), "pods");
   }
 
   /** Stops the run being followed: deletes its Job (the cluster deletes its pods) and records it stopped. */
@@ -105,21 +110,21 @@ public final class KubernetesOrchestrator implements Orchestrator {
    */
   @Override
   public void schedule(RunPlan plan, dev.skiff.sdk.Schedule schedule, RunListener listener) {
-    KubernetesOrchestratorConfig effective = effective(plan);
+    KubernetesSettings settings = KubernetesSettings.of(plan, config);
     KubernetesClient k8s = client();
-    ClusterSetup setup = new ClusterSetup(k8s, effective);
+    ClusterSetup setup = new ClusterSetup(k8s, config.kubernetesNamespace(), settings.serviceAccountName());
     setup.checkNamespace();
-    String image = image(effective, plan);
-    Manifests manifests = new Manifests(effective, image);
+    String image = image(plan);
+    Manifests manifests = new Manifests(config, image);
     setup.ensureServiceAccount(manifests);
-    String ns = effective.kubernetesNamespace();
+    String ns = config.kubernetesNamespace();
     String secretName = DryRun.scheduleSecret(plan, schedule);
-    var cronJob = manifests.cronJob(plan, schedule.name(), schedule.cron(), secretName, effective.orchestratorPodSettings(), effective.effectiveServiceAccount());
+    var cronJob = manifests.cronJob(plan, schedule.name(), schedule.cron(), secretName, settings.orchestratorPodSettings(), settings.effectiveServiceAccount());
     new dev.skiff.core.spi.ScheduleRecord(plan.pipeline(), schedule.name(), schedule.cron(), context.stack(), NAME,
         ns + "/" + cronJob.getMetadata().getName(), plan.toJson(), false, Instant.now()).save(context.store());
     try {
       var created = k8s.batch().v1().cronjobs().inNamespace(ns).resource(cronJob).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
-      var secret = manifests.runSecret("schedule-" + plan.pipeline() + "-" + schedule.name(), plan.pipeline(), storesForPods(effective));
+      var secret = manifests.runSecret("schedule-" + plan.pipeline() + "-" + schedule.name(), plan.pipeline(), storesForPods());
       secret.getMetadata().setName(secretName);
       secret.getMetadata().setOwnerReferences(java.util.List.of(new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
           .withApiVersion("batch/v1").withKind("CronJob").withName(created.getMetadata().getName()).withUid(created.getMetadata().getUid())
@@ -153,14 +158,14 @@ public final class KubernetesOrchestrator implements Orchestrator {
 
   @Override
   public String dryRun(RunPlan plan, String format) {
-    var manifests = DryRun.manifests(plan, effective(plan), java.util.Optional.empty());
+    var manifests = DryRun.manifests(plan, config, java.util.Optional.empty());
     return "json".equals(format) ? io.fabric8.kubernetes.client.utils.Serialization.asJson(manifests) : DryRun.yaml(manifests);
   }
 
   /** The manifests {@link #schedule} would send, without contacting the cluster or recording the schedule. */
   @Override
   public String dryRunSchedule(RunPlan plan, dev.skiff.sdk.Schedule schedule, String format) {
-    var manifests = DryRun.manifests(plan, effective(plan), schedule);
+    var manifests = DryRun.manifests(plan, config, schedule);
     return "json".equals(format) ? io.fabric8.kubernetes.client.utils.Serialization.asJson(manifests) : DryRun.yaml(manifests);
   }
 
@@ -183,11 +188,11 @@ public final class KubernetesOrchestrator implements Orchestrator {
   /** How long {@code runs stop} waits for the orchestrator pod to finish the stop itself. */
   static final java.time.Duration STOP_TIMEOUT = java.time.Duration.ofSeconds(20);
 
-  private void submit(KubernetesClient k8s, RunPlan plan, String runId, KubernetesOrchestratorConfig c, Manifests manifests) {
-    String ns = c.kubernetesNamespace();
+  private void submit(KubernetesClient k8s, RunPlan plan, String runId, KubernetesSettings settings, Manifests manifests) {
+    String ns = config.kubernetesNamespace();
     try {
-      Job job = k8s.batch().v1().jobs().inNamespace(ns).resource(manifests.orchestratorJob(plan, runId, c.orchestratorPodSettings(), c.effectiveServiceAccount())).create();
-      var secret = manifests.runSecret(runId, plan.pipeline(), storesForPods(c));
+      Job job = k8s.batch().v1().jobs().inNamespace(ns).resource(manifests.orchestratorJob(plan, runId, settings.orchestratorPodSettings(), settings.effectiveServiceAccount())).create();
+      var secret = manifests.runSecret(runId, plan.pipeline(), storesForPods());
       secret.getMetadata().setOwnerReferences(java.util.List.of(Manifests.ownedBy(job)));
       k8s.secrets().inNamespace(ns).resource(secret).create();
     } catch (KubernetesClientException e) {
@@ -200,36 +205,15 @@ public final class KubernetesOrchestrator implements Orchestrator {
   }
 
   /** The client's stores, with the metadata URL the pods use when the configuration names one. */
-  private StoreAccess storesForPods(KubernetesOrchestratorConfig c) {
+  private StoreAccess storesForPods() {
     StoreAccess stores = context.stores();
-    return c.metadataUrl() != null ? new StoreAccess(c.metadataUrl(), stores.metadataPassword(), stores.artifactStore()) : stores;
-  }
-
-  /** The pipeline's {@code orchestrator.kubernetes} settings override the component's configuration. */
-  private KubernetesOrchestratorConfig effective(RunPlan plan) {
-    if (plan.setting(KubernetesSettings.KEY).isEmpty()) {
-      return config;
-    }
-    KubernetesSettings s = KubernetesSettings.of(plan.setting(KubernetesSettings.KEY));
-    return new KubernetesOrchestratorConfig(
-        config.kubernetesContext(),
-        config.kubernetesNamespace(),
-        s.serviceAccountName() != null ? s.serviceAccountName() : config.serviceAccountName(),
-        s.synchronous() != null ? s.synchronous() : config.synchronous(),
-        config.image(),
-        config.imagePullSecrets(),
-        s.maxParallelism() != null ? s.maxParallelism() : config.maxParallelism(),
-        s.keepPods() != null ? s.keepPods() : config.keepPods(),
-        s.podStartupTimeout() != null ? s.podStartupTimeout() : config.podStartupTimeout(),
-        config.metadataUrl(),
-        s.podSettings() != null ? s.podSettings() : config.podSettings(),
-        s.orchestratorPodSettings() != null ? s.orchestratorPodSettings() : config.orchestratorPodSettings());
+    return config.metadataUrl() != null ? new StoreAccess(config.metadataUrl(), stores.metadataPassword(), stores.artifactStore()) : stores;
   }
 
   /** The configured prebuilt image, else one built and pushed to the stack's container registry. */
-  private String image(KubernetesOrchestratorConfig c, RunPlan plan) {
-    if (c.image() != null && !c.image().isBlank()) {
-      return c.image();
+  private String image(RunPlan plan) {
+    if (config.image() != null && !config.image().isBlank()) {
+      return config.image();
     }
     if (context.images() != null) {
       return context.images().imageFor(plan);

@@ -89,8 +89,22 @@ public final class LocalOrchestrator implements Orchestrator {
   @Override
   public Result resume(String runId, RunListener listener) {
     RunRecord run = store.findRun(runId).orElseThrow(() -> new IllegalArgumentException("run " + runId + " not found"));
+    return resume(runId, RunPlan.fromJson(run.planJson()), listener);
+  }
+
+  /**
+   * Resumes with the run's plan as {@code plan} has it: its settings changed for this resume
+   * ({@code skiff runs resume --isolation process}); steps read only their code and wiring from
+   * the stored plan, which is the same.
+   */
+  @Override
+  public Result resume(String runId, RunPlan plan, RunListener listener) {
+    RunRecord run = store.findRun(runId).orElseThrow(() -> new IllegalArgumentException("run " + runId + " not found"));
+    if (!run.pipeline().equals(plan.pipeline())) {
+      throw new IllegalArgumentException("run " + runId + " is a run of pipeline " + run.pipeline() + ", not " + plan.pipeline());
+    }
     dev.skiff.core.engine.RunLifecycle.prepareResume(store, runId, Instant.now());
-    return new Result(runId, execute(RunPlan.fromJson(run.planJson()), runId, listener));
+    return new Result(runId, execute(plan, runId, listener));
   }
 
   /**
@@ -118,7 +132,7 @@ public final class LocalOrchestrator implements Orchestrator {
   }
 
   private RunStatus execute(RunPlan plan, String runId, RunListener listener) {
-    try (StepLauncher launcher = launcher(effectiveConfig(plan))) {
+    try (StepLauncher launcher = launcher(settings(plan))) {
       DagScheduler scheduler = new DagScheduler(store, launcher, listener, artifacts);
       current.set(scheduler);
       try {
@@ -129,18 +143,24 @@ public final class LocalOrchestrator implements Orchestrator {
     }
   }
 
-  /** The pipeline's settings ({@code orchestrator.local}) override this component's configuration. */
-  private LocalOrchestratorConfig effectiveConfig(RunPlan plan) {
-    return plan.setting(LocalOrchestratorFlavor.SETTINGS_KEY, LocalOrchestratorConfig.class)
-        .orElse(config);
+  /**
+   * The run's {@code orchestrator.local} settings at pipeline level, as the plan holds them
+   * (resolved by {@code SettingsResolver}: configuration &lt; pipeline &lt; {@code --set}); this
+   * component's configuration for plans compiled without a stack.
+   */
+  private LocalOrchestratorConfig settings(RunPlan plan) {
+    return plan.setting(LocalOrchestratorFlavor.SETTINGS_KEY, LocalOrchestratorConfig.class).orElse(config);
   }
 
-  private StepLauncher launcher(LocalOrchestratorConfig config) {
+  private StepLauncher launcher(LocalOrchestratorConfig settings) {
+    if (settings.isolation() == Isolation.PROCESS && addresses == null) {
+      throw new IllegalStateException("process isolation needs the store addresses and class path");
+    }
     StepLauncher base =
-        config.isolation() == Isolation.THREAD
+        settings.isolation() == Isolation.THREAD
             ? new InProcessLauncher(new StepExecutor(store, artifacts, materializers, loader))
-            : new SubprocessLauncher(store, addresses.stores(), addresses.classpath(), config.jvmArgs(), secrets);
-    int limit = config.maxParallelism();
+            : new SubprocessLauncher(store, addresses.stores(), addresses.classpath(), settings.jvmArgs(), secrets);
+    int limit = settings.maxParallelism();
     return limit == 0 ? base : new StepLauncher() {
       @Override
       public dev.skiff.core.spi.LaunchedStep launch(dev.skiff.core.spi.StepLaunch launch) {

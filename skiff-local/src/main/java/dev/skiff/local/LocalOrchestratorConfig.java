@@ -3,10 +3,11 @@ package dev.skiff.local;
 import java.util.List;
 
 /**
- * Configuration (and settings) of the {@code local} orchestrator flavor. Defaults: steps in
- * threads, no parallelism limit beyond the pipeline's, no extra JVM flags for step processes.
- * As settings ({@code "orchestrator.local"}) the pipeline may change all three; a step may set
- * {@code jvmArgs} for its own process.
+ * Configuration and settings of the {@code local} orchestrator flavor: one record, so the
+ * settings ({@code "orchestrator.local"}) are exactly the configuration's fields. Defaults: steps
+ * in threads, no parallelism limit beyond the pipeline's, no extra JVM flags for step processes.
+ * The pipeline (or {@code --set}) may change all three; a step's {@code jvmArgs} apply to its own
+ * process ({@code isolation} and {@code maxParallelism} are read at pipeline level).
  *
  * @param isolation where steps run: {@code thread} (default) or {@code process}
  * @param maxParallelism most steps at once, 0 (default) for no limit

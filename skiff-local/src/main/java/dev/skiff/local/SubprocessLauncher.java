@@ -42,16 +42,18 @@ public final class SubprocessLauncher implements StepLauncher {
 
   /**
    * @param classpath class path of the child JVMs: Skiff, its backends and the user's code
-   * @param jvmArgs extra JVM flags, e.g. {@code -Xmx2g}
+   * @param jvmArgs extra JVM flags, e.g. {@code -Xmx2g}, for steps whose plan holds no resolved
+   *     {@code orchestrator.local} settings (plans compiled without a stack); otherwise each step's
+   *     own resolved {@code jvmArgs} apply
    */
   public SubprocessLauncher(MetadataStore store, StoreAccess stores, String classpath, List<String> jvmArgs) {
     this(store, stores, classpath, jvmArgs, OrchestratorContext.NO_SECRETS);
   }
 
   /**
-   * @param secrets resolves secret references {@code {{secret.NAME.KEY}}} in the JVM flags
-   *     (component configuration, pipeline and step settings), just before each step JVM starts:
-   *     the plan keeps the references
+   * @param secrets resolves secret references {@code {{secret.NAME.KEY}}} in the JVM flags (as
+   *     resolved into the plan from the component configuration, pipeline and step settings), just
+   *     before each step JVM starts: the plan keeps the references
    */
   public SubprocessLauncher(MetadataStore store, StoreAccess stores, String classpath, List<String> jvmArgs, UnaryOperator<String> secrets) {
     this.store = store;
@@ -109,15 +111,9 @@ public final class SubprocessLauncher implements StepLauncher {
     };
   }
 
-  /** A step's own {@code orchestrator.local} settings may give its JVM other flags. */
+  /** The step's JVM flags: its resolved {@code orchestrator.local} settings in the plan (secret references unresolved). */
   private List<String> stepJvmArgs(StepLaunch launch) {
-    var settings = launch.step().settings().get(LocalOrchestratorFlavor.SETTINGS_KEY);
-    if (settings == null || !settings.has("jvmArgs")) {
-      return jvmArgs;
-    }
-    List<String> args = new ArrayList<>();
-    settings.get("jvmArgs").forEach(a -> args.add(a.asText()));
-    return args;
+    return launch.step().setting(LocalOrchestratorFlavor.SETTINGS_KEY, LocalOrchestratorConfig.class).map(LocalOrchestratorConfig::jvmArgs).orElse(jvmArgs);
   }
 
   private void follow(Process process, StepLaunch launch, StepClassArchive.Use cds, CompletableFuture<Map<String, ArtifactRecord>> result) {

@@ -35,21 +35,32 @@ public final class RunCommand implements Callable<Integer> {
   String classpath;
 
   @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description = {
+        "Set a setting for this run, at pipeline level over the pipeline's code (step settings in code still win for their step); repeatable."
+            + " KEY: a pipeline key (enableCache, failFast, maxParallelism, stepTimeout) or <component>.<flavor>.<field>[.<nested>...],"
+            + " e.g. orchestrator.local.maxParallelism=2 or orchestrator.kubernetes.podSettings.nodeSelector.disk=ssd."
+            + " VALUE: JSON when it parses as JSON, else text. See docs/cli.md."
+      })
+  List<String> sets = new java.util.ArrayList<>();
+
+  @Option(
       names = "--isolation",
       paramLabel = "MODE",
-      description = "Run each step in a 'thread' of this JVM or its own 'process' (default: the local orchestrator's configuration, thread). Sets orchestrator.local isolation for this run.")
+      description = "Run each step in a 'thread' of this JVM or its own 'process' (default: the local orchestrator's configuration, thread). Same as --set orchestrator.local.isolation=MODE.")
   Isolation isolation;
 
-  @Option(names = "--no-cache", description = "Run every step even when cached outputs exist.")
+  @Option(names = "--no-cache", description = "Run every step even when cached outputs exist. Same as --set enableCache=false.")
   boolean noCache;
 
-  @Option(names = "--continue-on-failure", description = "Keep running branches that do not depend on a failed step (default: fail fast).")
+  @Option(names = "--continue-on-failure", description = "Keep running branches that do not depend on a failed step (default: fail fast). Same as --set failFast=false.")
   boolean continueOnFailure;
 
   @Option(
       names = "--max-parallelism",
       paramLabel = "N",
-      description = "Most steps running at once, 0 for no limit (default: the local orchestrator's configuration, no limit). Sets orchestrator.local maxParallelism for this run.")
+      description = "Most steps running at once, 0 for no limit (default: the local orchestrator's configuration, no limit). Same as --set orchestrator.local.maxParallelism=N.")
   Integer maxParallelism;
 
   @Option(
@@ -90,7 +101,7 @@ public final class RunCommand implements Callable<Integer> {
     if (maxParallelism != null && maxParallelism < 0) {
       throw new IllegalArgumentException("--max-parallelism must be 0 (no limit) or positive, got " + maxParallelism);
     }
-    RunSettings options = new RunSettings(noCache, continueOnFailure, isolation, maxParallelism);
+    RunSettings options = RunSettings.of(noCache, continueOnFailure, isolation, maxParallelism, sets);
     if (PipelineDefinition.class.isAssignableFrom(type)) {
       PipelineDefinition definition;
       try {
@@ -98,19 +109,19 @@ public final class RunCommand implements Callable<Integer> {
       } catch (NoSuchMethodException | IllegalAccessException | InstantiationException e) {
         throw new IllegalArgumentException("cannot create pipeline " + className + ": it needs to be a public class with a public no-argument constructor");
       }
-      PipelineSettings settings = options.applyTo(definition.settings());
+      PipelineSettings settings = definition.settings();
       try (Workspace workspace = Workspace.open(projectOptions.project(), spec.commandLine().getErr())) {
         dev.skiff.sdk.Schedule cron = schedule == null ? null : new dev.skiff.sdk.Schedule(scheduleName, schedule);
         if (dryRun) { // with --schedule too: print what would be scheduled, create and contact nothing
-          out.print(new StackRuns(workspace).dryRun(definition, settings, code, output.name(), cron));
+          out.print(new StackRuns(workspace).dryRun(definition, settings, options, code, output.name(), cron));
           out.flush();
           return 0;
         }
         if (cron != null) {
-          new StackRuns(workspace).schedule(definition, settings, code, cron, new ConsoleRunPrinter(out, Ansi.auto()));
+          new StackRuns(workspace).schedule(definition, settings, options, code, cron, new ConsoleRunPrinter(out, Ansi.auto()));
           return 0;
         }
-        StackRuns.Outcome outcome = new StackRuns(workspace).run(definition, settings, code, new ConsoleRunPrinter(out, Ansi.auto()));
+        StackRuns.Outcome outcome = new StackRuns(workspace).run(definition, settings, options, code, new ConsoleRunPrinter(out, Ansi.auto()));
         RunsCommand.printSteps(workspace.store(), outcome.result().runId(), out, Ansi.auto());
         return outcome.result().status().exitCode();
       }

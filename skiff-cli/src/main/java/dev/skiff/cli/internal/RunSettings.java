@@ -1,66 +1,49 @@
 package dev.skiff.cli.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.skiff.core.internal.Json;
+import dev.skiff.core.stack.Flavors;
+import dev.skiff.core.stack.SettingOverrides;
+import dev.skiff.core.stack.SettingOverrides.Assignment;
 import dev.skiff.local.Isolation;
-import dev.skiff.local.LocalOrchestratorFlavor;
-import dev.skiff.sdk.PipelineSettings;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
- * The options of {@code skiff run} applied to a pipeline's settings: {@code --no-cache} and
- * {@code --continue-on-failure} change the pipeline settings; {@code --isolation} and {@code
- * --max-parallelism}, only when given, become fields of the pipeline-level setting {@code
- * orchestrator.local}, overriding the same fields set by the pipeline's code.
+ * The settings options of {@code skiff run} (and {@code skiff runs resume}): {@code --set
+ * KEY=VALUE}, and the options that are shorthands for it, in this order, so a {@code --set} of the
+ * same key wins: {@code --no-cache} ({@code enableCache=false}), {@code --continue-on-failure}
+ * ({@code failFast=false}), {@code --isolation MODE} ({@code orchestrator.local.isolation=MODE})
+ * and {@code --max-parallelism N} ({@code orchestrator.local.maxParallelism=N}). They are parsed
+ * against the installed flavors and applied by the settings resolver, at pipeline level over the
+ * pipeline's own settings.
  */
-public record RunSettings(boolean noCache, boolean continueOnFailure, Isolation isolation, Integer maxParallelism) {
+public record RunSettings(List<Assignment> assignments) {
+  public static final RunSettings NONE = new RunSettings(List.of());
 
-  /** The {@code orchestrator.local} fields given on the command line. */
-  public Map<String, Object> local() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    if (isolation != null) {
-      m.put("isolation", isolation.name().toLowerCase(Locale.ROOT));
-    }
-    if (maxParallelism != null) {
-      m.put("maxParallelism", maxParallelism);
-    }
-    return m;
+  public RunSettings {
+    assignments = List.copyOf(assignments);
   }
 
-  public PipelineSettings applyTo(PipelineSettings settings) {
-    PipelineSettings.Builder b = settings.toBuilder();
+  public static RunSettings of(boolean noCache, boolean continueOnFailure, Isolation isolation, Integer maxParallelism, List<String> sets) {
+    List<Assignment> a = new ArrayList<>();
     if (noCache) {
-      b.enableCache(false);
+      a.add(new Assignment("--no-cache", "enableCache=false"));
     }
     if (continueOnFailure) {
-      b.failFast(false);
+      a.add(new Assignment("--continue-on-failure", "failFast=false"));
     }
-    Map<String, Object> local = local();
-    if (!local.isEmpty()) {
-      Object existing = settings.settings().get(LocalOrchestratorFlavor.SETTINGS_KEY);
-      JsonNode json = existing == null ? null : Json.mapper().valueToTree(existing);
-      ObjectNode merged = json instanceof ObjectNode o ? o.deepCopy() : Json.mapper().createObjectNode();
-      for (Map.Entry<String, Object> e : local.entrySet()) {
-        List<String> same = new ArrayList<>();
-        merged.fieldNames().forEachRemaining(k -> {
-          if (canonical(k).equals(canonical(e.getKey()))) {
-            same.add(k);
-          }
-        });
-        same.forEach(merged::remove); // max_parallelism in code, --max-parallelism here
-        merged.set(e.getKey(), Json.mapper().valueToTree(e.getValue()));
-      }
-      b.setting(LocalOrchestratorFlavor.SETTINGS_KEY, merged);
+    if (isolation != null) {
+      a.add(new Assignment("--isolation", "orchestrator.local.isolation=" + isolation.name().toLowerCase(Locale.ROOT)));
     }
-    return b.build();
+    if (maxParallelism != null) {
+      a.add(new Assignment("--max-parallelism", "orchestrator.local.maxParallelism=" + maxParallelism));
+    }
+    sets.forEach(s -> a.add(Assignment.set(s)));
+    return new RunSettings(a);
   }
 
-  private static String canonical(String key) {
-    return key.replaceAll("[_\\-\\s]", "").toLowerCase(Locale.ROOT);
+  /** The assignments checked against {@code flavors}: an unknown key is an error naming the closest. */
+  public SettingOverrides parse(Flavors flavors) {
+    return SettingOverrides.parse(flavors, assignments);
   }
 }

@@ -201,8 +201,15 @@ public final class RunsCommand {
     @Option(
         names = "--isolation",
         paramLabel = "MODE",
-        description = "thread or process, for a local orchestrator (default: its configuration; an isolation fixed by the run's settings is kept).")
+        description = "thread or process, for a local orchestrator (default: as the run's plan says). Same as --set orchestrator.local.isolation=MODE.")
     Isolation isolation;
+
+    @Option(
+        names = "--set",
+        paramLabel = "KEY=VALUE",
+        description = "Change a component setting for this resume, as 'skiff run --set' does (<component>.<flavor>.<field>[.<nested>...]=VALUE);"
+            + " it wins over the run's own settings, at every step. Repeatable. Pipeline keys cannot change on resume.")
+    List<String> sets = new java.util.ArrayList<>();
 
     @Mixin ProjectOptions project;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -213,8 +220,8 @@ public final class RunsCommand {
       UserCode code = UserCode.of(classpath, RunsCommand.class.getClassLoader());
       try (Workspace workspace = Workspace.open(project.project(), spec.commandLine().getErr())) {
         RunRecord run = Lookup.run(workspace.store(), runId);
-        Map<String, String> overrides = isolation == null ? Map.of() : Map.of("isolation", isolation.name().toLowerCase(Locale.ROOT));
-        Orchestrator.Result result = new StackRuns(workspace).resume(run, overrides, code, new ConsoleRunPrinter(out, Ansi.auto()));
+        RunSettings options = RunSettings.of(false, false, isolation, null, sets);
+        Orchestrator.Result result = new StackRuns(workspace).resume(run, options, code, new ConsoleRunPrinter(out, Ansi.auto()));
         printSteps(workspace.store(), result.runId(), out, Ansi.auto());
         return result.status().exitCode();
       }

@@ -11,9 +11,7 @@ import dev.skiff.core.engine.PlanCompiler;
 import dev.skiff.core.spi.RunListener;
 import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.spi.RunRecord;
-import dev.skiff.core.stack.ComponentRecord;
 import dev.skiff.core.stack.ComponentType;
-import dev.skiff.core.stack.ConfigBinder;
 import dev.skiff.core.stack.ConfigException;
 import dev.skiff.core.spi.OrchestratorFlavor;
 import dev.skiff.core.stack.ResolvedComponent;
@@ -21,8 +19,6 @@ import dev.skiff.core.stack.ResolvedStack;
 import dev.skiff.sdk.PipelineDefinition;
 import dev.skiff.sdk.PipelineSettings;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -43,11 +39,14 @@ public final class StackRuns {
   /** A compiled run and its outcome. */
   public record Outcome(RunPlan plan, Orchestrator.Result result) {}
 
-  /** Compiles {@code definition} for the active stack and runs it. */
-  public Outcome run(PipelineDefinition definition, PipelineSettings settings, UserCode code, RunListener listener) {
+  /**
+   * Compiles {@code definition} for the active stack, with {@code options} ({@code --set} and its
+   * shorthands) over its settings, and runs it.
+   */
+  public Outcome run(PipelineDefinition definition, PipelineSettings settings, RunSettings options, UserCode code, RunListener listener) {
     ResolvedStack stack = workspace.stacks().resolve(workspace.stacks().activeName());
-    RunPlan plan = new PlanCompiler(Materializers.load(code.loader()), workspace::warn).compile(definition, settings, stack);
-    Orchestrator orchestrator = orchestrator(stack, workspace.artifactStore(stack), code, Map.of(), null, null);
+    RunPlan plan = compile(definition, settings, options, code, stack);
+    Orchestrator orchestrator = orchestrator(stack, workspace.artifactStore(stack), code);
     checkStores(stack, orchestrator);
     return new Outcome(plan, whileStoppable(orchestrator, () -> orchestrator.run(plan, listener)));
   }
@@ -56,10 +55,10 @@ public final class StackRuns {
    * What a run (or, with {@code schedule}, a schedule) on the active stack would create, without
    * creating, recording or contacting anything.
    */
-  public String dryRun(PipelineDefinition definition, PipelineSettings settings, UserCode code, String format, dev.skiff.sdk.Schedule schedule) {
+  public String dryRun(PipelineDefinition definition, PipelineSettings settings, RunSettings options, UserCode code, String format, dev.skiff.sdk.Schedule schedule) {
     ResolvedStack stack = workspace.stacks().resolve(workspace.stacks().activeName());
-    RunPlan plan = new PlanCompiler(Materializers.load(code.loader()), workspace::warn).compile(definition, settings, stack);
-    Orchestrator orchestrator = orchestrator(stack, workspace.artifactStore(stack), code, Map.of(), null, null);
+    RunPlan plan = compile(definition, settings, options, code, stack);
+    Orchestrator orchestrator = orchestrator(stack, workspace.artifactStore(stack), code);
     orchestrator.storeProblems().forEach(workspace::warn); // a dry run still shows what would be sent
     if (schedule == null) {
       return orchestrator.dryRun(plan, format);
@@ -72,10 +71,10 @@ public final class StackRuns {
   }
 
   /** Schedules {@code definition} with the active stack's orchestrator. */
-  public RunPlan schedule(PipelineDefinition definition, PipelineSettings settings, UserCode code, dev.skiff.sdk.Schedule schedule, RunListener listener) {
+  public RunPlan schedule(PipelineDefinition definition, PipelineSettings settings, RunSettings options, UserCode code, dev.skiff.sdk.Schedule schedule, RunListener listener) {
     ResolvedStack stack = workspace.stacks().resolve(workspace.stacks().activeName());
-    RunPlan plan = new PlanCompiler(Materializers.load(code.loader()), workspace::warn).compile(definition, settings, stack);
-    Orchestrator orchestrator = orchestrator(stack, workspace.artifactStore(stack), code, Map.of(), null, null);
+    RunPlan plan = compile(definition, settings, options, code, stack);
+    Orchestrator orchestrator = orchestrator(stack, workspace.artifactStore(stack), code);
     checkStores(stack, orchestrator);
     try {
       orchestrator.schedule(plan, schedule, listener);
@@ -88,30 +87,43 @@ public final class StackRuns {
   /** The orchestrator of the stack a schedule was made on, for pause, resume and delete. */
   public Orchestrator orchestratorOf(dev.skiff.core.spi.ScheduleRecord schedule) {
     ResolvedStack stack = workspace.stacks().resolve(schedule.stack());
-    return orchestrator(stack, workspace.artifactStore(stack), UserCode.of(null, StackRuns.class.getClassLoader()), Map.of(), null, null);
+    return orchestrator(stack, workspace.artifactStore(stack), UserCode.of(null, StackRuns.class.getClassLoader()));
   }
 
   /** Stops {@code run} through the orchestrator of the stack it runs on. */
   public void stop(RunRecord run, UserCode code) {
     ResolvedStack stack = workspace.stackOf(run);
     try {
-      orchestrator(stack, workspace.artifactStore(stack), code, Map.of(), null, run.id()).stop(run.id());
+      orchestrator(stack, workspace.artifactStore(stack), code).stop(run.id());
     } catch (UnsupportedOperationException e) {
       throw new IllegalArgumentException("run " + run.id() + " is on a " + run.orchestrator() + " orchestrator: " + e.getMessage());
     }
   }
 
   /**
-   * Resumes {@code run} on the stack it was started on. {@code overrides} change the
-   * orchestrator's configuration for this attempt (e.g. {@code isolation=process}); the run's own
-   * settings, recorded in its plan, still come first.
+   * Resumes {@code run} on the stack it was started on, with its plan. {@code options} ({@code
+   * --set}, {@code --isolation}) are set over the plan's resolved settings for this resume, at
+   * pipeline level and in every step: they win over everything the plan holds.
    */
-  public Orchestrator.Result resume(RunRecord run, Map<String, String> overrides, UserCode code, RunListener listener) {
+  public Orchestrator.Result resume(RunRecord run, RunSettings options, UserCode code, RunListener listener) {
     ResolvedStack stack = workspace.stackOf(run);
     RunPlan plan = RunPlan.fromJson(run.planJson());
-    Orchestrator orchestrator = orchestrator(stack, workspace.artifactStore(stack), code, overrides, plan, run.id());
+    RunPlan changed = new PlanCompiler(Materializers.load(code.loader()), workspace::warn).override(plan, stack, options.parse(workspace.stacks().flavors()));
+    Orchestrator orchestrator = orchestrator(stack, workspace.artifactStore(stack), code);
     checkStores(stack, orchestrator);
-    return whileStoppable(orchestrator, () -> orchestrator.resume(run.id(), listener));
+    if (changed.toJson().equals(plan.toJson())) {
+      return whileStoppable(orchestrator, () -> orchestrator.resume(run.id(), listener));
+    }
+    try {
+      return whileStoppable(orchestrator, () -> orchestrator.resume(run.id(), changed, listener));
+    } catch (UnsupportedOperationException e) {
+      throw new IllegalArgumentException("run " + run.id() + " is on a " + run.orchestrator() + " orchestrator: " + e.getMessage());
+    }
+  }
+
+  private RunPlan compile(PipelineDefinition definition, PipelineSettings settings, RunSettings options, UserCode code, ResolvedStack stack) {
+    var overrides = options.parse(workspace.stacks().flavors());
+    return new PlanCompiler(Materializers.load(code.loader()), workspace::warn).compile(definition, settings, stack, overrides);
   }
 
   /**
@@ -127,7 +139,7 @@ public final class StackRuns {
       problems.add(e.getMessage());
     }
     try {
-      problems.addAll(orchestrator(stack, workspace.artifactStore(stack), UserCode.of(null, StackRuns.class.getClassLoader()), Map.of(), null, null).storeProblems());
+      problems.addAll(orchestrator(stack, workspace.artifactStore(stack), UserCode.of(null, StackRuns.class.getClassLoader())).storeProblems());
     } catch (RuntimeException e) {
       problems.add(e.getMessage());
     }
@@ -148,27 +160,12 @@ public final class StackRuns {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private Orchestrator orchestrator(
-      ResolvedStack stack, ArtifactStore artifacts, UserCode code, Map<String, String> overrides, RunPlan plan, String runId) {
+  private Orchestrator orchestrator(ResolvedStack stack, ArtifactStore artifacts, UserCode code) {
     ResolvedComponent c = stack.required(ComponentType.ORCHESTRATOR);
     if (!(c.flavor() instanceof OrchestratorFlavor flavor)) {
       throw new ConfigException("orchestrator flavor '" + c.flavor().name() + "' cannot run pipelines");
     }
-    ComponentRecord record = c.record();
-    if (!overrides.isEmpty()) {
-      var config = ConfigBinder.bind(flavor.configType(), overrides, record.config(), "orchestrator flavor '" + flavor.name() + "'");
-      record = new ComponentRecord(record.type(), record.name(), record.flavor(), config, record.createdAt(), record.updatedAt());
-      if (plan != null) {
-        plan.setting(c.settingsKey()).ifPresent(fixed -> overrides.keySet().forEach(key -> {
-          var canonical = ConfigBinder.bind(flavor.configType(), Map.of(key, overrides.get(key)), null, "orchestrator").fieldNames().next();
-          if (fixed.has(canonical)) {
-            workspace.warn("run " + runId + " was started with setting " + c.settingsKey() + " " + canonical + "="
-                + fixed.get(canonical).asText().toLowerCase(Locale.ROOT) + ", which a resume keeps: --" + key + " is ignored");
-          }
-        }));
-      }
-    }
-    Record config = workspace.configure(record);
+    Record config = workspace.configure(c.record());
     // what the run records (errors, step logs) passes the redactor: secret values show as references
     OrchestratorContext context =
         new OrchestratorContext(

@@ -16,6 +16,7 @@ import dev.skiff.core.internal.StepSignature;
 import dev.skiff.core.internal.Types;
 import dev.skiff.core.stack.ConfigException;
 import dev.skiff.core.stack.ResolvedStack;
+import dev.skiff.core.stack.SettingOverrides;
 import dev.skiff.core.stack.SettingsResolver;
 import dev.skiff.sdk.Input;
 import dev.skiff.sdk.Names;
@@ -67,6 +68,16 @@ public final class PlanCompiler {
 
   /** Compiles for {@code stack}, resolving its components' settings into the plan. */
   public RunPlan compile(PipelineDefinition definition, PipelineSettings settings, ResolvedStack stack) {
+    return compile(definition, settings, stack, SettingOverrides.NONE);
+  }
+
+  /**
+   * Compiles for {@code stack} with {@code overrides} (the command line's {@code --set}) applied at
+   * pipeline level over {@code settings}: its pipeline keys change the pipeline settings, its
+   * component settings are resolved over the pipeline's own (and under the steps').
+   */
+  public RunPlan compile(PipelineDefinition definition, PipelineSettings code, ResolvedStack stack, SettingOverrides overrides) {
+    PipelineSettings settings = overrides.applyTo(code);
     String pipeline = definition.name();
     if (!Names.isValid(pipeline)) {
       throw new PipelineDefinitionException(
@@ -106,7 +117,7 @@ public final class PlanCompiler {
     Map<String, JsonNode> pipelineSettings;
     List<PlanStep> steps = new ArrayList<>();
     try {
-      pipelineSettings = resolver.pipelineLevel(settings.settings(), pipeline);
+      pipelineSettings = resolver.pipelineLevel(settings.settings(), overrides, pipeline);
       for (StepDeclaration d : declared) {
         Map<String, JsonNode> stepSettings = resolver.stepLevel(pipelineSettings, d.settings().settings(), d.name());
         steps.add(compileStep(pipeline, d, recorder, signatures, settings, stepSettings));
@@ -123,6 +134,26 @@ public final class PlanCompiler {
         stack == null ? null : stack.name(),
         pipelineSettings,
         topologicalOrder(pipeline, steps));
+  }
+
+  /**
+   * A stored plan with {@code overrides} (a resumed run's {@code --set}) set over its resolved
+   * settings for {@code stack}, at pipeline level and in every step: they win over everything the
+   * plan holds, step settings included. Pipeline keys cannot change once a run exists.
+   */
+  public RunPlan override(RunPlan plan, ResolvedStack stack, SettingOverrides overrides) {
+    SettingsResolver resolver = new SettingsResolver(stack, warnings);
+    resolver.checkResume(overrides);
+    if (overrides.isEmpty()) {
+      return plan;
+    }
+    Map<String, JsonNode> settings = resolver.override(plan.settings(), overrides, "run of pipeline '" + plan.pipeline() + "'");
+    List<PlanStep> steps = new ArrayList<>();
+    for (PlanStep s : plan.steps()) {
+      steps.add(new PlanStep(s.name(), s.function(), s.codeHash(), s.inputs(), s.outputs(), s.recordOutput(), s.after(), s.policy(),
+          resolver.override(s.settings(), overrides, "step '" + s.name() + "'")));
+    }
+    return new RunPlan(plan.version(), plan.pipeline(), plan.pipelineClass(), plan.failFast(), plan.maxParallelism(), plan.stack(), settings, steps);
   }
 
   private PlanStep compileStep(

@@ -1,6 +1,8 @@
 package dev.skiff.core.plan;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.skiff.core.internal.Json;
+import java.util.Optional;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.List;
@@ -38,6 +40,15 @@ public record PlanStep(
     }
     up.addAll(after);
     return up;
+  }
+
+  /**
+   * This step's resolved settings of a component flavor, e.g. {@code orchestrator.kubernetes}, as
+   * its settings record: complete (configuration &lt; pipeline &lt; step), when the plan was
+   * compiled for a stack using that flavor.
+   */
+  public <T> Optional<T> setting(String key, Class<T> type) {
+    return Optional.ofNullable(settings.get(key)).map(json -> Json.mapper().convertValue(json, type));
   }
 
   public PlanOutput output(String outputName) {

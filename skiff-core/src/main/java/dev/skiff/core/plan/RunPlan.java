@@ -12,9 +12,10 @@ import java.util.Optional;
  * The compiled, immutable form of a pipeline: every step with its code hash, wiring, outputs
  * and resolved settings, in topological order. It is the contract between the client, the
  * orchestrator and the step processes or pods, and is stored with the run as JSON. {@code
- * settings} are the stack components' settings resolved for the pipeline (component config <
- * pipeline settings); each step carries its own resolution (… < step settings). Secret
- * references stay unresolved.
+ * settings} are the stack components' settings records resolved for the pipeline, complete
+ * (component config &lt; pipeline settings &lt; {@code --set}); each step carries its own
+ * resolution (… &lt; step settings). Only {@code SettingsResolver} writes them; components read
+ * them and merge nothing. Secret references stay unresolved.
  */
 public record RunPlan(
     int version,
@@ -37,7 +38,10 @@ public record RunPlan(
     return Optional.ofNullable(settings.get(key));
   }
 
-  /** Pipeline-level settings of a component flavor as its settings record, if any. */
+  /**
+   * Pipeline-level settings of a component flavor as its settings record: complete, when the plan
+   * was compiled for a stack using that flavor.
+   */
   public <T> Optional<T> setting(String key, Class<T> type) {
     return setting(key).map(json -> Json.mapper().convertValue(json, type));
   }

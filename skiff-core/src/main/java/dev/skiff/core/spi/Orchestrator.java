@@ -14,6 +14,15 @@ public interface Orchestrator {
   Result resume(String runId, RunListener listener);
 
   /**
+   * Resumes a run with {@code plan}: its stored plan with settings changed for this resume (by
+   * {@code SettingsResolver.override}, for {@code skiff runs resume --set}). Default: refused, for
+   * orchestrators whose executors read the stored plan themselves.
+   */
+  default Result resume(String runId, RunPlan plan, RunListener listener) {
+    throw new UnsupportedOperationException("settings cannot change when a run resumes on this orchestrator: resume without --set");
+  }
+
+  /**
    * Whether runs go on without the client (e.g. in a cluster): then Ctrl-C asks whether to stop
    * the run or leave it running, instead of stopping it.
    */

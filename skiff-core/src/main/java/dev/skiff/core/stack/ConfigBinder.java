@@ -1,6 +1,9 @@
 package dev.skiff.core.stack;
 
+import com.fasterxml.jackson.databind.BeanDescription;
+import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skiff.core.internal.Json;
@@ -48,34 +51,102 @@ public final class ConfigBinder {
     ObjectNode out = base == null ? NODES.objectNode() : base.deepCopy();
     for (Map.Entry<String, String> e : raw.entrySet()) {
       RecordComponent rc = component(type, e.getKey(), what);
-      out.set(rc.getName(), parse(rc.getName(), rc.getGenericType(), e.getValue(), what));
+      out.set(rc.getName(), checked(rc.getGenericType(), parse(rc.getName(), rc.getGenericType(), e.getValue(), what), what, rc.getName()));
     }
     return out;
   }
 
   /**
    * Normalizes a settings value (a record, a map, or JSON) to JSON with canonical keys, checking
-   * each key against {@code type}.
+   * each key against {@code type}, and the keys of nested objects against their types (nested
+   * records, and bean types such as Kubernetes model objects), so a typo at any depth is refused
+   * with the closest valid key.
    */
   public static ObjectNode normalize(Class<? extends Record> type, Object value, String what) {
     JsonNode json = value instanceof JsonNode j ? j : Json.mapper().valueToTree(value);
     if (!(json instanceof ObjectNode obj)) {
       throw new ConfigException(what + " must be an object of settings (a record or a map), got " + json.getNodeType().name().toLowerCase(Locale.ROOT));
     }
+    return normalizeRecord(type, obj, what, "");
+  }
+
+  private static ObjectNode normalizeRecord(Class<? extends Record> type, ObjectNode obj, String what, String path) {
+    String at = path.isEmpty() ? what : what + " (" + path + ")";
     ObjectNode out = NODES.objectNode();
     for (Map.Entry<String, JsonNode> field : obj.properties()) {
       if (field.getValue().isNull()) {
         continue; // unset record components: inherit
       }
-      RecordComponent rc = component(type, field.getKey(), what);
+      RecordComponent rc = component(type, field.getKey(), at);
       JsonNode v = field.getValue();
-      if (rc.getType().isRecord() && v.isObject()) {
-        // nested settings records (e.g. podSettings) are checked key by key too
-        @SuppressWarnings("unchecked")
-        Class<? extends Record> nested = (Class<? extends Record>) rc.getType();
-        out.set(rc.getName(), normalize(nested, v, what + " (" + rc.getName() + ")"));
-      } else {
-        out.set(rc.getName(), v.isTextual() && !isTextType(rc.getGenericType()) ? parse(rc.getName(), rc.getGenericType(), v.asText(), what) : v);
+      if (v.isTextual() && !isTextType(rc.getGenericType())) {
+        v = parse(rc.getName(), rc.getGenericType(), v.asText(), at);
+      }
+      out.set(rc.getName(), checked(rc.getGenericType(), v, what, path.isEmpty() ? rc.getName() : path + "." + rc.getName()));
+    }
+    return out;
+  }
+
+  /** Keys of nested objects checked against their types: records, maps of them, lists of them, beans. */
+  private static JsonNode checked(Type type, JsonNode v, String what, String path) {
+    return checked(Json.mapper().constructType(type), v, what, path);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static JsonNode checked(JavaType type, JsonNode v, String what, String path) {
+    Class<?> raw = type.getRawClass();
+    if (v instanceof ObjectNode obj) {
+      if (raw.isRecord()) {
+        return normalizeRecord((Class<? extends Record>) raw, obj, what, path);
+      }
+      if (type.isMapLikeType()) {
+        ObjectNode out = NODES.objectNode();
+        obj.properties().forEach(e -> out.set(e.getKey(), checked(type.getContentType(), e.getValue(), what, path + "." + e.getKey())));
+        return out;
+      }
+      Map<String, JavaType> properties = beanProperties(type);
+      if (!properties.isEmpty()) {
+        String at = what + " (" + path + ")";
+        for (Map.Entry<String, JsonNode> e : obj.properties()) {
+          JavaType property = properties.get(e.getKey());
+          if (property == null) {
+            throw unknownKey(e.getKey(), List.copyOf(properties.keySet()), at);
+          }
+          checked(property, e.getValue(), what, path + "." + e.getKey());
+        }
+      }
+      return v;
+    }
+    if (v instanceof com.fasterxml.jackson.databind.node.ArrayNode arr && (type.isCollectionLikeType() || type.isArrayType())) {
+      var out = NODES.arrayNode();
+      for (int i = 0; i < arr.size(); i++) {
+        out.add(checked(type.getContentType(), arr.get(i), what, path + "[" + i + "]"));
+      }
+      return out;
+    }
+    return v;
+  }
+
+  /**
+   * The JSON properties of a bean type (e.g. a Kubernetes model object) and their types; empty for
+   * JDK types, JSON trees, enums, interfaces and types with their own deserializer, whose keys are
+   * not checked.
+   */
+  static Map<String, JavaType> beanProperties(JavaType type) {
+    Class<?> raw = type.getRawClass();
+    if (raw.isPrimitive() || raw.isEnum() || raw.isInterface() || raw.isArray() || raw == Object.class || JsonNode.class.isAssignableFrom(raw)
+        || raw.getName().startsWith("java.") || java.lang.reflect.Modifier.isAbstract(raw.getModifiers())) {
+      return Map.of();
+    }
+    var config = Json.mapper().getDeserializationConfig();
+    BeanDescription bean = config.introspect(type);
+    if (config.getAnnotationIntrospector().findDeserializer(bean.getClassInfo()) != null) {
+      return Map.of();
+    }
+    Map<String, JavaType> out = new java.util.TreeMap<>();
+    for (BeanPropertyDefinition p : bean.findProperties()) {
+      if (p.couldDeserialize()) {
+        out.put(p.getName(), p.getPrimaryType());
       }
     }
     return out;
@@ -188,13 +259,23 @@ public final class ConfigBinder {
         return rc;
       }
     }
-    List<String> keys = keys(type);
-    Optional<String> closest = keys.stream().min(Comparator.comparingInt(k -> distance(canonical(k), wanted)));
-    String hint = closest.filter(k -> distance(canonical(k), wanted) <= Math.max(2, wanted.length() / 3)).map(k -> ": did you mean '" + k + "'?").orElse("");
-    throw new ConfigException("unknown key '" + key + "' for " + what + hint + " (valid keys: " + String.join(", ", keys) + ")");
+    throw unknownKey(key, keys(type), what);
   }
 
-  private static JsonNode parse(String key, Type type, String value, String what) {
+  /** The one-line error for a key that is not one of {@code keys}, naming the closest. */
+  static ConfigException unknownKey(String key, List<String> keys, String what) {
+    return new ConfigException("unknown key '" + key + "' for " + what + closest(key, keys).map(k -> ": did you mean '" + k + "'?").orElse("") + " (valid keys: " + String.join(", ", keys) + ")");
+  }
+
+  /** The name in {@code names} closest to {@code key} (in any spelling), if close enough to be a typo. */
+  static Optional<String> closest(String key, List<String> names) {
+    String wanted = canonical(key);
+    return names.stream()
+        .min(Comparator.comparingInt(k -> distance(canonical(k), wanted)))
+        .filter(k -> distance(canonical(k), wanted) <= Math.max(2, wanted.length() / 3));
+  }
+
+  static JsonNode parse(String key, Type type, String value, String what) {
     Class<?> raw = Types.boxed(Types.raw(type));
     String v = value.trim();
     try {

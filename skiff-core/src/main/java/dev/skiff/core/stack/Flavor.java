@@ -23,8 +23,11 @@ public interface Flavor<C extends Record> {
 
   /**
    * The record that pipeline and step settings under {@code <type>.<flavor>} bind to, or null when
-   * the flavor takes no settings. Its fields override the component configuration's fields of the
-   * same name.
+   * the flavor takes no settings. It must be a part of {@link #configType()}: every field is a
+   * configuration field of the same name and type, which gives its starting value and default
+   * ({@link SettingsResolver#settingsProblems} checks it; the resolver refuses a flavor that breaks
+   * it). {@link SettingsResolver} resolves configuration &lt; pipeline &lt; {@code --set} &lt;
+   * step into the plan; the flavor's components read the records from there.
    */
   default Class<? extends Record> settingsType() {
     return null;

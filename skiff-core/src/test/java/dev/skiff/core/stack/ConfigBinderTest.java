@@ -123,6 +123,55 @@ class ConfigBinderTest {
         .hasMessage("setting 'orchestrator.test' must be an object of settings (a record or a map), got array");
   }
 
+  record Placement(Map<String, String> nodeSelector, Integer priority) {}
+
+  record Outer(String name, Placement placement, List<Placement> more, Map<String, Placement> byPool) {}
+
+  /** A bean (not a record), as Kubernetes model objects are: its JSON properties are checked too. */
+  public static final class Toleration {
+    private String key;
+    private String effect;
+
+    public String getKey() {
+      return key;
+    }
+
+    public void setKey(String key) {
+      this.key = key;
+    }
+
+    public String getEffect() {
+      return effect;
+    }
+
+    public void setEffect(String effect) {
+      this.effect = effect;
+    }
+  }
+
+  record WithBean(Toleration toleration) {}
+
+  @Test
+  void aTypoInANestedObjectIsRefusedWithTheClosestKey() {
+    // settings (maps or JSON), at any depth: records, lists and maps of records, beans
+    assertThatThrownBy(() -> ConfigBinder.normalize(Outer.class, Map.of("placement", Map.of("nodeSelectr", Map.of("a", "b"))), "setting 'orchestrator.x' of pipeline 'p'"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("unknown key 'nodeSelectr' for setting 'orchestrator.x' of pipeline 'p' (placement): did you mean 'nodeSelector'? (valid keys: nodeSelector, priority)");
+    assertThatThrownBy(() -> ConfigBinder.normalize(Outer.class, Map.of("more", List.of(Map.of("priorty", 1))), "s"))
+        .hasMessage("unknown key 'priorty' for s (more[0]): did you mean 'priority'? (valid keys: nodeSelector, priority)");
+    assertThatThrownBy(() -> ConfigBinder.normalize(Outer.class, Map.of("byPool", Map.of("gpu", Map.of("priorty", 1))), "s"))
+        .hasMessage("unknown key 'priorty' for s (byPool.gpu): did you mean 'priority'? (valid keys: nodeSelector, priority)");
+    assertThatThrownBy(() -> ConfigBinder.normalize(WithBean.class, Map.of("toleration", Map.of("efect", "NoSchedule")), "s"))
+        .hasMessage("unknown key 'efect' for s (toleration): did you mean 'effect'? (valid keys: effect, key)");
+    // map keys are free, nested record keys are made canonical
+    ObjectNode ok = ConfigBinder.normalize(Outer.class, Map.of("placement", Map.of("node_selector", Map.of("any.key/x", "b"), "priority", "3")), "s");
+    assertThat(ok.toString()).isEqualTo("{\"placement\":{\"nodeSelector\":{\"any.key/x\":\"b\"},\"priority\":3}}");
+
+    // and configuration given as key=value (a component's JSON value on the command line)
+    assertThatThrownBy(() -> ConfigBinder.bind(Outer.class, values("placement", "{\"nodeSelectr\":{}}"), null, "orchestrator flavor 'x'"))
+        .hasMessage("unknown key 'nodeSelectr' for orchestrator flavor 'x' (placement): did you mean 'nodeSelector'? (valid keys: nodeSelector, priority)");
+  }
+
   @Test
   void secretReferencesAreFoundAndResolvedInsideText() {
     ObjectNode json = ConfigBinder.bind(Config.class, values("kubernetesNamespace", "ns-{{secret.team.suffix}}", "password", "{{ secret.db.password }}"), null, "f");

@@ -1,7 +1,6 @@
 package dev.skiff.kubernetes.internal;
 
 import dev.skiff.core.stack.ConfigException;
-import dev.skiff.kubernetes.KubernetesOrchestratorConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
@@ -9,11 +8,14 @@ import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 /** Checks before a run: the namespace exists, and the least-privilege service account is there. */
 public final class ClusterSetup {
   private final KubernetesClient client;
-  private final KubernetesOrchestratorConfig config;
+  private final String namespace;
+  private final String serviceAccountName;
 
-  public ClusterSetup(KubernetesClient client, KubernetesOrchestratorConfig config) {
+  /** @param serviceAccountName the run's service account (resolved settings), null for Skiff's own */
+  public ClusterSetup(KubernetesClient client, String namespace, String serviceAccountName) {
     this.client = client;
-    this.config = config;
+    this.namespace = namespace;
+    this.serviceAccountName = serviceAccountName;
   }
 
   /**
@@ -21,7 +23,7 @@ public final class ClusterSetup {
    * creation of the run's objects then reports a missing namespace.
    */
   public void checkNamespace() {
-    String ns = config.kubernetesNamespace();
+    String ns = namespace;
     try {
       if (client.namespaces().withName(ns).get() == null) {
         throw missingNamespace(ns);
@@ -42,10 +44,10 @@ public final class ClusterSetup {
    * user named a service account.
    */
   public void ensureServiceAccount(Manifests manifests) {
-    if (config.serviceAccountName() != null) {
+    if (serviceAccountName != null) {
       return;
     }
-    String ns = config.kubernetesNamespace();
+    String ns = namespace;
     try {
       client.serviceAccounts().inNamespace(ns).resource(manifests.serviceAccount()).createOr(NonDeletingOperation::update);
     } catch (KubernetesClientException e) {
@@ -60,7 +62,7 @@ public final class ClusterSetup {
   }
 
   private ConfigException rbacError(KubernetesClientException e, String what) {
-    String ns = config.kubernetesNamespace();
+    String ns = namespace;
     if (e.getCode() == 403) {
       return new ConfigException(
           "not allowed to create the " + what + " for Skiff in namespace '" + ns + "' (403): ask an admin for a service account that may manage pods there and set serviceAccountName", e);

@@ -66,23 +66,30 @@ public final class Manifests {
   static final int JOB_RESTARTS = 3;
   static final int TTL_AFTER_FINISHED = 7 * 24 * 3600;
 
-  private final KubernetesOrchestratorConfig config;
+  private final String namespace;
+  private final List<String> imagePullSecrets;
   private final String image;
   private final String secretOverride;
 
   public Manifests(KubernetesOrchestratorConfig config, String image) {
-    this(config, image, null);
+    this(config.kubernetesNamespace(), config.imagePullSecrets(), image);
   }
 
-  private Manifests(KubernetesOrchestratorConfig config, String image, String secretOverride) {
-    this.config = config;
+  /** Objects in {@code namespace}, pods running {@code image} pulled with {@code imagePullSecrets}. */
+  public Manifests(String namespace, List<String> imagePullSecrets, String image) {
+    this(namespace, imagePullSecrets, image, null);
+  }
+
+  private Manifests(String namespace, List<String> imagePullSecrets, String image, String secretOverride) {
+    this.namespace = namespace;
+    this.imagePullSecrets = List.copyOf(imagePullSecrets);
     this.image = image;
     this.secretOverride = secretOverride;
   }
 
   /** Step pods of scheduled runs read the store addresses from the schedule's Secret. */
   public Manifests withRunSecret(String secretName) {
-    return new Manifests(config, image, secretName);
+    return new Manifests(namespace, imagePullSecrets, image, secretName);
   }
 
   /** The rules of the orchestrator's Role: nothing Skiff does not use, no wildcards. */
@@ -255,7 +262,7 @@ public final class Manifests {
         .withFsGroup(RUN_AS_USER)
         .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
         .endSecurityContext();
-    for (String pull : config.imagePullSecrets()) {
+    for (String pull : imagePullSecrets) {
       spec.addToImagePullSecrets(new LocalObjectReference(pull));
     }
     return spec.build();
@@ -280,7 +287,7 @@ public final class Manifests {
   }
 
   private String ns() {
-    return config.kubernetesNamespace();
+    return namespace;
   }
 
   private static String b64(String s) {

@@ -10,10 +10,8 @@ import dev.skiff.core.spi.RunRecord;
 import dev.skiff.core.spi.ScheduleRecord;
 import java.time.Instant;
 import java.util.Arrays;
-import dev.skiff.kubernetes.KubernetesOrchestratorConfig;
 import dev.skiff.kubernetes.KubernetesSettings;
 import dev.skiff.kubernetes.PodMain;
-import dev.skiff.kubernetes.PodSettings;
 import dev.skiff.sdk.RunStatus;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.OwnerReference;
@@ -21,12 +19,12 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The orchestrator pod: walks the run's plan with the {@link DagScheduler} and a {@link
- * PodLauncher}. Step pods use this pod's image, service account and pull secrets, and are owned
- * by its Job, so the cluster deletes them with it. Exits 0 once the run has ended (whatever its
+ * PodLauncher}. Step pods use this pod's image and pull secrets, the settings resolved into the
+ * plan for their step (pod settings, service account, else this pod's, startup timeout), and are
+ * owned by its Job, so the cluster deletes them with it. Exits 0 once the run has ended (whatever its
  * status): a non-zero exit means the orchestrator itself broke, and the Job's restart then
  * resumes the run without re-running finished steps.
  */
@@ -72,15 +70,13 @@ public final class OrchestratorMain {
       }
       String image = self.getSpec().getContainers().get(0).getImage();
       List<String> pullSecrets = self.getSpec().getImagePullSecrets().stream().map(LocalObjectReference::getName).toList();
-      KubernetesSettings settings = KubernetesSettings.of(plan.setting(KubernetesSettings.KEY));
-      KubernetesOrchestratorConfig config =
-          new KubernetesOrchestratorConfig(null, ns, self.getSpec().getServiceAccountName(), true, image, pullSecrets,
-              orZero(settings.maxParallelism()), settings.keepPods(), settings.podStartupTimeout(), null, settings.podSettings(), null);
+      // the settings as resolved into the plan: the run's, and each step's own
+      KubernetesSettings settings = plan.setting(KubernetesSettings.KEY, KubernetesSettings.class).orElse(KubernetesSettings.DEFAULTS);
       OwnerReference owner = self.getMetadata().getOwnerReferences().stream().filter(o -> "Job".equals(o.getKind())).findFirst().orElse(null);
       PodLauncher.Options options =
-          new PodLauncher.Options(ns, runId, owner, step -> podSettings(plan, step, config.podSettings()), config.effectiveServiceAccount(),
-              config.podStartupTimeout(), config.keepPods(), config.maxParallelism());
-      Manifests manifests = secretOverride == null ? new Manifests(config, image) : new Manifests(config, image).withRunSecret(secretOverride);
+          new PodLauncher.Options(ns, runId, owner, step -> KubernetesSettings.of(plan.step(step), settings), self.getSpec().getServiceAccountName(),
+              settings.keepPods(), settings.maxParallelism());
+      Manifests manifests = secretOverride == null ? new Manifests(ns, pullSecrets, image) : new Manifests(ns, pullSecrets, image).withRunSecret(secretOverride);
       try (PodLauncher launcher = new PodLauncher(client, store, manifests, options)) {
         // the Job, not the pod, owns the run: a pod the Job restarts takes the lease back at once
         String leaseOwner = "job " + ns + "/" + (owner != null ? owner.getName() : self.getMetadata().getName());
@@ -105,14 +101,4 @@ public final class OrchestratorMain {
         .findFirst()
         .orElseThrow(() -> new IllegalStateException("this pod has no Secret with store addresses"));
   }
-
-  private static PodSettings podSettings(RunPlan plan, String step, PodSettings fallback) {
-    PodSettings s = KubernetesSettings.of(Optional.ofNullable(plan.step(step).settings().get(KubernetesSettings.KEY))).podSettings();
-    return s == null ? fallback : s;
-  }
-
-  private static Integer orZero(Integer i) {
-    return i == null ? 0 : i;
-  }
-
 }

@@ -7,6 +7,7 @@ import dev.skiff.core.spi.StepFailedException;
 import dev.skiff.sdk.FailureKind;
 import dev.skiff.core.spi.StepLaunch;
 import dev.skiff.core.spi.StepLauncher;
+import dev.skiff.kubernetes.KubernetesSettings;
 import dev.skiff.kubernetes.PodSettings;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
@@ -42,9 +43,8 @@ public final class PodLauncher implements StepLauncher {
   private final String namespace;
   private final String runId;
   private final OwnerReference owner;
-  private final Function<String, PodSettings> podSettings;
+  private final Function<String, KubernetesSettings> stepSettings;
   private final String serviceAccount;
-  private final Duration startupTimeout;
   private final boolean keepPods;
   private final int maxParallelism;
   private final Map<String, Attempt> attempts = new ConcurrentHashMap<>();
@@ -60,16 +60,27 @@ public final class PodLauncher implements StepLauncher {
   });
   private final SharedIndexInformer<Pod> informer;
 
-  /** Options of a launcher; {@code podSettings} gives a step's pod settings by step name. */
+  /**
+   * Options of a launcher. {@code stepSettings} gives a step's settings by step name, as resolved
+   * into the plan: its pod settings, service account and pod startup timeout; {@code
+   * serviceAccount} is the one of steps whose settings name none.
+   */
   public record Options(
       String namespace,
       String runId,
       OwnerReference owner,
-      Function<String, PodSettings> podSettings,
+      Function<String, KubernetesSettings> stepSettings,
       String serviceAccount,
-      Duration startupTimeout,
       boolean keepPods,
-      int maxParallelism) {}
+      int maxParallelism) {
+
+    /** The same pod settings (by step name), service account and startup timeout for every step. */
+    public Options(String namespace, String runId, OwnerReference owner, Function<String, PodSettings> podSettings, String serviceAccount,
+        Duration startupTimeout, boolean keepPods, int maxParallelism) {
+      this(namespace, runId, owner, step -> new KubernetesSettings(podSettings.apply(step), null, null, null, null, startupTimeout, null),
+          serviceAccount, keepPods, maxParallelism);
+    }
+  }
 
   public PodLauncher(KubernetesClient client, MetadataStore store, Manifests manifests, Options o) {
     this.client = client;
@@ -78,9 +89,8 @@ public final class PodLauncher implements StepLauncher {
     this.namespace = o.namespace();
     this.runId = o.runId();
     this.owner = o.owner();
-    this.podSettings = o.podSettings();
+    this.stepSettings = o.stepSettings();
     this.serviceAccount = o.serviceAccount();
-    this.startupTimeout = o.startupTimeout();
     this.keepPods = o.keepPods();
     this.maxParallelism = o.maxParallelism();
     this.informer =
@@ -114,14 +124,16 @@ public final class PodLauncher implements StepLauncher {
 
   @Override
   public LaunchedStep launch(StepLaunch launch) {
-    Pod pod = manifests.stepPod(launch.plan(), runId, launch.step(), launch.attempt(), launch.token(), podSettings.apply(launch.step().name()), serviceAccount, owner);
+    KubernetesSettings settings = stepSettings.apply(launch.step().name());
+    String account = settings.serviceAccountName() != null ? settings.serviceAccountName() : serviceAccount;
+    Pod pod = manifests.stepPod(launch.plan(), runId, launch.step(), launch.attempt(), launch.token(), settings.podSettings(), account, owner);
     String name = pod.getMetadata().getName();
     Attempt attempt = new Attempt(launch, name);
     attempts.put(name, attempt);
     // Created off the scheduler's thread: steps that become ready together get their pods in
     // parallel instead of one request after another.
     workers.execute(() -> create(pod, attempt));
-    attempt.startupTimer = timers.schedule(() -> pendingTooLong(attempt), startupTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    attempt.startupTimer = timers.schedule(() -> pendingTooLong(attempt, settings.podStartupTimeout()), settings.podStartupTimeout().toMillis(), TimeUnit.MILLISECONDS);
     return attempt;
   }
 
@@ -135,6 +147,10 @@ public final class PodLauncher implements StepLauncher {
             "cannot create pod " + name + ": " + ClusterAccess.status(e)));
         return;
       }
+    }
+    if (attempt.cancelled) {
+      attempt.deletePod(); // cancelled while its pod was being created: the deletion in end() may have come first
+      return;
     }
     Pod current = informer.getIndexer().getByKey(namespace + "/" + name);
     if (current != null) {
@@ -186,7 +202,7 @@ public final class PodLauncher implements StepLauncher {
         || problem.startsWith("CreateContainerConfigError") && (problem.contains("runAsNonRoot") || problem.contains("non-root"));
   }
 
-  private void pendingTooLong(Attempt a) {
+  private void pendingTooLong(Attempt a, Duration startupTimeout) {
     if (a.result.isDone() || a.started) {
       return;
     }
@@ -272,6 +288,7 @@ public final class PodLauncher implements StepLauncher {
     final String pod;
     final CompletableFuture<Map<String, ArtifactRecord>> result = new CompletableFuture<>();
     volatile boolean started;
+    volatile boolean cancelled;
     volatile String problem;
     volatile java.util.concurrent.ScheduledFuture<?> startupTimer;
     Thread logFollower;
@@ -316,9 +333,15 @@ public final class PodLauncher implements StepLauncher {
 
     /** Ends the attempt off the informer's thread: it waits for the log to drain, then deletes the pod. */
     void finish(Runnable complete) {
+      finish(complete, false);
+    }
+
+    /** {@code cancel}: the attempt ends because it was cancelled, so its pod is deleted at once. */
+    void finish(Runnable complete, boolean cancel) {
       if (!finishing.compareAndSet(false, true)) {
         return;
       }
+      cancelled = cancel;
       workers.execute(() -> end(complete));
     }
 
@@ -332,6 +355,9 @@ public final class PodLauncher implements StepLauncher {
       }
       complete.run();
       attempts.remove(pod);
+      if (cancelled) {
+        deletePod(); // the step's code stops now (kept pods too: a cancelled step must not run on), and its log ends
+      }
       Thread follower;
       synchronized (this) {
         follower = logFollower;
@@ -343,12 +369,16 @@ public final class PodLauncher implements StepLauncher {
           Thread.currentThread().interrupt();
         }
       }
-      if (!keepPods) {
-        try {
-          client.pods().inNamespace(namespace).withName(pod).delete();
-        } catch (KubernetesClientException e) {
-          launch.log().line("could not delete pod " + pod + ": " + ClusterAccess.status(e));
-        }
+      if (!keepPods && !cancelled) {
+        deletePod();
+      }
+    }
+
+    void deletePod() {
+      try {
+        client.pods().inNamespace(namespace).withName(pod).delete();
+      } catch (KubernetesClientException e) {
+        launch.log().line("could not delete pod " + pod + ": " + ClusterAccess.status(e));
       }
     }
 
@@ -359,7 +389,7 @@ public final class PodLauncher implements StepLauncher {
 
     @Override
     public void cancel() {
-      fail(new StepFailedException(FailureKind.CANCELLED, "cancelled"));
+      finish(() -> result.completeExceptionally(new StepFailedException(FailureKind.CANCELLED, "cancelled")), true);
     }
   }
 }

@@ -5,7 +5,6 @@ import dev.skiff.core.spi.RunEvent;
 import dev.skiff.core.spi.RunListener;
 import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.spi.RunRecord;
-import dev.skiff.kubernetes.KubernetesOrchestratorConfig;
 import dev.skiff.sdk.RunStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -41,7 +40,8 @@ public final class RunFollower {
   private final MetadataStore store;
   private final RunPlan plan;
   private final String runId;
-  private final KubernetesOrchestratorConfig config;
+  private final String namespace;
+  private final Duration podStartupTimeout;
   private final RunListener listener;
   private final Set<String> steps;
   private final Map<String, Thread> followers = new ConcurrentHashMap<>();
@@ -49,12 +49,14 @@ public final class RunFollower {
   private volatile String failure;
   private volatile String lastProblem;
 
-  public RunFollower(KubernetesClient client, MetadataStore store, RunPlan plan, String runId, KubernetesOrchestratorConfig config, RunListener listener) {
+  /** @param podStartupTimeout how long the orchestrator pod may stay Pending */
+  public RunFollower(KubernetesClient client, MetadataStore store, RunPlan plan, String runId, String namespace, Duration podStartupTimeout, RunListener listener) {
     this.client = client;
     this.store = store;
     this.plan = plan;
     this.runId = runId;
-    this.config = config;
+    this.namespace = namespace;
+    this.podStartupTimeout = podStartupTimeout;
     this.listener = listener;
     this.steps = plan.steps().stream().map(s -> s.name()).collect(Collectors.toSet());
   }
@@ -62,7 +64,7 @@ public final class RunFollower {
   public RunStatus follow() {
     Instant start = Instant.now();
     listener.onEvent(new RunEvent.RunStarted(runId, plan, false));
-    String ns = config.kubernetesNamespace();
+    String ns = namespace;
     String jobName = Names.orchestratorJob(runId);
     try (SharedIndexInformer<Pod> pods = client.pods().inNamespace(ns).withLabel(Labels.RUN_SELECTOR, Names.labelValue(runId)).withLabel(Labels.ROLE, "orchestrator")
             .inform(handler(this::onOrchestratorPod));
@@ -93,9 +95,9 @@ public final class RunFollower {
   }
 
   private boolean startupTimedOut(SharedIndexInformer<Pod> pods, Instant start) {
-    if (followers.isEmpty() && Duration.between(start, Instant.now()).compareTo(config.podStartupTimeout()) > 0) {
-      failure = "the orchestrator pod did not start within " + config.podStartupTimeout().toSeconds() + " s" + (lastProblem == null ? "" : ": " + lastProblem);
-      client.batch().v1().jobs().inNamespace(config.kubernetesNamespace()).withName(Names.orchestratorJob(runId)).delete();
+    if (followers.isEmpty() && Duration.between(start, Instant.now()).compareTo(podStartupTimeout) > 0) {
+      failure = "the orchestrator pod did not start within " + podStartupTimeout.toSeconds() + " s" + (lastProblem == null ? "" : ": " + lastProblem);
+      client.batch().v1().jobs().inNamespace(namespace).withName(Names.orchestratorJob(runId)).delete();
       return true;
     }
     return false;
@@ -131,7 +133,7 @@ public final class RunFollower {
 
   private Thread startFollowing(String pod) {
     Thread t = new Thread(() -> {
-      try (var watch = client.pods().inNamespace(config.kubernetesNamespace()).withName(pod).inContainer(Manifests.CONTAINER).withReadyWaitTimeout(0).watchLog();
+      try (var watch = client.pods().inNamespace(namespace).withName(pod).inContainer(Manifests.CONTAINER).withReadyWaitTimeout(0).watchLog();
           BufferedReader in = new BufferedReader(new InputStreamReader(watch.getOutput(), StandardCharsets.UTF_8))) {
         String line;
         while ((line = in.readLine()) != null) {
