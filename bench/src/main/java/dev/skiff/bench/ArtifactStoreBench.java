@@ -3,7 +3,7 @@ package dev.skiff.bench;
 import dev.skiff.artifacts.LocalArtifactStore;
 import dev.skiff.artifacts.s3.S3ArtifactStore;
 import dev.skiff.artifacts.s3.S3ArtifactStoreConfig;
-import dev.skiff.artifacts.s3.internal.S3Clients;
+import dev.skiff.artifacts.s3.S3Clients;
 import dev.skiff.testing.s3.S3Server;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

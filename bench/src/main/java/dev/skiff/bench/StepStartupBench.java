@@ -238,7 +238,7 @@ public final class StepStartupBench {
       String ref = image.reference();
       String id = podman.pull(ref);
       ImageConfig config = podman.imageConfig(id);
-      // the image's own command (java FLAGS -cp CP dev.skiff.kubernetes.PodMain), traced
+      // the image's own command (java FLAGS -cp CP dev.skiff.kubernetes.internal.PodMain), traced
       List<String> entrypoint = new ArrayList<>(config.entrypoint());
       int mainAt = entrypoint.indexOf(ImageSpec.POD_MAIN_CLASS);
       if (entrypoint.isEmpty() || mainAt < 0) {

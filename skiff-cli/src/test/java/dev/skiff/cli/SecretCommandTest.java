@@ -1,5 +1,7 @@
 package dev.skiff.cli;
 
+import dev.skiff.cli.internal.Project;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,6 +1,5 @@
 package dev.skiff.images;
 
-import dev.skiff.images.internal.RegistryUri;
 import java.util.List;
 import java.util.Map;
 

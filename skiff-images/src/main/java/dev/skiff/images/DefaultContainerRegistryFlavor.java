@@ -2,7 +2,6 @@ package dev.skiff.images;
 
 import dev.skiff.core.spi.ContainerRegistryFlavor;
 import dev.skiff.core.spi.ImageProvider;
-import dev.skiff.images.internal.JibImageProvider;
 import java.io.PrintStream;
 
 /** The {@code default} container registry: any OCI registry, images built and pushed with Jib. */

@@ -19,7 +19,7 @@ public final class ImageSpec {
   public static final String DEFAULT_BASE_IMAGE = "eclipse-temurin:17-jre";
 
   /** The Skiff pod entrypoint (module skiff-kubernetes), the default main class. */
-  public static final String POD_MAIN_CLASS = "dev.skiff.kubernetes.PodMain";
+  public static final String POD_MAIN_CLASS = "dev.skiff.kubernetes.internal.PodMain";
 
   private final String baseImage;
   private final String mainClass;

@@ -1,5 +1,8 @@
 package dev.skiff.kubernetes;
 
+import dev.skiff.kubernetes.internal.DryRun;
+import dev.skiff.kubernetes.internal.KubernetesOrchestratorFlavor;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

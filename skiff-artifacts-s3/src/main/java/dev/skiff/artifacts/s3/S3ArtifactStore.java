@@ -2,11 +2,9 @@ package dev.skiff.artifacts.s3;
 
 import dev.skiff.artifacts.s3.S3ArtifactStoreConfig.Checksums;
 import dev.skiff.artifacts.s3.internal.BlobPaths;
-import dev.skiff.artifacts.s3.internal.BucketCheck;
 import dev.skiff.artifacts.s3.internal.LogAppender;
 import dev.skiff.artifacts.s3.internal.ObjectInput;
 import dev.skiff.artifacts.s3.internal.ObjectWriter;
-import dev.skiff.artifacts.s3.internal.S3Clients;
 import dev.skiff.artifacts.s3.internal.S3Errors;
 import dev.skiff.core.spi.ArtifactStore;
 import dev.skiff.core.spi.ArtifactStoreException;

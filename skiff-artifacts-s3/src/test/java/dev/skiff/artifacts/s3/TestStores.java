@@ -1,7 +1,6 @@
 package dev.skiff.artifacts.s3;
 
 import dev.skiff.artifacts.s3.S3ArtifactStoreConfig.Checksums;
-import dev.skiff.artifacts.s3.internal.S3Clients;
 import dev.skiff.testing.s3.S3Server;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;

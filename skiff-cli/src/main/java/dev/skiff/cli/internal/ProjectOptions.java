@@ -1,6 +1,5 @@
 package dev.skiff.cli.internal;
 
-import dev.skiff.cli.Project;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 

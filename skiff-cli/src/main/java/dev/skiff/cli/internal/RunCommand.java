@@ -1,6 +1,5 @@
 package dev.skiff.cli.internal;
 
-import dev.skiff.cli.SkiffRuntime;
 import dev.skiff.local.Isolation;
 import dev.skiff.sdk.PipelineDefinition;
 import dev.skiff.sdk.PipelineSettings;

@@ -1,6 +1,5 @@
 package dev.skiff.cli.internal;
 
-import dev.skiff.cli.Project;
 import dev.skiff.core.spi.ArtifactStore;
 import dev.skiff.core.spi.MetadataStore;
 import dev.skiff.core.plan.RunPlan;

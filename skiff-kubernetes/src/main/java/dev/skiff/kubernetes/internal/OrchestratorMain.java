@@ -11,7 +11,6 @@ import dev.skiff.core.spi.ScheduleRecord;
 import java.time.Instant;
 import java.util.Arrays;
 import dev.skiff.kubernetes.KubernetesSettings;
-import dev.skiff.kubernetes.PodMain;
 import dev.skiff.sdk.RunStatus;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.OwnerReference;

@@ -7,7 +7,6 @@ import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.engine.StepExecutor;
 import dev.skiff.core.spi.StepFailedException;
 import dev.skiff.core.internal.StartupTrace;
-import dev.skiff.kubernetes.PodMain;
 
 /**
  * Runs one step in its pod: reads the plan by run id, loads the inputs, runs the step, writes

@@ -8,7 +8,6 @@ import dev.skiff.core.spi.MetadataStore;
 import dev.skiff.core.spi.StepLauncher;
 import dev.skiff.core.spi.StoreAccess;
 import dev.skiff.kubernetes.KubernetesOrchestratorConfig;
-import dev.skiff.kubernetes.PodMain;
 import dev.skiff.kubernetes.PodSettings;
 import dev.skiff.store.MetadataStores;
 import dev.skiff.testing.StepLauncherContractTest;

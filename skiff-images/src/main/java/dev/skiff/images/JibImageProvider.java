@@ -1,13 +1,8 @@
-package dev.skiff.images.internal;
+package dev.skiff.images;
 
 import dev.skiff.core.spi.ImageProvider;
 import dev.skiff.core.spi.ImageProvider.PushedImage;
 import dev.skiff.core.plan.RunPlan;
-import dev.skiff.images.BuiltImage;
-import dev.skiff.images.ImageBuilder;
-import dev.skiff.images.ImageProgressPrinter;
-import dev.skiff.images.ImageSettings;
-import dev.skiff.images.ImageSpec;
 import java.io.File;
 import java.io.PrintStream;
 import java.nio.file.Files;

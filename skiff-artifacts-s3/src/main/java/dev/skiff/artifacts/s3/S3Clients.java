@@ -1,6 +1,5 @@
-package dev.skiff.artifacts.s3.internal;
+package dev.skiff.artifacts.s3;
 
-import dev.skiff.artifacts.s3.S3ArtifactStoreConfig;
 import dev.skiff.artifacts.s3.S3ArtifactStoreConfig.Checksums;
 import java.net.URI;
 import java.time.Duration;

@@ -1,12 +1,5 @@
-package dev.skiff.cli;
+package dev.skiff.cli.internal;
 
-import dev.skiff.cli.internal.Ansi;
-import dev.skiff.cli.internal.ConsoleRunPrinter;
-import dev.skiff.cli.internal.RunSettings;
-import dev.skiff.cli.internal.RunsCommand;
-import dev.skiff.cli.internal.StackRuns;
-import dev.skiff.cli.internal.UserCode;
-import dev.skiff.cli.internal.Workspace;
 import dev.skiff.core.spi.StepRecord;
 import dev.skiff.sdk.PipelineDefinition;
 import dev.skiff.sdk.PipelineRunner;

@@ -1,6 +1,7 @@
-package dev.skiff.artifacts.s3.internal;
+package dev.skiff.artifacts.s3;
 
-import dev.skiff.artifacts.s3.S3ArtifactStoreConfig;
+import dev.skiff.artifacts.s3.internal.S3Errors;
+
 import dev.skiff.core.spi.ArtifactStoreException;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,5 @@
-package dev.skiff.images.internal;
+package dev.skiff.images;
+
 
 import static org.assertj.core.api.Assertions.assertThat;
 

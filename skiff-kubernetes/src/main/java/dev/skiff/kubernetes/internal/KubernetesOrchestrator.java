@@ -1,4 +1,7 @@
-package dev.skiff.kubernetes;
+package dev.skiff.kubernetes.internal;
+
+import dev.skiff.kubernetes.KubernetesOrchestratorConfig;
+import dev.skiff.kubernetes.KubernetesSettings;
 
 import dev.skiff.core.spi.MetadataStore;
 import dev.skiff.core.spi.Orchestrator;
@@ -10,12 +13,6 @@ import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.spi.RunRecord;
 import dev.skiff.core.spi.StoreAccess;
 import dev.skiff.core.stack.ConfigException;
-import dev.skiff.kubernetes.internal.ClusterAccess;
-import dev.skiff.kubernetes.internal.ClusterSetup;
-import dev.skiff.kubernetes.internal.Labels;
-import dev.skiff.kubernetes.internal.Manifests;
-import dev.skiff.kubernetes.internal.Names;
-import dev.skiff.kubernetes.internal.RunFollower;
 import dev.skiff.sdk.RunStatus;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -1,7 +1,5 @@
-package dev.skiff.kubernetes;
+package dev.skiff.kubernetes.internal;
 
-import dev.skiff.kubernetes.internal.OrchestratorMain;
-import dev.skiff.kubernetes.internal.StepMain;
 import java.util.Arrays;
 
 /**

@@ -1,4 +1,4 @@
-package dev.skiff.images.internal;
+package dev.skiff.images;
 
 import java.io.IOException;
 import java.io.InputStream;

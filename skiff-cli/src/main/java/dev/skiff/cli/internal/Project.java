@@ -1,6 +1,5 @@
-package dev.skiff.cli;
+package dev.skiff.cli.internal;
 
-import dev.skiff.cli.internal.HomeConfig;
 import dev.skiff.core.spi.Backends;
 import dev.skiff.core.spi.MetadataStore;
 import dev.skiff.core.spi.StoreAccess;

@@ -1,4 +1,7 @@
-package dev.skiff.kubernetes;
+package dev.skiff.kubernetes.internal;
+
+import dev.skiff.kubernetes.KubernetesOrchestratorConfig;
+import dev.skiff.kubernetes.KubernetesSettings;
 
 import dev.skiff.core.spi.Orchestrator;
 import dev.skiff.core.spi.OrchestratorContext;

@@ -1,9 +1,10 @@
-package dev.skiff.kubernetes;
+package dev.skiff.kubernetes.internal;
+
+import dev.skiff.kubernetes.KubernetesOrchestratorConfig;
+import dev.skiff.kubernetes.KubernetesSettings;
 
 import dev.skiff.core.plan.PlanStep;
 import dev.skiff.core.plan.RunPlan;
-import dev.skiff.kubernetes.internal.Manifests;
-import dev.skiff.kubernetes.internal.Names;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;

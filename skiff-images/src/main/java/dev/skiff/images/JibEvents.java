@@ -1,10 +1,9 @@
-package dev.skiff.images.internal;
+package dev.skiff.images;
 
 import com.google.cloud.tools.jib.api.JibEvent;
 import com.google.cloud.tools.jib.api.LogEvent;
 import com.google.cloud.tools.jib.event.events.ProgressEvent;
 import com.google.cloud.tools.jib.event.progress.Allocation;
-import dev.skiff.images.ImageEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

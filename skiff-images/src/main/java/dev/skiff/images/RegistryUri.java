@@ -1,4 +1,4 @@
-package dev.skiff.images.internal;
+package dev.skiff.images;
 
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.InvalidImageReferenceException;
