@@ -134,13 +134,7 @@ public final class SubprocessLauncher implements StepLauncher {
         cds = null;
       }
       if (code == 0) {
-        Map<String, ArtifactRecord> outputs = new LinkedHashMap<>();
-        store.stepOutputs(launch.runId(), launch.step().name()).forEach((name, a) -> {
-          if (a.kind() == ArtifactRecord.Kind.DATA) {
-            outputs.put(name, a);
-          }
-        });
-        result.complete(outputs);
+        result.complete(ArtifactRecord.dataOnly(store.stepOutputs(launch.runId(), launch.step().name())));
       } else {
         result.completeExceptionally(failure != null ? StepFailedException.fromReport(failure)
             : code > 128 ? new StepFailedException(FailureKind.INFRASTRUCTURE, "the step process was killed (signal " + (code - 128) + ")")

@@ -581,13 +581,7 @@ public final class RunState {
   }
 
   static Map<String, ArtifactRecord> dataOutputs(Map<String, ArtifactRecord> all) {
-    Map<String, ArtifactRecord> data = new LinkedHashMap<>();
-    all.forEach((k, v) -> {
-      if (v.kind() == ArtifactRecord.Kind.DATA) {
-        data.put(k, v);
-      }
-    });
-    return data;
+    return ArtifactRecord.dataOnly(all);
   }
 
   private static int minPositive(int a, int b) {

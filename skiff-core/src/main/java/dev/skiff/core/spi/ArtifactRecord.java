@@ -35,4 +35,15 @@ public record ArtifactRecord(
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(contentHash, "contentHash");
   }
+
+  /** The step outputs among {@code all} (visualizations left out), in their order. */
+  public static java.util.Map<String, ArtifactRecord> dataOnly(java.util.Map<String, ArtifactRecord> all) {
+    java.util.Map<String, ArtifactRecord> data = new java.util.LinkedHashMap<>();
+    all.forEach((name, a) -> {
+      if (a.kind() == Kind.DATA) {
+        data.put(name, a);
+      }
+    });
+    return data;
+  }
 }

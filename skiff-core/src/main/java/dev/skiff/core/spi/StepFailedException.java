@@ -64,6 +64,19 @@ public final class StepFailedException extends RuntimeException {
     return new StepFailedException(FailureKind.USER_CODE, describe(cause), cause);
   }
 
+  /**
+   * {@link #of} for a step process or pod that ends on {@code t}: a failure of Skiff's own code
+   * around the step (not the step's, whose trace the executor logged) gets its trace printed to
+   * {@code stepLog} first, so the step log keeps it.
+   */
+  public static StepFailedException ofLogged(Throwable t, java.io.PrintStream stepLog) {
+    StepFailedException failure = of(t);
+    if (failure != t) {
+      t.printStackTrace(stepLog);
+    }
+    return failure;
+  }
+
   /** {@code SimpleName: first line of the message}, as users know exceptions from stack traces. */
   public static String describe(Throwable t) {
     String m = t.getMessage();

@@ -169,12 +169,7 @@ public final class PodLauncher implements StepLauncher {
       a.followLogs();
     }
     if ("Succeeded".equals(phase)) {
-      Map<String, ArtifactRecord> outputs = new LinkedHashMap<>();
-      store.stepOutputs(runId, a.launch.step().name()).forEach((k, v) -> {
-        if (v.kind() == ArtifactRecord.Kind.DATA) {
-          outputs.put(k, v);
-        }
-      });
+      Map<String, ArtifactRecord> outputs = ArtifactRecord.dataOnly(store.stepOutputs(runId, a.launch.step().name()));
       a.finish(() -> a.result.complete(outputs));
     } else if ("Failed".equals(phase)) {
       a.fail(failure(pod));

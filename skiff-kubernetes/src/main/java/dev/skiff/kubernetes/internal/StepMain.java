@@ -35,10 +35,7 @@ public final class StepMain {
       System.out.flush();
       return 0;
     } catch (RuntimeException | Error e) {
-      StepFailedException failure = StepFailedException.of(e);
-      if (failure != e) {
-        e.printStackTrace(System.out); // Skiff's own failure outside the step's code: keep its trace in the step log
-      }
+      StepFailedException failure = StepFailedException.ofLogged(e, System.out);
       System.out.println("step failed: " + failure.getMessage());
       System.out.flush();
       writeTerminationMessage(failure.report());

@@ -45,10 +45,7 @@ public final class StepProcessMain {
       out.flush();
       System.exit(0);
     } catch (Throwable t) {
-      dev.skiff.core.spi.StepFailedException failure = dev.skiff.core.spi.StepFailedException.of(t);
-      if (failure != t) {
-        t.printStackTrace(out); // Skiff's own failure outside the step's code: keep its trace in the step log
-      }
+      dev.skiff.core.spi.StepFailedException failure = dev.skiff.core.spi.StepFailedException.ofLogged(t, out);
       out.println(FAILURE_MARKER + failure.report());
       out.flush();
       System.exit(1);
