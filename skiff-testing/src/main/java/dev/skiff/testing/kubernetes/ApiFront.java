@@ -44,8 +44,9 @@ import java.util.regex.Pattern;
  * <p>Why a server and not a {@code Dispatcher}: the mock web server calls its dispatcher on a
  * Vert.x event loop and sends each response body in one piece, so a dispatcher can neither stream
  * a followed log nor wait for a process without stalling unrelated requests. This front does, in
- * order, for every request: records it; answers injected API faults; proxies WebSocket upgrades
- * (watches) to the mock, keeping them so they can be dropped; serves {@code pods/NAME/log} from
+ * order, for every request: records it; answers injected API faults; answers a watch from a
+ * compacted resourceVersion with 410 Gone; proxies WebSocket upgrades (watches) to the mock,
+ * keeping them so they can be dropped; serves {@code pods/NAME/log} from
  * the fake kubelet (streamed when {@code follow=true}); applies the API semantics the mock lacks
  * (see {@link ApiSemantics}); forwards everything else to the mock's CRUD/expectation dispatcher.
  */
@@ -55,7 +56,7 @@ final class ApiFront implements AutoCloseable {
   interface Hooks {
     boolean interested(String method, String path);
 
-    Decision decide(String method, String path, String query, String contentType, byte[] body);
+    Decision decide(String method, String path, String query, String contentType, byte[] body, String user);
 
     LogLookup lookupLog(String namespace, String pod, String container, boolean previous);
 
@@ -115,8 +116,10 @@ final class ApiFront implements AutoCloseable {
   private final List<ApiRequest> requests = new ArrayList<>();
   private final List<ApiFault> faults = new CopyOnWriteArrayList<>();
   private final Set<ProxiedWatch> watches = ConcurrentHashMap.newKeySet();
+  /** Watches from a resourceVersion below this are 410 Gone (0: every version is retained). */
+  private volatile long oldestRetained;
 
-  private record ProxiedWatch(Context context, ServerWebSocket front, WebSocket back) {}
+  private record ProxiedWatch(Context context, ServerWebSocket front, WebSocket back, String uri) {}
 
   ApiFront(int backendPort, Tls.Material tls, Hooks hooks) {
     this.backendPort = backendPort;
@@ -190,8 +193,23 @@ final class ApiFront implements AutoCloseable {
     faults.add(fault);
   }
 
+  /**
+   * Forgets every resourceVersion below {@code version}, as etcd compaction (or the watch cache
+   * window moving on) does: a watch from an older version gets {@code 410 Gone}.
+   */
+  void expireResourceVersionsBelow(long version) {
+    oldestRetained = Math.max(oldestRetained, version);
+  }
+
   int dropWatches() {
-    List<ProxiedWatch> open = List.copyOf(watches);
+    return dropWatches(null);
+  }
+
+  /** Closes the open watches whose URI ({@code path?query}) contains a match of {@code uri}; null: all. */
+  int dropWatches(Pattern uri) {
+    List<ProxiedWatch> open = List.copyOf(watches).stream()
+        .filter(w -> uri == null || uri.matcher(w.uri()).find())
+        .toList();
     for (ProxiedWatch watch : open) {
       watches.remove(watch);
       watch.context().runOnContext(
@@ -245,6 +263,10 @@ final class ApiFront implements AutoCloseable {
         return;
       }
     }
+    if (watch && tooOld(params.get("resourceVersion"))) {
+      gone(request, upgrade, params.get("resourceVersion"));
+      return;
+    }
     if (upgrade) {
       proxyWebSocket(request, context);
       return;
@@ -272,7 +294,7 @@ final class ApiFront implements AutoCloseable {
                   () -> {
                     Decision decision;
                     try {
-                      decision = hooks.decide(method, path, query, contentType, body);
+                      decision = hooks.decide(method, path, query, contentType, body, user);
                     } catch (RuntimeException e) {
                       decision = new Answer(Reply.status(500, "fake cluster failed: " + e));
                     }
@@ -378,7 +400,7 @@ final class ApiFront implements AutoCloseable {
               return;
             }
             ServerWebSocket front = accepted.result();
-            ProxiedWatch watch = new ProxiedWatch(context, front, back);
+            ProxiedWatch watch = new ProxiedWatch(context, front, back, request.uri());
             watches.add(watch);
             back.textMessageHandler(front::writeTextMessage);
             back.binaryMessageHandler(front::writeBinaryMessage);
@@ -402,6 +424,40 @@ final class ApiFront implements AutoCloseable {
             back.resume();
           });
         });
+  }
+
+  private boolean tooOld(String resourceVersion) {
+    if (resourceVersion == null || resourceVersion.isEmpty() || "0".equals(resourceVersion)) {
+      return false; // "any version": served from the cache, never too old
+    }
+    try {
+      return Long.parseLong(resourceVersion) < oldestRetained;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  /**
+   * What the API server's watch cache answers a watch from a compacted resourceVersion: the
+   * watch starts, sends one ERROR event whose object is a 410 {@code Status} ("too old resource
+   * version"), and ends. Clients relist (an informer) or give up (a plain watch).
+   */
+  private void gone(HttpServerRequest request, boolean upgrade, String resourceVersion) {
+    String status = new String(Kube.statusBody(410, "Expired",
+        "too old resource version: " + resourceVersion + " (" + oldestRetained + ")", Map.of()), StandardCharsets.UTF_8);
+    String event = "{\"type\":\"ERROR\",\"object\":" + status + "}";
+    if (!upgrade) {
+      HttpServerResponse response = request.response();
+      response.setStatusCode(200).putHeader("Content-Type", "application/json");
+      response.end(event + "\n");
+      return;
+    }
+    request.toWebSocket().onComplete(accepted -> {
+      if (accepted.succeeded()) {
+        ServerWebSocket socket = accepted.result();
+        socket.writeTextMessage(event).onComplete(written -> socket.close((short) 1000));
+      }
+    });
   }
 
   private void serveLog(

@@ -10,6 +10,8 @@ import dev.skiff.testing.kubernetes.ApiFront.Reply;
 import io.fabric8.zjsonpatch.JsonDiff;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -32,6 +34,15 @@ import java.util.regex.Pattern;
  *       without a policy, as on a real API server) strips owner references instead of deleting
  *       dependents; {@code Foreground} keeps the owner (finalizer {@code foregroundDeletion},
  *       {@code deletionTimestamp} set) until the garbage collector deleted its dependents.
+ *   <li><b>Validation</b> (422) the mock lacks, for what the controllers here read: a Job with a
+ *       {@code podFailurePolicy} needs {@code restartPolicy: Never}; a CronJob's {@code
+ *       schedule} must parse and its {@code timeZone} must be an IANA name.
+ *   <li><b>OwnerReferencesPermissionEnforcement</b> (optional, see {@code gc_admission.go}): a
+ *       service account may change an object's owner references only if it may delete the
+ *       object, and set {@code blockOwnerDeletion: true} only if it may {@code update} the
+ *       owner's {@code finalizers} subresource; else 403.
+ *   <li><b>Eviction API</b>: {@code POST pods/NAME/eviction} marks the pod {@code
+ *       DisruptionTarget} (reason {@code EvictionByEvictionAPI}) and deletes it.
  * </ul>
  */
 final class ApiSemantics {
@@ -43,24 +54,29 @@ final class ApiSemantics {
       Pattern.compile("^/(api/v1|apis/[^/]+/[^/]+)/namespaces/([^/]+)/([^/]+)/([^/]+)$");
   private static final Pattern STATUS =
       Pattern.compile("^/(api/v1|apis/[^/]+/[^/]+)/namespaces/([^/]+)/([^/]+)/([^/]+)/status$");
+  private static final Pattern EVICTION = Pattern.compile("^/api/v1/namespaces/([^/]+)/pods/([^/]+)/eviction$");
 
   private final Backend backend;
   private final GarbageCollector gc;
   private final boolean requireServiceAccounts;
+  private final boolean enforceOwnerReferences;
+  private final Rbac rbac;
 
-  ApiSemantics(Backend backend, GarbageCollector gc, boolean requireServiceAccounts) {
+  ApiSemantics(Backend backend, GarbageCollector gc, boolean requireServiceAccounts, boolean enforceOwnerReferences) {
     this.backend = backend;
     this.gc = gc;
     this.requireServiceAccounts = requireServiceAccounts;
+    this.enforceOwnerReferences = enforceOwnerReferences;
+    this.rbac = new Rbac(backend);
   }
 
   boolean interested(String method, String path) {
     switch (method) {
       case "POST":
-        return COLLECTION.matcher(path).matches();
+        return COLLECTION.matcher(path).matches() || EVICTION.matcher(path).matches();
       case "PUT":
         Matcher object = OBJECT.matcher(path);
-        return object.matches() && hasStatusSubresource(object.group(1), object.group(3));
+        return object.matches() && (enforceOwnerReferences || hasStatusSubresource(object.group(1), object.group(3)));
       case "PATCH":
         return OBJECT.matcher(path).matches() || STATUS.matcher(path).matches();
       case "DELETE":
@@ -70,14 +86,15 @@ final class ApiSemantics {
     }
   }
 
-  Decision decide(String method, String path, String query, String contentType, byte[] body) {
+  Decision decide(String method, String path, String query, String contentType, byte[] body, String user) {
     switch (method) {
       case "POST":
-        return create(COLLECTION.matcher(path), body);
+        Matcher eviction = EVICTION.matcher(path);
+        return eviction.matches() ? evict(eviction) : create(COLLECTION.matcher(path), body, user);
       case "PUT":
-        return replace(OBJECT.matcher(path), body);
+        return replace(OBJECT.matcher(path), body, user);
       case "PATCH":
-        return patch(path, contentType, body);
+        return patch(path, contentType, body, user);
       case "DELETE":
         return delete(OBJECT.matcher(path), query, body);
       default:
@@ -85,7 +102,7 @@ final class ApiSemantics {
     }
   }
 
-  private Decision create(Matcher path, byte[] body) {
+  private Decision create(Matcher path, byte[] body, String user) {
     path.matches();
     Optional<ObjectNode> parsed = parse(body);
     if (parsed.isEmpty()) {
@@ -104,6 +121,10 @@ final class ApiSemantics {
     if (hasStatusSubresource(group, plural)) {
       object.remove("status");
     }
+    Optional<Reply> invalid = validate(group, plural, object);
+    if (invalid.isPresent()) {
+      return new Answer(invalid.get());
+    }
     if (requireServiceAccounts && "api/v1".equals(group) && "pods".equals(plural)) {
       JsonNode spec = object.path("spec");
       String account = spec.path("serviceAccountName").asText(spec.path("serviceAccount").asText(""));
@@ -116,10 +137,14 @@ final class ApiSemantics {
             Map.of("name", name, "kind", "pods")));
       }
     }
+    Optional<Reply> forbidden = admitOwnerReferences(user, group, namespace, plural, object, null);
+    if (forbidden.isPresent()) {
+      return new Answer(forbidden.get());
+    }
     return new Pass(bytes(object));
   }
 
-  private Decision replace(Matcher path, byte[] body) {
+  private Decision replace(Matcher path, byte[] body, String user) {
     path.matches();
     if ("status".equals(path.group(4))) {
       return new Pass(body);
@@ -130,6 +155,20 @@ final class ApiSemantics {
     }
     ObjectNode object = parsed.get();
     Optional<ObjectNode> current = backend.get(pathOf(path));
+    if ("cronjobs".equals(path.group(3))) {
+      Optional<Reply> invalid = validate(path.group(1), path.group(3), object);
+      if (invalid.isPresent()) {
+        return new Answer(invalid.get());
+      }
+    }
+    Optional<Reply> forbidden =
+        admitOwnerReferences(user, path.group(1), path.group(2), path.group(3), object, current.orElse(null));
+    if (forbidden.isPresent()) {
+      return new Answer(forbidden.get());
+    }
+    if (!hasStatusSubresource(path.group(1), path.group(3))) {
+      return new Pass(bytes(object));
+    }
     JsonNode status = current.map(c -> c.get("status")).orElse(null);
     if (status == null) {
       object.remove("status");
@@ -139,7 +178,7 @@ final class ApiSemantics {
     return new Pass(bytes(object));
   }
 
-  private Decision patch(String path, String contentType, byte[] body) {
+  private Decision patch(String path, String contentType, byte[] body, String user) {
     Matcher object = OBJECT.matcher(path);
     boolean main = object.matches();
     if (!main) {
@@ -153,6 +192,21 @@ final class ApiSemantics {
       return new Pass(body);
     }
     JsonNode patch = parsed.get();
+    boolean check = main && ("cronjobs".equals(object.group(3)) || (enforceOwnerReferences && Rbac.limited(user)));
+    if (check) {
+      Optional<ObjectNode> current = backend.get(pathOf(object));
+      Optional<ObjectNode> next = current.flatMap(c -> applyPatch(c, type, patch));
+      if (next.isPresent()) {
+        Optional<Reply> refused = "cronjobs".equals(object.group(3))
+            ? validate(object.group(1), object.group(3), next.get()) : Optional.empty();
+        if (refused.isEmpty()) {
+          refused = admitOwnerReferences(user, object.group(1), object.group(2), object.group(3), next.get(), current.get());
+        }
+        if (refused.isPresent()) {
+          return new Answer(refused.get());
+        }
+      }
+    }
     if (type.contains("json-patch") && patch instanceof ArrayNode operations) {
       if (!protectStatus) {
         return new Pass(body);
@@ -178,6 +232,182 @@ final class ApiSemantics {
       return new Pass(bytes(JsonDiff.asJson(current.get(), merged)), "application/json-patch+json");
     }
     return new Pass(body);
+  }
+
+  /** The object a patch would produce (strategic merge patches approximated as merge patches). */
+  private static Optional<ObjectNode> applyPatch(ObjectNode current, String type, JsonNode patch) {
+    try {
+      JsonNode next = type.contains("json-patch") ? io.fabric8.zjsonpatch.JsonPatch.apply(patch, current)
+          : mergePatch(current, patch);
+      return next instanceof ObjectNode node ? Optional.of(node) : Optional.empty();
+    } catch (RuntimeException e) {
+      return Optional.empty(); // the mock answers the bad patch
+    }
+  }
+
+  // ---- validation --------------------------------------------------------------------------
+
+  /** The 422 the API server would answer for fields the fake controllers rely on. */
+  private static Optional<Reply> validate(String group, String plural, ObjectNode object) {
+    List<Kube.FieldError> errors = new ArrayList<>();
+    String kind;
+    if ("apis/batch/v1".equals(group) && "jobs".equals(plural)) {
+      kind = "Job";
+      validateJobSpec(object.path("spec"), "spec", errors);
+    } else if ("apis/batch/v1".equals(group) && "cronjobs".equals(plural)) {
+      kind = "CronJob";
+      JsonNode spec = object.path("spec");
+      JsonNode timeZone = spec.get("timeZone");
+      String schedule = spec.path("schedule").asText("");
+      try {
+        CronSchedule.parse(schedule, java.time.ZoneOffset.UTC);
+      } catch (IllegalArgumentException e) {
+        errors.add(new Kube.FieldError("spec.schedule", schedule, e.getMessage()));
+      }
+      if (schedule.contains("TZ")) {
+        // Only a CronJob that already had it may keep TZ= in its schedule; new ones use timeZone.
+        errors.add(new Kube.FieldError("spec.schedule", schedule,
+            "cannot use TZ or CRON_TZ in schedule, use timeZone field instead"));
+      }
+      if (timeZone != null && !timeZone.isNull()) {
+        String zone = timeZone.asText();
+        if (zone.isEmpty()) {
+          errors.add(new Kube.FieldError("spec.timeZone", zone, "timeZone must be nil or non-empty string"));
+        } else if (zone.equalsIgnoreCase("Local")) {
+          errors.add(new Kube.FieldError("spec.timeZone", zone,
+              "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones"));
+        } else if (CronSchedule.zone(zone).isEmpty()) {
+          errors.add(new Kube.FieldError("spec.timeZone", zone, "unknown time zone " + zone));
+        }
+      }
+      validateJobSpec(spec.path("jobTemplate").path("spec"), "spec.jobTemplate.spec", errors);
+    } else {
+      return Optional.empty();
+    }
+    if (errors.isEmpty()) {
+      return Optional.empty();
+    }
+    String name = object.path("metadata").path("name").asText("");
+    return Optional.of(new Reply(422, "application/json", Kube.invalidBody(kind, "batch", name, errors), Map.of()));
+  }
+
+  private static void validateJobSpec(JsonNode spec, String field, List<Kube.FieldError> errors) {
+    JsonNode policy = spec.get("podFailurePolicy");
+    String restartPolicy = spec.path("template").path("spec").path("restartPolicy").asText("");
+    // The Job controller decides on a failed pod, which restartPolicy OnFailure would hide.
+    if (policy != null && !policy.isNull() && !"Never".equals(restartPolicy)) {
+      errors.add(new Kube.FieldError(field + ".template.spec.restartPolicy", restartPolicy,
+          "only \"Never\" is supported when podFailurePolicy is specified"));
+    }
+  }
+
+  // ---- OwnerReferencesPermissionEnforcement ------------------------------------------------
+
+  /**
+   * gc_admission.go: changing owner references needs {@code delete} on the object itself; a
+   * reference newly blocking its owner's deletion needs {@code update} on the owner's {@code
+   * finalizers} subresource (the owner's deletion would wait on this object).
+   */
+  private Optional<Reply> admitOwnerReferences(String user, String group, String namespace, String plural,
+      ObjectNode object, ObjectNode old) {
+    if (!enforceOwnerReferences || !Rbac.limited(user)) {
+      return Optional.empty();
+    }
+    JsonNode refs = ownerReferences(object);
+    JsonNode oldRefs = ownerReferences(old);
+    if (refs.equals(oldRefs)) {
+      return Optional.empty();
+    }
+    String name = object.path("metadata").path("name").asText("");
+    String apiGroup = group.startsWith("apis/") ? group.split("/")[1] : "";
+    if (!rbac.allowed(user, new Rbac.Attributes("delete", namespace, apiGroup, plural, "", name))) {
+      return Optional.of(forbidden(plural, apiGroup, name, "cannot set an ownerRef on a resource you can't delete: , <nil>"));
+    }
+    for (JsonNode ref : refs) {
+      if (!ref.path("blockOwnerDeletion").asBoolean(false)) {
+        continue;
+      }
+      boolean wasBlocking = false;
+      for (JsonNode before : oldRefs) {
+        if (before.path("uid").asText().equals(ref.path("uid").asText())) {
+          wasBlocking = before.path("blockOwnerDeletion").asBoolean(false);
+        }
+      }
+      if (wasBlocking) {
+        continue;
+      }
+      String apiVersion = ref.path("apiVersion").asText("");
+      String ownerGroup = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
+      String ownerResource = io.fabric8.kubernetes.api.Pluralize.toPlural(ref.path("kind").asText("").toLowerCase(Locale.ROOT));
+      if (!rbac.allowed(user, new Rbac.Attributes("update", namespace, ownerGroup, ownerResource, "finalizers",
+          ref.path("name").asText("")))) {
+        return Optional.of(forbidden(plural, apiGroup, name,
+            "cannot set blockOwnerDeletion if an ownerReference refers to a resource you can't set finalizers on: , <nil>"));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static JsonNode ownerReferences(ObjectNode object) {
+    JsonNode refs = object == null ? null : object.path("metadata").get("ownerReferences");
+    return refs == null || !refs.isArray() ? Backend.JSON.createArrayNode() : refs;
+  }
+
+  private static Reply forbidden(String plural, String apiGroup, String name, String why) {
+    String resource = apiGroup.isEmpty() ? plural : plural + "." + apiGroup;
+    Map<String, String> details = new java.util.LinkedHashMap<>();
+    details.put("name", name);
+    if (!apiGroup.isEmpty()) {
+      details.put("group", apiGroup);
+    }
+    details.put("kind", plural);
+    return Reply.status(403, "Forbidden", resource + " \"" + name + "\" is forbidden: " + why, details);
+  }
+
+  // ---- eviction ----------------------------------------------------------------------------
+
+  /**
+   * The eviction subresource (no PodDisruptionBudgets here): the API server adds the {@code
+   * DisruptionTarget} condition before deleting, so controllers (a Job's podFailurePolicy) can
+   * tell a disruption from a failure.
+   */
+  private Decision evict(Matcher path) {
+    String podPath = "/api/v1/namespaces/" + path.group(1) + "/pods/" + path.group(2);
+    Optional<ObjectNode> pod = backend.get(podPath);
+    if (pod.isEmpty()) {
+      return new Answer(Reply.status(404, "NotFound", "pods \"" + path.group(2) + "\" not found",
+          Map.of("name", path.group(2), "kind", "pods")));
+    }
+    String phase = pod.get().path("status").path("phase").asText("");
+    if (!"Succeeded".equals(phase) && !"Failed".equals(phase)) {
+      ObjectNode condition = Backend.JSON.createObjectNode()
+          .put("type", "DisruptionTarget")
+          .put("status", "True")
+          .put("reason", "EvictionByEvictionAPI")
+          .put("message", "Eviction API: evicting")
+          .put("lastTransitionTime", Kube.now());
+      ArrayNode conditions = Backend.JSON.createArrayNode();
+      pod.get().path("status").path("conditions").forEach(c -> {
+        if (!"DisruptionTarget".equals(c.path("type").asText())) {
+          conditions.add(c);
+        }
+      });
+      conditions.add(condition);
+      boolean hasStatus = pod.get().has("status");
+      ArrayNode operations = hasStatus
+          ? Backend.setOrRemove("/status/conditions", conditions, pod.get().path("status").has("conditions"))
+          : Backend.setOrRemove("/status", Backend.JSON.createObjectNode().set("conditions", conditions), false);
+      backend.jsonPatch(podPath, operations);
+    }
+    backend.delete(podPath);
+    gc.poke();
+    ObjectNode status = Backend.JSON.createObjectNode();
+    status.put("kind", "Status");
+    status.put("apiVersion", "v1");
+    status.putObject("metadata");
+    status.put("status", "Success");
+    status.put("code", 201);
+    return new Answer(new Reply(201, "application/json", bytes(status), Map.of()));
   }
 
   /** RFC 7386: objects merge recursively, null removes, anything else (arrays too) replaces. */
@@ -206,10 +436,22 @@ final class ApiSemantics {
       boolean job = "apis/batch/v1".equals(path.group(1)) && "jobs".equals(path.group(3));
       policy = job ? "Orphan" : "Background";
     }
+    propagate(pathOf(path), policy);
+    return new Pass(body);
+  }
+
+  /** Deletes the object at {@code path} with {@code policy}, as a client request would (for controllers). */
+  void delete(String path, String policy) {
+    propagate(path, policy);
+    backend.delete(path);
+    gc.poke();
+  }
+
+  private void propagate(String path, String policy) {
     if ("Orphan".equals(policy)) {
-      backend.get(pathOf(path)).ifPresent(o -> gc.orphan(o.path("metadata").path("uid").asText()));
+      backend.get(path).ifPresent(o -> gc.orphan(o.path("metadata").path("uid").asText()));
     } else if ("Foreground".equals(policy)) {
-      Optional<ObjectNode> current = backend.get(pathOf(path));
+      Optional<ObjectNode> current = backend.get(path);
       if (current.isPresent() && current.get().path("metadata").path("deletionTimestamp").isMissingNode()) {
         ArrayNode finalizers = Backend.JSON.createArrayNode();
         boolean present = false;
@@ -220,12 +462,11 @@ final class ApiSemantics {
         }
         if (!present) {
           finalizers.add(FOREGROUND_FINALIZER);
-          backend.jsonPatch(pathOf(path), Backend.setOrRemove("/metadata/finalizers", finalizers, !existing.isMissingNode()));
+          backend.jsonPatch(path, Backend.setOrRemove("/metadata/finalizers", finalizers, !existing.isMissingNode()));
         }
         gc.poke();
       }
     }
-    return new Pass(body);
   }
 
   private static String propagationPolicy(String query, byte[] body) {

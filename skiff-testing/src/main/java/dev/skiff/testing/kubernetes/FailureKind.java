@@ -15,9 +15,10 @@ public enum FailureKind {
   EVICTED,
   /**
    * The node stops reporting: the process dies with the node, the pod's {@code Ready} condition
-   * turns {@code Unknown} (reason {@code NodeStatusUnknown}), then the pod is deleted (as by the
-   * taint manager and pod GC once the node object is gone). Watchers see MODIFIED, then DELETED,
-   * never a terminal phase.
+   * turns {@code Unknown} (reason {@code NodeStatusUnknown}) and it gets condition {@code
+   * DisruptionTarget=True} (reason {@code DeletionByTaintManager}), then the pod is deleted (as by
+   * the taint manager and pod GC once the node object is gone). Watchers see MODIFIED, then
+   * DELETED, never a terminal phase.
    */
   NODE_LOST,
   /**

@@ -53,7 +53,8 @@ import java.util.stream.Stream;
 /**
  * A Kubernetes cluster for tests, in this JVM: the fabric8 mock API server (CRUD mode) plus what
  * it lacks — a kubelet that runs pods as local processes with real status, pod logs (also
- * followed), a Job controller, CronJobs fired on demand, garbage collection by owner references —
+ * followed), a Job controller (ControllerRef claim/release, podFailurePolicy, TTL after finished),
+ * CronJobs fired on demand, garbage collection by owner references (blockOwnerDeletion) —
  * and fault injection. Start one per test class (it starts in about a second; pods are
  * processes, so reuse it and give each test its own pod names).
  *
@@ -76,7 +77,10 @@ import java.util.stream.Stream;
  * waits to start), proxies watches (WebSockets) so {@link #dropWatches()} can cut them, and adds
  * API server rules the mock lacks: status subresource for pods/jobs/cronjobs, {@code
  * generateName}, service account admission, deletion propagation (Background, Foreground,
- * Orphan — also the default for Jobs deleted without a policy). The fake cluster's own
+ * Orphan — also the default for Jobs deleted without a policy), validation of Jobs' {@code
+ * podFailurePolicy} and CronJobs' schedule and time zone, the eviction subresource, optionally
+ * OwnerReferencesPermissionEnforcement, and 410 Gone for watches from compacted resource
+ * versions ({@link #expireResourceVersions()}). The fake cluster's own
  * controllers talk to the mock directly: their traffic is not counted, faulted or dropped.
  *
  * <h2>How a pod reaches the API server</h2>
@@ -112,9 +116,12 @@ import java.util.stream.Stream;
  * retries with new pods); no init containers, volumes, probes, exec/attach/port-forward; the
  * {@code timestamps}, {@code sinceSeconds}, {@code limitBytes} log options are ignored; deletion
  * is immediate (no graceful Terminating phase unless finalizers hold the object; the process gets
- * SIGTERM, then SIGKILL after {@code terminationGracePeriodSeconds}, at most 30 s); Foreground
- * deletion waits for direct dependents only; watches replay every object as ADDED on (re)connect
- * and ignore resourceVersion (mock behaviour); no API defaulting or schema validation.
+ * SIGTERM, then SIGKILL after {@code terminationGracePeriodSeconds}, at most 30 s); no pod
+ * finalizers for Job tracking (a Job counts a pod that vanished while active as failed, judged by
+ * its last state); CronJobs fire only on request ({@link #fireCronJob}, {@link #syncCronJob});
+ * watches replay every object as ADDED on (re)connect (mock behaviour) and refuse only
+ * resourceVersions made too old on request; no API defaulting or schema validation beyond the
+ * fields the controllers read.
  */
 public final class FakeCluster implements AutoCloseable {
   /** The namespace of {@link #client()} unless configured. */
@@ -159,6 +166,7 @@ public final class FakeCluster implements AutoCloseable {
     private String namespace = DEFAULT_NAMESPACE;
     private PrintStream echo;
     private boolean requireServiceAccounts = true;
+    private boolean enforceOwnerReferencePermissions;
     private dev.skiff.testing.containers.Podman podman;
     private final java.util.Set<java.nio.file.Path> hostPaths = new java.util.LinkedHashSet<>();
 
@@ -207,6 +215,20 @@ public final class FakeCluster implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Whether the API server runs the OwnerReferencesPermissionEnforcement admission plugin (as
+     * OpenShift and hardened clusters do): a service account that creates or updates an object
+     * with changed owner references must be allowed to {@code delete} that object, and one that
+     * sets {@code blockOwnerDeletion: true} on a reference must be allowed to {@code update} the
+     * owner's {@code finalizers} subresource (e.g. {@code jobs/finalizers}) by its Role or
+     * ClusterRole; else 403 Forbidden with the plugin's message. The admin client is not
+     * limited. Default: false (as on clusters without the plugin).
+     */
+    public Builder enforceOwnerReferencePermissions(boolean enforce) {
+      this.enforceOwnerReferencePermissions = enforce;
+      return this;
+    }
+
     /** Starts the cluster. */
     public FakeCluster start() {
       return new FakeCluster(this);
@@ -248,7 +270,7 @@ public final class FakeCluster implements AutoCloseable {
         .build();
     this.events = new EventRecorder(internal);
     this.gc = new GarbageCollector(backend);
-    this.semantics = new ApiSemantics(backend, gc, options.requireServiceAccounts);
+    this.semantics = new ApiSemantics(backend, gc, options.requireServiceAccounts, options.enforceOwnerReferencePermissions);
     tokens.put(ADMIN_TOKEN, ADMIN_USER);
     this.front = new ApiFront(mock.getPort(), tls, new ApiFront.Hooks() {
       @Override
@@ -257,8 +279,9 @@ public final class FakeCluster implements AutoCloseable {
       }
 
       @Override
-      public ApiFront.Decision decide(String method, String path, String query, String contentType, byte[] body) {
-        return semantics.decide(method, path, query, contentType, body);
+      public ApiFront.Decision decide(String method, String path, String query, String contentType, byte[] body,
+          String user) {
+        return semantics.decide(method, path, query, contentType, body, user);
       }
 
       @Override
@@ -278,7 +301,8 @@ public final class FakeCluster implements AutoCloseable {
     this.jobs = new JobController(internal, events, key -> {
       String[] parts = key.split("/", 2);
       return internal.serviceAccounts().inNamespace(parts[0]).withName(parts[1]).get() != null;
-    });
+    }, (object, policy) -> semantics.delete(Backend.objectPath(object.getApiVersion(), object.getKind(),
+        object.getMetadata().getNamespace(), object.getMetadata().getName()), policy));
     // If the test JVM exits without close(), pod processes must not outlive it.
     this.killPodsOnExit = new Thread(kubelet::close, "fake-cluster-shutdown");
     Runtime.getRuntime().addShutdownHook(killPodsOnExit);
@@ -452,6 +476,18 @@ public final class FakeCluster implements AutoCloseable {
     return created;
   }
 
+  /**
+   * A client that authenticates as service account {@code namespace/name} (a token of its own,
+   * mapped to {@code system:serviceaccount:NS:NAME} like a pod's projected token), in that
+   * namespace, to check what the API server lets a pod of that account do. Closed with the
+   * cluster.
+   */
+  public KubernetesClient serviceAccountClient(String namespace, String name) {
+    String token = "fake-sa-token-" + java.util.UUID.randomUUID();
+    tokens.put(token, "system:serviceaccount:" + namespace + ":" + name);
+    return newClient(b -> b.withOauthToken(token).withNamespace(namespace));
+  }
+
   /** The images pods can run. */
   public ImageRegistry images() {
     return images;
@@ -479,6 +515,22 @@ public final class FakeCluster implements AutoCloseable {
    */
   public Optional<Job> fireCronJob(String namespace, String name) {
     return jobs.fireOnLoop(namespace, name);
+  }
+
+  /**
+   * Runs the CronJob controller's sync of one CronJob as if the clock read {@code now}: creates
+   * the Job of the most recent schedule time (in the CronJob's {@code timeZone}) that has not run
+   * yet, named {@code <cronjob>-<minutes since epoch of that time>} with the scheduled time in
+   * annotation {@code batch.kubernetes.io/cronjob-scheduled-timestamp}; skips a time missed by
+   * more than {@code startingDeadlineSeconds} (Warning Event {@code MissSchedule}); honours
+   * {@code suspend} and {@code concurrencyPolicy}; then deletes the oldest finished Jobs beyond
+   * {@code successfulJobsHistoryLimit}/{@code failedJobsHistoryLimit}. Empty when no Job was
+   * created. Times before the CronJob's creation never fire.
+   *
+   * @throws IllegalArgumentException if there is no such CronJob
+   */
+  public Optional<Job> syncCronJob(String namespace, String name, java.time.Instant now) {
+    return jobs.syncCronJobOnLoop(namespace, name, now);
   }
 
   // ---- faults ---------------------------------------------------------------------------------
@@ -543,6 +595,26 @@ public final class FakeCluster implements AutoCloseable {
    */
   public int dropWatches() {
     return front.dropWatches();
+  }
+
+  /** Like {@link #dropWatches()}, only the watches whose URI ({@code path?query}) contains a match of {@code uriRegex}. */
+  public int dropWatches(String uriRegex) {
+    return front.dropWatches(Pattern.compile(uriRegex));
+  }
+
+  /**
+   * Compacts the history: every resourceVersion up to now becomes too old to watch from, as
+   * after etcd compaction or once the API server's watch cache moved past it. A watch from such a
+   * version gets an {@code ERROR} event with a 410 {@code Status} ("too old resource version")
+   * and ends; an informer then lists again. Open watches are not affected. Returns the oldest
+   * resourceVersion still retained.
+   */
+  public long expireResourceVersions() {
+    long current = backend.get("/api/v1/namespaces")
+        .map(list -> list.path("metadata").path("resourceVersion").asLong(0))
+        .orElse(0L);
+    front.expireResourceVersionsBelow(current + 1);
+    return current + 1;
   }
 
   /** How many watch connections through the API address are open. */

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,7 +26,10 @@ import java.util.logging.Logger;
  * Garbage collection by owner references, as kube-controller-manager does it: an object whose
  * owners are all gone is deleted (background propagation); owners deleted with {@code Orphan}
  * lose the reference instead; an owner being deleted in the foreground ({@code deletionTimestamp}
- * + finalizer {@code foregroundDeletion}) has its dependents deleted, then the finalizer removed.
+ * + finalizer {@code foregroundDeletion}) has its dependents deleted (those with dependents of
+ * their own in the foreground too), and loses the finalizer once no dependent whose reference
+ * has {@code blockOwnerDeletion: true} is left. An object with one live owner keeps living and
+ * loses its references to absent owners and to owners being deleted in the foreground.
  *
  * <p>Dependents are looked for among the kinds the cluster watches (pods, jobs, cronjobs,
  * secrets, configmaps, service accounts, roles, role bindings). Owners can be of any kind: owners
@@ -100,60 +104,108 @@ final class GarbageCollector implements AutoCloseable {
         byUid.put(object.getMetadata().getUid(), object);
       }
     }
-    Map<String, List<HasMetadata>> dependents = new HashMap<>();
+    // Owner uid -> dependents whose reference to it has blockOwnerDeletion (graph_builder's
+    // blockingDependents); only those hold an owner deleted in the foreground.
+    Map<String, List<HasMetadata>> blocking = new HashMap<>();
+    Set<String> owners = new HashSet<>();
     for (HasMetadata object : byUid.values()) {
-      List<OwnerReference> refs = object.getMetadata().getOwnerReferences();
-      if (refs == null || refs.isEmpty()) {
-        continue;
+      for (OwnerReference ref : refsOf(object)) {
+        owners.add(ref.getUid());
+        if (Boolean.TRUE.equals(ref.getBlockOwnerDeletion())) {
+          blocking.computeIfAbsent(ref.getUid(), k -> new ArrayList<>()).add(object);
+        }
       }
-      for (OwnerReference ref : refs) {
-        dependents.computeIfAbsent(ref.getUid(), k -> new ArrayList<>()).add(object);
-      }
-      if (object.getMetadata().getDeletionTimestamp() == null) {
+    }
+    for (HasMetadata object : byUid.values()) {
+      List<OwnerReference> refs = refsOf(object);
+      if (!refs.isEmpty() && object.getMetadata().getDeletionTimestamp() == null) {
         try {
-          collect(object, refs, byUid);
+          collect(object, refs, byUid, owners.contains(object.getMetadata().getUid()));
         } catch (RuntimeException e) {
           // Owner lookup failed: keep the object (when in doubt, a GC does not delete).
           LOG.log(Level.FINE, "cannot check the owners of " + object.getMetadata().getName(), e);
         }
       }
     }
-    // Foreground deletions: the owner goes once its dependents are gone.
+    // Foreground deletions (processDeletingDependentsItem): the owner goes once no dependent
+    // blocks it; dependents with non-blocking references are deleted too but not waited for.
     for (HasMetadata object : byUid.values()) {
       if (object.getMetadata().getDeletionTimestamp() != null
           && object.getMetadata().getFinalizers() != null
           && object.getMetadata().getFinalizers().contains(ApiSemantics.FOREGROUND_FINALIZER)
-          && dependents.getOrDefault(object.getMetadata().getUid(), List.of()).isEmpty()) {
+          && blocking.getOrDefault(object.getMetadata().getUid(), List.of()).isEmpty()) {
         removeForegroundFinalizer(object);
       }
     }
   }
 
-  private void collect(HasMetadata object, List<OwnerReference> refs, Map<String, HasMetadata> byUid) {
+  private static List<OwnerReference> refsOf(HasMetadata object) {
+    List<OwnerReference> refs = object.getMetadata().getOwnerReferences();
+    return refs == null ? List.of() : refs;
+  }
+
+  /**
+   * attemptToDeleteItem: owners are solid (present), dangling (absent, or another object under
+   * the same name) or waiting for their dependents' deletion (foreground). With a solid owner,
+   * the object stays and loses its dangling and waiting references; without one it is deleted,
+   * in the foreground if an owner waits and the object has dependents of its own. References
+   * to owners deleted with {@code Orphan} are removed instead (the orphan finalizer's work).
+   */
+  private void collect(HasMetadata object, List<OwnerReference> refs, Map<String, HasMetadata> byUid,
+      boolean hasDependents) {
     List<OwnerReference> kept = new ArrayList<>();
-    boolean alive = false;
-    boolean foreground = false;
+    boolean solid = false;
+    boolean waiting = false;
+    List<OwnerReference> stale = new ArrayList<>();
     for (OwnerReference ref : refs) {
       OwnerState state = ownerState(object, ref, byUid);
       if (state == OwnerState.ABSENT && orphaned.contains(ref.getUid())) {
-        continue; // orphaned: drop the reference
+        continue;
       }
       kept.add(ref);
-      alive |= state == OwnerState.PRESENT;
-      foreground |= state == OwnerState.FOREGROUND;
+      solid |= state == OwnerState.PRESENT;
+      waiting |= state == OwnerState.FOREGROUND;
+      if (state != OwnerState.PRESENT) {
+        stale.add(ref);
+      }
     }
     String path = path(object);
     if (kept.size() < refs.size()) {
-      ArrayNode list = Backend.JSON.createArrayNode();
-      kept.forEach(ref -> list.add(Backend.JSON.valueToTree(ref)));
-      backend.jsonPatch(path, Backend.setOrRemove("/metadata/ownerReferences", kept.isEmpty() ? null : list, true));
+      writeOwnerReferences(path, kept);
       if (kept.isEmpty()) {
         return;
       }
     }
-    if (!alive || foreground) {
+    if (solid) {
+      if (!stale.isEmpty()) {
+        List<OwnerReference> live = new ArrayList<>(kept);
+        live.removeAll(stale);
+        writeOwnerReferences(path, live);
+      }
+      return;
+    }
+    if (waiting && hasDependents) {
+      deleteInForeground(object);
+    } else {
       backend.delete(path);
     }
+  }
+
+  private void writeOwnerReferences(String path, List<OwnerReference> refs) {
+    ArrayNode list = Backend.JSON.createArrayNode();
+    refs.forEach(ref -> list.add(Backend.JSON.valueToTree(ref)));
+    backend.jsonPatch(path, Backend.setOrRemove("/metadata/ownerReferences", refs.isEmpty() ? null : list, true));
+  }
+
+  private void deleteInForeground(HasMetadata object) {
+    List<String> finalizers = object.getMetadata().getFinalizers() == null ? List.of() : object.getMetadata().getFinalizers();
+    if (!finalizers.contains(ApiSemantics.FOREGROUND_FINALIZER)) {
+      ArrayNode list = Backend.JSON.createArrayNode();
+      finalizers.forEach(list::add);
+      list.add(ApiSemantics.FOREGROUND_FINALIZER);
+      backend.jsonPatch(path(object), Backend.setOrRemove("/metadata/finalizers", list, !finalizers.isEmpty()));
+    }
+    backend.delete(path(object)); // with a finalizer: only marked (deletionTimestamp)
   }
 
   private OwnerState ownerState(HasMetadata dependent, OwnerReference ref, Map<String, HasMetadata> byUid) {

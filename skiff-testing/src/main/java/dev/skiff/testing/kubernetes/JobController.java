@@ -3,6 +3,9 @@ package dev.skiff.testing.kubernetes;
 import static dev.skiff.testing.kubernetes.EventRecorder.NORMAL;
 import static dev.skiff.testing.kubernetes.EventRecorder.WARNING;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
@@ -28,6 +31,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,9 +48,11 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The batch/v1 Job controller (pods from {@code spec.template}, {@code backoffLimit},
- * {@code completions}/{@code parallelism}, {@code activeDeadlineSeconds}, {@code suspend}, status
- * and conditions) and CronJob firing on demand. All reconciles run on one thread.
+ * The batch/v1 Job controller (pods from {@code spec.template}, ControllerRef claim/release of
+ * pods by the Job's selector, {@code backoffLimit}, {@code podFailurePolicy}, {@code
+ * completions}/{@code parallelism}, {@code activeDeadlineSeconds}, {@code suspend}, status and
+ * conditions), the TTL-after-finished controller, and the CronJob controller (on demand, or for
+ * a given clock reading). All reconciles run on one thread.
  */
 final class JobController implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(JobController.class.getName());
@@ -57,12 +63,25 @@ final class JobController implements AutoCloseable {
   private static final String LEGACY_CONTROLLER_UID = "controller-uid";
   private static final String COMPONENT = "job-controller";
 
-  private enum Outcome { SUCCEEDED, FAILED }
+  private static final String CRON_COMPONENT = "cronjob-controller";
+  static final String SCHEDULED_TIMESTAMP = "batch.kubernetes.io/cronjob-scheduled-timestamp";
+
+  /** IGNORED: failed, but a podFailurePolicy rule said not to count it against backoffLimit. */
+  private enum Outcome { SUCCEEDED, FAILED, IGNORED }
 
   /** Pod outcomes counted for one Job (kept when pods are deleted, as status counters are). */
   private static final class Tracking {
     final Map<String, Outcome> outcomes = new LinkedHashMap<>();
     final Set<String> active = new HashSet<>();
+    /** The last state seen of each active pod: a pod that vanishes is judged by it. */
+    final Map<String, Pod> lastSeen = new HashMap<>();
+    /** The message of the first podFailurePolicy FailJob match. */
+    String failJob;
+  }
+
+  /** Deletes an object with a propagation policy ({@code Background}, {@code Foreground}), as a client would. */
+  interface Deleter {
+    void delete(HasMetadata object, String propagationPolicy);
   }
 
   private final KubernetesClient client;
@@ -76,27 +95,49 @@ final class JobController implements AutoCloseable {
       });
   private final Set<String> queued = ConcurrentHashMap.newKeySet();
   private final Map<String, Tracking> tracking = new ConcurrentHashMap<>();
+  /** Jobs by namespace/name, to find the Jobs that may adopt an orphan pod. */
+  private final Map<String, Job> known = new ConcurrentHashMap<>();
+  /** Uids of finished Jobs with a TTL check pending. */
+  private final Set<String> ttlPending = ConcurrentHashMap.newKeySet();
+  private final Deleter deleter;
 
-  JobController(KubernetesClient client, EventRecorder events, Function<String, Boolean> serviceAccountExists) {
+  JobController(KubernetesClient client, EventRecorder events, Function<String, Boolean> serviceAccountExists,
+      Deleter deleter) {
     this.client = client;
     this.events = events;
     this.serviceAccountExists = serviceAccountExists;
+    this.deleter = deleter;
   }
 
   // ---- triggers -----------------------------------------------------------------------------
 
   void onJob(Job job) {
+    known.put(job.getMetadata().getNamespace() + "/" + job.getMetadata().getName(), job);
     enqueue(job.getMetadata().getNamespace(), job.getMetadata().getName(), Duration.ZERO);
   }
 
   void onJobDeleted(Job job) {
+    known.remove(job.getMetadata().getNamespace() + "/" + job.getMetadata().getName(), job);
+    known.values().removeIf(j -> j.getMetadata().getUid().equals(job.getMetadata().getUid()));
     tracking.remove(job.getMetadata().getUid());
   }
 
   void onPod(Pod pod) {
     OwnerReference owner = Kube.controllerOf(pod);
-    if (owner != null && "Job".equals(owner.getKind())) {
-      enqueue(pod.getMetadata().getNamespace(), owner.getName(), Duration.ZERO);
+    if (owner != null) {
+      if ("Job".equals(owner.getKind())) {
+        enqueue(pod.getMetadata().getNamespace(), owner.getName(), Duration.ZERO);
+      }
+      return;
+    }
+    // An orphan: every Job whose selector matches it may adopt it (the controller's addPod).
+    if (pod.getMetadata().getDeletionTimestamp() == null) {
+      for (Job job : known.values()) {
+        if (job.getMetadata().getNamespace().equals(pod.getMetadata().getNamespace())
+            && Kube.matches(selectorOf(job), pod.getMetadata().getLabels())) {
+          enqueue(job.getMetadata().getNamespace(), job.getMetadata().getName(), Duration.ZERO);
+        }
+      }
     }
   }
 
@@ -139,46 +180,58 @@ final class JobController implements AutoCloseable {
     if (job == null || job.getMetadata().getDeletionTimestamp() != null) {
       return;
     }
+    known.put(namespace + "/" + name, job);
     String uid = job.getMetadata().getUid();
     JobStatus current = job.getStatus() == null ? new JobStatus() : job.getStatus();
     if (finished(current)) {
+      expireAfterFinished(job);
       return;
     }
     Tracking track = tracking.computeIfAbsent(uid, k -> new Tracking());
-    List<Pod> pods = client.pods().inNamespace(namespace).withLabel(CONTROLLER_UID, uid).list().getItems().stream()
-        .filter(p -> Kube.ownedBy(p, uid))
-        .toList();
+    var spec = job.getSpec();
+    boolean failurePolicy = spec.getPodFailurePolicy() != null;
+    List<Pod> all = client.pods().inNamespace(namespace).list().getItems();
+    List<Pod> pods = claimPods(job, all);
     Set<String> present = new HashSet<>();
+    all.forEach(p -> present.add(p.getMetadata().getUid()));
+    Set<String> claimed = new HashSet<>();
     List<Pod> active = new ArrayList<>();
     int ready = 0;
     for (Pod pod : pods) {
       String podUid = pod.getMetadata().getUid();
-      present.add(podUid);
+      claimed.add(podUid);
       String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
       if ("Succeeded".equals(phase)) {
         track.outcomes.putIfAbsent(podUid, Outcome.SUCCEEDED);
         track.active.remove(podUid);
       } else if ("Failed".equals(phase)) {
-        track.outcomes.putIfAbsent(podUid, Outcome.FAILED);
-        track.active.remove(podUid);
+        countFailure(job, pod, track);
       } else if (pod.getMetadata().getDeletionTimestamp() == null) {
         active.add(pod);
         track.active.add(podUid);
+        track.lastSeen.put(podUid, pod);
         if (isReady(pod)) {
           ready++;
         }
+      } else if (!failurePolicy) {
+        // isPodFailed: a deleted pod that did not succeed counts as failed at once, unless a
+        // podFailurePolicy waits for its terminal phase to judge it.
+        countFailure(job, pod, track);
       }
     }
     for (String podUid : List.copyOf(track.active)) {
       if (!present.contains(podUid)) {
-        track.outcomes.putIfAbsent(podUid, Outcome.FAILED); // deleted while active (evicted, node lost)
-        track.active.remove(podUid);
+        // Gone while active (evicted, node lost): pod GC would have marked it Failed first.
+        Pod last = track.lastSeen.get(podUid);
+        countFailure(job, last != null ? last : new PodBuilder().withNewMetadata().withUid(podUid).endMetadata().build(), track);
+      } else if (!claimed.contains(podUid)) {
+        track.active.remove(podUid); // released, or orphaned by someone: no longer ours to count
+        track.lastSeen.remove(podUid);
       }
     }
     int succeeded = (int) track.outcomes.values().stream().filter(o -> o == Outcome.SUCCEEDED).count();
     int failed = (int) track.outcomes.values().stream().filter(o -> o == Outcome.FAILED).count();
 
-    var spec = job.getSpec();
     int completions = spec.getCompletions() == null ? 1 : spec.getCompletions();
     int parallelism = spec.getParallelism() == null ? 1 : spec.getParallelism();
     int backoffLimit = spec.getBackoffLimit() == null ? 6 : spec.getBackoffLimit();
@@ -192,26 +245,28 @@ final class JobController implements AutoCloseable {
       next.setStartTime(now);
     }
     Instant start = Kube.parseTime(next.getStartTime());
-    if (succeeded >= completions) {
+    // syncJob's order: a FailJob rule, then the backoff limit, then the deadline, then success.
+    String[] failure = null;
+    if (track.failJob != null) {
+      failure = new String[] {"PodFailurePolicy", track.failJob};
+    } else if (failed > backoffLimit) {
+      failure = new String[] {"BackoffLimitExceeded", "Job has reached the specified backoff limit"};
+    } else if (!suspended && spec.getActiveDeadlineSeconds() != null && start != null
+        && !Instant.now().isBefore(start.plusSeconds(spec.getActiveDeadlineSeconds()))) {
+      failure = new String[] {"DeadlineExceeded", "Job was active longer than specified deadline"};
+    }
+    if (failure != null) {
+      conditions.add(jobCondition("FailureTarget", failure[0], failure[1], now));
+      conditions.add(jobCondition("Failed", failure[0], failure[1], now));
+      events.record(job, null, WARNING, failure[0], failure[1], COMPONENT);
+      deleteAll(active);
+      active = List.of();
+      finishing = true;
+    } else if (succeeded >= completions) {
       conditions.add(jobCondition("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods", now));
       conditions.add(jobCondition("Complete", "CompletionsReached", "Reached expected number of succeeded pods", now));
       next.setCompletionTime(now);
       events.record(job, null, NORMAL, "Completed", "Job completed", COMPONENT);
-      deleteAll(active);
-      active = List.of();
-      finishing = true;
-    } else if (failed > backoffLimit) {
-      conditions.add(jobCondition("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit", now));
-      conditions.add(jobCondition("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit", now));
-      events.record(job, null, WARNING, "BackoffLimitExceeded", "Job has reached the specified backoff limit", COMPONENT);
-      deleteAll(active);
-      active = List.of();
-      finishing = true;
-    } else if (spec.getActiveDeadlineSeconds() != null && start != null
-        && !Instant.now().isBefore(start.plusSeconds(spec.getActiveDeadlineSeconds()))) {
-      conditions.add(jobCondition("FailureTarget", "DeadlineExceeded", "Job was active longer than specified deadline", now));
-      conditions.add(jobCondition("Failed", "DeadlineExceeded", "Job was active longer than specified deadline", now));
-      events.record(job, null, WARNING, "DeadlineExceeded", "Job was active longer than specified deadline", COMPONENT);
       deleteAll(active);
       active = List.of();
       finishing = true;
@@ -228,6 +283,7 @@ final class JobController implements AutoCloseable {
           break;
         }
         track.active.add(pod.getMetadata().getUid());
+        track.lastSeen.put(pod.getMetadata().getUid(), pod);
         started.add(pod);
       }
       active = started;
@@ -248,7 +304,161 @@ final class JobController implements AutoCloseable {
     }
     if (finishing) {
       tracking.remove(uid);
+      job.setStatus(next);
       onFinished(job, next);
+      expireAfterFinished(job);
+    }
+  }
+
+  /** Records a failed pod once, as podFailurePolicy judges it. */
+  private static void countFailure(Job job, Pod pod, Tracking track) {
+    String podUid = pod.getMetadata().getUid();
+    track.active.remove(podUid);
+    track.lastSeen.remove(podUid);
+    if (track.outcomes.containsKey(podUid)) {
+      return;
+    }
+    PodFailurePolicy.Verdict verdict = PodFailurePolicy.judge(job.getSpec().getPodFailurePolicy(), pod);
+    track.outcomes.put(podUid, verdict.counted() ? Outcome.FAILED : Outcome.IGNORED);
+    if (verdict.failJobMessage() != null && track.failJob == null) {
+      track.failJob = verdict.failJobMessage();
+    }
+  }
+
+  /**
+   * The Job's selector: {@code spec.selector}, or the one the API server generates ({@code
+   * controller-uid} of the Job) when the Job does not choose its own.
+   */
+  static LabelSelector selectorOf(Job job) {
+    if (job.getSpec() != null && job.getSpec().getSelector() != null) {
+      return job.getSpec().getSelector();
+    }
+    return new LabelSelectorBuilder().addToMatchLabels(CONTROLLER_UID, job.getMetadata().getUid()).build();
+  }
+
+  /**
+   * controller_ref_manager.go ClaimPods: the Job's pods are those it controls that match its
+   * selector. It adopts orphans that match (adds its controller reference), releases pods it
+   * controls that no longer match (removes its reference, so it neither counts them nor takes
+   * them along when deleted), and ignores pods controlled by others. Non-controller references
+   * are not its business.
+   */
+  private List<Pod> claimPods(Job job, List<Pod> pods) {
+    String uid = job.getMetadata().getUid();
+    LabelSelector selector = selectorOf(job);
+    List<Pod> claimed = new ArrayList<>();
+    Boolean canAdopt = null;
+    for (Pod pod : pods) {
+      OwnerReference controller = Kube.controllerOf(pod);
+      boolean match = Kube.matches(selector, pod.getMetadata().getLabels());
+      if (controller != null) {
+        if (!uid.equals(controller.getUid())) {
+          continue;
+        }
+        if (match) {
+          claimed.add(pod);
+        } else {
+          release(pod, uid);
+        }
+        continue;
+      }
+      if (!match || pod.getMetadata().getDeletionTimestamp() != null) {
+        continue;
+      }
+      if (canAdopt == null) {
+        // RecheckDeletionTimestamp: adopt only for a Job that is still there and not being deleted.
+        Job fresh = client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace())
+            .withName(job.getMetadata().getName()).get();
+        canAdopt = fresh != null && uid.equals(fresh.getMetadata().getUid()) && fresh.getMetadata().getDeletionTimestamp() == null;
+      }
+      if (canAdopt) {
+        Pod adopted = adopt(pod, job);
+        if (adopted != null) {
+          claimed.add(adopted);
+        }
+      }
+    }
+    return claimed;
+  }
+
+  private Pod adopt(Pod pod, Job job) {
+    try {
+      return client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+          .edit(p -> {
+            if (Kube.controllerOf(p) != null) {
+              return p; // claimed by someone else meanwhile: ValidateOwnerReferences allows one controller
+            }
+            List<OwnerReference> refs = new ArrayList<>(p.getMetadata().getOwnerReferences() == null
+                ? List.of() : p.getMetadata().getOwnerReferences());
+            // The adoption patch merges by uid: a plain reference to the Job becomes its controller reference.
+            refs.removeIf(r -> job.getMetadata().getUid().equals(r.getUid()));
+            refs.add(Kube.controllerRef(job));
+            return new PodBuilder(p).editMetadata().withOwnerReferences(refs).endMetadata().build();
+          });
+    } catch (KubernetesClientException e) {
+      return null; // gone meanwhile
+    }
+  }
+
+  private void release(Pod pod, String jobUid) {
+    try {
+      client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+          .edit(p -> {
+            List<OwnerReference> refs = new ArrayList<>(p.getMetadata().getOwnerReferences() == null
+                ? List.of() : p.getMetadata().getOwnerReferences());
+            refs.removeIf(r -> jobUid.equals(r.getUid()));
+            return new PodBuilder(p).editMetadata().withOwnerReferences(refs.isEmpty() ? null : refs).endMetadata().build();
+          });
+    } catch (KubernetesClientException e) {
+      // gone meanwhile
+    }
+  }
+
+  /**
+   * The TTL-after-finished controller: a finished Job with {@code ttlSecondsAfterFinished} is
+   * deleted that long after its Complete/Failed condition, with Foreground propagation (so its
+   * pods go before it).
+   */
+  private void expireAfterFinished(Job job) {
+    Integer ttl = job.getSpec().getTtlSecondsAfterFinished();
+    if (ttl == null || job.getStatus() == null || job.getStatus().getConditions() == null) {
+      return;
+    }
+    Instant finishedAt = job.getStatus().getConditions().stream()
+        .filter(c -> ("Complete".equals(c.getType()) || "Failed".equals(c.getType())) && "True".equals(c.getStatus()))
+        .map(c -> Kube.parseTime(c.getLastTransitionTime()))
+        .filter(Objects::nonNull)
+        .findFirst().orElse(null);
+    if (finishedAt == null) {
+      return;
+    }
+    Duration left = Duration.between(Instant.now(), finishedAt.plusSeconds(ttl));
+    if (left.isNegative() || left.isZero()) {
+      deleter.delete(job, "Foreground");
+      return;
+    }
+    String namespace = job.getMetadata().getNamespace();
+    String name = job.getMetadata().getName();
+    String uid = job.getMetadata().getUid();
+    if (!ttlPending.add(uid)) {
+      return;
+    }
+    try {
+      loop.schedule(() -> {
+        ttlPending.remove(uid);
+        try {
+          Job fresh = client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
+          // The TTL is checked again on the latest Job: it may have changed, or be another Job.
+          if (fresh != null && fresh.getMetadata().getUid().equals(job.getMetadata().getUid())
+              && fresh.getMetadata().getDeletionTimestamp() == null && fresh.getStatus() != null && finished(fresh.getStatus())) {
+            expireAfterFinished(fresh);
+          }
+        } catch (RuntimeException e) {
+          LOG.log(Level.FINE, "TTL check failed for " + namespace + "/" + name, e);
+        }
+      }, left.toMillis() + 10, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing
     }
   }
 
@@ -352,8 +562,17 @@ final class JobController implements AutoCloseable {
 
   /** {@link #fire} on the controller thread (it edits CronJob status like the reconciles do). */
   Optional<Job> fireOnLoop(String namespace, String name) {
+    return onLoop(() -> fire(namespace, name));
+  }
+
+  /** {@link #syncCronJob} on the controller thread. */
+  Optional<Job> syncCronJobOnLoop(String namespace, String name, Instant now) {
+    return onLoop(() -> syncCronJob(namespace, name, now));
+  }
+
+  private <T> T onLoop(java.util.concurrent.Callable<T> work) {
     try {
-      return loop.submit(() -> fire(namespace, name)).get();
+      return loop.submit(work).get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
@@ -367,48 +586,20 @@ final class JobController implements AutoCloseable {
 
   /** Creates the Job a schedule tick would create now; empty if the CronJob's policy says no. */
   Optional<Job> fire(String namespace, String name) {
-    CronJob cronJob = client.batch().v1().cronjobs().inNamespace(namespace).withName(name).get();
-    if (cronJob == null) {
-      throw new IllegalArgumentException("no CronJob " + namespace + "/" + name);
-    }
+    CronJob cronJob = cronJob(namespace, name);
     if (Boolean.TRUE.equals(cronJob.getSpec().getSuspend())) {
       return Optional.empty();
     }
-    List<Job> owned = ownedJobs(cronJob);
-    List<Job> running = owned.stream().filter(j -> j.getStatus() == null || !finished(j.getStatus())).toList();
-    String policy = cronJob.getSpec().getConcurrencyPolicy() == null ? "Allow" : cronJob.getSpec().getConcurrencyPolicy();
-    if ("Forbid".equals(policy) && !running.isEmpty()) {
-      events.record(cronJob, null, NORMAL, "JobAlreadyActive",
-          "Not starting job because prior execution is running and concurrency policy is Forbid", "cronjob-controller");
+    if (!admitConcurrent(cronJob)) {
       return Optional.empty();
     }
-    if ("Replace".equals(policy)) {
-      for (Job job : running) {
-        client.batch().v1().jobs().inNamespace(namespace).withName(job.getMetadata().getName()).delete();
-        events.record(cronJob, null, NORMAL, "SuccessfulDelete", "Deleted job " + job.getMetadata().getName(),
-            "cronjob-controller");
-      }
-    }
     Instant scheduled = Instant.now().truncatedTo(ChronoUnit.MINUTES);
-    long minutes = scheduled.getEpochSecond() / 60;
-    JobTemplateSpec template = cronJob.getSpec().getJobTemplate();
-    ObjectMeta meta = template.getMetadata() == null ? new ObjectMeta() : template.getMetadata();
-    Map<String, String> annotations = new LinkedHashMap<>(meta.getAnnotations() == null ? Map.of() : meta.getAnnotations());
-    annotations.put("batch.kubernetes.io/cronjob-scheduled-timestamp", Kube.time(scheduled));
     Job created = null;
+    long minutes = scheduled.getEpochSecond() / 60;
     for (int i = 0; created == null && i < 1000; i++) {
-      Job job = new JobBuilder()
-          .withNewMetadata()
-          .withName(name + "-" + (minutes + i))
-          .withNamespace(namespace)
-          .withLabels(meta.getLabels())
-          .withAnnotations(annotations)
-          .withOwnerReferences(Kube.controllerRef(cronJob))
-          .endMetadata()
-          .withSpec(new JobSpecBuilder(template.getSpec()).build())
-          .build();
       try {
-        created = client.batch().v1().jobs().inNamespace(namespace).resource(job).create();
+        created = client.batch().v1().jobs().inNamespace(namespace)
+            .resource(jobFor(cronJob, name + "-" + (minutes + i), scheduled)).create();
       } catch (KubernetesClientException e) {
         if (e.getCode() != 409) {
           throw e;
@@ -416,16 +607,230 @@ final class JobController implements AutoCloseable {
       }
     }
     Objects.requireNonNull(created, "could not name the Job");
+    started(cronJob, created, scheduled);
+    cleanupFinishedJobs(cronJob(namespace, name));
+    return Optional.of(created);
+  }
+
+  /**
+   * cronjob_controllerv2.go syncCronJob with the clock reading {@code now}: the most recent
+   * schedule time not yet run, since the last one run (or the CronJob's creation) but not before
+   * {@code now - startingDeadlineSeconds}, in the CronJob's {@code timeZone}; a time missed by more
+   * than the deadline is skipped ({@code MissSchedule}); then {@code suspend} and {@code
+   * concurrencyPolicy} apply; the Job is named after the scheduled minute, so a time runs once.
+   * Finished Jobs beyond the history limits are deleted. Empty when no Job was created.
+   */
+  Optional<Job> syncCronJob(String namespace, String name, Instant now) {
+    CronJob cronJob = cronJob(namespace, name);
+    reconcileActive(cronJob);
+    cronJob = cronJob(namespace, name);
+    try {
+      if (cronJob.getMetadata().getDeletionTimestamp() != null) {
+        return Optional.empty();
+      }
+      var spec = cronJob.getSpec();
+      java.time.ZoneId zone = java.time.ZoneOffset.UTC;
+      if (spec.getTimeZone() != null) {
+        Optional<java.time.ZoneId> found = CronSchedule.zone(spec.getTimeZone());
+        if (found.isEmpty()) {
+          events.record(cronJob, null, WARNING, "UnknownTimeZone", "invalid timeZone: \"" + spec.getTimeZone()
+              + "\": unknown time zone " + spec.getTimeZone(), CRON_COMPONENT);
+          return Optional.empty();
+        }
+        zone = found.get();
+      }
+      if (Boolean.TRUE.equals(spec.getSuspend())) {
+        return Optional.empty();
+      }
+      CronSchedule schedule;
+      try {
+        schedule = CronSchedule.parse(spec.getSchedule(), zone);
+      } catch (IllegalArgumentException e) {
+        events.record(cronJob, null, WARNING, "UnparseableSchedule", "unparseable schedule: \"" + spec.getSchedule()
+            + "\" : " + e.getMessage(), CRON_COMPONENT);
+        return Optional.empty();
+      }
+      Instant scheduled = mostRecentScheduleTime(cronJob, now, schedule);
+      if (scheduled == null) {
+        return Optional.empty();
+      }
+      if (spec.getStartingDeadlineSeconds() != null
+          && scheduled.plusSeconds(spec.getStartingDeadlineSeconds()).isBefore(now)) {
+        events.record(cronJob, null, WARNING, "MissSchedule", "Missed scheduled time to start a job: "
+            + RFC1123Z.format(scheduled.atZone(java.time.ZoneOffset.UTC)), CRON_COMPONENT);
+        return Optional.empty();
+      }
+      String jobName = name + "-" + scheduled.getEpochSecond() / 60;
+      CronJobStatus status = cronJob.getStatus() == null ? new CronJobStatus() : cronJob.getStatus();
+      boolean ran = (status.getActive() != null && status.getActive().stream().anyMatch(r -> jobName.equals(r.getName())))
+          || scheduled.equals(Kube.parseTime(status.getLastScheduleTime()));
+      if (ran || !admitConcurrent(cronJob)) {
+        return Optional.empty();
+      }
+      Job created;
+      try {
+        created = client.batch().v1().jobs().inNamespace(namespace).resource(jobFor(cronJob, jobName, scheduled)).create();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          events.record(cronJob, null, WARNING, "FailedCreate", "Error creating job: " + e.getMessage(), CRON_COMPONENT);
+          throw e;
+        }
+        // Created before, the status update lost: record it if it is ours.
+        Job existing = client.batch().v1().jobs().inNamespace(namespace).withName(jobName).get();
+        OwnerReference owner = existing == null ? null : Kube.controllerOf(existing);
+        if (owner != null && cronJob.getMetadata().getUid().equals(owner.getUid())) {
+          editCronStatus(namespace, name, s -> {
+            List<ObjectReference> active = new ArrayList<>(s.getActive() == null ? List.of() : s.getActive());
+            if (active.stream().noneMatch(r -> existing.getMetadata().getUid().equals(r.getUid()))) {
+              active.add(reference(existing));
+            }
+            s.setActive(active);
+            s.setLastScheduleTime(Kube.time(scheduled));
+          });
+        }
+        return Optional.empty();
+      }
+      started(cronJob, created, scheduled);
+      return Optional.of(created);
+    } finally {
+      cleanupFinishedJobs(cronJob(namespace, name));
+    }
+  }
+
+  private static final java.time.format.DateTimeFormatter RFC1123Z =
+      java.time.format.DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss Z", java.util.Locale.ENGLISH);
+
+  /**
+   * utils.go mostRecentScheduleTime: the latest activation in (earliest, now], where earliest is
+   * the last schedule time (or the creation) moved up to {@code now - startingDeadlineSeconds};
+   * more than 100 missed activations are reported ({@code TooManyMissedTimes}).
+   */
+  private Instant mostRecentScheduleTime(CronJob cronJob, Instant now, CronSchedule schedule) {
+    Instant earliest = Kube.parseTime(cronJob.getMetadata().getCreationTimestamp());
+    if (cronJob.getStatus() != null && cronJob.getStatus().getLastScheduleTime() != null) {
+      earliest = Kube.parseTime(cronJob.getStatus().getLastScheduleTime());
+    }
+    if (earliest == null) {
+      earliest = now;
+    }
+    Long deadline = cronJob.getSpec().getStartingDeadlineSeconds();
+    if (deadline != null && now.minusSeconds(deadline).isAfter(earliest)) {
+      earliest = now.minusSeconds(deadline);
+    }
+    Instant recent = null;
+    int missed = 0;
+    for (Instant t = schedule.next(earliest); t != null && !t.isAfter(now); t = schedule.next(t)) {
+      recent = t;
+      if (++missed > 100_000) {
+        break;
+      }
+    }
+    if (missed > 100) {
+      events.record(cronJob, null, WARNING, "TooManyMissedTimes",
+          "too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew", CRON_COMPONENT);
+    }
+    return recent;
+  }
+
+  /** concurrencyPolicy: Forbid skips a firing while a Job runs; Replace deletes the running ones first. */
+  private boolean admitConcurrent(CronJob cronJob) {
+    String namespace = cronJob.getMetadata().getNamespace();
+    List<Job> running = controlledJobs(cronJob).stream().filter(j -> j.getStatus() == null || !finished(j.getStatus())).toList();
+    String policy = cronJob.getSpec().getConcurrencyPolicy() == null ? "Allow" : cronJob.getSpec().getConcurrencyPolicy();
+    if ("Forbid".equals(policy) && !running.isEmpty()) {
+      events.record(cronJob, null, NORMAL, "JobAlreadyActive",
+          "Not starting job because prior execution is running and concurrency policy is Forbid", CRON_COMPONENT);
+      return false;
+    }
+    if ("Replace".equals(policy)) {
+      for (Job job : running) {
+        deleter.delete(job, "Background");
+        events.record(cronJob, null, NORMAL, "SuccessfulDelete", "Deleted job " + job.getMetadata().getName(),
+            CRON_COMPONENT);
+      }
+      if (!running.isEmpty()) {
+        Set<String> gone = new HashSet<>();
+        running.forEach(j -> gone.add(j.getMetadata().getUid()));
+        editCronStatus(namespace, cronJob.getMetadata().getName(), status -> {
+          if (status.getActive() != null) {
+            List<ObjectReference> active = new ArrayList<>(status.getActive());
+            active.removeIf(r -> gone.contains(r.getUid()));
+            status.setActive(active.isEmpty() ? null : active);
+          }
+        });
+      }
+    }
+    return true;
+  }
+
+  /** getJobFromTemplate2: the template's labels and annotations, the scheduled time in the CronJob's zone. */
+  private static Job jobFor(CronJob cronJob, String jobName, Instant scheduled) {
+    JobTemplateSpec template = cronJob.getSpec().getJobTemplate();
+    ObjectMeta meta = template.getMetadata() == null ? new ObjectMeta() : template.getMetadata();
+    Map<String, String> annotations = new LinkedHashMap<>(meta.getAnnotations() == null ? Map.of() : meta.getAnnotations());
+    java.time.ZoneId zone = cronJob.getSpec().getTimeZone() == null ? java.time.ZoneOffset.UTC
+        : CronSchedule.zone(cronJob.getSpec().getTimeZone()).orElse(java.time.ZoneOffset.UTC);
+    annotations.put(SCHEDULED_TIMESTAMP, java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(
+        scheduled.atZone(zone).toOffsetDateTime()));
+    return new JobBuilder()
+        .withNewMetadata()
+        .withName(jobName)
+        .withNamespace(cronJob.getMetadata().getNamespace())
+        .withLabels(meta.getLabels())
+        .withAnnotations(annotations)
+        .withOwnerReferences(Kube.controllerRef(cronJob))
+        .endMetadata()
+        .withSpec(new JobSpecBuilder(template.getSpec()).build())
+        .build();
+  }
+
+  private void started(CronJob cronJob, Job created, Instant scheduled) {
     events.record(cronJob, null, NORMAL, "SuccessfulCreate", "Created job " + created.getMetadata().getName(),
-        "cronjob-controller");
-    Job job = created;
-    editCronStatus(namespace, name, status -> {
+        CRON_COMPONENT);
+    editCronStatus(cronJob.getMetadata().getNamespace(), cronJob.getMetadata().getName(), status -> {
       List<ObjectReference> active = new ArrayList<>(status.getActive() == null ? List.of() : status.getActive());
-      active.add(reference(job));
+      active.add(reference(created));
       status.setActive(active);
       status.setLastScheduleTime(Kube.time(scheduled));
     });
-    return Optional.of(created);
+  }
+
+  private CronJob cronJob(String namespace, String name) {
+    CronJob cronJob = client.batch().v1().cronjobs().inNamespace(namespace).withName(name).get();
+    if (cronJob == null) {
+      throw new IllegalArgumentException("no CronJob " + namespace + "/" + name);
+    }
+    return cronJob;
+  }
+
+  /** The start of syncCronJob: finished or vanished Jobs leave the active list. */
+  private void reconcileActive(CronJob cronJob) {
+    List<Job> jobs = controlledJobs(cronJob);
+    Map<String, Job> byUid = new HashMap<>();
+    jobs.forEach(j -> byUid.put(j.getMetadata().getUid(), j));
+    List<ObjectReference> active = cronJob.getStatus() == null || cronJob.getStatus().getActive() == null
+        ? List.of() : cronJob.getStatus().getActive();
+    Set<String> drop = new HashSet<>();
+    for (ObjectReference ref : active) {
+      Job job = byUid.get(ref.getUid());
+      if (job == null) {
+        events.record(cronJob, null, NORMAL, "MissingJob", "Active job went missing: " + ref.getName(), CRON_COMPONENT);
+        drop.add(ref.getUid());
+      } else if (job.getStatus() != null && finished(job.getStatus())) {
+        events.record(cronJob, null, NORMAL, "SawCompletedJob", "Saw completed job: " + job.getMetadata().getName()
+            + ", status: " + (hasCondition(job, "Complete") ? "Complete" : "Failed"), CRON_COMPONENT);
+        drop.add(ref.getUid());
+      }
+    }
+    if (!drop.isEmpty()) {
+      editCronStatus(cronJob.getMetadata().getNamespace(), cronJob.getMetadata().getName(), status -> {
+        if (status.getActive() != null) {
+          List<ObjectReference> left = new ArrayList<>(status.getActive());
+          left.removeIf(r -> drop.contains(r.getUid()));
+          status.setActive(left.isEmpty() ? null : left);
+        }
+      });
+    }
   }
 
   private void onFinished(Job job, JobStatus status) {
@@ -440,7 +845,7 @@ final class JobController implements AutoCloseable {
       return;
     }
     events.record(cronJob, null, NORMAL, "SawCompletedJob", "Saw completed job: " + job.getMetadata().getName()
-        + ", status: " + (complete ? "Complete" : "Failed"), "cronjob-controller");
+        + ", status: " + (complete ? "Complete" : "Failed"), CRON_COMPONENT);
     editCronStatus(namespace, owner.getName(), cronStatus -> {
       if (cronStatus.getActive() != null) {
         List<ObjectReference> active = new ArrayList<>(cronStatus.getActive());
@@ -451,25 +856,37 @@ final class JobController implements AutoCloseable {
         cronStatus.setLastSuccessfulTime(status.getCompletionTime());
       }
     });
-    // History limits (defaults 3 successful, 1 failed): the oldest finished Jobs go.
+    cleanupFinishedJobs(client.batch().v1().cronjobs().inNamespace(namespace).withName(owner.getName()).get());
+  }
+
+  /**
+   * cleanupFinishedJobs: beyond {@code successfulJobsHistoryLimit} (default 3) and {@code
+   * failedJobsHistoryLimit} (default 1), the finished Jobs that started first are deleted
+   * (Background propagation).
+   */
+  private void cleanupFinishedJobs(CronJob cronJob) {
+    if (cronJob == null) {
+      return;
+    }
     int keepSucceeded = cronJob.getSpec().getSuccessfulJobsHistoryLimit() == null ? 3 : cronJob.getSpec().getSuccessfulJobsHistoryLimit();
     int keepFailed = cronJob.getSpec().getFailedJobsHistoryLimit() == null ? 1 : cronJob.getSpec().getFailedJobsHistoryLimit();
-    List<Job> owned = ownedJobs(cronJob);
-    prune(owned.stream().filter(j -> j.getStatus() != null && finished(j.getStatus()) && hasCondition(j, "Complete")).toList(),
-        keepSucceeded, cronJob);
-    prune(owned.stream().filter(j -> j.getStatus() != null && finished(j.getStatus()) && hasCondition(j, "Failed")).toList(),
-        keepFailed, cronJob);
+    List<Job> owned = controlledJobs(cronJob).stream()
+        .filter(j -> j.getMetadata().getDeletionTimestamp() == null && j.getStatus() != null && finished(j.getStatus()))
+        .toList();
+    prune(owned.stream().filter(j -> hasCondition(j, "Complete")).toList(), keepSucceeded, cronJob);
+    prune(owned.stream().filter(j -> hasCondition(j, "Failed")).toList(), keepFailed, cronJob);
   }
 
   private void prune(List<Job> finishedJobs, int keep, CronJob cronJob) {
     List<Job> sorted = new ArrayList<>(finishedJobs);
-    sorted.sort(Comparator.comparing((Job j) -> j.getMetadata().getCreationTimestamp())
+    // byJobStartTime: by status.startTime (Jobs without one last), then by name.
+    sorted.sort(Comparator.comparing((Job j) -> Kube.parseTime(j.getStatus().getStartTime()),
+            Comparator.nullsLast(Comparator.naturalOrder()))
         .thenComparing(j -> j.getMetadata().getName()));
     for (int i = 0; i < sorted.size() - keep; i++) {
-      String jobName = sorted.get(i).getMetadata().getName();
-      client.batch().v1().jobs().inNamespace(cronJob.getMetadata().getNamespace()).withName(jobName)
-          .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete();
-      events.record(cronJob, null, NORMAL, "SuccessfulDelete", "Deleted job " + jobName, "cronjob-controller");
+      Job job = sorted.get(i);
+      deleter.delete(job, "Background");
+      events.record(cronJob, null, NORMAL, "SuccessfulDelete", "Deleted job " + job.getMetadata().getName(), CRON_COMPONENT);
     }
   }
 
@@ -477,10 +894,13 @@ final class JobController implements AutoCloseable {
     return job.getStatus().getConditions().stream().anyMatch(c -> type.equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
-  private List<Job> ownedJobs(CronJob cronJob) {
+  private List<Job> controlledJobs(CronJob cronJob) {
     String uid = cronJob.getMetadata().getUid();
     return client.batch().v1().jobs().inNamespace(cronJob.getMetadata().getNamespace()).list().getItems().stream()
-        .filter(j -> Kube.ownedBy(j, uid))
+        .filter(j -> {
+          OwnerReference controller = Kube.controllerOf(j);
+          return controller != null && uid.equals(controller.getUid());
+        })
         .toList();
   }
 

@@ -1,7 +1,10 @@
 package dev.skiff.testing.kubernetes;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -68,6 +71,89 @@ final class Kube {
       return null;
     }
     return refs.stream().filter(r -> Boolean.TRUE.equals(r.getController())).findFirst().orElse(null);
+  }
+
+  /**
+   * Whether {@code labels} match {@code selector} (matchLabels and matchExpressions, ANDed). A
+   * null selector matches nothing, an empty one everything, as in {@code
+   * metav1.LabelSelectorAsSelector}.
+   */
+  static boolean matches(LabelSelector selector, Map<String, String> labels) {
+    if (selector == null) {
+      return false;
+    }
+    Map<String, String> have = labels == null ? Map.of() : labels;
+    if (selector.getMatchLabels() != null) {
+      for (Map.Entry<String, String> wanted : selector.getMatchLabels().entrySet()) {
+        if (!wanted.getValue().equals(have.get(wanted.getKey()))) {
+          return false;
+        }
+      }
+    }
+    if (selector.getMatchExpressions() != null) {
+      for (LabelSelectorRequirement requirement : selector.getMatchExpressions()) {
+        String value = have.get(requirement.getKey());
+        List<String> values = requirement.getValues() == null ? List.of() : requirement.getValues();
+        boolean ok = switch (requirement.getOperator()) {
+          case "In" -> value != null && values.contains(value);
+          case "NotIn" -> value == null || !values.contains(value);
+          case "Exists" -> value != null;
+          case "DoesNotExist" -> value == null;
+          default -> false;
+        };
+        if (!ok) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** One field error of a 422 answer: {@code field} (e.g. {@code spec.timeZone}), bad value, detail. */
+  record FieldError(String field, String value, String detail) {
+    String text() {
+      return field + ": Invalid value: \"" + value + "\": " + detail;
+    }
+  }
+
+  /**
+   * The 422 {@code Status} the API server answers when validation fails: message {@code
+   * Kind.group "name" is invalid: field: Invalid value: "v": detail}, causes per field.
+   */
+  static byte[] invalidBody(String kind, String group, String name, List<FieldError> errors) {
+    String qualified = group == null || group.isEmpty() ? kind : kind + "." + group;
+    StringBuilder message = new StringBuilder(qualified + " \"" + name + "\" is invalid: ");
+    if (errors.size() == 1) {
+      message.append(errors.get(0).text());
+    } else {
+      message.append("[");
+      for (int i = 0; i < errors.size(); i++) {
+        message.append(i == 0 ? "" : ", ").append(errors.get(i).text());
+      }
+      message.append("]");
+    }
+    ObjectNode status = Backend.JSON.createObjectNode();
+    status.put("kind", "Status");
+    status.put("apiVersion", "v1");
+    status.putObject("metadata");
+    status.put("status", "Failure");
+    status.put("message", message.toString());
+    status.put("reason", "Invalid");
+    ObjectNode details = status.putObject("details");
+    details.put("name", name);
+    if (group != null && !group.isEmpty()) {
+      details.put("group", group);
+    }
+    details.put("kind", kind);
+    ArrayNode causes = details.putArray("causes");
+    for (FieldError error : errors) {
+      causes.addObject()
+          .put("reason", "FieldValueInvalid")
+          .put("message", "Invalid value: \"" + error.value() + "\": " + error.detail())
+          .put("field", error.field());
+    }
+    status.put("code", 422);
+    return status.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   /** A Kubernetes {@code Status} failure body. */

@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -20,8 +22,10 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -213,6 +217,123 @@ class FaultInjectionTest {
       }
       assertThat(impatient.configMaps().resource(configMap("after-watch-" + i)).create()).isNotNull();
     }
+  }
+
+
+  @Test
+  void evictionApiMarksThePodDisruptedThenDeletesIt() {
+    List<String> disruptions = new CopyOnWriteArrayList<>();
+    client.pods().resource(Pods.script("evict-me", "sleep:600000")).create();
+    cluster.awaitPod(NS, "evict-me", "Running", TIMEOUT);
+    try (Watch watch = client.pods().withName("evict-me").watch(new Watcher<>() {
+      @Override
+      public void eventReceived(Action action, Pod pod) {
+        if (pod.getStatus() != null && pod.getStatus().getConditions() != null) {
+          pod.getStatus().getConditions().stream().filter(c -> "DisruptionTarget".equals(c.getType()))
+              .forEach(c -> disruptions.add(action + " " + c.getStatus() + " " + c.getReason()));
+        }
+      }
+
+      @Override
+      public void onClose(WatcherException cause) {}
+    })) {
+      assertThat(client.pods().withName("evict-me").evict()).isTrue();
+
+      cluster.awaitPodGone(NS, "evict-me", TIMEOUT);
+      cluster.await("watchers saw the disruption", TIMEOUT, () -> disruptions.contains("MODIFIED True EvictionByEvictionAPI"));
+    }
+  }
+
+  @Test
+  void aWatchFromACompactedResourceVersionIsGoneAndAnInformerRelists() throws Exception {
+    String before = client.configMaps().resource(configMap("compacted")).create().getMetadata().getResourceVersion();
+    Set<String> seen = ConcurrentHashMap.newKeySet();
+    SharedIndexInformer<ConfigMap> informer = client.configMaps().withLabel("era", "new").inform(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(ConfigMap map) {
+        seen.add(map.getMetadata().getName());
+      }
+
+      @Override
+      public void onUpdate(ConfigMap previous, ConfigMap map) {}
+
+      @Override
+      public void onDelete(ConfigMap map, boolean unknown) {}
+    });
+    try {
+      long retained = cluster.expireResourceVersions();
+      CompletableFuture<WatcherException> closed = new CompletableFuture<>();
+      client.configMaps().watch(new ListOptionsBuilder().withResourceVersion(before).build(), new Watcher<>() {
+        @Override
+        public void eventReceived(Action action, ConfigMap map) {}
+
+        @Override
+        public void onClose(WatcherException cause) {
+          closed.complete(cause);
+        }
+      });
+      WatcherException gone = closed.get(30, TimeUnit.SECONDS);
+      assertThat(gone.isHttpGone()).isTrue();
+      assertThat(gone.getMessage()).contains("too old resource version: " + before + " (" + retained + ")");
+
+      // The informer's next watch starts from a version now too old: it lists again, then watches.
+      long lists = cluster.apiRequests().stream().filter(r -> !r.watch() && r.path().endsWith("/configmaps")
+          && r.query().contains("era")).count();
+      cluster.await("the informer's watch cut", TIMEOUT, () -> cluster.dropWatches("/configmaps\\?.*era") == 1);
+      client.configMaps().resource(new ConfigMapBuilder(configMap("after-compaction")).editMetadata()
+          .addToLabels("era", "new").endMetadata().build()).create();
+      cluster.await("informer saw after-compaction", TIMEOUT, () -> seen.contains("after-compaction"));
+      assertThat(cluster.apiRequests().stream().filter(r -> !r.watch() && r.path().endsWith("/configmaps")
+          && r.query().contains("era")).count()).isGreaterThan(lists);
+    } finally {
+      informer.close();
+    }
+  }
+
+  @Test
+  void dropWatchesCanPickWhichWatchesToCut() {
+    cluster.resetApiRequests();
+    List<String> closedWatches = new CopyOnWriteArrayList<>();
+    try (Watch secrets = client.secrets().watch(closingWatcher("secrets", closedWatches));
+        Watch maps = client.configMaps().watch(closingWatcher("configmaps", closedWatches))) {
+      cluster.await("both watches open", TIMEOUT, () -> cluster.openWatches() >= 2);
+      long secretWatches = watchRequests("/secrets");
+
+      assertThat(cluster.dropWatches("/namespaces/" + NS + "/secrets\\?")).isEqualTo(1);
+
+      cluster.await("the secrets watch ended (or was opened again)", TIMEOUT,
+          () -> closedWatches.contains("secrets") || watchRequests("/secrets") > secretWatches);
+      assertThat(closedWatches).doesNotContain("configmaps");
+      assertThat(watchRequests("/configmaps")).as("the configmaps watch was not cut").isEqualTo(1);
+    }
+  }
+
+  private static long watchRequests(String pathEnd) {
+    return cluster.apiRequests().stream()
+        .filter(r -> r.watch() && r.path().endsWith(pathEnd) && !r.query().contains("labelSelector"))
+        .count();
+  }
+
+  private static <T> Watcher<T> closingWatcher(String name, List<String> closed) {
+    return new Watcher<>() {
+      @Override
+      public void eventReceived(Action action, T object) {}
+
+      @Override
+      public boolean reconnecting() {
+        return false;
+      }
+
+      @Override
+      public void onClose(WatcherException cause) {
+        closed.add(name);
+      }
+
+      @Override
+      public void onClose() {
+        closed.add(name);
+      }
+    };
   }
 
   private static ConfigMap configMap(String name) {
