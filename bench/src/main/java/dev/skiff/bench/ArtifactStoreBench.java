@@ -22,11 +22,11 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 
 /**
- * What the artifact stores cost on top of the plainest way to move the same bytes, at 1 MiB and
- * 256 MiB: the local store's write (temporary file, fsync, rename, folder fsync) and read against
+ * What the artifact stores cost on top of the plainest way to move the same bytes, at 1 MiB and 256
+ * MiB: the local store's write (temporary file, fsync, rename, folder fsync) and read against
  * {@code Files.copy} into a file with the same fsyncs and a plain file read; the s3 store's write
- * (PutObject or streamed multipart) and read against the AWS SDK's own putObject and getObject
- * with the same client settings, on an in-process s3proxy (and, above one part, against the same
+ * (PutObject or streamed multipart) and read against the AWS SDK's own putObject and getObject with
+ * the same client settings, on an in-process s3proxy (and, above one part, against the same
  * multipart upload done by hand). Prints medians after warm-up and the throughput ratios
  * store/baseline (goals: local at least 0.9, s3 at least 0.8).
  *
@@ -76,22 +76,30 @@ public final class ArtifactStoreBench {
             plan,
             round -> store.write("runs/r/s/1/blob", out -> out.write(bytes)),
             round -> {
-              Files.copy(new ByteArrayInputStream(bytes), plain, StandardCopyOption.REPLACE_EXISTING);
+              Files.copy(
+                  new ByteArrayInputStream(bytes), plain, StandardCopyOption.REPLACE_EXISTING);
               try (FileChannel file = FileChannel.open(plain, StandardOpenOption.WRITE)) {
                 file.force(false);
               }
-              try (FileChannel folder = FileChannel.open(plain.getParent(), StandardOpenOption.READ)) {
+              try (FileChannel folder =
+                  FileChannel.open(plain.getParent(), StandardOpenOption.READ)) {
                 folder.force(true);
               }
             });
     byte[] buffer = new byte[64 * 1024];
-    double[] read = medians(plan, round -> drain(store.open("runs/r/s/1/blob"), buffer), round -> drain(Files.newInputStream(plain), buffer));
+    double[] read =
+        medians(
+            plan,
+            round -> drain(store.open("runs/r/s/1/blob"), buffer),
+            round -> drain(Files.newInputStream(plain), buffer));
     add("local", "write", bytes.length, write, "Files.copy + fsync file and folder", LOCAL_GOAL);
     add("local", "read", bytes.length, read, "Files.newInputStream", LOCAL_GOAL);
   }
 
   private void s3(S3Server s3, byte[] bytes, Plan plan) throws IOException {
-    S3ArtifactStoreConfig config = S3ArtifactStoreConfig.forServer("s3://bench/skiff-" + bytes.length, s3.endpoint(), s3.accessKey(), s3.secretKey());
+    S3ArtifactStoreConfig config =
+        S3ArtifactStoreConfig.forServer(
+            "s3://bench/skiff-" + bytes.length, s3.endpoint(), s3.accessKey(), s3.secretKey());
     String rawKey = "raw-" + bytes.length + "/blob";
     byte[] buffer = new byte[64 * 1024];
     try (S3ArtifactStore store = new S3ArtifactStore(config);
@@ -103,17 +111,34 @@ public final class ArtifactStoreBench {
               round ->
                   raw.putObject(
                       b -> b.bucket("bench").key(rawKey).contentLength((long) bytes.length),
-                      RequestBody.fromContentProvider(() -> new ByteArrayInputStream(bytes), bytes.length, "application/octet-stream")));
-      double[] read = medians(plan, round -> drain(store.open("runs/r/s/1/blob"), buffer), round -> drain(raw.getObject(b -> b.bucket("bench").key(rawKey)), buffer));
+                      RequestBody.fromContentProvider(
+                          () -> new ByteArrayInputStream(bytes),
+                          bytes.length,
+                          "application/octet-stream")));
+      double[] read =
+          medians(
+              plan,
+              round -> drain(store.open("runs/r/s/1/blob"), buffer),
+              round -> drain(raw.getObject(b -> b.bucket("bench").key(rawKey)), buffer));
       add("s3", "write", bytes.length, write, "S3Client.putObject", S3_GOAL);
       add("s3", "read", bytes.length, read, "S3Client.getObject", S3_GOAL);
       if (bytes.length > S3ArtifactStore.PART_SIZE) {
-        // what the store's write is made of, done by hand: tells the store's own overhead apart from
+        // what the store's write is made of, done by hand: tells the store's own overhead apart
+        // from
         // the server's cost of multipart uploads (s3proxy copies every part again on completion)
         String multipartKey = "raw-multipart-" + bytes.length + "/blob";
         double[] multipart =
-            medians(plan, round -> store.write("runs/r/s/1/blob", out -> out.write(bytes)), round -> rawMultipart(raw, multipartKey, bytes));
-        add("s3", "write", bytes.length, multipart, "S3Client multipart, 8 MiB parts in turn", S3_GOAL);
+            medians(
+                plan,
+                round -> store.write("runs/r/s/1/blob", out -> out.write(bytes)),
+                round -> rawMultipart(raw, multipartKey, bytes));
+        add(
+            "s3",
+            "write",
+            bytes.length,
+            multipart,
+            "S3Client multipart, 8 MiB parts in turn",
+            S3_GOAL);
       }
     }
   }
@@ -122,21 +147,33 @@ public final class ArtifactStoreBench {
   private static void rawMultipart(S3Client raw, String key, byte[] bytes) {
     String uploadId = raw.createMultipartUpload(b -> b.bucket("bench").key(key)).uploadId();
     List<CompletedPart> parts = new ArrayList<>();
-    for (int offset = 0, number = 1; offset < bytes.length; offset += S3ArtifactStore.PART_SIZE, number++) {
+    for (int offset = 0, number = 1;
+        offset < bytes.length;
+        offset += S3ArtifactStore.PART_SIZE, number++) {
       int from = offset;
       int n = Math.min(S3ArtifactStore.PART_SIZE, bytes.length - offset);
       int part = number;
       String eTag =
           raw.uploadPart(
-                  b -> b.bucket("bench").key(key).uploadId(uploadId).partNumber(part).contentLength((long) n),
-                  RequestBody.fromContentProvider(() -> new ByteArrayInputStream(bytes, from, n), n, "application/octet-stream"))
+                  b ->
+                      b.bucket("bench")
+                          .key(key)
+                          .uploadId(uploadId)
+                          .partNumber(part)
+                          .contentLength((long) n),
+                  RequestBody.fromContentProvider(
+                      () -> new ByteArrayInputStream(bytes, from, n),
+                      n,
+                      "application/octet-stream"))
               .eTag();
       parts.add(CompletedPart.builder().partNumber(part).eTag(eTag).build());
     }
-    raw.completeMultipartUpload(b -> b.bucket("bench").key(key).uploadId(uploadId).multipartUpload(m -> m.parts(parts)));
+    raw.completeMultipartUpload(
+        b -> b.bucket("bench").key(key).uploadId(uploadId).multipartUpload(m -> m.parts(parts)));
   }
 
-  private void add(String store, String op, int size, double[] seconds, String baseline, double goal) {
+  private void add(
+      String store, String op, int size, double[] seconds, String baseline, double goal) {
     double storeSeconds = seconds[0];
     double baselineSeconds = seconds[1];
     double ratio = baselineSeconds / storeSeconds; // throughput store / throughput baseline
@@ -151,11 +188,15 @@ public final class ArtifactStoreBench {
           String.format("%.2f", ratio),
           String.format("%s %.1f", ratio >= goal ? "ok >=" : "BELOW", goal)
         });
-    System.out.printf("%s %s %d MiB: store %.2f ms, baseline %.2f ms%n", store, op, size / MIB, storeSeconds * 1e3, baselineSeconds * 1e3);
+    System.out.printf(
+        "%s %s %d MiB: store %.2f ms, baseline %.2f ms%n",
+        store, op, size / MIB, storeSeconds * 1e3, baselineSeconds * 1e3);
   }
 
   private void print() {
-    String[] header = {"STORE", "OP", "SIZE", "STORE MiB/s", "BASELINE MiB/s", "BASELINE", "RATIO", "GOAL"};
+    String[] header = {
+      "STORE", "OP", "SIZE", "STORE MiB/s", "BASELINE MiB/s", "BASELINE", "RATIO", "GOAL"
+    };
     int[] widths = new int[header.length];
     for (String[] row : concat(header, rows)) {
       for (int i = 0; i < row.length; i++) {

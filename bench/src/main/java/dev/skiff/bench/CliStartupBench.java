@@ -9,11 +9,11 @@ import java.util.List;
 
 /**
  * Wall time of the {@code skiff} command (the checkout's {@code skiff} script) against a bare JVM
- * with the same class path, each a fresh process as a user starts it (median of rounds after warm-up runs that fill the page
- * cache): {@code skiff --version}, {@code skiff runs list} on an SQLite home with a few runs, and
- * {@code java -cp SAME Noop}. Run from the project root after {@code ./mvnw -q package
- * -DskipTests}: {@code java -cp "bench/target/skiff-bench.jar:bench/target/lib/*"
- * dev.skiff.bench.CliStartupBench}.
+ * with the same class path, each a fresh process as a user starts it (median of rounds after
+ * warm-up runs that fill the page cache): {@code skiff --version}, {@code skiff runs list} on an
+ * SQLite home with a few runs, and {@code java -cp SAME Noop}. Run from the project root after
+ * {@code ./mvnw -q package -DskipTests}: {@code java -cp
+ * "bench/target/skiff-bench.jar:bench/target/lib/*" dev.skiff.bench.CliStartupBench}.
  */
 public final class CliStartupBench {
   private static final int WARM_UP = 3;
@@ -28,7 +28,11 @@ public final class CliStartupBench {
 
   public static void main(String[] args) throws Exception {
     Path root = Path.of("").toAbsolutePath();
-    String cli = root.resolve("skiff-cli/target/skiff-cli.jar") + ":" + root.resolve("skiff-cli/target/lib") + "/*";
+    String cli =
+        root.resolve("skiff-cli/target/skiff-cli.jar")
+            + ":"
+            + root.resolve("skiff-cli/target/lib")
+            + "/*";
     String withBench = cli + ":" + root.resolve("bench/target/skiff-bench.jar");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Path home = Files.createTempDirectory("skiff-cli-bench");
@@ -39,8 +43,11 @@ public final class CliStartupBench {
     double version = median(concat(skiff, "--version"), home);
     double list = median(concat(skiff, "runs", "list", "--project", home.toString()), home);
     System.out.printf("bare JVM, same class path:   %6.0f ms%n", bare);
-    System.out.printf("skiff --version:             %6.0f ms  (%.1fx the bare JVM)%n", version, version / bare);
-    System.out.printf("skiff runs list (SQLite):    %6.0f ms  (%.1fx the bare JVM; goal <= 2.7x)%n", list, list / bare);
+    System.out.printf(
+        "skiff --version:             %6.0f ms  (%.1fx the bare JVM)%n", version, version / bare);
+    System.out.printf(
+        "skiff runs list (SQLite):    %6.0f ms  (%.1fx the bare JVM; goal <= 2.7x)%n",
+        list, list / bare);
   }
 
   private static List<String> concat(List<String> base, String... more) {
@@ -49,7 +56,8 @@ public final class CliStartupBench {
     return all;
   }
 
-  private static double median(List<String> command, Path dir) throws IOException, InterruptedException {
+  private static double median(List<String> command, Path dir)
+      throws IOException, InterruptedException {
     for (int i = 0; i < WARM_UP; i++) {
       run(command, dir);
     }
@@ -64,7 +72,8 @@ public final class CliStartupBench {
   }
 
   private static void run(List<String> command, Path dir) throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+    ProcessBuilder pb =
+        new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
     pb.environment().put("SKIFF_HOME", dir.toString());
     Process p = pb.start();
     p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());

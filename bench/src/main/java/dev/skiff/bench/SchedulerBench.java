@@ -1,11 +1,11 @@
 package dev.skiff.bench;
 
 import dev.skiff.artifacts.LocalArtifactStore;
+import dev.skiff.core.engine.PlanCompiler;
+import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.spi.Materializers;
 import dev.skiff.core.spi.MetadataStore;
-import dev.skiff.core.engine.PlanCompiler;
 import dev.skiff.core.spi.RunListener;
-import dev.skiff.core.plan.RunPlan;
 import dev.skiff.local.LocalOrchestrator;
 import dev.skiff.local.LocalOrchestratorConfig;
 import dev.skiff.sdk.Out;
@@ -116,7 +116,9 @@ public final class SchedulerBench {
         synchronousCommit = arg.substring("--synchronous-commit=".length());
       } else {
         throw new IllegalArgumentException(
-            "unknown argument " + arg + ": use --metadata=sqlite|postgres|all, --synchronous-commit=on|off");
+            "unknown argument "
+                + arg
+                + ": use --metadata=sqlite|postgres|all, --synchronous-commit=on|off");
       }
     }
     Path dir = Files.createTempDirectory("skiff-bench");
@@ -130,10 +132,15 @@ public final class SchedulerBench {
       // synchronous_commit off; a production server keeps it on (each commit waits for its WAL
       // flush), which is what this measures unless told otherwise.
       long start = System.nanoTime();
-      try (PostgresServer server = PostgresServer.start(Map.of("synchronous_commit", synchronousCommit))) {
+      try (PostgresServer server =
+          PostgresServer.start(Map.of("synchronous_commit", synchronousCommit))) {
         System.out.printf("PostgreSQL started in %.1f s%n", (System.nanoTime() - start) / 1e9);
-        try (MetadataStore store = MetadataStores.postgres(server.newDatabase(), server.password())) {
-          bench("PostgreSQL 17 (embedded, synchronous_commit=" + synchronousCommit + ")", store, dir.resolve("artifacts-postgres"));
+        try (MetadataStore store =
+            MetadataStores.postgres(server.newDatabase(), server.password())) {
+          bench(
+              "PostgreSQL 17 (embedded, synchronous_commit=" + synchronousCommit + ")",
+              store,
+              dir.resolve("artifacts-postgres"));
         }
       }
     }
@@ -145,7 +152,13 @@ public final class SchedulerBench {
     PlanCompiler compiler = new PlanCompiler(materializers);
     PipelineSettings noCache = PipelineSettings.newBuilder().enableCache(false).build();
     LocalOrchestrator orchestrator =
-        new LocalOrchestrator(store, new LocalArtifactStore(artifacts), LocalOrchestratorConfig.DEFAULTS, materializers, SchedulerBench.class.getClassLoader(), null);
+        new LocalOrchestrator(
+            store,
+            new LocalArtifactStore(artifacts),
+            LocalOrchestratorConfig.DEFAULTS,
+            materializers,
+            SchedulerBench.class.getClassLoader(),
+            null);
 
     long t0 = System.nanoTime();
     RunPlan dag = compiler.compile(new RandomDag(1000), noCache);
@@ -171,9 +184,15 @@ public final class SchedulerBench {
 
     System.out.println("metadata: " + label);
     System.out.printf("  compile 1000-step plan:             %8.1f ms%n", compileMs);
-    System.out.printf("  per-step overhead (200-step chain): median %.2f ms, min %.2f ms (target <= 2 ms)%n", median(chainPerStep), min(chainPerStep));
-    System.out.printf("  1000-step random DAG, no cache:     median %.0f ms, min %.0f ms (target < 3000 ms)%n", median(dagTotal), min(dagTotal));
-    System.out.printf("  1000-step random DAG, all cached:   median %.0f ms, min %.0f ms%n", median(cachedTotal), min(cachedTotal));
+    System.out.printf(
+        "  per-step overhead (200-step chain): median %.2f ms, min %.2f ms (target <= 2 ms)%n",
+        median(chainPerStep), min(chainPerStep));
+    System.out.printf(
+        "  1000-step random DAG, no cache:     median %.0f ms, min %.0f ms (target < 3000 ms)%n",
+        median(dagTotal), min(dagTotal));
+    System.out.printf(
+        "  1000-step random DAG, all cached:   median %.0f ms, min %.0f ms%n",
+        median(cachedTotal), min(cachedTotal));
     System.out.printf("  ratio DAG time / target:            %.2f%n", median(dagTotal) / 3000.0);
   }
 
@@ -182,7 +201,8 @@ public final class SchedulerBench {
     LocalOrchestrator.Result result = orchestrator.run(plan, RunListener.NONE);
     double ms = (System.nanoTime() - start) / 1e6;
     if (result.status() != RunStatus.SUCCEEDED) {
-      throw new IllegalStateException("benchmark run " + result.runId() + " ended " + result.status());
+      throw new IllegalStateException(
+          "benchmark run " + result.runId() + " ended " + result.status());
     }
     return ms;
   }

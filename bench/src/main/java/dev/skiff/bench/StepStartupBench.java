@@ -1,14 +1,14 @@
 package dev.skiff.bench;
 
 import dev.skiff.artifacts.LocalArtifactStore;
+import dev.skiff.core.engine.PlanCompiler;
+import dev.skiff.core.internal.StartupTrace;
+import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.spi.Materializers;
 import dev.skiff.core.spi.MetadataStore;
-import dev.skiff.core.engine.PlanCompiler;
 import dev.skiff.core.spi.RunListener;
-import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.spi.StepLaunch;
 import dev.skiff.core.spi.StoreAccess;
-import dev.skiff.core.internal.StartupTrace;
 import dev.skiff.images.BuiltImage;
 import dev.skiff.images.ContainerRegistryConfig;
 import dev.skiff.images.ImageBuilder;
@@ -64,9 +64,9 @@ import java.util.stream.Stream;
  * <p>Medians of {@value #ROUNDS} rounds after {@value #WARM_UP} warm-ups. Run from the project root
  * after {@code ./mvnw -q package -DskipTests}: {@code java -cp
  * "bench/target/skiff-bench.jar:bench/target/lib/*" dev.skiff.bench.StepStartupBench
- * [--no-containers] [--without-cuts] [--jvm-args=ARGS]} ({@code --without-cuts}: step processes
- * as before the start-up cuts; {@code --jvm-args} adds space-separated flags to each step JVM, to
- * try options).
+ * [--no-containers] [--without-cuts] [--jvm-args=ARGS]} ({@code --without-cuts}: step processes as
+ * before the start-up cuts; {@code --jvm-args} adds space-separated flags to each step JVM, to try
+ * options).
  */
 public final class StepStartupBench {
   private static final int WARM_UP = 3;
@@ -111,7 +111,13 @@ public final class StepStartupBench {
   }
 
   /** Wall times of one start, in ms from the launch; NaN where a phase was not seen. */
-  record Start(double main, double storesOpened, double planRead, double inputsLoaded, double step, double end) {}
+  record Start(
+      double main,
+      double storesOpened,
+      double planRead,
+      double inputsLoaded,
+      double step,
+      double end) {}
 
   public static void main(String[] args) throws Exception {
     Path dir = Files.createTempDirectory("skiff-step-startup");
@@ -134,18 +140,23 @@ public final class StepStartupBench {
         // as before the start-up cuts: no class-data-sharing archive of the step's classes (a
         // -Xshare flag of the user's turns it off; auto is the JVM's default), sqlite-jdbc extracts
         // its native library itself (a library name of the user's turns the cache off)
-        extraJvmArgs.addAll(List.of("-Xshare:auto", "-Dorg.sqlite.lib.name=" + System.mapLibraryName("sqlitejdbc")));
+        extraJvmArgs.addAll(
+            List.of(
+                "-Xshare:auto", "-Dorg.sqlite.lib.name=" + System.mapLibraryName("sqlitejdbc")));
       } else if (arg.startsWith("--jvm-args=")) {
-        extraJvmArgs.addAll(Arrays.asList(arg.substring("--jvm-args=".length()).trim().split("\\s+")));
+        extraJvmArgs.addAll(
+            Arrays.asList(arg.substring("--jvm-args=".length()).trim().split("\\s+")));
       } else {
-        throw new IllegalArgumentException("unknown argument " + arg + ": use --no-containers, --without-cuts, --jvm-args=FLAGS");
+        throw new IllegalArgumentException(
+            "unknown argument " + arg + ": use --no-containers, --without-cuts, --jvm-args=FLAGS");
       }
     }
     Path root = Path.of("").toAbsolutePath();
     Path cliJar = root.resolve("skiff-cli/target/skiff-cli.jar");
     Path benchJar = root.resolve("bench/target/skiff-bench.jar");
     if (!Files.isRegularFile(cliJar) || !Files.isRegularFile(benchJar)) {
-      throw new IllegalStateException("build first, from the project root: ./mvnw -q package -DskipTests");
+      throw new IllegalStateException(
+          "build first, from the project root: ./mvnw -q package -DskipTests");
     }
     // a step process's class path as `skiff run --isolation process -cp pipeline.jar` makes it:
     // the skiff command's class path (wildcard expanded by its java launcher), then the user's
@@ -160,11 +171,19 @@ public final class StepStartupBench {
     Path db = dir.resolve("skiff.db");
     Path artifactDir = dir.resolve("artifacts");
     Materializers materializers = Materializers.load(StepStartupBench.class.getClassLoader());
-    RunPlan plan = new PlanCompiler(materializers).compile(new Noop(), PipelineSettings.newBuilder().enableCache(false).build());
+    RunPlan plan =
+        new PlanCompiler(materializers)
+            .compile(new Noop(), PipelineSettings.newBuilder().enableCache(false).build());
     String runId;
     try (MetadataStore store = MetadataStores.sqlite(db)) {
-      LocalOrchestrator orchestrator = new LocalOrchestrator(store, new LocalArtifactStore(artifactDir), LocalOrchestratorConfig.DEFAULTS,
-          materializers, StepStartupBench.class.getClassLoader(), null);
+      LocalOrchestrator orchestrator =
+          new LocalOrchestrator(
+              store,
+              new LocalArtifactStore(artifactDir),
+              LocalOrchestratorConfig.DEFAULTS,
+              materializers,
+              StepStartupBench.class.getClassLoader(),
+              null);
       LocalOrchestrator.Result result = orchestrator.run(plan, RunListener.NONE);
       if (result.status() != RunStatus.SUCCEEDED) {
         throw new IllegalStateException("set-up run ended " + result.status());
@@ -174,7 +193,9 @@ public final class StepStartupBench {
     StoreAccess stores = new StoreAccess("jdbc:sqlite:" + db, null, artifactDir.toUri().toString());
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
-    System.out.printf("class path: %d entries; store: SQLite %s; %d rounds after %d warm-ups, medians%n", entries.size(), db, ROUNDS, WARM_UP);
+    System.out.printf(
+        "class path: %d entries; store: SQLite %s; %d rounds after %d warm-ups, medians%n",
+        entries.size(), db, ROUNDS, WARM_UP);
     System.out.println();
     System.out.println("local step process (--isolation process):");
     Start bare = median(() -> bareLocal(java, classpath, dir));
@@ -186,7 +207,12 @@ public final class StepStartupBench {
       // step process writes the class-data-sharing archive the later ones map
       List<String> firstArgs = new ArrayList<>(jvmArgs);
       firstArgs.add("-Dskiff.bench.fresh=" + System.nanoTime());
-      Start first = stepLocal(new SubprocessLauncher(store, stores, classpath, firstArgs), plan, runId, ++attempt[0]);
+      Start first =
+          stepLocal(
+              new SubprocessLauncher(store, stores, classpath, firstArgs),
+              plan,
+              runId,
+              ++attempt[0]);
       StepClassArchive fresh = StepClassArchive.of(Path.of(java), classpath, firstArgs);
       if (fresh != null) {
         Files.deleteIfExists(fresh.file());
@@ -194,7 +220,9 @@ public final class StepStartupBench {
       SubprocessLauncher launcher = new SubprocessLauncher(store, stores, classpath, jvmArgs);
       Start step = median(() -> stepLocal(launcher, plan, runId, ++attempt[0]));
       print(bare, step);
-      System.out.printf("  first step process of a new class path (one round): step's code %.0f ms, done %.0f ms%n", first.step(), first.end());
+      System.out.printf(
+          "  first step process of a new class path (one round): step's code %.0f ms, done %.0f ms%n",
+          first.step(), first.end());
     }
 
     if (!containers) {
@@ -207,34 +235,57 @@ public final class StepStartupBench {
       return;
     }
     System.out.println();
-    // pods record metadata in PostgreSQL (the jlink image has no libraries for SQLite's native code)
+    // pods record metadata in PostgreSQL (the jlink image has no libraries for SQLite's native
+    // code)
     try (PostgresServer postgres = PostgresServer.start(Map.of())) {
       String url = postgres.newDatabase();
       String podRunId;
       try (MetadataStore store = MetadataStores.postgres(url, postgres.password())) {
-        LocalOrchestrator orchestrator = new LocalOrchestrator(store, new LocalArtifactStore(artifactDir), LocalOrchestratorConfig.DEFAULTS,
-            materializers, StepStartupBench.class.getClassLoader(), null);
+        LocalOrchestrator orchestrator =
+            new LocalOrchestrator(
+                store,
+                new LocalArtifactStore(artifactDir),
+                LocalOrchestratorConfig.DEFAULTS,
+                materializers,
+                StepStartupBench.class.getClassLoader(),
+                null);
         podRunId = orchestrator.run(plan, RunListener.NONE).runId();
       }
-      containers(dir, entries, new StoreAccess(url, postgres.password(), artifactDir.toUri().toString()), podRunId);
+      containers(
+          dir,
+          entries,
+          new StoreAccess(url, postgres.password(), artifactDir.toUri().toString()),
+          podRunId);
     }
   }
 
-  private static void containers(Path dir, List<String> entries, StoreAccess stores, String runId) throws Exception {
+  private static void containers(Path dir, List<String> entries, StoreAccess stores, String runId)
+      throws Exception {
     Podman podman = Podman.shared();
-    try (RegistryProcess registry = RegistryProcess.start(Files.createDirectories(dir.resolve("registry")), false)) {
+    try (RegistryProcess registry =
+        RegistryProcess.start(Files.createDirectories(dir.resolve("registry")), false)) {
       String base = JreBaseImage.hostJdk().push(registry).digestReference();
       List<Path> released = new ArrayList<>();
       List<Path> snapshots = new ArrayList<>();
       for (String e : entries) {
         Path p = Path.of(e);
-        (p.getFileName().toString().contains("-SNAPSHOT") || p.getFileName().toString().startsWith("skiff-") ? snapshots : released).add(p);
+        (p.getFileName().toString().contains("-SNAPSHOT")
+                    || p.getFileName().toString().startsWith("skiff-")
+                ? snapshots
+                : released)
+            .add(p);
       }
-      ImageSpec spec = ImageSpec.newBuilder().baseImage(base).releasedJars(released).snapshotJars(snapshots).build();
-      BuiltImage image = ImageBuilder.newBuilder(ContainerRegistryConfig.of(registry.hostPort() + "/bench", true))
-          .cacheDirectory(Files.createDirectories(dir.resolve("jib-cache")))
-          .build()
-          .buildAndPush("startup_bench", spec);
+      ImageSpec spec =
+          ImageSpec.newBuilder()
+              .baseImage(base)
+              .releasedJars(released)
+              .snapshotJars(snapshots)
+              .build();
+      BuiltImage image =
+          ImageBuilder.newBuilder(ContainerRegistryConfig.of(registry.hostPort() + "/bench", true))
+              .cacheDirectory(Files.createDirectories(dir.resolve("jib-cache")))
+              .build()
+              .buildAndPush("startup_bench", spec);
       String ref = image.reference();
       String id = podman.pull(ref);
       ImageConfig config = podman.imageConfig(id);
@@ -249,25 +300,56 @@ public final class StepStartupBench {
       try (Stream<Path> all = Files.walk(dir)) {
         for (Path p : (Iterable<Path>) all::iterator) {
           if (!p.startsWith(dir.resolve("registry")) && !p.startsWith(dir.resolve("jib-cache"))) {
-            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxrwxrwx" : "rw-rw-rw-"));
+            Files.setPosixFilePermissions(
+                p,
+                PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxrwxrwx" : "rw-rw-rw-"));
           }
         }
       }
       Path trueBinary = Path.of("/bin/true");
-      System.out.printf("container (podman, image %s on the jlink JRE base; metadata in PostgreSQL, artifacts in a mounted folder):%n", ref.replaceAll("@sha256:(.{12}).*", "@sha256:$1…"));
-      Start runtime = median(() -> container(podman, podSpec(id, dir).bind(trueBinary, "/skiff-true", true).command("/skiff-true").build()));
+      System.out.printf(
+          "container (podman, image %s on the jlink JRE base; metadata in PostgreSQL, artifacts in a mounted folder):%n",
+          ref.replaceAll("@sha256:(.{12}).*", "@sha256:$1…"));
+      Start runtime =
+          median(
+              () ->
+                  container(
+                      podman,
+                      podSpec(id, dir)
+                          .bind(trueBinary, "/skiff-true", true)
+                          .command("/skiff-true")
+                          .build()));
       List<String> bareCommand = new ArrayList<>(javaAndFlags);
       bareCommand.add(Bare.class.getName());
       Start bare = median(() -> container(podman, podSpec(id, dir).command(bareCommand).build()));
       List<String> stepCommand = new ArrayList<>(javaAndFlags);
       stepCommand.add(1, "-D" + StartupTrace.PROPERTY + "=true");
-      stepCommand.addAll(List.of(ImageSpec.POD_MAIN_CLASS, "step", "--run", runId, "--step", "noop", "--attempt", "1"));
-      Start step = median(() -> container(podman, podSpec(id, dir).env(stores.environment()).command(stepCommand).build()));
+      stepCommand.addAll(
+          List.of(
+              ImageSpec.POD_MAIN_CLASS,
+              "step",
+              "--run",
+              runId,
+              "--step",
+              "noop",
+              "--attempt",
+              "1"));
+      Start step =
+          median(
+              () ->
+                  container(
+                      podman,
+                      podSpec(id, dir).env(stores.environment()).command(stepCommand).build()));
       System.out.printf("  container with a trivial command (runtime): %6.0f ms%n", runtime.end());
       print(bare, step);
-      System.out.printf("  split of the step container's %.0f ms: runtime %.0f ms (trivial container), JVM %.0f ms (bare JVM container - runtime),"
-          + " Skiff %.0f ms (step container - bare JVM container; %.0f ms of it after the step's code)%n",
-          step.end(), runtime.end(), bare.end() - runtime.end(), step.end() - bare.end(), step.end() - step.step());
+      System.out.printf(
+          "  split of the step container's %.0f ms: runtime %.0f ms (trivial container), JVM %.0f ms (bare JVM container - runtime),"
+              + " Skiff %.0f ms (step container - bare JVM container; %.0f ms of it after the step's code)%n",
+          step.end(),
+          runtime.end(),
+          bare.end() - runtime.end(),
+          step.end() - bare.end(),
+          step.end() - step.step());
     }
   }
 
@@ -286,7 +368,8 @@ public final class StepStartupBench {
       Podman.Run run = podman.run(spec);
       long end = StartupTrace.epochMicros();
       if (run.exitCode() != 0) {
-        throw new IllegalStateException("container exited " + run.exitCode() + ": " + run.outputText());
+        throw new IllegalStateException(
+            "container exited " + run.exitCode() + ": " + run.outputText());
       }
       lines.addAll(run.output());
       return parse(lines, launched, end);
@@ -300,7 +383,8 @@ public final class StepStartupBench {
     List<String> command = List.of(java, "-cp", classpath, Bare.class.getName());
     try {
       long launched = StartupTrace.epochMicros();
-      Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+      Process p =
+          new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
       List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
       if (p.waitFor() != 0) {
         throw new IllegalStateException("bare JVM failed: " + lines);
@@ -314,11 +398,15 @@ public final class StepStartupBench {
     }
   }
 
-  private static Start stepLocal(SubprocessLauncher launcher, RunPlan plan, String runId, int attempt) {
+  private static Start stepLocal(
+      SubprocessLauncher launcher, RunPlan plan, String runId, int attempt) {
     List<String> lines = Collections.synchronizedList(new ArrayList<>());
     long launched = StartupTrace.epochMicros();
     try {
-      launcher.launch(new StepLaunch(plan, runId, plan.step("noop"), attempt, lines::add)).result().get(60, TimeUnit.SECONDS);
+      launcher
+          .launch(new StepLaunch(plan, runId, plan.step("noop"), attempt, lines::add))
+          .result()
+          .get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("step process failed: " + e + " " + lines, e);
     }
@@ -337,8 +425,13 @@ public final class StepStartupBench {
       }
     }
     double nan = Double.NaN;
-    return new Start(at.getOrDefault("main", nan), at.getOrDefault("stores-opened", nan), at.getOrDefault("plan-read", nan),
-        at.getOrDefault("inputs-loaded", nan), at.getOrDefault("step", nan), (end - launched) / 1e3);
+    return new Start(
+        at.getOrDefault("main", nan),
+        at.getOrDefault("stores-opened", nan),
+        at.getOrDefault("plan-read", nan),
+        at.getOrDefault("inputs-loaded", nan),
+        at.getOrDefault("step", nan),
+        (end - launched) / 1e3);
   }
 
   /** Component-wise medians over the rounds. */
@@ -350,8 +443,13 @@ public final class StepStartupBench {
     for (int i = 0; i < ROUNDS; i++) {
       runs.add(once.get());
     }
-    return new Start(median(runs, Start::main), median(runs, Start::storesOpened), median(runs, Start::planRead),
-        median(runs, Start::inputsLoaded), median(runs, Start::step), median(runs, Start::end));
+    return new Start(
+        median(runs, Start::main),
+        median(runs, Start::storesOpened),
+        median(runs, Start::planRead),
+        median(runs, Start::inputsLoaded),
+        median(runs, Start::step),
+        median(runs, Start::end));
   }
 
   private static double median(List<Start> runs, java.util.function.ToDoubleFunction<Start> f) {
@@ -360,13 +458,23 @@ public final class StepStartupBench {
   }
 
   private static void print(Start bare, Start step) {
-    System.out.printf("  bare JVM, same class path:   in main %6.0f ms, exited %6.0f ms%n", bare.main(), bare.end());
-    System.out.printf("  step process:                in main %6.0f ms, step's code %6.0f ms, done %6.0f ms%n", step.main(), step.step(), step.end());
-    System.out.printf("    Skiff's start-up (main -> step's code): %.0f ms = stores opened %.0f + plan read %.0f + inputs loaded %.0f + to the call %.0f%n",
-        step.step() - step.main(), step.storesOpened() - step.main(), step.planRead() - step.storesOpened(),
-        step.inputsLoaded() - step.planRead(), step.step() - step.inputsLoaded());
-    System.out.printf("    after the step's code (record, exit):   %.0f ms%n", step.end() - step.step());
-    System.out.printf("  ratio to the bare JVM: until the step's code %.2fx, until done %.2fx (goal: Skiff's own start-up <= 2x the bare JVM)%n",
+    System.out.printf(
+        "  bare JVM, same class path:   in main %6.0f ms, exited %6.0f ms%n",
+        bare.main(), bare.end());
+    System.out.printf(
+        "  step process:                in main %6.0f ms, step's code %6.0f ms, done %6.0f ms%n",
+        step.main(), step.step(), step.end());
+    System.out.printf(
+        "    Skiff's start-up (main -> step's code): %.0f ms = stores opened %.0f + plan read %.0f + inputs loaded %.0f + to the call %.0f%n",
+        step.step() - step.main(),
+        step.storesOpened() - step.main(),
+        step.planRead() - step.storesOpened(),
+        step.inputsLoaded() - step.planRead(),
+        step.step() - step.inputsLoaded());
+    System.out.printf(
+        "    after the step's code (record, exit):   %.0f ms%n", step.end() - step.step());
+    System.out.printf(
+        "  ratio to the bare JVM: until the step's code %.2fx, until done %.2fx (goal: Skiff's own start-up <= 2x the bare JVM)%n",
         step.step() / bare.end(), step.end() / bare.end());
   }
 }

@@ -261,10 +261,7 @@ public final class ArrayMaterializer implements Materializer {
 
     void writeValues(OutputStream out, Object array) throws IOException {
       BinaryFormat.writeElements(
-          out,
-          Array.getLength(array),
-          elementBytes,
-          (c, from, n) -> encode(array, c, from, n));
+          out, Array.getLength(array), elementBytes, (c, from, n) -> encode(array, c, from, n));
     }
 
     Object readValues(InputStream in, int count) throws IOException {

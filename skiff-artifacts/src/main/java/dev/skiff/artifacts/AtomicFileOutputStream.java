@@ -21,8 +21,8 @@ import java.util.Set;
  * A stream to a temporary file that {@link #close()} moves atomically onto the target: readers see
  * the old file or the complete new one, never a partial one. The file is readable and writable by
  * its owner only, whatever the umask; after the rename the target's folder is synced, so the new
- * name survives a crash too. {@link #abort()} discards the
- * temporary file instead; so does {@code close()} after a failed write.
+ * name survives a crash too. {@link #abort()} discards the temporary file instead; so does {@code
+ * close()} after a failed write.
  *
  * <p>{@code close()} can't tell that the code writing to it failed, so a writer that must not
  * publish after its own exception calls {@code abort()} (or skips {@code close()}):
@@ -41,7 +41,8 @@ import java.util.Set;
  * <p>Not thread-safe, like other streams.
  */
 public final class AtomicFileOutputStream extends OutputStream {
-  static final Set<PosixFilePermission> OWNER_ONLY = EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+  static final Set<PosixFilePermission> OWNER_ONLY =
+      EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
 
   private final Path target;
   private final Path temp;
@@ -55,7 +56,8 @@ public final class AtomicFileOutputStream extends OutputStream {
     this.target = target;
     this.temp = temp;
     this.channel = openOwnerOnly(temp);
-    this.out = new BufferedOutputStream(Channels.newOutputStream(channel), BinaryFormat.CHUNK_BYTES);
+    this.out =
+        new BufferedOutputStream(Channels.newOutputStream(channel), BinaryFormat.CHUNK_BYTES);
   }
 
   /** For tests: writes go to {@code out} and the temporary file is left empty. */
@@ -68,9 +70,13 @@ public final class AtomicFileOutputStream extends OutputStream {
 
   private static FileChannel openOwnerOnly(Path temp) throws IOException {
     boolean posix = temp.getFileSystem().supportedFileAttributeViews().contains("posix");
-    FileAttribute<?>[] attributes = posix ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_ONLY)} : new FileAttribute<?>[0];
+    FileAttribute<?>[] attributes =
+        posix
+            ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_ONLY)}
+            : new FileAttribute<?>[0];
     // 0600 at creation: a umask can only take bits away, so the file is owner-only whatever it is
-    return FileChannel.open(temp, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), attributes);
+    return FileChannel.open(
+        temp, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), attributes);
   }
 
   /** Where the data goes once the stream is closed. */
@@ -149,8 +155,7 @@ public final class AtomicFileOutputStream extends OutputStream {
 
   private void moveIntoPlace() throws IOException {
     try {
-      Files.move(
-          temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (AtomicMoveNotSupportedException e) {
       // Same folder, so this is rare (some network file systems); a plain replace is the best left.
       Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);

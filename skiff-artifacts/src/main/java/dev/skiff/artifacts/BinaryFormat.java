@@ -33,7 +33,9 @@ final class BinaryFormat {
     void encode(ByteBuffer chunk, int from, int count);
   }
 
-  /** Copies {@code count} elements from the start of {@code chunk} into {@code array} at {@code at}. */
+  /**
+   * Copies {@code count} elements from the start of {@code chunk} into {@code array} at {@code at}.
+   */
   @FunctionalInterface
   interface Decoder {
     void decode(ByteBuffer chunk, Object array, int at, int count) throws IOException;
@@ -105,7 +107,8 @@ final class BinaryFormat {
   }
 
   static EOFException truncated(String format, String what, Throwable cause) {
-    EOFException e = new EOFException("truncated " + format + " artifact: input ended in the " + what);
+    EOFException e =
+        new EOFException("truncated " + format + " artifact: input ended in the " + what);
     if (cause != null) {
       e.initCause(cause);
     }
@@ -131,8 +134,8 @@ final class BinaryFormat {
   }
 
   /**
-   * Reads {@code count} elements into a new array of {@code componentType}. A truncated input
-   * fails with an {@link EOFException} that says how many elements were expected and found.
+   * Reads {@code count} elements into a new array of {@code componentType}. A truncated input fails
+   * with an {@link EOFException} that says how many elements were expected and found.
    */
   static Object readElements(
       InputStream in,

@@ -24,13 +24,13 @@ import java.lang.reflect.Type;
  * {@code List<Point>} given as a {@link ParameterizedType}, as UTF-8 JSON written by Jackson.
  * Format {@value #ID}.
  *
- * <p>The bytes are deterministic for equal values: properties are sorted by name and map entries
- * by key. {@code java.time} values are ISO-8601 strings; NaN and infinities are the strings
- * {@code "NaN"}, {@code "Infinity"} and {@code "-Infinity"}. Reading is strict: unknown
- * properties and trailing content are errors.
+ * <p>The bytes are deterministic for equal values: properties are sorted by name and map entries by
+ * key. {@code java.time} values are ISO-8601 strings; NaN and infinities are the strings {@code
+ * "NaN"}, {@code "Infinity"} and {@code "-Infinity"}. Reading is strict: unknown properties and
+ * trailing content are errors.
  *
- * <p>Safe with artifacts from other people: default typing is off and class names in the JSON
- * are never resolved, even where a type is annotated with {@code @JsonTypeInfo(use = CLASS)};
+ * <p>Safe with artifacts from other people: default typing is off and class names in the JSON are
+ * never resolved, even where a type is annotated with {@code @JsonTypeInfo(use = CLASS)};
  * name-based subtypes declared with {@code @JsonSubTypes} still work.
  */
 public final class JsonMaterializer implements Materializer {
@@ -96,7 +96,12 @@ public final class JsonMaterializer implements Materializer {
       return MAPPER.readerFor(javaType).readValue(in);
     } catch (JacksonException e) {
       throw new IOException(
-          "cannot read " + ID + " artifact as " + type.getTypeName() + ": " + e.getOriginalMessage(),
+          "cannot read "
+              + ID
+              + " artifact as "
+              + type.getTypeName()
+              + ": "
+              + e.getOriginalMessage(),
           e);
     }
   }

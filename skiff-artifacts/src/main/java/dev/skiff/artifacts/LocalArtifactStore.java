@@ -32,20 +32,26 @@ import java.util.stream.Stream;
  * and renames it into place when the stream is closed (see {@link AtomicFileOutputStream}). A
  * temporary file is named after its writer (host and process id): opening the store deletes those
  * whose writer on this host is gone, and any older than a day. Files are owner-only (0600) and
- * folders 0700, whatever the umask. {@link #append} writes
- * each call's bytes in one piece, so lines appended by several threads, or processes, never
- * interleave. Paths that could leave the root ({@code ..}, absolute paths, backslashes, empty
- * segments) are rejected with {@link IllegalArgumentException}. Symbolic links inside the root
- * are followed and not checked.
+ * folders 0700, whatever the umask. {@link #append} writes each call's bytes in one piece, so lines
+ * appended by several threads, or processes, never interleave. Paths that could leave the root
+ * ({@code ..}, absolute paths, backslashes, empty segments) are rejected with {@link
+ * IllegalArgumentException}. Symbolic links inside the root are followed and not checked.
  */
 public final class LocalArtifactStore implements ArtifactStore {
   /** Prefix of the temporary files {@link #create} writes; they are never valid blobs. */
   static final String TEMP_PREFIX = ".skiff-tmp-";
-  /** Folder under the root holding temporary files: on the same file system, so renames are atomic. */
+
+  /**
+   * Folder under the root holding temporary files: on the same file system, so renames are atomic.
+   */
   static final String TEMP_DIR = ".skiff-tmp";
 
   static final Duration ABANDONED_AFTER = Duration.ofDays(1);
-  private static final Set<PosixFilePermission> OWNER_ONLY_DIR = EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE);
+  private static final Set<PosixFilePermission> OWNER_ONLY_DIR =
+      EnumSet.of(
+          PosixFilePermission.OWNER_READ,
+          PosixFilePermission.OWNER_WRITE,
+          PosixFilePermission.OWNER_EXECUTE);
   private static final String WRITER = host() + "-" + ProcessHandle.current().pid() + "-";
 
   /**
@@ -72,8 +78,8 @@ public final class LocalArtifactStore implements ArtifactStore {
   }
 
   /**
-   * A store in {@code root}, created if missing; {@code mountedInPods} declares that pods mount
-   * the same folder at the same path (e.g. an NFS volume), so remote orchestrators may use it.
+   * A store in {@code root}, created if missing; {@code mountedInPods} declares that pods mount the
+   * same folder at the same path (e.g. an NFS volume), so remote orchestrators may use it.
    */
   public LocalArtifactStore(Path root, boolean mountedInPods) throws IOException {
     Path absolute = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
@@ -107,7 +113,8 @@ public final class LocalArtifactStore implements ArtifactStore {
       createFolders(temps);
       tempsReady = true;
     }
-    return new AtomicFileOutputStream(file, temps.resolve(TEMP_PREFIX + WRITER + UUID.randomUUID()));
+    return new AtomicFileOutputStream(
+        file, temps.resolve(TEMP_PREFIX + WRITER + UUID.randomUUID()));
   }
 
   @Override
@@ -142,10 +149,11 @@ public final class LocalArtifactStore implements ArtifactStore {
     createFolders(file.getParent());
     synchronized (APPEND_LOCKS[Math.floorMod(file.hashCode(), APPEND_LOCKS.length)]) {
       try (FileChannel channel =
-              FileChannel.open(
-                  file,
-                  EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
-                  ownerOnlyFile())) {
+          FileChannel.open(
+              file,
+              EnumSet.of(
+                  StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
+              ownerOnlyFile())) {
         FileLock lock = channel.lock(); // against other processes appending to the same file
         try {
           ByteBuffer buffer = ByteBuffer.wrap(bytes);
@@ -170,7 +178,8 @@ public final class LocalArtifactStore implements ArtifactStore {
     }
     List<String> found = new ArrayList<>();
     try (Stream<Path> files = Files.walk(start)) {
-      files.filter(Files::isRegularFile)
+      files
+          .filter(Files::isRegularFile)
           .map(f -> root.relativize(f).toString().replace(f.getFileSystem().getSeparator(), "/"))
           .filter(p -> p.startsWith(prefix) && !p.startsWith(TEMP_DIR + "/"))
           .forEach(found::add);
@@ -183,7 +192,10 @@ public final class LocalArtifactStore implements ArtifactStore {
   @Override
   public void check() {
     if (!Files.isDirectory(root) || !Files.isWritable(root)) {
-      throw new ArtifactStoreException("the artifact store folder " + root + " is not a writable folder: fix its permissions or register the store with another --path");
+      throw new ArtifactStoreException(
+          "the artifact store folder "
+              + root
+              + " is not a writable folder: fix its permissions or register the store with another --path");
     }
   }
 
@@ -224,7 +236,8 @@ public final class LocalArtifactStore implements ArtifactStore {
       throw new IllegalArgumentException("artifact path must be relative: " + path);
     }
     if (path.equals(TEMP_DIR) || path.startsWith(TEMP_DIR + "/")) {
-      throw new IllegalArgumentException("artifact path uses the store's own folder " + TEMP_DIR + ": " + path);
+      throw new IllegalArgumentException(
+          "artifact path uses the store's own folder " + TEMP_DIR + ": " + path);
     }
     for (String segment : path.split("/", -1)) {
       if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
@@ -288,7 +301,9 @@ public final class LocalArtifactStore implements ArtifactStore {
     return name.replaceAll("[^A-Za-z0-9.]", "");
   }
 
-  /** Creates missing folders owner-only (0700), whatever the umask; existing ones are left alone. */
+  /**
+   * Creates missing folders owner-only (0700), whatever the umask; existing ones are left alone.
+   */
   private static void createFolders(Path folder) throws IOException {
     if (Files.isDirectory(folder)) {
       return;
@@ -314,7 +329,9 @@ public final class LocalArtifactStore implements ArtifactStore {
   /** 0600 for a file this call creates (a umask only takes bits away); nothing elsewhere. */
   private java.nio.file.attribute.FileAttribute<?>[] ownerOnlyFile() {
     return isPosix(root)
-        ? new java.nio.file.attribute.FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(AtomicFileOutputStream.OWNER_ONLY)}
+        ? new java.nio.file.attribute.FileAttribute<?>[] {
+          PosixFilePermissions.asFileAttribute(AtomicFileOutputStream.OWNER_ONLY)
+        }
         : new java.nio.file.attribute.FileAttribute<?>[0];
   }
 

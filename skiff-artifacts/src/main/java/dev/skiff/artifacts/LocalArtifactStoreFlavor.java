@@ -7,7 +7,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
 /** The {@code local} artifact store: a folder on this machine. */
-public final class LocalArtifactStoreFlavor implements ArtifactStoreFlavor<LocalArtifactStoreConfig> {
+public final class LocalArtifactStoreFlavor
+    implements ArtifactStoreFlavor<LocalArtifactStoreConfig> {
   @Override
   public String name() {
     return "local";
@@ -28,7 +29,8 @@ public final class LocalArtifactStoreFlavor implements ArtifactStoreFlavor<Local
     try {
       return new LocalArtifactStore(Path.of(config.path()), config.mountedInPods());
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot open the artifact store at " + config.path() + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot open the artifact store at " + config.path() + ": " + e.getMessage(), e);
     }
   }
 }

@@ -19,9 +19,11 @@ public final class LocalArtifactStoreProvider implements Backends.ArtifactStoreP
     try {
       return new LocalArtifactStore(Path.of(URI.create(uri)));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot open the artifact store " + uri + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot open the artifact store " + uri + ": " + e.getMessage(), e);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("bad artifact store URI '" + uri + "': use file:///absolute/path", e);
+      throw new IllegalArgumentException(
+          "bad artifact store URI '" + uri + "': use file:///absolute/path", e);
     }
   }
 }

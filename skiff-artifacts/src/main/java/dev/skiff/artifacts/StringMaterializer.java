@@ -12,9 +12,9 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
- * {@link String} as plain UTF-8 bytes, with no header, so the artifact is readable as a text
- * file. Format {@value #ID}. Strings that aren't valid Unicode (a lone surrogate) are refused
- * rather than silently changed, and reading rejects malformed UTF-8.
+ * {@link String} as plain UTF-8 bytes, with no header, so the artifact is readable as a text file.
+ * Format {@value #ID}. Strings that aren't valid Unicode (a lone surrogate) are refused rather than
+ * silently changed, and reading rejects malformed UTF-8.
  */
 public final class StringMaterializer implements Materializer {
   public static final String ID = "skiff.string/v1";
@@ -40,8 +40,7 @@ public final class StringMaterializer implements Materializer {
   public void write(Object value, Type type, OutputStream out) throws IOException {
     check(type);
     if (!(value instanceof String text)) {
-      throw new IllegalArgumentException(
-          "expected String, got " + BinaryFormat.describe(value));
+      throw new IllegalArgumentException("expected String, got " + BinaryFormat.describe(value));
     }
     ByteBuffer bytes;
     try {

@@ -108,8 +108,7 @@ class JsonMaterializerTest {
 
   @Test
   void roundTripsNestedRecordsWithArrays() throws IOException {
-    Report report =
-        new Report("ünïcødé 中文 🚀", cluster("a"), List.of(cluster("b"), cluster("c")));
+    Report report = new Report("ünïcødé 中文 🚀", cluster("a"), List.of(cluster("b"), cluster("c")));
     Object back = Bytes.roundTrip(materializer, report, Report.class);
     assertThat(back)
         .isInstanceOf(Report.class)
@@ -124,7 +123,8 @@ class JsonMaterializerTest {
     Type type = new TypeOf<List<Point>>() {}.type();
     List<Point> points = List.of(new Point(1, 2), new Point(Double.NaN, -0.0));
     Object back = Bytes.roundTrip(materializer, points, type);
-    assertThat(back).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST)
+    assertThat(back)
+        .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST)
         .hasSize(2)
         .allSatisfy(p -> assertThat(p).isInstanceOf(Point.class))
         .isEqualTo(points);

@@ -113,8 +113,10 @@ class LocalArtifactStoreTest {
     out.flush();
     assertThat(store.exists("abandoned")).isFalse();
     assertThat(store.list("")).isEmpty();
-    assertThat(tempFiles(store)).singleElement().satisfies(
-        f -> assertThat(f.getFileName().toString()).startsWith(LocalArtifactStore.TEMP_PREFIX));
+    assertThat(tempFiles(store))
+        .singleElement()
+        .satisfies(
+            f -> assertThat(f.getFileName().toString()).startsWith(LocalArtifactStore.TEMP_PREFIX));
     ((AtomicFileOutputStream) out).abort();
   }
 
@@ -132,7 +134,9 @@ class LocalArtifactStoreTest {
         };
     AtomicFileOutputStream out = new AtomicFileOutputStream(target, temp, failing);
     assertThatThrownBy(() -> out.write(1)).hasMessage("disk full");
-    assertThatThrownBy(out::close).isInstanceOf(IOException.class).hasMessageContaining("earlier write");
+    assertThatThrownBy(out::close)
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("earlier write");
     assertThat(target).doesNotExist();
     assertThat(temp).doesNotExist();
   }
@@ -237,7 +241,9 @@ class LocalArtifactStoreTest {
       String[] parts = line.split(" ");
       int thread = Integer.parseInt(parts[0].substring("thread-".length()));
       int i = Integer.parseInt(parts[1].substring("line-".length()));
-      assertThat(i).as("lines of thread %d in order", thread).isEqualTo(next.getOrDefault(thread, 0));
+      assertThat(i)
+          .as("lines of thread %d in order", thread)
+          .isEqualTo(next.getOrDefault(thread, 0));
       assertThat(parts.length == 3 ? parts[2] : "").hasSize(i % 50);
       next.put(thread, i + 1);
     }
@@ -277,10 +283,14 @@ class LocalArtifactStoreTest {
                       throw new IOException("materializer failed");
                     }))
         .hasMessage("materializer failed");
-    assertThatThrownBy(() -> store.write("new", out -> {
-              out.write(1);
-              throw new IllegalStateException("boom");
-            }))
+    assertThatThrownBy(
+            () ->
+                store.write(
+                    "new",
+                    out -> {
+                      out.write(1);
+                      throw new IllegalStateException("boom");
+                    }))
         .isInstanceOf(IllegalStateException.class);
 
     try (InputStream in = store.open("keep")) {

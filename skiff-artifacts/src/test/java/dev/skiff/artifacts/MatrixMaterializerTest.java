@@ -29,7 +29,8 @@ class MatrixMaterializerTest {
   void roundTripsADigitsSizedMatrix() throws IOException {
     Matrix matrix = digitsSized();
     assertThat(Bytes.roundTrip(materializer, matrix, Matrix.class)).isEqualTo(matrix);
-    assertThat(Bytes.write(materializer, matrix, Matrix.class)).hasSize(4 + 1 + 4 + 4 + 1797 * 64 * 8);
+    assertThat(Bytes.write(materializer, matrix, Matrix.class))
+        .hasSize(4 + 1 + 4 + 4 + 1797 * 64 * 8);
   }
 
   @Test

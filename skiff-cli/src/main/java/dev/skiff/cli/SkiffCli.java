@@ -43,11 +43,18 @@ import picocli.CommandLine.Option;
       CommandLine.HelpCommand.class
     })
 public final class SkiffCli {
-  @Option(names = "--debug", description = "Print stack traces of errors.", scope = CommandLine.ScopeType.INHERIT)
+  @Option(
+      names = "--debug",
+      description = "Print stack traces of errors.",
+      scope = CommandLine.ScopeType.INHERIT)
   boolean debug;
 
   public static void main(String[] args) {
-    System.exit(execute(args, new PrintWriter(System.out, true, StandardCharsets.UTF_8), new PrintWriter(System.err, true, StandardCharsets.UTF_8)));
+    System.exit(
+        execute(
+            args,
+            new PrintWriter(System.out, true, StandardCharsets.UTF_8),
+            new PrintWriter(System.err, true, StandardCharsets.UTF_8)));
   }
 
   /** Runs the command line and returns the exit code; used by tests too. */
@@ -63,14 +70,19 @@ public final class SkiffCli {
           for (CommandLine.ParseResult r = parseResult; r != null; r = r.subcommand()) {
             debug |= r.hasMatchedOption("--debug");
           }
-          // new UncheckedIOException(cause) says no more than its cause; one with its own message does
+          // new UncheckedIOException(cause) says no more than its cause; one with its own message
+          // does
           Throwable t =
-              e instanceof java.io.UncheckedIOException && e.getCause() != null && String.valueOf(e.getMessage()).equals(e.getCause().toString())
+              e instanceof java.io.UncheckedIOException
+                      && e.getCause() != null
+                      && String.valueOf(e.getMessage()).equals(e.getCause().toString())
                   ? e.getCause()
                   : e;
           commandLine.getErr().println("error: " + Redactor.redact(oneLine(t)));
           if (debug) {
-            commandLine.getErr().print(Redactor.redactTrace(t)); // causes may hold secret values too
+            commandLine
+                .getErr()
+                .print(Redactor.redactTrace(t)); // causes may hold secret values too
           }
           commandLine.getErr().flush();
           return 2;

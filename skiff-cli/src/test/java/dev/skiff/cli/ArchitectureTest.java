@@ -22,51 +22,85 @@ class ArchitectureTest {
 
   @BeforeAll
   static void importClasses() {
-    classes = new ClassFileImporter()
-        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-        .importPackages("dev.skiff");
+    classes =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("dev.skiff");
   }
 
   /** sdk ← core ← {store, artifacts, artifacts-s3, local, kubernetes, images, testing} ← cli. */
   static ArchRule modules() {
     return layeredArchitecture()
         .consideringOnlyDependenciesInLayers()
-        .layer("sdk").definedBy("dev.skiff.sdk..")
-        .layer("core").definedBy("dev.skiff.core..")
-        .layer("store").definedBy("dev.skiff.store..")
-        .layer("artifacts").definedBy(resideInAPackage("dev.skiff.artifacts..").and(not(resideInAPackage("dev.skiff.artifacts.s3.."))))
-        .layer("artifacts-s3").definedBy("dev.skiff.artifacts.s3..")
-        .layer("local").definedBy("dev.skiff.local..")
-        .layer("kubernetes").definedBy("dev.skiff.kubernetes..")
-        .layer("images").definedBy("dev.skiff.images..")
-        .layer("testing").definedBy("dev.skiff.testing..")
-        .layer("cli").definedBy("dev.skiff.cli..")
-        .whereLayer("sdk").mayNotAccessAnyLayer()
-        .whereLayer("core").mayOnlyAccessLayers("sdk")
-        .whereLayer("store").mayOnlyAccessLayers("core", "sdk")
-        .whereLayer("artifacts").mayOnlyAccessLayers("core", "sdk")
-        .whereLayer("artifacts-s3").mayOnlyAccessLayers("core", "sdk")
-        .whereLayer("local").mayOnlyAccessLayers("core", "sdk")
-        .whereLayer("kubernetes").mayOnlyAccessLayers("core", "sdk")
-        .whereLayer("images").mayOnlyAccessLayers("core", "sdk")
-        .whereLayer("testing").mayOnlyAccessLayers("core", "sdk")
-        .whereLayer("cli").mayOnlyAccessLayers("core", "sdk", "store", "artifacts", "artifacts-s3", "local", "kubernetes", "images");
+        .layer("sdk")
+        .definedBy("dev.skiff.sdk..")
+        .layer("core")
+        .definedBy("dev.skiff.core..")
+        .layer("store")
+        .definedBy("dev.skiff.store..")
+        .layer("artifacts")
+        .definedBy(
+            resideInAPackage("dev.skiff.artifacts..")
+                .and(not(resideInAPackage("dev.skiff.artifacts.s3.."))))
+        .layer("artifacts-s3")
+        .definedBy("dev.skiff.artifacts.s3..")
+        .layer("local")
+        .definedBy("dev.skiff.local..")
+        .layer("kubernetes")
+        .definedBy("dev.skiff.kubernetes..")
+        .layer("images")
+        .definedBy("dev.skiff.images..")
+        .layer("testing")
+        .definedBy("dev.skiff.testing..")
+        .layer("cli")
+        .definedBy("dev.skiff.cli..")
+        .whereLayer("sdk")
+        .mayNotAccessAnyLayer()
+        .whereLayer("core")
+        .mayOnlyAccessLayers("sdk")
+        .whereLayer("store")
+        .mayOnlyAccessLayers("core", "sdk")
+        .whereLayer("artifacts")
+        .mayOnlyAccessLayers("core", "sdk")
+        .whereLayer("artifacts-s3")
+        .mayOnlyAccessLayers("core", "sdk")
+        .whereLayer("local")
+        .mayOnlyAccessLayers("core", "sdk")
+        .whereLayer("kubernetes")
+        .mayOnlyAccessLayers("core", "sdk")
+        .whereLayer("images")
+        .mayOnlyAccessLayers("core", "sdk")
+        .whereLayer("testing")
+        .mayOnlyAccessLayers("core", "sdk")
+        .whereLayer("cli")
+        .mayOnlyAccessLayers(
+            "core", "sdk", "store", "artifacts", "artifacts-s3", "local", "kubernetes", "images");
   }
 
   /** Inside core: internal ← {plan, stack} ← spi ← engine. */
   static ArchRule corePackages() {
     return layeredArchitecture()
         .consideringOnlyDependenciesInLayers()
-        .layer("internal").definedBy("dev.skiff.core.internal..")
-        .layer("plan").definedBy("dev.skiff.core.plan..")
-        .layer("stack").definedBy("dev.skiff.core.stack..")
-        .layer("spi").definedBy("dev.skiff.core.spi..")
-        .layer("engine").definedBy("dev.skiff.core.engine..")
-        .whereLayer("internal").mayNotAccessAnyLayer()
-        .whereLayer("plan").mayOnlyAccessLayers("internal")
-        .whereLayer("stack").mayOnlyAccessLayers("internal")
-        .whereLayer("spi").mayOnlyAccessLayers("internal", "plan", "stack")
-        .whereLayer("engine").mayOnlyAccessLayers("internal", "plan", "stack", "spi");
+        .layer("internal")
+        .definedBy("dev.skiff.core.internal..")
+        .layer("plan")
+        .definedBy("dev.skiff.core.plan..")
+        .layer("stack")
+        .definedBy("dev.skiff.core.stack..")
+        .layer("spi")
+        .definedBy("dev.skiff.core.spi..")
+        .layer("engine")
+        .definedBy("dev.skiff.core.engine..")
+        .whereLayer("internal")
+        .mayNotAccessAnyLayer()
+        .whereLayer("plan")
+        .mayOnlyAccessLayers("internal")
+        .whereLayer("stack")
+        .mayOnlyAccessLayers("internal")
+        .whereLayer("spi")
+        .mayOnlyAccessLayers("internal", "plan", "stack")
+        .whereLayer("engine")
+        .mayOnlyAccessLayers("internal", "plan", "stack", "spi");
   }
 
   /** No cycle between any two packages, within a module or across modules. */

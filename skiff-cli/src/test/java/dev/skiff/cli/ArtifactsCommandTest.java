@@ -29,13 +29,27 @@ class ArtifactsCommandTest extends CliTestSupport {
     assertThat(r.exitCode()).as("%s", r).isZero();
     assertThat(r.outLines().get(0)).matches("ARTIFACT +RUN +STEP +NAME +KIND +TYPE +SIZE +SHA-256");
     String row = "(?m)^[0-9a-f]{12} +%s +%s +%s +%s +%s +\\d+ B +[0-9a-f]{12}$";
-    assertThat(r.out()).containsPattern(String.format(row, tiny, "load", "train", "data", "int\\[\\]"));
-    assertThat(r.out()).containsPattern(String.format(row, tiny, "load", "label", "data", "java\\.lang\\.String"));
-    assertThat(r.out()).containsPattern(String.format(row, tiny, "load", "stats", "data", Pattern.quote(CliPipelines.Stats.class.getName())));
+    assertThat(r.out())
+        .containsPattern(String.format(row, tiny, "load", "train", "data", "int\\[\\]"));
+    assertThat(r.out())
+        .containsPattern(String.format(row, tiny, "load", "label", "data", "java\\.lang\\.String"));
+    assertThat(r.out())
+        .containsPattern(
+            String.format(
+                row,
+                tiny,
+                "load",
+                "stats",
+                "data",
+                Pattern.quote(CliPipelines.Stats.class.getName())));
     assertThat(r.out()).containsPattern(String.format(row, tiny, "train", "output", "data", "int"));
-    assertThat(r.out()).containsPattern(String.format(row, tiny, "evaluate", "output", "data", "double"));
-    assertThat(r.out()).containsPattern(String.format(row, tiny, "evaluate", "report", "visualization", "text/html"));
-    assertThat(r.out()).containsPattern(String.format(row, branches, "root", "output", "data", "int"));
+    assertThat(r.out())
+        .containsPattern(String.format(row, tiny, "evaluate", "output", "data", "double"));
+    assertThat(r.out())
+        .containsPattern(
+            String.format(row, tiny, "evaluate", "report", "visualization", "text/html"));
+    assertThat(r.out())
+        .containsPattern(String.format(row, branches, "root", "output", "data", "int"));
     // tiny: 4 record components + train + evaluate + report; branches: root (side may not have run)
     assertThat(r.outLines().size() - 1).isBetween(8, 9);
   }
@@ -55,11 +69,17 @@ class ArtifactsCommandTest extends CliTestSupport {
       assertThat(a.get("contentHash").asText()).matches("[0-9a-f]{64}");
       assertThat(a.get("size").asLong()).isPositive();
       assertThat(a.get("path").asText()).startsWith("runs/" + tiny + "/");
-      names.add(a.get("step").asText() + "." + a.get("name").asText() + ":" + a.get("kind").asText());
+      names.add(
+          a.get("step").asText() + "." + a.get("name").asText() + ":" + a.get("kind").asText());
     }
     assertThat(names)
         .containsExactlyInAnyOrder(
-            "load.train:DATA", "load.test:DATA", "load.label:DATA", "load.stats:DATA", "train.output:DATA", "evaluate.output:DATA",
+            "load.train:DATA",
+            "load.test:DATA",
+            "load.label:DATA",
+            "load.stats:DATA",
+            "train.output:DATA",
+            "evaluate.output:DATA",
             "evaluate.report:VISUALIZATION");
 
     Result table = artifacts("list", "--run", tiny.substring(0, 6));
@@ -101,7 +121,9 @@ class ArtifactsCommandTest extends CliTestSupport {
             "type:         int[]",
             "materializer: skiff.array/v1",
             "sha-256:      " + a.get("contentHash").asText());
-    assertThat(r.out()).containsPattern("(?m)^uri: +file:.*/\\.skiff/artifacts/runs/" + Pattern.quote(run) + "/load/1/train$");
+    assertThat(r.out())
+        .containsPattern(
+            "(?m)^uri: +file:.*/\\.skiff/artifacts/runs/" + Pattern.quote(run) + "/load/1/train$");
     assertThat(r.outLines().get(r.outLines().size() - 1)).isEqualTo("int[5] [1, 2, 3, 4, 5]");
   }
 
@@ -109,12 +131,17 @@ class ArtifactsCommandTest extends CliTestSupport {
   void showPreviewsStringsRecordsAndPrimitives() throws IOException {
     String run = runOk(Tiny.class).runId();
 
-    assertThat(preview(artifacts("show", artifact(run, "load", "label").get("id").asText()))).isEqualTo("digits-v1");
-    JsonNode stats = JSON.readTree(preview(artifacts("show", artifact(run, "load", "stats").get("id").asText())));
+    assertThat(preview(artifacts("show", artifact(run, "load", "label").get("id").asText())))
+        .isEqualTo("digits-v1");
+    JsonNode stats =
+        JSON.readTree(
+            preview(artifacts("show", artifact(run, "load", "stats").get("id").asText())));
     assertThat(stats.get("count").asInt()).isEqualTo(8);
     assertThat(stats.get("mean").asDouble()).isEqualTo(4.5);
-    assertThat(preview(artifacts("show", artifact(run, "train", "output").get("id").asText()))).isEqualTo("15");
-    assertThat(preview(artifacts("show", artifact(run, "evaluate", "output").get("id").asText()))).isEqualTo("0.875");
+    assertThat(preview(artifacts("show", artifact(run, "train", "output").get("id").asText())))
+        .isEqualTo("15");
+    assertThat(preview(artifacts("show", artifact(run, "evaluate", "output").get("id").asText())))
+        .isEqualTo("0.875");
   }
 
   @Test
@@ -143,7 +170,12 @@ class ArtifactsCommandTest extends CliTestSupport {
     Result r = artifacts("show", a.get("id").asText());
 
     assertThat(r.exitCode()).as("%s", r).isZero();
-    assertThat(r.outLines()).contains("kind:         visualization", "type:         text/html", "step:         evaluate", "name:         report");
+    assertThat(r.outLines())
+        .contains(
+            "kind:         visualization",
+            "type:         text/html",
+            "step:         evaluate",
+            "name:         report");
     assertThat(r.out()).doesNotContain("<html>");
   }
 
@@ -183,22 +215,36 @@ class ArtifactsCommandTest extends CliTestSupport {
 
     Result r = artifacts("show", a.get("id").asText(), "--save", file.toString());
 
-    assertOneLineError(r, "artifact " + a.get("id").asText() + " (output 'label' of step 'load' in run " + run + ") is corrupt: its recorded sha256 is ");
+    assertOneLineError(
+        r,
+        "artifact "
+            + a.get("id").asText()
+            + " (output 'label' of step 'load' in run "
+            + run
+            + ") is corrupt: its recorded sha256 is ");
     assertThat(file).doesNotExist();
-    assertThat(tmp).isDirectoryNotContaining(p -> p.getFileName().toString().startsWith(".skiff-save-"));
+    assertThat(tmp)
+        .isDirectoryNotContaining(p -> p.getFileName().toString().startsWith(".skiff-save-"));
   }
 
   @Test
   void showOpenWithoutADisplayPrintsTheFileToOpen() throws IOException {
-    assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux"), "opens a real browser elsewhere");
-    assumeTrue(System.getenv("DISPLAY") == null && System.getenv("WAYLAND_DISPLAY") == null, "a display: it would open a browser");
+    assumeTrue(
+        System.getProperty("os.name").toLowerCase().contains("linux"),
+        "opens a real browser elsewhere");
+    assumeTrue(
+        System.getenv("DISPLAY") == null && System.getenv("WAYLAND_DISPLAY") == null,
+        "a display: it would open a browser");
     String run = runOk(Tiny.class).runId();
     JsonNode a = artifact(run, "evaluate", "report");
 
     Result r = artifacts("show", a.get("id").asText(), "--open");
 
     assertThat(r.exitCode()).as("%s", r).isZero();
-    Matcher m = Pattern.compile("(?m)^no browser could be started here; open this file in one: (file:\\S+)$").matcher(r.out());
+    Matcher m =
+        Pattern.compile(
+                "(?m)^no browser could be started here; open this file in one: (file:\\S+)$")
+            .matcher(r.out());
     assertThat(m.find()).as("%s", r).isTrue();
     Path file = Path.of(URI.create(m.group(1)));
     assertThat(file.toString()).endsWith(".html");

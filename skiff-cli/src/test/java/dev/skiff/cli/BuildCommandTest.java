@@ -18,17 +18,25 @@ import org.junit.jupiter.api.Test;
 
 /** {@code skiff build} against a real registry process, with a base image made locally. */
 class BuildCommandTest extends CliTestSupport {
-  static final Pattern REFERENCE = Pattern.compile("(?m)^(Pushed|Unchanged, nothing pushed:) (\\S+@sha256:[0-9a-f]{64})$");
+  static final Pattern REFERENCE =
+      Pattern.compile("(?m)^(Pushed|Unchanged, nothing pushed:) (\\S+@sha256:[0-9a-f]{64})$");
   RegistryProcess registry;
   String base;
 
   @BeforeEach
   void startRegistry() throws Exception {
     registry = RegistryProcess.start(Files.createDirectories(tmp.resolve("registry")), false);
-    Path file = Files.writeString(Files.createDirectories(tmp.resolve("base")).resolve("release"), "test base\n");
+    Path file =
+        Files.writeString(
+            Files.createDirectories(tmp.resolve("base")).resolve("release"), "test base\n");
     base = registry.hostPort() + "/base/jre:17";
-    Jib.fromScratch().addLayer(List.of(file), "/etc").setFormat(ImageFormat.OCI)
-        .containerize(Containerizer.to(RegistryImage.named(base)).setAllowInsecureRegistries(true).setBaseImageLayersCache(tmp.resolve("jib-base")));
+    Jib.fromScratch()
+        .addLayer(List.of(file), "/etc")
+        .setFormat(ImageFormat.OCI)
+        .containerize(
+            Containerizer.to(RegistryImage.named(base))
+                .setAllowInsecureRegistries(true)
+                .setBaseImageLayersCache(tmp.resolve("jib-base")));
   }
 
   @AfterEach
@@ -39,7 +47,14 @@ class BuildCommandTest extends CliTestSupport {
 
   @Test
   void buildPushesThePipelineImageOnceAndThenNothing() throws Exception {
-    ok("container-registry", "register", "reg", "--flavor", "default", "--uri=" + registry.hostPort() + "/team", "--insecure=true");
+    ok(
+        "container-registry",
+        "register",
+        "reg",
+        "--flavor",
+        "default",
+        "--uri=" + registry.hostPort() + "/team",
+        "--insecure=true");
     ok("stack", "update", "default", "-c", "reg");
     System.setProperty("skiff.test.base", base);
 
@@ -58,7 +73,8 @@ class BuildCommandTest extends CliTestSupport {
 
   @Test
   void buildNeedsAContainerRegistryInTheStack() {
-    assertOneLineError(cli("build", CliPipelines.Imaged.class.getName()),
+    assertOneLineError(
+        cli("build", CliPipelines.Imaged.class.getName()),
         "stack 'default' has no container registry: add one with 'skiff stack update default -c REGISTRY'");
   }
 }

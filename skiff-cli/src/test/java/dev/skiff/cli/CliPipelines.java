@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /** Small pipelines the CLI tests run. Static state is reset by the tests that use it. */
 public final class CliPipelines {
-  public static final String REPORT_HTML = "<html><body><h1>Tiny report</h1><p>accuracy 0.875</p></body></html>";
+  public static final String REPORT_HTML =
+      "<html><body><h1>Tiny report</h1><p>accuracy 0.875</p></body></html>";
 
   private CliPipelines() {}
 
@@ -36,11 +37,14 @@ public final class CliPipelines {
 
     static Split load() {
       StepContext.current().log().info("loaded {} rows", 8);
-      return new Split(new int[] {1, 2, 3, 4, 5}, new int[] {6, 7, 8}, "digits-v1", new Stats(8, 4.5));
+      return new Split(
+          new int[] {1, 2, 3, 4, 5}, new int[] {6, 7, 8}, "digits-v1", new Stats(8, 4.5));
     }
 
     static int train(int[] rows) {
-      StepContext.current().log().info("trained on {} rows in pid {}", rows.length, ProcessHandle.current().pid());
+      StepContext.current()
+          .log()
+          .info("trained on {} rows in pid {}", rows.length, ProcessHandle.current().pid());
       return Arrays.stream(rows).sum();
     }
 
@@ -76,7 +80,8 @@ public final class CliPipelines {
     }
 
     static int fail(int x) {
-      throw new IllegalStateException("disk quota exceeded for input " + x + "\nsecond line of the message");
+      throw new IllegalStateException(
+          "disk quota exceeded for input " + x + "\nsecond line of the message");
     }
 
     static int side(int x) {
@@ -143,14 +148,15 @@ public final class CliPipelines {
   }
 
   /**
-   * Not a pipeline definition: a user's own main that runs {@link Tiny}, or {@link Branches}
-   * when its first argument is {@code fail}.
+   * Not a pipeline definition: a user's own main that runs {@link Tiny}, or {@link Branches} when
+   * its first argument is {@code fail}.
    */
   public static final class TinyMain {
     private TinyMain() {}
 
     public static void main(String[] args) {
-      PipelineDefinition definition = args.length > 0 && args[0].equals("fail") ? new Branches() : new Tiny();
+      PipelineDefinition definition =
+          args.length > 0 && args[0].equals("fail") ? new Branches() : new Tiny();
       Pipeline.of(definition).run();
     }
   }
@@ -193,12 +199,14 @@ public final class CliPipelines {
     }
 
     static int probe() {
-      System.out.println("level=" + System.getProperty("skiff.level") + " pid=" + ProcessHandle.current().pid());
+      System.out.println(
+          "level=" + System.getProperty("skiff.level") + " pid=" + ProcessHandle.current().pid());
       return 1;
     }
 
     static int probeStep() {
-      System.out.println("level=" + System.getProperty("skiff.level") + " pid=" + ProcessHandle.current().pid());
+      System.out.println(
+          "level=" + System.getProperty("skiff.level") + " pid=" + ProcessHandle.current().pid());
       return 2;
     }
 
@@ -206,22 +214,33 @@ public final class CliPipelines {
     public void define(PipelineBuilder p) {
       p.step("probe", Levels::probe);
       p.step("probe_step", Levels::probeStep)
-          .configure(s -> s.setting("orchestrator.local", Map.of("jvmArgs", List.of("-Dskiff.level=step"))));
+          .configure(
+              s ->
+                  s.setting(
+                      "orchestrator.local", Map.of("jvmArgs", List.of("-Dskiff.level=step"))));
     }
   }
 
-  /** Runs {@link Levels} with pipeline-level settings {@code orchestrator.local jvmArgs=-Dskiff.level=pipeline}. */
+  /**
+   * Runs {@link Levels} with pipeline-level settings {@code orchestrator.local
+   * jvmArgs=-Dskiff.level=pipeline}.
+   */
   public static final class LevelsMain {
     private LevelsMain() {}
 
     public static void main(String[] args) {
       Pipeline.of(new Levels())
-          .settings(s -> s.setting("orchestrator.local", Map.of("jvmArgs", List.of("-Dskiff.level=pipeline"))))
+          .settings(
+              s ->
+                  s.setting(
+                      "orchestrator.local", Map.of("jvmArgs", List.of("-Dskiff.level=pipeline"))))
           .run();
     }
   }
 
-  /** A step with settings for a Kubernetes orchestrator: ignored, with a warning, on a local stack. */
+  /**
+   * A step with settings for a Kubernetes orchestrator: ignored, with a warning, on a local stack.
+   */
   public static final class ForKubernetes implements PipelineDefinition {
     public ForKubernetes() {}
 
@@ -236,7 +255,8 @@ public final class CliPipelines {
 
     @Override
     public void define(PipelineBuilder p) {
-      p.step("work", ForKubernetes::work).configure(s -> s.setting("orchestrator.kubernetes", Map.of("namespace", "ml")));
+      p.step("work", ForKubernetes::work)
+          .configure(s -> s.setting("orchestrator.kubernetes", Map.of("namespace", "ml")));
     }
   }
 
@@ -251,11 +271,14 @@ public final class CliPipelines {
 
     @Override
     public void define(PipelineBuilder p) {
-      p.step("work", ForKubernetes::work).configure(s -> s.setting("kubernetes", Map.of("namespace", "ml")));
+      p.step("work", ForKubernetes::work)
+          .configure(s -> s.setting("kubernetes", Map.of("namespace", "ml")));
     }
   }
 
-  /** One step; its image builds on the base named by the system property {@code skiff.test.base}. */
+  /**
+   * One step; its image builds on the base named by the system property {@code skiff.test.base}.
+   */
   public static final class Imaged implements PipelineDefinition {
     static String hello() {
       return "hello";
@@ -276,14 +299,17 @@ public final class CliPipelines {
       String base = System.getProperty("skiff.test.base");
       return base == null
           ? dev.skiff.sdk.PipelineSettings.DEFAULTS
-          : dev.skiff.sdk.PipelineSettings.newBuilder().setting("container_registry.default", java.util.Map.of("baseImage", base)).build();
+          : dev.skiff.sdk.PipelineSettings.newBuilder()
+              .setting("container_registry.default", java.util.Map.of("baseImage", base))
+              .build();
     }
   }
+
   /**
    * One step that reads the JVM property {@code skiff.probe.token} (set through the local
    * orchestrator's {@code jvmArgs}, process isolation), says whether it arrived resolved (not a
-   * {@code {{secret...}}} reference), prints the value and then fails with an error message
-   * holding it.
+   * {@code {{secret...}}} reference), prints the value and then fails with an error message holding
+   * it.
    */
   public static final class SecretProbe implements PipelineDefinition {
     public static final String PROPERTY = "skiff.probe.token";

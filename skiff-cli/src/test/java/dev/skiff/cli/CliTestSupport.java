@@ -17,8 +17,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs {@code skiff} in-process with captured output against a fresh project in a temporary
- * folder ({@code skiff init DIR}, then {@code --project DIR}).
+ * Runs {@code skiff} in-process with captured output against a fresh project in a temporary folder
+ * ({@code skiff init DIR}, then {@code --project DIR}).
  */
 abstract class CliTestSupport {
   private static final Pattern ANSI = Pattern.compile("\u001b\\[[0-9;]*m");
@@ -71,7 +71,8 @@ abstract class CliTestSupport {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code;
-    try (PrintWriter o = new PrintWriter(out, true); PrintWriter e = new PrintWriter(err, true)) {
+    try (PrintWriter o = new PrintWriter(out, true);
+        PrintWriter e = new PrintWriter(err, true)) {
       code = SkiffCli.execute(args, o, e);
     }
     return new Result(code, strip(out.toString()), strip(err.toString()));

@@ -1,12 +1,11 @@
 package dev.skiff.cli;
 
-import dev.skiff.cli.internal.Project;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.skiff.cli.CliPipelines.Tiny;
+import dev.skiff.cli.internal.Project;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +37,10 @@ class InitAndProjectTest extends CliTestSupport {
     Result again = skiff("init", project.toString());
 
     assertThat(again.exitCode()).as("%s", again).isZero();
-    assertThat(again.out().strip()).isEqualTo("Skiff is already initialized in " + project.resolve(".skiff").toAbsolutePath().normalize());
+    assertThat(again.out().strip())
+        .isEqualTo(
+            "Skiff is already initialized in "
+                + project.resolve(".skiff").toAbsolutePath().normalize());
     assertThat(runs("list", "-o", "json").json()).hasSize(1);
   }
 
@@ -54,7 +56,13 @@ class InitAndProjectTest extends CliTestSupport {
     JsonNode runs = runs("list", "-o", "json").json();
     assertThat(runs).hasSize(1);
     assertThat(runs.get(0).get("id").asText()).isEqualTo(r.runId());
-    Result fromNested = skiff("runs", "describe", r.runId(), "--project", nested.resolve("deeper/not-created-yet").toString());
+    Result fromNested =
+        skiff(
+            "runs",
+            "describe",
+            r.runId(),
+            "--project",
+            nested.resolve("deeper/not-created-yet").toString());
     assertThat(fromNested.exitCode()).as("%s", fromNested).isZero();
   }
 
@@ -79,8 +87,10 @@ class InitAndProjectTest extends CliTestSupport {
     assertThat(p.isGlobal()).isTrue();
     assertThat(p.home()).isEqualTo(skiffHome.toAbsolutePath().normalize());
     assertThat(skiffHome.resolve("artifacts")).isDirectory();
-    assertThat(p.metadataUrl()).isEqualTo("jdbc:sqlite:" + skiffHome.toAbsolutePath().normalize().resolve("skiff.db"));
-    assertThat(p.artifactUri()).isEqualTo(skiffHome.toAbsolutePath().normalize().resolve("artifacts").toUri().toString());
+    assertThat(p.metadataUrl())
+        .isEqualTo("jdbc:sqlite:" + skiffHome.toAbsolutePath().normalize().resolve("skiff.db"));
+    assertThat(p.artifactUri())
+        .isEqualTo(skiffHome.toAbsolutePath().normalize().resolve("artifacts").toUri().toString());
     try (var store = p.openMetadataStore()) {
       assertThat(store.listRuns(null, 10)).isEmpty();
     }
@@ -98,7 +108,8 @@ class InitAndProjectTest extends CliTestSupport {
         Project p = Project.locate(start, env);
 
         assertThat(p.isGlobal()).isTrue();
-        assertThat(p.home()).isEqualTo(tmp.resolve("user/.config/skiff").toAbsolutePath().normalize());
+        assertThat(p.home())
+            .isEqualTo(tmp.resolve("user/.config/skiff").toAbsolutePath().normalize());
       }
     } finally {
       System.setProperty("user.home", userHome);
@@ -114,7 +125,8 @@ class InitAndProjectTest extends CliTestSupport {
 
     assertThat(p.isGlobal()).isFalse();
     assertThat(p.home()).isEqualTo(project.resolve("a/.skiff").toAbsolutePath().normalize());
-    assertThat(Project.locate(project.resolve("other"), Map.of()).home()).isEqualTo(project.resolve(".skiff").toAbsolutePath().normalize());
+    assertThat(Project.locate(project.resolve("other"), Map.of()).home())
+        .isEqualTo(project.resolve(".skiff").toAbsolutePath().normalize());
     assertThat(tmp.resolve("global")).doesNotExist();
   }
 }

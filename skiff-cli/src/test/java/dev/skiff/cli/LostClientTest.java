@@ -29,16 +29,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A client killed with {@code kill -9} while its run's step runs in a step JVM ({@code
- * --isolation process}): the client is a real {@code skiff run} process on this JVM's class path.
- * Its step JVMs end by themselves, the run shows as lost once its short lease ({@code
- * SKIFF_RUN_LEASE}) has expired, and {@code runs resume} finishes it with lineage naming the very
- * bytes the downstream step read.
+ * A client killed with {@code kill -9} while its run's step runs in a step JVM ({@code --isolation
+ * process}): the client is a real {@code skiff run} process on this JVM's class path. Its step JVMs
+ * end by themselves, the run shows as lost once its short lease ({@code SKIFF_RUN_LEASE}) has
+ * expired, and {@code runs resume} finishes it with lineage naming the very bytes the downstream
+ * step read.
  */
 @Timeout(240)
 class LostClientTest extends CliTestSupport {
   /** The client's lease, in seconds: the least {@code SKIFF_RUN_LEASE} allows is 3. */
   static final int LEASE_SECONDS = 5;
+
   private static final Pattern HOLDING = Pattern.compile("hold +\\| holding in pid (\\d+)");
   private static final Pattern RUN_ID = Pattern.compile("\\(run (\\S+), \\d+ steps\\)");
 
@@ -92,15 +93,21 @@ class LostClientTest extends CliTestSupport {
   }
 
   @Test
-  void aKilledClientsRunShowsLostWithinItsLeaseAndResumesToSuccessWithLineageOfTheBytesRead() throws Exception {
+  void aKilledClientsRunShowsLostWithinItsLeaseAndResumesToSuccessWithLineageOfTheBytesRead()
+      throws Exception {
     List<String> clientOut = new CopyOnWriteArrayList<>();
     client = startClient(clientOut);
     Matcher holding = await(clientOut, HOLDING, Duration.ofSeconds(120));
     long holdPid = Long.parseLong(holding.group(1));
     String runId = await(clientOut, RUN_ID, Duration.ofSeconds(5)).group(1);
-    assertThat(runOf(runId).get("status").asText()).as("while its client lives").isEqualTo("RUNNING");
+    assertThat(runOf(runId).get("status").asText())
+        .as("while its client lives")
+        .isEqualTo("RUNNING");
     List<ProcessHandle> stepJvms = client.descendants().toList();
-    assertThat(stepJvms).as("the client's step JVMs").extracting(ProcessHandle::pid).contains(holdPid);
+    assertThat(stepJvms)
+        .as("the client's step JVMs")
+        .extracting(ProcessHandle::pid)
+        .contains(holdPid);
 
     client.destroyForcibly(); // kill -9 of the client only
     assertThat(client.waitFor(10, TimeUnit.SECONDS)).isTrue();
@@ -109,17 +116,24 @@ class LostClientTest extends CliTestSupport {
     for (ProcessHandle jvm : stepJvms) {
       jvm.onExit().get(15, TimeUnit.SECONDS); // a step JVM ends with its client
     }
-    assertThat(stepJvms).as("step JVMs that outlived their client").noneMatch(ProcessHandle::isAlive);
+    assertThat(stepJvms)
+        .as("step JVMs that outlived their client")
+        .noneMatch(ProcessHandle::isAlive);
 
     JsonNode lost = runOf(runId);
-    while (lost.get("status").asText().equals("RUNNING") && System.nanoTime() - killedAt < TimeUnit.SECONDS.toNanos(60)) {
+    while (lost.get("status").asText().equals("RUNNING")
+        && System.nanoTime() - killedAt < TimeUnit.SECONDS.toNanos(60)) {
       Thread.sleep(200);
       lost = runOf(runId);
     }
     Duration lostAfter = Duration.ofNanos(System.nanoTime() - killedAt);
     assertThat(lost.get("status").asText()).as("%s", lost).isEqualTo("FAILED");
-    assertThat(lost.get("error").asText()).startsWith("lost: its orchestrator (").contains("stopped heart-beating");
-    assertThat(lostAfter).as("shown lost once the lease ran out").isLessThan(Duration.ofSeconds(LEASE_SECONDS + 10));
+    assertThat(lost.get("error").asText())
+        .startsWith("lost: its orchestrator (")
+        .contains("stopped heart-beating");
+    assertThat(lostAfter)
+        .as("shown lost once the lease ran out")
+        .isLessThan(Duration.ofSeconds(LEASE_SECONDS + 10));
     JsonNode before = runs("describe", runId, "-o", "json").json();
     assertThat(step(before, "produce").get("status").asText()).isEqualTo("SUCCEEDED");
     assertThat(step(before, "hold").get("status").asText()).isEqualTo("FAILED");
@@ -132,12 +146,17 @@ class LostClientTest extends CliTestSupport {
     assertThat(resumed.out()).contains("Run " + runId + " succeeded");
     JsonNode after = runs("describe", runId, "-o", "json").json();
     assertThat(step(after, "produce").get("attempt").asInt()).as("kept").isEqualTo(1);
-    assertThat(step(after, "hold").get("attempt").asInt()).as("the lost attempt counted").isEqualTo(2);
+    assertThat(step(after, "hold").get("attempt").asInt())
+        .as("the lost attempt counted")
+        .isEqualTo(2);
     assertThat(values(step(after, "hold").get("inputs"))).containsExactly(produced);
     String held = step(after, "hold").get("outputs").get("output").asText();
-    assertThat(values(step(after, "consume").get("inputs"))).as("lineage of consume").containsExactly(held);
+    assertThat(values(step(after, "consume").get("inputs")))
+        .as("lineage of consume")
+        .containsExactly(held);
     // the bytes consume read are those of the artifact its lineage names
-    Matcher read = Pattern.compile("(?m)^consume +\\| read sha-256 ([0-9a-f]{64})$").matcher(resumed.out());
+    Matcher read =
+        Pattern.compile("(?m)^consume +\\| read sha-256 ([0-9a-f]{64})$").matcher(resumed.out());
     assertThat(read.find()).as("%s", resumed).isTrue();
     JsonNode artifact = artifacts("show", held, "-o", "json").json();
     assertThat(artifact.get("contentHash").asText()).isEqualTo(read.group(1));
@@ -147,33 +166,51 @@ class LostClientTest extends CliTestSupport {
     byte[] bytes = Files.readAllBytes(saved);
     assertThat(sha256(bytes)).isEqualTo(read.group(1));
     assertThat(new String(bytes, StandardCharsets.UTF_8)).contains("held by attempt 2");
-    System.out.printf("client killed; run shown lost after %d ms (lease %d s)%n", lostAfter.toMillis(), LEASE_SECONDS);
+    System.out.printf(
+        "client killed; run shown lost after %d ms (lease %d s)%n",
+        lostAfter.toMillis(), LEASE_SECONDS);
   }
 
   /** {@code skiff run Relay --isolation process} in a JVM of its own, with a short run lease. */
   private Process startClient(List<String> out) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
-        SkiffCli.class.getName(), "run", Relay.class.getName(), "--isolation", "process", "--project", project.toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                SkiffCli.class.getName(),
+                "run",
+                Relay.class.getName(),
+                "--isolation",
+                "process",
+                "--project",
+                project.toString()));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("SKIFF_RUN_LEASE", String.valueOf(LEASE_SECONDS));
     Process p = pb.start();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          out.add(strip(line));
-        }
-      } catch (IOException ended) {
-        // the client was killed
-      }
-    }, "skiff-client-output");
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                  out.add(strip(line));
+                }
+              } catch (IOException ended) {
+                // the client was killed
+              }
+            },
+            "skiff-client-output");
     reader.setDaemon(true);
     reader.start();
     return p;
   }
 
-  private static Matcher await(List<String> lines, Pattern pattern, Duration timeout) throws InterruptedException {
+  private static Matcher await(List<String> lines, Pattern pattern, Duration timeout)
+      throws InterruptedException {
     long end = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < end) {
       for (String line : lines) {
@@ -184,7 +221,13 @@ class LostClientTest extends CliTestSupport {
       }
       Thread.sleep(50);
     }
-    throw new AssertionError("no line matching " + pattern + " within " + timeout.toSeconds() + " s; the client printed:\n" + String.join("\n", lines));
+    throw new AssertionError(
+        "no line matching "
+            + pattern
+            + " within "
+            + timeout.toSeconds()
+            + " s; the client printed:\n"
+            + String.join("\n", lines));
   }
 
   /** The run as {@code runs list} shows it (which settles lost runs). */

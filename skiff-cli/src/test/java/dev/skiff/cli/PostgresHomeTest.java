@@ -1,12 +1,11 @@
 package dev.skiff.cli;
 
-import dev.skiff.cli.internal.Project;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.skiff.cli.CliPipelines.Tiny;
 import dev.skiff.cli.internal.HomeConfig;
+import dev.skiff.cli.internal.Project;
 import dev.skiff.core.spi.MetadataStore;
 import dev.skiff.core.spi.ScheduleRecord;
 import dev.skiff.testing.postgres.PostgresServer;
@@ -45,7 +44,9 @@ class PostgresHomeTest extends CliTestSupport {
   void initPostgresHome() {
     url = SERVER.newDatabase();
     project = tmp.resolve("pg");
-    Result init = skiff("init", project.toString(), "--metadata-url=" + url + "&password=" + SERVER.password());
+    Result init =
+        skiff(
+            "init", project.toString(), "--metadata-url=" + url + "&password=" + SERVER.password());
     assertThat(init.exitCode()).as("%s", init).isZero();
   }
 
@@ -74,7 +75,8 @@ class PostgresHomeTest extends CliTestSupport {
   void initPrintsWhereMetadataGoesWithoutThePassword() {
     Path dir = tmp.resolve("fresh");
 
-    Result r = skiff("init", dir.toString(), "--metadata-url=" + url + "&password=" + SERVER.password());
+    Result r =
+        skiff("init", dir.toString(), "--metadata-url=" + url + "&password=" + SERVER.password());
 
     assertThat(r.exitCode()).as("%s", r).isZero();
     assertThat(r.outLines())
@@ -96,7 +98,9 @@ class PostgresHomeTest extends CliTestSupport {
     assertThat(runs.get(1).get("id").asText()).isEqualTo(first.runId());
     assertThat(runs.get(0).get("status").asText()).isEqualTo("SUCCEEDED");
     for (String step : List.of("load", "train", "evaluate")) {
-      assertThat(second.out()).containsPattern(stepLine(step, "cached \\(outputs of run " + Pattern.quote(first.runId()) + "\\)"));
+      assertThat(second.out())
+          .containsPattern(
+              stepLine(step, "cached \\(outputs of run " + Pattern.quote(first.runId()) + "\\)"));
     }
     // lineage
     JsonNode described = runs("describe", first.runId(), "-o", "json").json();
@@ -114,12 +118,23 @@ class PostgresHomeTest extends CliTestSupport {
 
     // secrets
     ok("secret", "create", "db", "--user=admin", "--password=hunter2-horse");
-    assertThat(ok("secret", "list", "-o", "json").json().get(0).get("name").asText()).isEqualTo("db");
+    assertThat(ok("secret", "list", "-o", "json").json().get(0).get("name").asText())
+        .isEqualTo("db");
 
     // schedules are project settings, one row each (only a kubernetes stack can make one: this
     // writes the row as it would)
-    try (MetadataStore store = Project.findUpward(project, Map.of()).orElseThrow().openMetadataStore()) {
-      new ScheduleRecord("tiny", "nightly", "0 3 * * *", "separate", "local", "ml/tiny-nightly", "{}", false, Instant.now())
+    try (MetadataStore store =
+        Project.findUpward(project, Map.of()).orElseThrow().openMetadataStore()) {
+      new ScheduleRecord(
+              "tiny",
+              "nightly",
+              "0 3 * * *",
+              "separate",
+              "local",
+              "ml/tiny-nightly",
+              "{}",
+              false,
+              Instant.now())
           .save(store);
     }
     JsonNode schedules = ok("schedules", "list", "-o", "json").json();
@@ -128,22 +143,40 @@ class PostgresHomeTest extends CliTestSupport {
 
     assertThat(query("SELECT COUNT(*) FROM runs")).isEqualTo("3");
     assertThat(query("SELECT COUNT(*) FROM steps WHERE status = 'CACHED'")).isEqualTo("3");
-    assertThat(query("SELECT string_agg(name, ',' ORDER BY name) FROM stacks")).isEqualTo("default,separate");
-    assertThat(query("SELECT value FROM project_settings WHERE key = 'active_stack'")).isEqualTo("separate");
+    assertThat(query("SELECT string_agg(name, ',' ORDER BY name) FROM stacks"))
+        .isEqualTo("default,separate");
+    assertThat(query("SELECT value FROM project_settings WHERE key = 'active_stack'"))
+        .isEqualTo("separate");
     assertThat(query("SELECT COUNT(*) FROM secrets")).isEqualTo("1");
     assertThat(query("SELECT encrypted_values FROM secrets")).doesNotContain("hunter2-horse");
-    assertThat(query("SELECT value FROM project_settings WHERE key = 'schedule/tiny/nightly'")).contains("\"cron\":\"0 3 * * *\"");
+    assertThat(query("SELECT value FROM project_settings WHERE key = 'schedule/tiny/nightly'"))
+        .contains("\"cron\":\"0 3 * * *\"");
     assertThat(project.resolve(".skiff/skiff.db")).doesNotExist();
   }
 
   @Test
   void aKubernetesStackPassesTheStoreChecksThatRefuseSqlite() {
-    ok("artifact-store", "register", "nfs", "--flavor", "local", "--path=" + tmp.resolve("nfs"), "--mounted-in-pods=true");
-    ok("orchestrator", "register", "k8s", "--flavor", "kubernetes", "--image=registry.local/team/skiff:tiny", "--kubernetes-context=nowhere");
+    ok(
+        "artifact-store",
+        "register",
+        "nfs",
+        "--flavor",
+        "local",
+        "--path=" + tmp.resolve("nfs"),
+        "--mounted-in-pods=true");
+    ok(
+        "orchestrator",
+        "register",
+        "k8s",
+        "--flavor",
+        "kubernetes",
+        "--image=registry.local/team/skiff:tiny",
+        "--kubernetes-context=nowhere");
     ok("stack", "register", "kube", "-o", "k8s", "-a", "nfs", "--set");
 
     assertThat(ok("stack", "describe", "kube").out())
-        .contains("Checks: ready (artifact store reachable; stores reachable by the orchestrator's executors)");
+        .contains(
+            "Checks: ready (artifact store reachable; stores reachable by the orchestrator's executors)");
     // refused only later, for want of a cluster: no complaint about the metadata store
     assertOneLineError(run(Tiny.class), "kubeconfig has no context 'nowhere'");
   }
@@ -156,10 +189,21 @@ class PostgresHomeTest extends CliTestSupport {
     }
     Path dir = tmp.resolve("unreachable");
 
-    Result r = skiff("init", dir.toString(), "--metadata-url=jdbc:postgresql://localhost:" + port + "/skiff?user=skiff&password=pw-1234");
+    Result r =
+        skiff(
+            "init",
+            dir.toString(),
+            "--metadata-url=jdbc:postgresql://localhost:"
+                + port
+                + "/skiff?user=skiff&password=pw-1234");
 
-    assertOneLineError(r, "cannot open metadata store at jdbc:postgresql://localhost:" + port + "/skiff: cannot reach PostgreSQL at localhost:" + port
-        + " (Connection refused): is PostgreSQL running and reachable? check --metadata-url");
+    assertOneLineError(
+        r,
+        "cannot open metadata store at jdbc:postgresql://localhost:"
+            + port
+            + "/skiff: cannot reach PostgreSQL at localhost:"
+            + port
+            + " (Connection refused): is PostgreSQL running and reachable? check --metadata-url");
     assertThat(r.err()).doesNotContain("pw-1234");
     assertThat(dir).doesNotExist();
   }
@@ -171,8 +215,13 @@ class PostgresHomeTest extends CliTestSupport {
 
     Result r = skiff("init", dir.toString(), "--metadata-url=" + url + "&password=" + wrong);
 
-    assertOneLineError(r, "cannot open metadata store at " + url.substring(0, url.indexOf('?')) + ": PostgreSQL at localhost:" + SERVER.port()
-        + " refused the login of user 'skiff' (password authentication failed for user \"skiff\"): set SKIFF_METADATA_PASSWORD or ~/.pgpass");
+    assertOneLineError(
+        r,
+        "cannot open metadata store at "
+            + url.substring(0, url.indexOf('?'))
+            + ": PostgreSQL at localhost:"
+            + SERVER.port()
+            + " refused the login of user 'skiff' (password authentication failed for user \"skiff\"): set SKIFF_METADATA_PASSWORD or ~/.pgpass");
     assertThat(r.err()).doesNotContain(wrong).doesNotContain(SERVER.password());
     assertThat(dir).doesNotExist();
   }
@@ -181,9 +230,17 @@ class PostgresHomeTest extends CliTestSupport {
   void aMissingDatabaseIsAOneLineError() {
     Path dir = tmp.resolve("missing");
 
-    Result r = skiff("init", dir.toString(), "--metadata-url=" + SERVER.url("nope") + "&password=" + SERVER.password());
+    Result r =
+        skiff(
+            "init",
+            dir.toString(),
+            "--metadata-url=" + SERVER.url("nope") + "&password=" + SERVER.password());
 
-    assertOneLineError(r, "cannot open metadata store at jdbc:postgresql://localhost:" + SERVER.port() + "/nope: database 'nope' does not exist");
+    assertOneLineError(
+        r,
+        "cannot open metadata store at jdbc:postgresql://localhost:"
+            + SERVER.port()
+            + "/nope: database 'nope' does not exist");
     assertThat(dir).doesNotExist();
   }
 
@@ -195,7 +252,10 @@ class PostgresHomeTest extends CliTestSupport {
     Result again = skiff("init", project.toString());
 
     assertThat(again.exitCode()).as("%s", again).isZero();
-    assertThat(again.out().strip()).isEqualTo("Skiff is already initialized in " + project.resolve(".skiff").toAbsolutePath().normalize());
+    assertThat(again.out().strip())
+        .isEqualTo(
+            "Skiff is already initialized in "
+                + project.resolve(".skiff").toAbsolutePath().normalize());
     assertThat(Files.readString(config)).isEqualTo(before);
     assertThat(project.resolve(".skiff/skiff.db")).doesNotExist();
   }
@@ -206,13 +266,22 @@ class PostgresHomeTest extends CliTestSupport {
     skiff("run", Tiny.class.getName(), "--project", sqliteHome.toString());
     String other = SERVER.newDatabase();
 
-    Result r = skiff("init", sqliteHome.toString(), "--metadata-url=" + other + "&password=" + SERVER.password());
+    Result r =
+        skiff(
+            "init",
+            sqliteHome.toString(),
+            "--metadata-url=" + other + "&password=" + SERVER.password());
 
     assertThat(r.exitCode()).as("%s", r).isZero();
-    assertThat(r.errLines()).containsExactly("warning: runs recorded so far stay in "
-        + sqliteHome.resolve(".skiff/skiff.db").toAbsolutePath().normalize() + "; this home now records in "
-        + other.substring(0, other.indexOf('?')) + "?…");
-    assertThat(skiff("runs", "list", "-o", "json", "--project", sqliteHome.toString()).json()).isEmpty();
+    assertThat(r.errLines())
+        .containsExactly(
+            "warning: runs recorded so far stay in "
+                + sqliteHome.resolve(".skiff/skiff.db").toAbsolutePath().normalize()
+                + "; this home now records in "
+                + other.substring(0, other.indexOf('?'))
+                + "?…");
+    assertThat(skiff("runs", "list", "-o", "json", "--project", sqliteHome.toString()).json())
+        .isEmpty();
   }
 
   @Test
@@ -225,7 +294,11 @@ class PostgresHomeTest extends CliTestSupport {
     Project p = Project.findUpward(dir, Map.of()).orElseThrow();
     assertThat(p.metadataUrl()).isEqualTo(url);
     assertThat(p.metadataPassword()).isNull();
-    assertThat(Project.findUpward(dir, Map.of(Project.METADATA_PASSWORD_ENV, "from-env")).orElseThrow().metadataPassword()).isEqualTo("from-env");
+    assertThat(
+            Project.findUpward(dir, Map.of(Project.METADATA_PASSWORD_ENV, "from-env"))
+                .orElseThrow()
+                .metadataPassword())
+        .isEqualTo("from-env");
     assertThat(HomeConfig.read(dir.resolve(".skiff")).sealedMetadataPassword()).isEmpty();
   }
 
@@ -247,7 +320,10 @@ class PostgresHomeTest extends CliTestSupport {
     try (MetadataStore store = withPassword.openMetadataStore()) {
       assertThat(store.listRuns(null, 10)).isEmpty(); // the other database, migrated on open
     }
-    assertThat(Project.findUpward(project, Map.of(Project.METADATA_URL_ENV, url)).orElseThrow().metadataPassword())
+    assertThat(
+            Project.findUpward(project, Map.of(Project.METADATA_URL_ENV, url))
+                .orElseThrow()
+                .metadataPassword())
         .isEqualTo(SERVER.password());
   }
 
@@ -261,7 +337,8 @@ class PostgresHomeTest extends CliTestSupport {
   }
 
   private String query(String sql) throws SQLException {
-    try (Connection connection = DriverManager.getConnection(url, SERVER.user(), SERVER.password());
+    try (Connection connection =
+            DriverManager.getConnection(url, SERVER.user(), SERVER.password());
         Statement statement = connection.createStatement();
         ResultSet row = statement.executeQuery(sql)) {
       assertThat(row.next()).as(sql).isTrue();
@@ -271,13 +348,18 @@ class PostgresHomeTest extends CliTestSupport {
 
   private static List<Path> filesContaining(Path dir, String text) throws IOException {
     try (Stream<Path> files = Files.walk(dir)) {
-      return files.filter(Files::isRegularFile).filter(f -> {
-        try {
-          return new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1).contains(text);
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      }).toList();
+      return files
+          .filter(Files::isRegularFile)
+          .filter(
+              f -> {
+                try {
+                  return new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1)
+                      .contains(text);
+                } catch (IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              })
+          .toList();
     }
   }
 }

@@ -24,7 +24,8 @@ class RunCommandTest extends CliTestSupport {
     String id = r.runId();
 
     assertThat(id).startsWith("tiny-");
-    assertThat(r.outLines().get(0)).isEqualTo("Running pipeline tiny on stack 'default' (run " + id + ", 3 steps)");
+    assertThat(r.outLines().get(0))
+        .isEqualTo("Running pipeline tiny on stack 'default' (run " + id + ", 3 steps)");
     for (String step : List.of("load", "train", "evaluate")) {
       assertThat(r.out()).containsPattern(stepLine(step, "started"));
       assertThat(r.out()).containsPattern(stepLine(step, "succeeded in .+"));
@@ -40,8 +41,10 @@ class RunCommandTest extends CliTestSupport {
       assertThat(r.out()).containsPattern("(?m)^" + step + " +succeeded +1 +\\S.*$");
     }
     // steps start in dependency order
-    assertThat(r.out().indexOf("load     | succeeded")).isLessThan(r.out().indexOf("train    | started"));
-    assertThat(r.out().indexOf("train    | succeeded")).isLessThan(r.out().indexOf("evaluate | started"));
+    assertThat(r.out().indexOf("load     | succeeded"))
+        .isLessThan(r.out().indexOf("train    | started"));
+    assertThat(r.out().indexOf("train    | succeeded"))
+        .isLessThan(r.out().indexOf("evaluate | started"));
     assertThat(r.err()).isEmpty();
   }
 
@@ -59,8 +62,11 @@ class RunCommandTest extends CliTestSupport {
 
     assertThat(second.runId()).isNotEqualTo(first);
     for (String step : List.of("load", "train", "evaluate")) {
-      assertThat(second.out()).containsPattern(stepLine(step, "cached \\(outputs of run " + Pattern.quote(first) + "\\)"));
-      assertThat(second.out()).containsPattern("(?m)^" + step + " +cached +.*from run " + Pattern.quote(first) + "$");
+      assertThat(second.out())
+          .containsPattern(
+              stepLine(step, "cached \\(outputs of run " + Pattern.quote(first) + "\\)"));
+      assertThat(second.out())
+          .containsPattern("(?m)^" + step + " +cached +.*from run " + Pattern.quote(first) + "$");
     }
     assertThat(second.out()).doesNotContain("| started").doesNotContain("accuracy");
     assertThat(second.out()).contains("Run " + second.runId() + " succeeded");
@@ -86,14 +92,28 @@ class RunCommandTest extends CliTestSupport {
 
     assertThat(r.exitCode()).as("%s", r).isEqualTo(1);
     String error = "IllegalStateException: disk quota exceeded for input 1";
-    assertThat(r.out()).containsPattern(stepLine("fail", "attempt 1 failed: " + Pattern.quote(error)));
-    assertThat(r.out()).containsPattern("(?m)^Run " + Pattern.quote(id) + " failed in .+: step 'fail' failed: " + Pattern.quote(error) + "$");
-    assertThat(r.out()).containsPattern("(?m)^fail +failed +1 +\\S+ ms +" + Pattern.quote(error) + "$");
+    assertThat(r.out())
+        .containsPattern(stepLine("fail", "attempt 1 failed: " + Pattern.quote(error)));
+    assertThat(r.out())
+        .containsPattern(
+            "(?m)^Run "
+                + Pattern.quote(id)
+                + " failed in .+: step 'fail' failed: "
+                + Pattern.quote(error)
+                + "$");
+    assertThat(r.out())
+        .containsPattern("(?m)^fail +failed +1 +\\S+ ms +" + Pattern.quote(error) + "$");
     assertThat(r.out()).containsPattern("(?m)^after_fail +skipped .*step 'fail' failed.*$");
-    // the step's log (streamed, and kept for `runs logs`) has the whole trace; its error stays one line
-    assertThat(r.out()).containsPattern(stepLine("fail", "java\\.lang\\.IllegalStateException: disk quota exceeded for input 1"))
+    // the step's log (streamed, and kept for `runs logs`) has the whole trace; its error stays one
+    // line
+    assertThat(r.out())
+        .containsPattern(
+            stepLine(
+                "fail", "java\\.lang\\.IllegalStateException: disk quota exceeded for input 1"))
         .containsPattern(stepLine("fail", "\\s+at dev\\.skiff\\.cli\\..*"));
-    assertThat(runs("logs", id, "fail").out()).contains("java.lang.IllegalStateException: disk quota exceeded for input 1").contains("\tat dev.skiff.cli.");
+    assertThat(runs("logs", id, "fail").out())
+        .contains("java.lang.IllegalStateException: disk quota exceeded for input 1")
+        .contains("\tat dev.skiff.cli.");
     assertThat(r.err()).isEmpty();
   }
 
@@ -104,7 +124,8 @@ class RunCommandTest extends CliTestSupport {
     assertThat(r.exitCode()).as("%s", r).isEqualTo(1);
     // with one step at a time, 'fail' runs before 'side', which then never starts
     assertThat(r.out()).doesNotContainPattern(stepLine("side", "started"));
-    assertThat(r.out()).containsPattern(stepLine("side", "skipped: not run: step 'fail' failed: .*"));
+    assertThat(r.out())
+        .containsPattern(stepLine("side", "skipped: not run: step 'fail' failed: .*"));
     assertThat(r.out()).containsPattern("(?m)^side +skipped .*$");
     assertThat(r.out()).doesNotContain("side ran");
   }
@@ -117,7 +138,8 @@ class RunCommandTest extends CliTestSupport {
     assertThat(r.out()).containsPattern(stepLine("side", "started"));
     assertThat(r.out()).containsPattern(stepLine("side", "side ran"));
     assertThat(r.out()).containsPattern("(?m)^side +succeeded +1 .*$");
-    assertThat(r.out()).containsPattern(stepLine("after_fail", "skipped: upstream step 'fail' failed"));
+    assertThat(r.out())
+        .containsPattern(stepLine("after_fail", "skipped: upstream step 'fail' failed"));
     assertThat(r.out()).containsPattern("(?m)^after_fail +skipped .*upstream step 'fail' failed$");
   }
 
@@ -146,9 +168,17 @@ class RunCommandTest extends CliTestSupport {
 
     assertThat(r.exitCode()).as("%s", r).isEqualTo(1);
     // the same one-line error as in a thread; the step process's log holds the trace
-    assertThat(r.out()).containsPattern(stepLine("fail", "attempt 1 failed: IllegalStateException: disk quota exceeded for input 1"));
-    assertThat(r.out()).containsPattern(stepLine("fail", "\\s+at dev\\.skiff\\.cli\\.CliPipelines\\$Branches\\.fail\\(.*"));
-    assertThat(r.out()).containsPattern("(?m)^fail +failed +1 +.+ +IllegalStateException: disk quota exceeded for input 1$");
+    assertThat(r.out())
+        .containsPattern(
+            stepLine(
+                "fail",
+                "attempt 1 failed: IllegalStateException: disk quota exceeded for input 1"));
+    assertThat(r.out())
+        .containsPattern(
+            stepLine("fail", "\\s+at dev\\.skiff\\.cli\\.CliPipelines\\$Branches\\.fail\\(.*"));
+    assertThat(r.out())
+        .containsPattern(
+            "(?m)^fail +failed +1 +.+ +IllegalStateException: disk quota exceeded for input 1$");
   }
 
   @Test
@@ -162,7 +192,8 @@ class RunCommandTest extends CliTestSupport {
 
     Result failed = run(TinyMain.class, "fail");
     assertThat(failed.exitCode()).as("%s", failed).isEqualTo(1);
-    assertThat(failed.out()).containsPattern(stepLine("fail", "attempt 1 failed: .*disk quota exceeded.*"));
+    assertThat(failed.out())
+        .containsPattern(stepLine("fail", "attempt 1 failed: .*disk quota exceeded.*"));
 
     // both runs were recorded in this project (not in the global one)
     JsonNode list = runs("list", "-o", "json").json();
@@ -186,7 +217,8 @@ class RunCommandTest extends CliTestSupport {
     assertThat(noCache.out()).doesNotContain("cached");
     assertThat(pidOfTrain(noCache)).isNotEqualTo(ProcessHandle.current().pid());
 
-    Result continued = run(TinyMain.class, "fail", "--continue-on-failure", "--max-parallelism", "1");
+    Result continued =
+        run(TinyMain.class, "fail", "--continue-on-failure", "--max-parallelism", "1");
     assertThat(continued.exitCode()).as("%s", continued).isEqualTo(1);
     assertThat(continued.out()).containsPattern("(?m)^side +succeeded .*$");
   }
@@ -195,7 +227,8 @@ class RunCommandTest extends CliTestSupport {
   void unknownClassIsAOneLineError() {
     Result r = run(List.of("run", "com.example.NoSuchPipeline"));
 
-    assertOneLineError(r, "class com.example.NoSuchPipeline not found: check the name and --classpath");
+    assertOneLineError(
+        r, "class com.example.NoSuchPipeline not found: check the name and --classpath");
     assertThat(r.out()).isEmpty();
   }
 
@@ -218,14 +251,21 @@ class RunCommandTest extends CliTestSupport {
   void classThatIsNeitherPipelineNorMainIsAOneLineError() {
     Result r = run(List.of("run", NotAPipeline.class.getName()));
 
-    assertOneLineError(r, NotAPipeline.class.getName() + " is neither a PipelineDefinition nor a class with a main method");
+    assertOneLineError(
+        r,
+        NotAPipeline.class.getName()
+            + " is neither a PipelineDefinition nor a class with a main method");
   }
 
   @Test
   void pipelineWithoutNoArgumentConstructorIsAOneLineError() {
     Result r = run(List.of("run", NeedsArguments.class.getName()));
 
-    assertOneLineError(r, "cannot create pipeline " + NeedsArguments.class.getName() + ": it needs to be a public class with a public no-argument constructor");
+    assertOneLineError(
+        r,
+        "cannot create pipeline "
+            + NeedsArguments.class.getName()
+            + ": it needs to be a public class with a public no-argument constructor");
   }
 
   @Test
@@ -247,13 +287,20 @@ class RunCommandTest extends CliTestSupport {
 
   @Test
   void debugPrintsTheStackTraceBeforeOrAfterTheSubcommand() {
-    Result before = skiff("--debug", "run", "com.example.NoSuchPipeline", "--project", project.toString());
-    Result after = skiff("run", "com.example.NoSuchPipeline", "--project", project.toString(), "--debug");
+    Result before =
+        skiff("--debug", "run", "com.example.NoSuchPipeline", "--project", project.toString());
+    Result after =
+        skiff("run", "com.example.NoSuchPipeline", "--project", project.toString(), "--debug");
 
     for (Result r : List.of(before, after)) {
       assertThat(r.exitCode()).as("%s", r).isEqualTo(2);
-      assertThat(r.errLines().get(0)).isEqualTo("error: class com.example.NoSuchPipeline not found: check the name and --classpath");
-      assertThat(r.err()).as("%s", r).contains("IllegalArgumentException").contains("\tat dev.skiff.cli.internal.RunCommand.call");
+      assertThat(r.errLines().get(0))
+          .isEqualTo(
+              "error: class com.example.NoSuchPipeline not found: check the name and --classpath");
+      assertThat(r.err())
+          .as("%s", r)
+          .contains("IllegalArgumentException")
+          .contains("\tat dev.skiff.cli.internal.RunCommand.call");
     }
   }
 

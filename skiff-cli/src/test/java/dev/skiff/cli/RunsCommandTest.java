@@ -31,8 +31,14 @@ class RunsCommandTest extends CliTestSupport {
     List<String> lines = r.outLines();
     assertThat(lines.get(0)).matches("RUN +PIPELINE +STATUS +STACK +STARTED +DURATION");
     assertThat(lines).hasSize(3);
-    assertThat(lines.get(1)).matches(Pattern.quote(branches) + " +branches +failed +default +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +\\S.*");
-    assertThat(lines.get(2)).matches(Pattern.quote(tiny) + " +tiny +succeeded +default +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +\\S.*");
+    assertThat(lines.get(1))
+        .matches(
+            Pattern.quote(branches)
+                + " +branches +failed +default +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +\\S.*");
+    assertThat(lines.get(2))
+        .matches(
+            Pattern.quote(tiny)
+                + " +tiny +succeeded +default +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +\\S.*");
   }
 
   @Test
@@ -47,7 +53,8 @@ class RunsCommandTest extends CliTestSupport {
     assertThat(json.get(0).get("id").asText()).isEqualTo(branches);
     assertThat(json.get(0).get("pipeline").asText()).isEqualTo("branches");
     assertThat(json.get(0).get("status").asText()).isEqualTo("FAILED");
-    assertThat(json.get(0).get("error").asText()).startsWith("step 'fail' failed: IllegalStateException: disk quota exceeded");
+    assertThat(json.get(0).get("error").asText())
+        .startsWith("step 'fail' failed: IllegalStateException: disk quota exceeded");
     assertThat(json.get(1).get("id").asText()).isEqualTo(tiny);
     assertThat(json.get(1).get("pipeline").asText()).isEqualTo("tiny");
     assertThat(json.get(1).get("status").asText()).isEqualTo("SUCCEEDED");
@@ -98,7 +105,12 @@ class RunsCommandTest extends CliTestSupport {
     for (Result r : List.of(byId, byPrefix, byLongerPrefix)) {
       assertThat(r.exitCode()).as("%s", r).isZero();
       assertThat(r.out()).startsWith("Run " + id + "  succeeded\n");
-      assertThat(r.out()).contains("  pipeline:     tiny\n", "  stack:        default\n", "  orchestrator: local\n", "  plan hash:    ");
+      assertThat(r.out())
+          .contains(
+              "  pipeline:     tiny\n",
+              "  stack:        default\n",
+              "  orchestrator: local\n",
+              "  plan hash:    ");
       assertThat(r.out()).containsPattern("(?m)^STEP +STATUS +ATTEMPT +DURATION +DETAIL$");
       for (String step : List.of("load", "train", "evaluate")) {
         assertThat(r.out()).containsPattern("(?m)^" + step + " +succeeded +1 .*$");
@@ -106,11 +118,17 @@ class RunsCommandTest extends CliTestSupport {
       assertThat(r.out()).containsPattern("(?m)^STEP +OUTPUT +ARTIFACT +TYPE +SIZE$");
       assertThat(r.out()).containsPattern("(?m)^load +train +[0-9a-f]{12} +int\\[\\] +\\d+ B$");
       assertThat(r.out()).containsPattern("(?m)^load +test +[0-9a-f]{12} +int\\[\\] +\\d+ B$");
-      assertThat(r.out()).containsPattern("(?m)^load +label +[0-9a-f]{12} +java\\.lang\\.String +\\d+ B$");
-      assertThat(r.out()).containsPattern("(?m)^load +stats +[0-9a-f]{12} +" + Pattern.quote(CliPipelines.Stats.class.getName()) + " +\\d+ B$");
+      assertThat(r.out())
+          .containsPattern("(?m)^load +label +[0-9a-f]{12} +java\\.lang\\.String +\\d+ B$");
+      assertThat(r.out())
+          .containsPattern(
+              "(?m)^load +stats +[0-9a-f]{12} +"
+                  + Pattern.quote(CliPipelines.Stats.class.getName())
+                  + " +\\d+ B$");
       assertThat(r.out()).containsPattern("(?m)^train +output +[0-9a-f]{12} +int +\\d+ B$");
       assertThat(r.out()).containsPattern("(?m)^evaluate +output +[0-9a-f]{12} +double +\\d+ B$");
-      assertThat(r.out()).containsPattern("(?m)^evaluate +report +[0-9a-f]{12} +text/html +\\d+ B$");
+      assertThat(r.out())
+          .containsPattern("(?m)^evaluate +report +[0-9a-f]{12} +text/html +\\d+ B$");
     }
   }
 
@@ -122,8 +140,12 @@ class RunsCommandTest extends CliTestSupport {
 
     assertThat(r.exitCode()).as("%s", r).isZero();
     assertThat(r.out()).startsWith("Run " + id + "  failed\n");
-    assertThat(r.out()).contains("  error:        step 'fail' failed: IllegalStateException: disk quota exceeded for input 1\n");
-    assertThat(r.out()).containsPattern("(?m)^fail +failed +1 .*IllegalStateException: disk quota exceeded for input 1$");
+    assertThat(r.out())
+        .contains(
+            "  error:        step 'fail' failed: IllegalStateException: disk quota exceeded for input 1\n");
+    assertThat(r.out())
+        .containsPattern(
+            "(?m)^fail +failed +1 .*IllegalStateException: disk quota exceeded for input 1$");
     assertThat(r.out()).containsPattern("(?m)^after_fail +skipped .*$");
   }
 
@@ -134,7 +156,8 @@ class RunsCommandTest extends CliTestSupport {
 
     Result r = runs("describe", second);
 
-    assertThat(r.out()).containsPattern("(?m)^evaluate +cached .*from run " + Pattern.quote(first) + "$");
+    assertThat(r.out())
+        .containsPattern("(?m)^evaluate +cached .*from run " + Pattern.quote(first) + "$");
     assertThat(r.out()).containsPattern("(?m)^evaluate +report +[0-9a-f]{12} +text/html .*$");
   }
 
@@ -156,7 +179,8 @@ class RunsCommandTest extends CliTestSupport {
       assertThat(s.get("cacheKey").asText()).isNotBlank();
     }
     JsonNode load = steps.get(0);
-    assertThat(fieldNames(load.get("outputs"))).containsExactlyInAnyOrder("train", "test", "label", "stats");
+    assertThat(fieldNames(load.get("outputs")))
+        .containsExactlyInAnyOrder("train", "test", "label", "stats");
     assertThat(load.get("inputs")).isEmpty();
     JsonNode evaluate = steps.get(2);
     assertThat(fieldNames(evaluate.get("outputs"))).containsExactlyInAnyOrder("output", "report");
@@ -228,10 +252,20 @@ class RunsCommandTest extends CliTestSupport {
   void logsOfAFailedStepAndOfAnUnknownStep() {
     String id = run(Branches.class, "--continue-on-failure", "--max-parallelism", "1").runId();
 
-    assertThat(runs("logs", id, "side").outLines()).containsExactly("--- attempt 1 ---", "side ran");
-    assertThat(runs("logs", id, "fail").outLines()) // the failure's whole stack trace is kept with the step
-        .startsWith("--- attempt 1 ---", "java.lang.IllegalStateException: disk quota exceeded for input 1", "second line of the message")
-        .anySatisfy(l -> assertThat(l).startsWith("\tat dev.skiff.cli.CliPipelines$Branches.fail(CliPipelines.java:"));
+    assertThat(runs("logs", id, "side").outLines())
+        .containsExactly("--- attempt 1 ---", "side ran");
+    assertThat(
+            runs("logs", id, "fail")
+                .outLines()) // the failure's whole stack trace is kept with the step
+        .startsWith(
+            "--- attempt 1 ---",
+            "java.lang.IllegalStateException: disk quota exceeded for input 1",
+            "second line of the message")
+        .anySatisfy(
+            l ->
+                assertThat(l)
+                    .startsWith(
+                        "\tat dev.skiff.cli.CliPipelines$Branches.fail(CliPipelines.java:"));
     assertThat(runs("logs", id, "after_fail").outLines()).isEmpty();
     Result unknown = runs("logs", id, "nope");
     assertThat(unknown.exitCode()).isEqualTo(2);
@@ -245,8 +279,10 @@ class RunsCommandTest extends CliTestSupport {
     Result failed = run(Resumable.class);
     String id = failed.runId();
     assertThat(failed.exitCode()).as("%s", failed).isEqualTo(1);
-    assertThat(failed.out()).containsPattern(stepLine("b", "attempt 1 failed: IllegalStateException: b is broken"));
-    assertThat(List.of(Resumable.A_CALLS.get(), Resumable.B_CALLS.get(), Resumable.C_CALLS.get())).containsExactly(1, 1, 0);
+    assertThat(failed.out())
+        .containsPattern(stepLine("b", "attempt 1 failed: IllegalStateException: b is broken"));
+    assertThat(List.of(Resumable.A_CALLS.get(), Resumable.B_CALLS.get(), Resumable.C_CALLS.get()))
+        .containsExactly(1, 1, 0);
 
     Resumable.failB = false;
     Result resumed = runs("resume", id.substring(0, id.length() - 1));
@@ -254,7 +290,8 @@ class RunsCommandTest extends CliTestSupport {
     assertThat(resumed.exitCode()).as("%s", resumed).isZero();
     assertThat(resumed.runId()).isEqualTo(id);
     // (not the first line: skiff-core's DagScheduler reports kept steps before RunStarted)
-    assertThat(resumed.outLines()).contains("Resuming pipeline resumable on stack 'default' (run " + id + ", 3 steps)");
+    assertThat(resumed.outLines())
+        .contains("Resuming pipeline resumable on stack 'default' (run " + id + ", 3 steps)");
     assertThat(resumed.out()).containsPattern(stepLine("a", "kept outputs of the earlier attempt"));
     assertThat(resumed.out()).doesNotContainPattern(stepLine("a", "started.*"));
     assertThat(resumed.out()).containsPattern(stepLine("b", "started attempt 2"));
@@ -262,13 +299,15 @@ class RunsCommandTest extends CliTestSupport {
     assertThat(resumed.out()).contains("Run " + id + " succeeded");
     assertThat(resumed.out()).containsPattern("(?m)^b +succeeded +2 .*$");
     assertThat(resumed.out()).containsPattern("(?m)^c +succeeded +1 .*$");
-    assertThat(List.of(Resumable.A_CALLS.get(), Resumable.B_CALLS.get(), Resumable.C_CALLS.get())).containsExactly(1, 2, 1);
+    assertThat(List.of(Resumable.A_CALLS.get(), Resumable.B_CALLS.get(), Resumable.C_CALLS.get()))
+        .containsExactly(1, 2, 1);
 
     // the run itself is now succeeded; its logs keep both attempts of b
     JsonNode list = runs("list", "-o", "json").json();
     assertThat(list).hasSize(1);
     assertThat(list.get(0).get("status").asText()).isEqualTo("SUCCEEDED");
-    assertThat(runs("logs", id, "b").outLines()).startsWith("--- attempt 1 ---", "java.lang.IllegalStateException: b is broken")
+    assertThat(runs("logs", id, "b").outLines())
+        .startsWith("--- attempt 1 ---", "java.lang.IllegalStateException: b is broken")
         .endsWith("--- attempt 2 ---");
 
     assertOneLineError(runs("resume", id), "run " + id + " succeeded: nothing to resume");
@@ -282,7 +321,8 @@ class RunsCommandTest extends CliTestSupport {
     Result again = runs("resume", id);
 
     assertThat(again.exitCode()).as("%s", again).isEqualTo(1);
-    assertThat(again.out()).containsPattern(stepLine("b", "attempt 2 failed: IllegalStateException: b is broken"));
+    assertThat(again.out())
+        .containsPattern(stepLine("b", "attempt 2 failed: IllegalStateException: b is broken"));
     assertThat(again.out()).containsPattern("(?m)^c +skipped .*$");
     assertThat(Resumable.A_CALLS.get()).isEqualTo(1);
   }
@@ -299,7 +339,8 @@ class RunsCommandTest extends CliTestSupport {
     assertThat(resumed.out()).containsPattern(stepLine("a", "kept outputs of the earlier attempt"));
     assertThat(resumed.out()).containsPattern(stepLine("b", "started attempt 2"));
     assertThat(resumed.out()).containsPattern("(?m)^c +succeeded +1 .*$");
-    assertThat(List.of(Resumable.A_CALLS.get(), Resumable.B_CALLS.get(), Resumable.C_CALLS.get())).containsExactly(1, 1, 0);
+    assertThat(List.of(Resumable.A_CALLS.get(), Resumable.B_CALLS.get(), Resumable.C_CALLS.get()))
+        .containsExactly(1, 1, 0);
   }
 
   @Test

@@ -9,20 +9,25 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** {@code skiff stack}: register, list, describe, set, update, copy, delete, and the default stack. */
+/**
+ * {@code skiff stack}: register, list, describe, set, update, copy, delete, and the default stack.
+ */
 class StackCommandTest extends CliTestSupport {
 
   @Test
   void initCreatesTheActiveDefaultStack() {
-    assertThat(ok("stack", "list").outLines()).containsExactly(
-        "ACTIVE  NAME     ORCHESTRATOR  ARTIFACT-STORE  CONTAINER-REGISTRY",
-        "*       default  default       default");
+    assertThat(ok("stack", "list").outLines())
+        .containsExactly(
+            "ACTIVE  NAME     ORCHESTRATOR  ARTIFACT-STORE  CONTAINER-REGISTRY",
+            "*       default  default       default");
 
     Result describe = ok("stack", "describe");
     assertThat(describe.outLines().get(0)).isEqualTo("Stack 'default' (active)");
     assertThat(describe.outLines().get(1)).matches("COMPONENT +NAME +FLAVOR +CONFIG");
     assertThat(describe.out()).containsPattern("(?m)^orchestrator +default +local$");
-    assertThat(describe.out()).containsPattern("(?m)^artifact-store +default +local +path=.*/project/\\.skiff/artifacts$");
+    assertThat(describe.out())
+        .containsPattern(
+            "(?m)^artifact-store +default +local +path=.*/project/\\.skiff/artifacts$");
 
     JsonNode json = ok("stack", "describe", "-o", "json").json();
     assertThat(json.get("name").asText()).isEqualTo("default");
@@ -49,22 +54,33 @@ class StackCommandTest extends CliTestSupport {
   @Test
   void registerListDescribeSetUpdateCopyDelete() {
     ok("orchestrator", "register", "procs", "--flavor", "local", "--isolation=process");
-    ok("artifact-store", "register", "elsewhere", "--flavor", "local", "--path=" + tmp.resolve("elsewhere"));
+    ok(
+        "artifact-store",
+        "register",
+        "elsewhere",
+        "--flavor",
+        "local",
+        "--path=" + tmp.resolve("elsewhere"));
 
     Result reg = ok("stack", "register", "mine", "-o", "procs", "-a", "elsewhere");
-    assertThat(reg.out().strip()).isEqualTo("Registered stack 'mine': orchestrator 'procs', artifact-store 'elsewhere'.");
-    assertThat(ok("stack", "list").outLines()).containsExactly(
-        "ACTIVE  NAME     ORCHESTRATOR  ARTIFACT-STORE  CONTAINER-REGISTRY",
-        "*       default  default       default",
-        "        mine     procs         elsewhere");
+    assertThat(reg.out().strip())
+        .isEqualTo("Registered stack 'mine': orchestrator 'procs', artifact-store 'elsewhere'.");
+    assertThat(ok("stack", "list").outLines())
+        .containsExactly(
+            "ACTIVE  NAME     ORCHESTRATOR  ARTIFACT-STORE  CONTAINER-REGISTRY",
+            "*       default  default       default",
+            "        mine     procs         elsewhere");
 
     Result describe = ok("stack", "describe", "mine");
     assertThat(describe.outLines().get(0)).isEqualTo("Stack 'mine'");
-    assertThat(describe.out()).containsPattern("(?m)^orchestrator +procs +local +isolation=process$");
-    assertThat(describe.out()).containsPattern("(?m)^artifact-store +elsewhere +local +path=.*/elsewhere$");
+    assertThat(describe.out())
+        .containsPattern("(?m)^orchestrator +procs +local +isolation=process$");
+    assertThat(describe.out())
+        .containsPattern("(?m)^artifact-store +elsewhere +local +path=.*/elsewhere$");
 
     Result set = ok("stack", "set", "mine");
-    assertThat(set.out().strip()).isEqualTo("Active stack: 'mine' (orchestrator 'procs', artifact-store 'elsewhere').");
+    assertThat(set.out().strip())
+        .isEqualTo("Active stack: 'mine' (orchestrator 'procs', artifact-store 'elsewhere').");
     assertThat(ok("stack", "describe").outLines().get(0)).isEqualTo("Stack 'mine' (active)");
     JsonNode list = ok("stack", "list", "-o", "json").json();
     assertThat(list.get(0).get("active").asBoolean()).isFalse();
@@ -73,14 +89,32 @@ class StackCommandTest extends CliTestSupport {
     assertThat(list.get(1).get("components").get("artifact-store").asText()).isEqualTo("elsewhere");
 
     Result update = ok("stack", "update", "mine", "--orchestrator", "default");
-    assertThat(update.out().strip()).isEqualTo("Updated stack 'mine': orchestrator 'default', artifact-store 'elsewhere'.");
-    assertThat(ok("stack", "describe", "mine", "-o", "json").json().get("updatedAt").isNull()).isFalse();
+    assertThat(update.out().strip())
+        .isEqualTo("Updated stack 'mine': orchestrator 'default', artifact-store 'elsewhere'.");
+    assertThat(ok("stack", "describe", "mine", "-o", "json").json().get("updatedAt").isNull())
+        .isFalse();
 
     Result copy = ok("stack", "copy", "mine", "theirs");
-    assertThat(copy.out().strip()).isEqualTo("Copied stack 'mine' to 'theirs': orchestrator 'default', artifact-store 'elsewhere'.");
+    assertThat(copy.out().strip())
+        .isEqualTo(
+            "Copied stack 'mine' to 'theirs': orchestrator 'default', artifact-store 'elsewhere'.");
     ok("stack", "update", "theirs", "-a", "default", "-o", "procs");
-    assertThat(ok("stack", "describe", "theirs", "-o", "json").json().get("components").get(0).get("name").asText()).isEqualTo("procs");
-    assertThat(ok("stack", "describe", "mine", "-o", "json").json().get("components").get(0).get("name").asText()).isEqualTo("default");
+    assertThat(
+            ok("stack", "describe", "theirs", "-o", "json")
+                .json()
+                .get("components")
+                .get(0)
+                .get("name")
+                .asText())
+        .isEqualTo("procs");
+    assertThat(
+            ok("stack", "describe", "mine", "-o", "json")
+                .json()
+                .get("components")
+                .get(0)
+                .get("name")
+                .asText())
+        .isEqualTo("default");
 
     assertThat(ok("stack", "delete", "theirs").out().strip()).isEqualTo("Deleted stack 'theirs'.");
     assertThat(ok("stack", "list", "-o", "json").json()).hasSize(2);
@@ -90,11 +124,24 @@ class StackCommandTest extends CliTestSupport {
 
   @Test
   void registerWithSetActivatesTheStack() {
-    Result r = ok("stack", "register", "next", "--orchestrator", "default", "--artifact-store", "default", "--set");
+    Result r =
+        ok(
+            "stack",
+            "register",
+            "next",
+            "--orchestrator",
+            "default",
+            "--artifact-store",
+            "default",
+            "--set");
 
-    assertThat(r.outLines()).containsExactly("Registered stack 'next': orchestrator 'default', artifact-store 'default'.", "Active stack: 'next'.");
+    assertThat(r.outLines())
+        .containsExactly(
+            "Registered stack 'next': orchestrator 'default', artifact-store 'default'.",
+            "Active stack: 'next'.");
     assertThat(ok("stack", "describe").outLines().get(0)).isEqualTo("Stack 'next' (active)");
-    assertThat(runOk(Tiny.class).outLines().get(0)).startsWith("Running pipeline tiny on stack 'next' (run ");
+    assertThat(runOk(Tiny.class).outLines().get(0))
+        .startsWith("Running pipeline tiny on stack 'next' (run ");
   }
 
   @Test
@@ -103,12 +150,15 @@ class StackCommandTest extends CliTestSupport {
     ok("stack", "register", "s", "-o", "default", "-a", "default");
     ok("stack", "update", "s", "-c", "");
     assertThat(ok("stack", "describe", "s", "-o", "json").json().get("components")).hasSize(2);
-    assertOneLineError(cli("stack", "update", "s", "-c", "registry"), "no container-registry named 'registry'");
+    assertOneLineError(
+        cli("stack", "update", "s", "-c", "registry"), "no container-registry named 'registry'");
   }
 
   @Test
   void theActiveStackCannotBeDeleted() {
-    assertOneLineError(cli("stack", "delete", "default"), "stack 'default' is the active stack: 'skiff stack set' another one first");
+    assertOneLineError(
+        cli("stack", "delete", "default"),
+        "stack 'default' is the active stack: 'skiff stack set' another one first");
 
     ok("stack", "register", "other", "-o", "default", "-a", "default", "--set");
     assertOneLineError(cli("stack", "delete", "other"), "stack 'other' is the active stack");
@@ -122,17 +172,31 @@ class StackCommandTest extends CliTestSupport {
 
   @Test
   void stackErrorsAreOneLine() {
-    assertOneLineError(cli("stack", "register", "s", "-a", "default"), "stack 's' needs an orchestrator (--orchestrator NAME)");
-    assertOneLineError(cli("stack", "register", "s", "-o", "default"), "stack 's' needs an artifact-store (--artifact-store NAME)");
-    assertOneLineError(cli("stack", "register", "s", "-o", "nope", "-a", "default"), "no orchestrator named 'nope': see 'skiff orchestrator list'");
-    assertOneLineError(cli("stack", "register", "default", "-o", "default", "-a", "default"), "stack 'default' exists already");
-    assertOneLineError(cli("stack", "register", "bad name", "-o", "default", "-a", "default"), "stack name 'bad name' is invalid");
-    assertOneLineError(cli("stack", "set", "nope"), "no stack named 'nope': see 'skiff stack list'");
+    assertOneLineError(
+        cli("stack", "register", "s", "-a", "default"),
+        "stack 's' needs an orchestrator (--orchestrator NAME)");
+    assertOneLineError(
+        cli("stack", "register", "s", "-o", "default"),
+        "stack 's' needs an artifact-store (--artifact-store NAME)");
+    assertOneLineError(
+        cli("stack", "register", "s", "-o", "nope", "-a", "default"),
+        "no orchestrator named 'nope': see 'skiff orchestrator list'");
+    assertOneLineError(
+        cli("stack", "register", "default", "-o", "default", "-a", "default"),
+        "stack 'default' exists already");
+    assertOneLineError(
+        cli("stack", "register", "bad name", "-o", "default", "-a", "default"),
+        "stack name 'bad name' is invalid");
+    assertOneLineError(
+        cli("stack", "set", "nope"), "no stack named 'nope': see 'skiff stack list'");
     assertOneLineError(cli("stack", "describe", "nope"), "no stack named 'nope'");
-    assertOneLineError(cli("stack", "update", "default"), "nothing to change: give -o ORCHESTRATOR, -a ARTIFACT_STORE or -c CONTAINER_REGISTRY");
+    assertOneLineError(
+        cli("stack", "update", "default"),
+        "nothing to change: give -o ORCHESTRATOR, -a ARTIFACT_STORE or -c CONTAINER_REGISTRY");
     assertOneLineError(cli("stack", "update", "nope", "-o", "default"), "no stack named 'nope'");
     assertOneLineError(cli("stack", "copy", "nope", "x"), "no stack named 'nope'");
-    assertOneLineError(cli("stack", "copy", "default", "default"), "stack 'default' exists already");
+    assertOneLineError(
+        cli("stack", "copy", "default", "default"), "stack 'default' exists already");
     assertOneLineError(cli("stack", "delete", "nope"), "no stack named 'nope'");
     assertThat(ok("stack", "list", "-o", "json").json()).hasSize(1);
   }

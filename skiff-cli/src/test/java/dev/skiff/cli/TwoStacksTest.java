@@ -14,13 +14,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The same pipeline on two stacks with two local artifact stores, selected only with {@code
- * skiff stack set}: each run writes to its stack's store, cache hits stay within a store, and a
- * run's logs and artifacts are read from the store it used after the active stack changed.
+ * The same pipeline on two stacks with two local artifact stores, selected only with {@code skiff
+ * stack set}: each run writes to its stack's store, cache hits stay within a store, and a run's
+ * logs and artifacts are read from the store it used after the active stack changed.
  */
 class TwoStacksTest extends CliTestSupport {
   private static final List<String> TINY_STEPS = List.of("load", "train", "evaluate");
-  private static final Path DIGITS_JAR = Path.of("../examples/digits/target/digits.jar").toAbsolutePath().normalize();
+  private static final Path DIGITS_JAR =
+      Path.of("../examples/digits/target/digits.jar").toAbsolutePath().normalize();
   Path storeA;
   Path storeB;
 
@@ -38,7 +39,8 @@ class TwoStacksTest extends CliTestSupport {
   void theSamePipelineRunsOnEitherStackSelectedWithStackSet() throws Exception {
     Result first = runOk(Tiny.class);
     String runA = first.runId();
-    assertThat(first.outLines().get(0)).isEqualTo("Running pipeline tiny on stack 'stack_a' (run " + runA + ", 3 steps)");
+    assertThat(first.outLines().get(0))
+        .isEqualTo("Running pipeline tiny on stack 'stack_a' (run " + runA + ", 3 steps)");
     assertThat(storeA.resolve("runs/" + runA + "/load/1/train")).isRegularFile();
     assertThat(storeB.resolve("runs")).doesNotExist();
 
@@ -46,7 +48,8 @@ class TwoStacksTest extends CliTestSupport {
     Result second = runOk(Tiny.class);
     String runB = second.runId();
 
-    assertThat(second.outLines().get(0)).isEqualTo("Running pipeline tiny on stack 'stack_b' (run " + runB + ", 3 steps)");
+    assertThat(second.outLines().get(0))
+        .isEqualTo("Running pipeline tiny on stack 'stack_b' (run " + runB + ", 3 steps)");
     // not served from the first store's cache: every step ran and wrote into store B
     for (String step : TINY_STEPS) {
       assertThat(second.out()).containsPattern(stepLine(step, "started"));
@@ -60,26 +63,39 @@ class TwoStacksTest extends CliTestSupport {
     assertThat(ok("runs", "logs", runA, "evaluate").outLines()).contains("accuracy: 0.875");
     String trained = artifactId(runA, "train", "output");
     Result show = ok("artifacts", "show", trained);
-    assertThat(show.out()).containsPattern("(?m)^uri: +" + Pattern.quote(storeA.toUri().toString()) + "runs/" + Pattern.quote(runA) + "/train/1/output$");
+    assertThat(show.out())
+        .containsPattern(
+            "(?m)^uri: +"
+                + Pattern.quote(storeA.toUri().toString())
+                + "runs/"
+                + Pattern.quote(runA)
+                + "/train/1/output$");
     assertThat(show.out().strip()).endsWith("15");
     Path saved = tmp.resolve("saved");
     ok("artifacts", "show", trained, "--save", saved.toString());
-    assertThat(Files.readAllBytes(saved)).isEqualTo(Files.readAllBytes(storeA.resolve("runs/" + runA + "/train/1/output")));
+    assertThat(Files.readAllBytes(saved))
+        .isEqualTo(Files.readAllBytes(storeA.resolve("runs/" + runA + "/train/1/output")));
 
     // cache hits are scoped to the store: B reuses B's run, A reuses A's
     Result thirdOnB = runOk(Tiny.class);
     for (String step : TINY_STEPS) {
-      assertThat(thirdOnB.out()).containsPattern(stepLine(step, "cached \\(outputs of run " + Pattern.quote(runB) + "\\)"));
+      assertThat(thirdOnB.out())
+          .containsPattern(
+              stepLine(step, "cached \\(outputs of run " + Pattern.quote(runB) + "\\)"));
     }
     ok("stack", "set", "stack_a");
     Result fourthOnA = runOk(Tiny.class);
     for (String step : TINY_STEPS) {
-      assertThat(fourthOnA.out()).containsPattern(stepLine(step, "cached \\(outputs of run " + Pattern.quote(runA) + "\\)"));
+      assertThat(fourthOnA.out())
+          .containsPattern(
+              stepLine(step, "cached \\(outputs of run " + Pattern.quote(runA) + "\\)"));
     }
 
     // run history records the stack of each run
     JsonNode runs = ok("runs", "list", "-o", "json").json();
-    assertThat(runs).extracting(r -> r.get("stack").asText()).containsExactly("stack_a", "stack_b", "stack_b", "stack_a");
+    assertThat(runs)
+        .extracting(r -> r.get("stack").asText())
+        .containsExactly("stack_a", "stack_b", "stack_b", "stack_a");
   }
 
   @Test
@@ -94,7 +110,8 @@ class TwoStacksTest extends CliTestSupport {
     Result resumed = runs("resume", id);
 
     assertThat(resumed.exitCode()).as("%s", resumed).isZero();
-    assertThat(resumed.outLines()).contains("Resuming pipeline resumable on stack 'stack_a' (run " + id + ", 3 steps)");
+    assertThat(resumed.outLines())
+        .contains("Resuming pipeline resumable on stack 'stack_a' (run " + id + ", 3 steps)");
     assertThat(resumed.out()).containsPattern(stepLine("a", "kept outputs of the earlier attempt"));
     assertThat(storeA.resolve("runs/" + id + "/c/1/output")).isRegularFile();
     assertThat(storeB.resolve("runs")).doesNotExist();
@@ -114,7 +131,11 @@ class TwoStacksTest extends CliTestSupport {
     Result resumed = runs("resume", id);
 
     assertThat(resumed.exitCode()).as("%s", resumed).isZero();
-    assertThat(resumed.err().strip()).isEqualTo("warning: stack 'short_lived' of run " + id + " no longer exists: using the active stack 'default'");
+    assertThat(resumed.err().strip())
+        .isEqualTo(
+            "warning: stack 'short_lived' of run "
+                + id
+                + " no longer exists: using the active stack 'default'");
     assertThat(resumed.out()).contains("Run " + id + " succeeded");
   }
 
@@ -124,7 +145,8 @@ class TwoStacksTest extends CliTestSupport {
     ok("stack", "update", "stack_a", "-a", "store_b");
 
     assertThat(ok("runs", "logs", id, "evaluate").outLines()).contains("accuracy: 0.875");
-    assertThat(ok("artifacts", "show", artifactId(id, "train", "output")).out().strip()).endsWith("15");
+    assertThat(ok("artifacts", "show", artifactId(id, "train", "output")).out().strip())
+        .endsWith("15");
   }
 
   /** The flagship pipeline, when its jar was built: the same on both stacks. */
@@ -142,9 +164,11 @@ class TwoStacksTest extends CliTestSupport {
     assertThat(onB.outLines().get(0)).startsWith("Running pipeline digits on stack 'stack_b'");
     for (Result r : List.of(onA, onB)) {
       assertThat(r.out()).containsPattern("(?m)^evaluator +\\| Test accuracy: 0\\.9");
-      assertThat(r.out()).doesNotContainPattern("(?m)^(importer|trainer|evaluator|skew_comparison) +\\| cached");
+      assertThat(r.out())
+          .doesNotContainPattern("(?m)^(importer|trainer|evaluator|skew_comparison) +\\| cached");
     }
-    assertThat(againOnB.out()).containsPattern("(?m)^(importer|trainer|evaluator|skew_comparison) +\\| cached");
+    assertThat(againOnB.out())
+        .containsPattern("(?m)^(importer|trainer|evaluator|skew_comparison) +\\| cached");
     assertThat(storeA.resolve("runs/" + onA.runId())).isDirectory();
     assertThat(storeB.resolve("runs/" + onB.runId())).isDirectory();
   }

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code skiff run --classpath}: a pipeline compiled by the test into a folder (and a jar) that
- * is not on the test class path, so only the user class loader can find it.
+ * {@code skiff run --classpath}: a pipeline compiled by the test into a folder (and a jar) that is
+ * not on the test class path, so only the user class loader can find it.
  */
 class UserClasspathTest extends CliTestSupport {
   private static final String CLASS = "ext.ExternalPipeline";
@@ -66,11 +66,22 @@ class UserClasspathTest extends CliTestSupport {
     Path src = Files.createDirectories(tmp.resolve("src/ext")).resolve("ExternalPipeline.java");
     Files.writeString(src, SOURCE);
     classes = Files.createDirectories(tmp.resolve("user classes"));
-    String sdk = Path.of(PipelineDefinition.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    String sdk =
+        Path.of(
+                PipelineDefinition.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI())
+            .toString();
     ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
-    int rc = javac.run(null, diagnostics, diagnostics, "-d", classes.toString(), "-cp", sdk, src.toString());
+    int rc =
+        javac.run(
+            null, diagnostics, diagnostics, "-d", classes.toString(), "-cp", sdk, src.toString());
     assertThat(rc).as("javac: %s", diagnostics).isZero();
-    assertThatThrownBy(() -> Class.forName(CLASS)).as("only on the user class path").isInstanceOf(ClassNotFoundException.class);
+    assertThatThrownBy(() -> Class.forName(CLASS))
+        .as("only on the user class path")
+        .isInstanceOf(ClassNotFoundException.class);
   }
 
   @Test
@@ -94,10 +105,12 @@ class UserClasspathTest extends CliTestSupport {
   @Test
   void runsAPipelineFromAFolderOfJars() throws IOException {
     Path lib = Files.createDirectories(tmp.resolve("lib"));
-    try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(lib.resolve("external.jar")));
+    try (JarOutputStream jar =
+            new JarOutputStream(Files.newOutputStream(lib.resolve("external.jar")));
         Stream<Path> files = Files.walk(classes)) {
       for (Path f : files.filter(Files::isRegularFile).toList()) {
-        jar.putNextEntry(new JarEntry(classes.relativize(f).toString().replace(File.separatorChar, '/')));
+        jar.putNextEntry(
+            new JarEntry(classes.relativize(f).toString().replace(File.separatorChar, '/')));
         jar.write(Files.readAllBytes(f));
         jar.closeEntry();
       }

@@ -13,7 +13,14 @@ import java.util.List;
  * @param pushedBlobs digests of the blobs (layers and config) uploaded by this build
  * @param skippedBlobs digests of the blobs the registry already had
  */
-public record BuiltImage(String repository, String tag, String contentTag, String digest, boolean pushed, List<String> pushedBlobs, List<String> skippedBlobs) {
+public record BuiltImage(
+    String repository,
+    String tag,
+    String contentTag,
+    String digest,
+    boolean pushed,
+    List<String> pushedBlobs,
+    List<String> skippedBlobs) {
   public BuiltImage {
     pushedBlobs = List.copyOf(pushedBlobs);
     skippedBlobs = List.copyOf(skippedBlobs);

@@ -6,18 +6,18 @@ import java.util.Map;
 /**
  * Configuration of the {@code default} container registry flavor.
  *
- * @param uri where images go, without a scheme: a host with an optional port and path, e.g.
- *     {@code registry.example.com/team} or {@code localhost:5000} (required)
+ * @param uri where images go, without a scheme: a host with an optional port and path, e.g. {@code
+ *     registry.example.com/team} or {@code localhost:5000} (required)
  * @param insecure whether the registry may be reached over plain HTTP or with an untrusted
  *     certificate (default false)
- * @param username user name for the registry (optional; without it credentials come from the
- *     Docker config {@code ~/.docker/config.json} and credential helpers)
+ * @param username user name for the registry (optional; without it credentials come from the Docker
+ *     config {@code ~/.docker/config.json} and credential helpers)
  * @param password password or token, given as a secret reference such as {@code
  *     {{secret.registry.password}}} (required with {@code username})
  * @param credentialHelper a Docker credential helper, e.g. {@code gcr} for {@code
  *     docker-credential-gcr} or a path to one (optional)
- * @param baseImage the base image of every pipeline image built for this registry (default
- *     {@code eclipse-temurin:17-jre})
+ * @param baseImage the base image of every pipeline image built for this registry (default {@code
+ *     eclipse-temurin:17-jre})
  * @param environment env of every image's container (default none)
  * @param jvmFlags flags of the JVM in every image (default none)
  * @param extraFiles files added to every image: absolute path in the image to a file on this
@@ -46,7 +46,8 @@ public record ContainerRegistryConfig(
     credentialHelper = blankToNull(credentialHelper);
     baseImage = blankToNull(baseImage);
     if (username != null && password == null) {
-      throw new IllegalArgumentException("password is required with username: give it as a secret reference, e.g. --password={{secret.registry.password}}");
+      throw new IllegalArgumentException(
+          "password is required with username: give it as a secret reference, e.g. --password={{secret.registry.password}}");
     }
     if (password != null && username == null) {
       throw new IllegalArgumentException("username is required with password");
@@ -56,19 +57,27 @@ public record ContainerRegistryConfig(
     extraFiles = extraFiles == null ? Map.of() : Map.copyOf(extraFiles);
     for (String path : extraFiles.keySet()) {
       if (!path.startsWith("/")) {
-        throw new IllegalArgumentException("extra file paths in the image must be absolute, got '" + path + "'");
+        throw new IllegalArgumentException(
+            "extra file paths in the image must be absolute, got '" + path + "'");
       }
     }
     image = blankToNull(image);
   }
 
   /** A registry with credentials of its own and a base image; nothing else set. */
-  public ContainerRegistryConfig(String uri, Boolean insecure, String username, String password, String credentialHelper, String baseImage) {
+  public ContainerRegistryConfig(
+      String uri,
+      Boolean insecure,
+      String username,
+      String password,
+      String credentialHelper,
+      String baseImage) {
     this(uri, insecure, username, password, credentialHelper, baseImage, null, null, null, null);
   }
 
   /** A registry with credentials of its own and the default base image. */
-  public ContainerRegistryConfig(String uri, Boolean insecure, String username, String password, String credentialHelper) {
+  public ContainerRegistryConfig(
+      String uri, Boolean insecure, String username, String password, String credentialHelper) {
     this(uri, insecure, username, password, credentialHelper, null);
   }
 
@@ -84,8 +93,27 @@ public record ContainerRegistryConfig(
 
   @Override
   public String toString() {
-    return "ContainerRegistryConfig[uri=" + uri + ", insecure=" + insecure + ", username=" + username + ", password=" + (password == null ? null : "***") + ", credentialHelper=" + credentialHelper + ", baseImage=" + baseImage
-        + ", environment=" + environment.keySet() + ", jvmFlags=" + jvmFlags + ", extraFiles=" + extraFiles + ", image=" + image + "]";
+    return "ContainerRegistryConfig[uri="
+        + uri
+        + ", insecure="
+        + insecure
+        + ", username="
+        + username
+        + ", password="
+        + (password == null ? null : "***")
+        + ", credentialHelper="
+        + credentialHelper
+        + ", baseImage="
+        + baseImage
+        + ", environment="
+        + environment.keySet()
+        + ", jvmFlags="
+        + jvmFlags
+        + ", extraFiles="
+        + extraFiles
+        + ", image="
+        + image
+        + "]";
   }
 
   private static String blankToNull(String s) {

@@ -5,7 +5,8 @@ import dev.skiff.core.spi.ImageProvider;
 import java.io.PrintStream;
 
 /** The {@code default} container registry: any OCI registry, images built and pushed with Jib. */
-public final class DefaultContainerRegistryFlavor implements ContainerRegistryFlavor<ContainerRegistryConfig> {
+public final class DefaultContainerRegistryFlavor
+    implements ContainerRegistryFlavor<ContainerRegistryConfig> {
   @Override
   public String name() {
     return "default";
@@ -21,7 +22,9 @@ public final class DefaultContainerRegistryFlavor implements ContainerRegistryFl
     return ContainerRegistryConfig.class;
   }
 
-  /** Pipelines tune their image with {@link ImageSettings} under {@code container_registry.default}. */
+  /**
+   * Pipelines tune their image with {@link ImageSettings} under {@code container_registry.default}.
+   */
   @Override
   public Class<ImageSettings> settingsType() {
     return ImageSettings.class;
@@ -34,7 +37,8 @@ public final class DefaultContainerRegistryFlavor implements ContainerRegistryFl
 
   /** Jib images of {@code classpath}: released jars, snapshot jars and class folders as layers. */
   @Override
-  public ImageProvider images(ContainerRegistryConfig config, String classpath, PrintStream progress) {
+  public ImageProvider images(
+      ContainerRegistryConfig config, String classpath, PrintStream progress) {
     return new JibImageProvider(open(config), classpath, progress);
   }
 }

@@ -26,9 +26,9 @@ import java.util.function.Consumer;
  * reproducible (fixed timestamps), so only changed layers are uploaded and an unchanged project
  * gives the same digest without uploading anything.
  *
- * <p>Jib takes two switches from system properties only, so building sets them for the JVM:
- * {@code jib.skipExistingImages=true} (unless set already), and {@code
- * sendCredentialsOverHttp=true} when an {@code insecure} registry has a username.
+ * <p>Jib takes two switches from system properties only, so building sets them for the JVM: {@code
+ * jib.skipExistingImages=true} (unless set already), and {@code sendCredentialsOverHttp=true} when
+ * an {@code insecure} registry has a username.
  *
  * <p>Immutable and thread-safe; make one with {@link #newBuilder(ContainerRegistryConfig)}.
  */
@@ -70,7 +70,10 @@ public final class ImageBuilder {
    */
   public BuiltImage buildAndPush(String pipeline, ImageSpec spec) throws InterruptedException {
     if (!RegistryUri.isValidTag(pipeline)) {
-      throw new IllegalArgumentException("pipeline name '" + pipeline + "' cannot be an image tag: use letters, digits, '_', '.' and '-' (at most 128, not starting with '.' or '-')");
+      throw new IllegalArgumentException(
+          "pipeline name '"
+              + pipeline
+              + "' cannot be an image tag: use letters, digits, '_', '.' and '-' (at most 128, not starting with '.' or '-')");
     }
     String target = repository() + ":" + pipeline;
     JibEvents events = new JibEvents(listener);
@@ -78,13 +81,17 @@ public final class ImageBuilder {
       String contentTag = "c-" + contentHash(spec).substring(0, 32);
       JibContainerBuilder container = containerBuilder(spec, events);
       Containerizer containerizer =
-          Containerizer.to(withCredentials(RegistryImage.named(target), ImageReference.parse(target), events))
+          Containerizer.to(
+                  withCredentials(
+                      RegistryImage.named(target), ImageReference.parse(target), events))
               .withAdditionalTag(contentTag)
               .setAllowInsecureRegistries(registry.isInsecure())
               .setToolName("skiff")
               .addEventHandler(events);
       if (cacheDirectory != null) {
-        containerizer.setBaseImageLayersCache(cacheDirectory.resolve("base")).setApplicationLayersCache(cacheDirectory.resolve("application"));
+        containerizer
+            .setBaseImageLayersCache(cacheDirectory.resolve("base"))
+            .setApplicationLayersCache(cacheDirectory.resolve("application"));
       }
       if (System.getProperty(SKIP_EXISTING_IMAGES) == null) {
         // Jib reads these switches from system properties only
@@ -96,7 +103,14 @@ public final class ImageBuilder {
       }
       JibContainer result = container.containerize(containerizer);
       events.finish();
-      return new BuiltImage(repository(), pipeline, contentTag, result.getDigest().toString(), result.isImagePushed(), events.pushedBlobs(), events.skippedBlobs());
+      return new BuiltImage(
+          repository(),
+          pipeline,
+          contentTag,
+          result.getDigest().toString(),
+          result.isImagePushed(),
+          events.pushedBlobs(),
+          events.skippedBlobs());
     } catch (InterruptedException e) {
       throw e;
     } catch (IllegalArgumentException | ImageBuildException e) {
@@ -106,10 +120,14 @@ public final class ImageBuilder {
     }
   }
 
-  private JibContainerBuilder containerBuilder(ImageSpec spec, JibEvents events) throws IOException, InvalidImageReferenceException {
+  private JibContainerBuilder containerBuilder(ImageSpec spec, JibEvents events)
+      throws IOException, InvalidImageReferenceException {
     ImageReference baseRef = ImageReference.parse(spec.baseImage());
     JavaContainerBuilder java =
-        baseRef.isScratch() ? JavaContainerBuilder.from(baseRef) : JavaContainerBuilder.from(withCredentials(RegistryImage.named(baseRef), baseRef, events));
+        baseRef.isScratch()
+            ? JavaContainerBuilder.from(baseRef)
+            : JavaContainerBuilder.from(
+                withCredentials(RegistryImage.named(baseRef), baseRef, events));
     List<Path> released = existingFiles(spec.releasedJars(), "released jar");
     List<Path> snapshots = existingFiles(spec.snapshotJars(), "snapshot jar");
     for (Path dir : spec.resourceDirs()) {
@@ -122,7 +140,8 @@ public final class ImageBuilder {
         java.addClasses(dir);
       }
     }
-    // the class path follows the order of these calls; the layers are always ordered most stable first
+    // the class path follows the order of these calls; the layers are always ordered most stable
+    // first
     if (!released.isEmpty()) {
       java.addDependencies(released);
     }
@@ -146,16 +165,22 @@ public final class ImageBuilder {
   private RegistryImage withCredentials(RegistryImage image, ImageReference ref, JibEvents events) {
     Consumer<LogEvent> log = events::accept;
     CredentialRetrieverFactory credentials = CredentialRetrieverFactory.forImage(ref, log);
-    boolean ours = (ref.getRegistry() + "/" + ref.getRepository()).startsWith(registry.uri() + "/")
-        || ref.getRegistry().equals(registry.uri());
+    boolean ours =
+        (ref.getRegistry() + "/" + ref.getRepository()).startsWith(registry.uri() + "/")
+            || ref.getRegistry().equals(registry.uri());
     if (ours && registry.username() != null) {
       image.addCredential(registry.username(), registry.password());
     }
     if (ours && registry.credentialHelper() != null) {
       String helper = registry.credentialHelper();
-      image.addCredentialRetriever(helper.contains("/") ? credentials.dockerCredentialHelper(Path.of(helper)) : credentials.dockerCredentialHelper("docker-credential-" + helper));
+      image.addCredentialRetriever(
+          helper.contains("/")
+              ? credentials.dockerCredentialHelper(Path.of(helper))
+              : credentials.dockerCredentialHelper("docker-credential-" + helper));
     }
-    return image.addCredentialRetriever(credentials.dockerConfig()).addCredentialRetriever(credentials.wellKnownCredentialHelpers());
+    return image
+        .addCredentialRetriever(credentials.dockerConfig())
+        .addCredentialRetriever(credentials.wellKnownCredentialHelpers());
   }
 
   private static List<Path> existingFiles(List<Path> files, String what) {
@@ -168,8 +193,14 @@ public final class ImageBuilder {
   }
 
   private static String contentHash(ImageSpec spec) throws IOException {
-    ContentHash h = new ContentHash().add(spec.baseImage()).add(spec.mainClass()).add(String.join("\u0000", spec.jvmFlags())).add(spec.environment().toString());
-    for (List<Path> group : List.of(spec.releasedJars(), spec.snapshotJars(), spec.resourceDirs(), spec.classDirs())) {
+    ContentHash h =
+        new ContentHash()
+            .add(spec.baseImage())
+            .add(spec.mainClass())
+            .add(String.join("\u0000", spec.jvmFlags()))
+            .add(spec.environment().toString());
+    for (List<Path> group :
+        List.of(spec.releasedJars(), spec.snapshotJars(), spec.resourceDirs(), spec.classDirs())) {
       h.add("group");
       for (Path p : group) {
         if (Files.exists(p)) {
@@ -185,7 +216,10 @@ public final class ImageBuilder {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ImageBuilder b && registry.equals(b.registry) && Objects.equals(cacheDirectory, b.cacheDirectory) && listener.equals(b.listener);
+    return o instanceof ImageBuilder b
+        && registry.equals(b.registry)
+        && Objects.equals(cacheDirectory, b.cacheDirectory)
+        && listener.equals(b.listener);
   }
 
   @Override
@@ -195,7 +229,13 @@ public final class ImageBuilder {
 
   @Override
   public String toString() {
-    return "ImageBuilder{repository=" + repository() + ", insecure=" + registry.isInsecure() + ", cacheDirectory=" + cacheDirectory + "}";
+    return "ImageBuilder{repository="
+        + repository()
+        + ", insecure="
+        + registry.isInsecure()
+        + ", cacheDirectory="
+        + cacheDirectory
+        + "}";
   }
 
   /** Builds an {@link ImageBuilder}. */

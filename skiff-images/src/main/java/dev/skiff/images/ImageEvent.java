@@ -2,7 +2,10 @@ package dev.skiff.images;
 
 /** What an {@link ImageBuilder} reports while it builds and pushes, e.g. for a progress line. */
 public sealed interface ImageEvent {
-  /** A message from the builder; {@code level} is one of error, warn, lifecycle, progress, info, debug. */
+  /**
+   * A message from the builder; {@code level} is one of error, warn, lifecycle, progress, info,
+   * debug.
+   */
   record Log(String level, String message) implements ImageEvent {}
 
   /** Overall progress of the build and push, from 0 to 1. */

@@ -6,9 +6,9 @@ import java.util.function.Consumer;
 
 /**
  * Prints an {@link ImageBuilder}'s events for a terminal: one line per uploaded or skipped blob
- * (short digest and size) and a progress line every 10%. Warnings and errors are printed too;
- * other log messages, and the HTTPS-to-HTTP fallback warnings of {@code insecure} registries, only
- * when {@code verbose}.
+ * (short digest and size) and a progress line every 10%. Warnings and errors are printed too; other
+ * log messages, and the HTTPS-to-HTTP fallback warnings of {@code insecure} registries, only when
+ * {@code verbose}.
  */
 public final class ImageProgressPrinter implements Consumer<ImageEvent> {
   private static final String INSECURE_FALLBACK = "Attempting again with";
@@ -34,7 +34,10 @@ public final class ImageProgressPrinter implements Consumer<ImageEvent> {
         lastTenth = tenth;
         out.println("  image   " + tenth * 10 + "%");
       }
-    } else if (event instanceof ImageEvent.Log l && (verbose || l.level().equals("error") || l.level().equals("warn") && !l.message().contains(INSECURE_FALLBACK))) {
+    } else if (event instanceof ImageEvent.Log l
+        && (verbose
+            || l.level().equals("error")
+            || l.level().equals("warn") && !l.message().contains(INSECURE_FALLBACK))) {
       out.println("  " + l.level() + ": " + l.message());
     }
   }

@@ -5,9 +5,9 @@ import java.util.Map;
 
 /**
  * How a pipeline's image is built, as settings {@code "container_registry.default"} of the
- * pipeline: {@code setting("container_registry.default", new ImageSettings(...))} or a map of
- * these fields. Every field is also a field of {@link ContainerRegistryConfig}, which gives its
- * starting value; pipeline settings (and {@code --set}) override it field by field.
+ * pipeline: {@code setting("container_registry.default", new ImageSettings(...))} or a map of these
+ * fields. Every field is also a field of {@link ContainerRegistryConfig}, which gives its starting
+ * value; pipeline settings (and {@code --set}) override it field by field.
  *
  * @param baseImage base image (default {@code eclipse-temurin:17-jre}); prefer a digest
  * @param environment env of the container
@@ -16,7 +16,11 @@ import java.util.Map;
  * @param image a prebuilt image to use instead of building one
  */
 public record ImageSettings(
-    String baseImage, Map<String, String> environment, List<String> jvmFlags, Map<String, String> extraFiles, String image) {
+    String baseImage,
+    Map<String, String> environment,
+    List<String> jvmFlags,
+    Map<String, String> extraFiles,
+    String image) {
   public static final String KEY = "container_registry.default";
 
   public ImageSettings {
@@ -25,7 +29,8 @@ public record ImageSettings(
     extraFiles = extraFiles == null ? Map.of() : Map.copyOf(extraFiles);
     for (String path : extraFiles.keySet()) {
       if (!path.startsWith("/")) {
-        throw new IllegalArgumentException("extra file paths in the image must be absolute, got '" + path + "'");
+        throw new IllegalArgumentException(
+            "extra file paths in the image must be absolute, got '" + path + "'");
       }
     }
   }

@@ -116,17 +116,44 @@ public final class ImageSpec {
 
   @Override
   public int hashCode() {
-    return Objects.hash(baseImage, mainClass, jvmFlags, environment, releasedJars, snapshotJars, resourceDirs, classDirs, extraFiles);
+    return Objects.hash(
+        baseImage,
+        mainClass,
+        jvmFlags,
+        environment,
+        releasedJars,
+        snapshotJars,
+        resourceDirs,
+        classDirs,
+        extraFiles);
   }
 
   @Override
   public String toString() {
-    return "ImageSpec{baseImage=" + baseImage + ", mainClass=" + mainClass + ", jvmFlags=" + jvmFlags + ", environment=" + environment.keySet()
-        + ", releasedJars=" + releasedJars.size() + ", snapshotJars=" + snapshotJars.size() + ", resourceDirs=" + resourceDirs + ", classDirs=" + classDirs
-        + ", extraFiles=" + extraFiles.keySet() + "}";
+    return "ImageSpec{baseImage="
+        + baseImage
+        + ", mainClass="
+        + mainClass
+        + ", jvmFlags="
+        + jvmFlags
+        + ", environment="
+        + environment.keySet()
+        + ", releasedJars="
+        + releasedJars.size()
+        + ", snapshotJars="
+        + snapshotJars.size()
+        + ", resourceDirs="
+        + resourceDirs
+        + ", classDirs="
+        + classDirs
+        + ", extraFiles="
+        + extraFiles.keySet()
+        + "}";
   }
 
-  /** Builds an {@link ImageSpec}; setters reject bad input with {@link IllegalArgumentException}. */
+  /**
+   * Builds an {@link ImageSpec}; setters reject bad input with {@link IllegalArgumentException}.
+   */
   public static final class Builder {
     private String baseImage = DEFAULT_BASE_IMAGE;
     private String mainClass = POD_MAIN_CLASS;
@@ -203,7 +230,10 @@ public final class ImageSpec {
     /** Adds a file at an absolute path in the container. */
     public Builder putExtraFile(String containerPath, Path source) {
       if (containerPath == null || !containerPath.startsWith("/")) {
-        throw new IllegalArgumentException("extra file destination must be an absolute container path, got '" + containerPath + "'");
+        throw new IllegalArgumentException(
+            "extra file destination must be an absolute container path, got '"
+                + containerPath
+                + "'");
       }
       extraFiles.put(containerPath, Objects.requireNonNull(source, "source of " + containerPath));
       return this;

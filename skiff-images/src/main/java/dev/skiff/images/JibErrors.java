@@ -31,17 +31,23 @@ public final class JibErrors {
     }
     for (Throwable t = error; t != null; t = t.getCause()) {
       if (t instanceof RegistryUnauthorizedException u) {
-        return "authentication failed for " + u.getImageReference() + ": check the registry's username and password (or your Docker credentials)";
+        return "authentication failed for "
+            + u.getImageReference()
+            + ": check the registry's username and password (or your Docker credentials)";
       }
       if (t instanceof RegistryAuthenticationFailedException) {
         return "authentication failed at registry " + registry + ": " + firstLine(t.getMessage());
       }
       if (t.getClass().getSimpleName().equals("RegistryCredentialsNotSentException")) {
-        return "registry " + registry + " asked for credentials, which are not sent over plain HTTP: use HTTPS or set --insecure=true with credentials";
+        return "registry "
+            + registry
+            + " asked for credentials, which are not sent over plain HTTP: use HTTPS or set --insecure=true with credentials";
       }
       if (t instanceof InsecureRegistryException) {
         Matcher m = URL_HOST.matcher(String.valueOf(t.getMessage()));
-        return "registry " + (m.find() ? m.group(1) : registry) + " has no valid HTTPS: set --insecure=true to allow plain HTTP and untrusted certificates";
+        return "registry "
+            + (m.find() ? m.group(1) : registry)
+            + " has no valid HTTPS: set --insecure=true to allow plain HTTP and untrusted certificates";
       }
       if (t instanceof UnknownHostException) {
         return "cannot reach registry " + registry + ": unknown host " + firstLine(t.getMessage());
@@ -53,7 +59,11 @@ public final class JibErrors {
         return "cannot reach registry " + registry + ": timed out";
       }
       if (t instanceof SSLException) {
-        return "cannot reach registry " + registry + " over HTTPS (" + firstLine(t.getMessage()) + "); for a plain-HTTP registry set --insecure=true";
+        return "cannot reach registry "
+            + registry
+            + " over HTTPS ("
+            + firstLine(t.getMessage())
+            + "); for a plain-HTTP registry set --insecure=true";
       }
     }
     if (error instanceof RegistryException) {

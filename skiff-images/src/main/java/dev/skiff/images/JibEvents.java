@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  */
 public final class JibEvents implements Consumer<JibEvent> {
   private static final String PUSHING_BLOB = "pushing blob ";
-  private static final Pattern SKIPPED = Pattern.compile("Skipping push; BLOB already exists.*?(sha256:[0-9a-f]{64})");
+  private static final Pattern SKIPPED =
+      Pattern.compile("Skipping push; BLOB already exists.*?(sha256:[0-9a-f]{64})");
 
   private final Consumer<ImageEvent> listener;
   private final Map<String, Long> blobs = new ConcurrentHashMap<>();
@@ -75,8 +76,12 @@ public final class JibEvents implements Consumer<JibEvent> {
       String digest = description.substring(PUSHING_BLOB.length()).trim();
       blobs.putIfAbsent(digest, a.getAllocationUnits());
       long done = uploaded.merge(digest, p.getUnits(), Long::sum);
-      // a skipped blob is logged before its allocation completes, so a complete one not skipped was uploaded
-      if (a.getAllocationUnits() > 0 && done >= a.getAllocationUnits() && !skipped.contains(digest) && reported.add(digest)) {
+      // a skipped blob is logged before its allocation completes, so a complete one not skipped was
+      // uploaded
+      if (a.getAllocationUnits() > 0
+          && done >= a.getAllocationUnits()
+          && !skipped.contains(digest)
+          && reported.add(digest)) {
         emit(new ImageEvent.BlobPushed(digest, a.getAllocationUnits()));
       }
     }

@@ -1,8 +1,8 @@
 package dev.skiff.images;
 
+import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.spi.ImageProvider;
 import dev.skiff.core.spi.ImageProvider.PushedImage;
-import dev.skiff.core.plan.RunPlan;
 import java.io.File;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -11,9 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Builds and pushes {@code <registry>/skiff:<pipeline>} from the class path the client runs
- * with (Skiff and the user's code), with Jib, no Docker daemon: released jars, snapshot jars and
- * class folders become separate layers, so a code change re-pushes only the small last layer.
+ * Builds and pushes {@code <registry>/skiff:<pipeline>} from the class path the client runs with
+ * (Skiff and the user's code), with Jib, no Docker daemon: released jars, snapshot jars and class
+ * folders become separate layers, so a code change re-pushes only the small last layer.
  */
 public final class JibImageProvider implements ImageProvider {
   private final ImageBuilder builder;
@@ -78,6 +78,10 @@ public final class JibImageProvider implements ImageProvider {
         (p.getFileName().toString().contains("-SNAPSHOT") ? snapshots : released).add(p);
       }
     }
-    return ImageSpec.newBuilder().releasedJars(released).snapshotJars(snapshots).classDirs(classes).build();
+    return ImageSpec.newBuilder()
+        .releasedJars(released)
+        .snapshotJars(snapshots)
+        .classDirs(classes)
+        .build();
   }
 }

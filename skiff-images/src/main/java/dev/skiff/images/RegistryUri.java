@@ -10,29 +10,43 @@ public final class RegistryUri {
 
   private RegistryUri() {}
 
-  /** The URI without trailing slashes, or {@link IllegalArgumentException} with a one-line reason. */
+  /**
+   * The URI without trailing slashes, or {@link IllegalArgumentException} with a one-line reason.
+   */
   public static String validate(String uri) {
     if (uri == null || uri.isBlank()) {
-      throw new IllegalArgumentException("uri is required: a registry host with optional port and path, e.g. --uri=registry.example.com/team");
+      throw new IllegalArgumentException(
+          "uri is required: a registry host with optional port and path, e.g. --uri=registry.example.com/team");
     }
     String u = uri.trim();
     if (SCHEME.matcher(u).find()) {
-      throw new IllegalArgumentException("invalid registry uri '" + uri + "': leave out the scheme (e.g. registry.example.com/team); for plain HTTP set --insecure=true");
+      throw new IllegalArgumentException(
+          "invalid registry uri '"
+              + uri
+              + "': leave out the scheme (e.g. registry.example.com/team); for plain HTTP set --insecure=true");
     }
     while (u.endsWith("/")) {
       u = u.substring(0, u.length() - 1);
     }
     int slash = u.indexOf('/');
     if (u.contains("@") || (slash >= 0 && u.substring(slash + 1).contains(":"))) {
-      throw new IllegalArgumentException("invalid registry uri '" + uri + "': give a registry and path without tag or digest, e.g. registry.example.com/team");
+      throw new IllegalArgumentException(
+          "invalid registry uri '"
+              + uri
+              + "': give a registry and path without tag or digest, e.g. registry.example.com/team");
     }
     try {
       ImageReference ref = ImageReference.parse(u + "/skiff");
       if (!ref.getTag().orElse("latest").equals("latest") || ref.getDigest().isPresent()) {
-        throw new IllegalArgumentException("invalid registry uri '" + uri + "': give a registry and path without tag or digest");
+        throw new IllegalArgumentException(
+            "invalid registry uri '" + uri + "': give a registry and path without tag or digest");
       }
     } catch (InvalidImageReferenceException e) {
-      throw new IllegalArgumentException("invalid registry uri '" + uri + "': expected host[:port][/path] with lower-case path, e.g. registry.example.com/team", e);
+      throw new IllegalArgumentException(
+          "invalid registry uri '"
+              + uri
+              + "': expected host[:port][/path] with lower-case path, e.g. registry.example.com/team",
+          e);
     }
     return u;
   }

@@ -24,13 +24,20 @@ final class RegistryReader {
 
   /** The manifest of {@code name} at a tag or digest, with its digest. */
   Manifest manifest(String name, String reference) throws IOException, InterruptedException {
-    HttpResponse<String> r = http.send(
-        HttpRequest.newBuilder(URI.create(base + name + "/manifests/" + reference)).header("Accept", OCI_MANIFEST).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + name + "/manifests/" + reference))
+                .header("Accept", OCI_MANIFEST)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) {
-      throw new IOException("GET manifest " + name + ":" + reference + " -> " + r.statusCode() + " " + r.body());
+      throw new IOException(
+          "GET manifest " + name + ":" + reference + " -> " + r.statusCode() + " " + r.body());
     }
-    return new Manifest(r.headers().firstValue("Docker-Content-Digest").orElseThrow(), r.headers().firstValue("Content-Type").orElse(""), json.readTree(r.body()));
+    return new Manifest(
+        r.headers().firstValue("Docker-Content-Digest").orElseThrow(),
+        r.headers().firstValue("Content-Type").orElse(""),
+        json.readTree(r.body()));
   }
 
   JsonNode blobJson(String name, String digest) throws IOException, InterruptedException {

@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Where and how a pod runs: scheduling (node selector, affinity, tolerations), resources
- * (requests and limits; {@code gpus} adds an {@code nvidia.com/gpu} limit), environment, volumes,
- * and metadata. Fields are fabric8 model objects, so settings may be given as those objects or as
- * plain maps in Kubernetes' own field names (as in a manifest). Unset fields add nothing.
+ * Where and how a pod runs: scheduling (node selector, affinity, tolerations), resources (requests
+ * and limits; {@code gpus} adds an {@code nvidia.com/gpu} limit), environment, volumes, and
+ * metadata. Fields are fabric8 model objects, so settings may be given as those objects or as plain
+ * maps in Kubernetes' own field names (as in a manifest). Unset fields add nothing.
  *
  * @param gpus number of NVIDIA GPUs ({@code nvidia.com/gpu} limit); null for none
  */
@@ -28,7 +28,8 @@ public record PodSettings(
     List<VolumeMount> volumeMounts,
     Map<String, String> annotations,
     Map<String, String> labels) {
-  public static final PodSettings EMPTY = new PodSettings(null, null, null, null, null, null, null, null, null, null);
+  public static final PodSettings EMPTY =
+      new PodSettings(null, null, null, null, null, null, null, null, null, null);
 
   public PodSettings {
     nodeSelector = nodeSelector == null ? Map.of() : Map.copyOf(nodeSelector);
@@ -41,9 +42,11 @@ public record PodSettings(
     if (gpus != null && gpus < 0) {
       throw new IllegalArgumentException("gpus must be 0 or positive, got " + gpus);
     }
-    for (String reserved : List.of("run", "pipeline", "step", "skiff.dev/run", "app.kubernetes.io/managed-by")) {
+    for (String reserved :
+        List.of("run", "pipeline", "step", "skiff.dev/run", "app.kubernetes.io/managed-by")) {
       if (labels.containsKey(reserved)) {
-        throw new IllegalArgumentException("label '" + reserved + "' is set by Skiff and cannot be changed in pod settings");
+        throw new IllegalArgumentException(
+            "label '" + reserved + "' is set by Skiff and cannot be changed in pod settings");
       }
     }
     for (var v : volumeMounts) {

@@ -1,8 +1,5 @@
 package dev.skiff.kubernetes;
 
-import dev.skiff.kubernetes.internal.DryRun;
-import dev.skiff.kubernetes.internal.KubernetesOrchestratorFlavor;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -20,6 +17,8 @@ import dev.skiff.core.stack.ResolvedComponent;
 import dev.skiff.core.stack.ResolvedStack;
 import dev.skiff.core.stack.SettingOverrides;
 import dev.skiff.core.stack.SettingsResolver;
+import dev.skiff.kubernetes.internal.DryRun;
+import dev.skiff.kubernetes.internal.KubernetesOrchestratorFlavor;
 import dev.skiff.sdk.PipelineBuilder;
 import dev.skiff.sdk.PipelineDefinition;
 import dev.skiff.sdk.PipelineSettings;
@@ -55,32 +54,56 @@ class DryRunSettingsTest {
     @Override
     public void define(PipelineBuilder p) {
       p.step("plain", TwoPools::plain);
-      p.step("gpu", TwoPools::gpu).configure(s -> s.setting("orchestrator.kubernetes",
-          Map.of("podSettings", Map.of("nodeSelector", Map.of("pool", "gpu")), "serviceAccountName", "gpu-runner", "podStartupTimeout", "20m")));
+      p.step("gpu", TwoPools::gpu)
+          .configure(
+              s ->
+                  s.setting(
+                      "orchestrator.kubernetes",
+                      Map.of(
+                          "podSettings",
+                          Map.of("nodeSelector", Map.of("pool", "gpu")),
+                          "serviceAccountName",
+                          "gpu-runner",
+                          "podStartupTimeout",
+                          "20m")));
     }
   }
 
   static ObjectNode config() {
-    ObjectNode config = JsonNodeFactory.instance.objectNode().put("image", "registry.local/skiff:pools").put("kubernetesNamespace", "ml");
+    ObjectNode config =
+        JsonNodeFactory.instance
+            .objectNode()
+            .put("image", "registry.local/skiff:pools")
+            .put("kubernetesNamespace", "ml");
     config.putObject("podSettings").putObject("nodeSelector").put("pool", "ml");
     return config;
   }
 
   static ResolvedStack stack() {
-    var c = new ComponentRecord(ComponentType.ORCHESTRATOR, "k8s", "kubernetes", config(), Instant.EPOCH, null);
-    return new ResolvedStack("k8s", Map.of(ComponentType.ORCHESTRATOR, new ResolvedComponent(c, new KubernetesOrchestratorFlavor())));
+    var c =
+        new ComponentRecord(
+            ComponentType.ORCHESTRATOR, "k8s", "kubernetes", config(), Instant.EPOCH, null);
+    return new ResolvedStack(
+        "k8s",
+        Map.of(
+            ComponentType.ORCHESTRATOR,
+            new ResolvedComponent(c, new KubernetesOrchestratorFlavor())));
   }
 
   static KubernetesOrchestratorConfig typedConfig() {
-    return dev.skiff.core.internal.Json.mapper().convertValue(config(), KubernetesOrchestratorConfig.class);
+    return dev.skiff.core.internal.Json.mapper()
+        .convertValue(config(), KubernetesOrchestratorConfig.class);
   }
 
   static SettingOverrides sets(String... sets) {
-    return SettingOverrides.parse(Flavors.of(List.of(new KubernetesOrchestratorFlavor())), java.util.Arrays.stream(sets).map(SettingOverrides.Assignment::set).toList());
+    return SettingOverrides.parse(
+        Flavors.of(List.of(new KubernetesOrchestratorFlavor())),
+        java.util.Arrays.stream(sets).map(SettingOverrides.Assignment::set).toList());
   }
 
   static RunPlan plan(PipelineSettings settings, SettingOverrides sets) {
-    return new PlanCompiler(Materializers.of(List.of(AnyMaterializer.INSTANCE))).compile(new TwoPools(), settings, stack(), sets);
+    return new PlanCompiler(Materializers.of(List.of(AnyMaterializer.INSTANCE)))
+        .compile(new TwoPools(), settings, stack(), sets);
   }
 
   static List<HasMetadata> manifests(RunPlan plan) {
@@ -88,76 +111,175 @@ class DryRunSettingsTest {
   }
 
   static Pod pod(List<HasMetadata> manifests, String step) {
-    return manifests.stream().filter(m -> m instanceof Pod p && step.equals(p.getMetadata().getLabels().get("step"))).map(Pod.class::cast).findFirst().orElseThrow();
+    return manifests.stream()
+        .filter(m -> m instanceof Pod p && step.equals(p.getMetadata().getLabels().get("step")))
+        .map(Pod.class::cast)
+        .findFirst()
+        .orElseThrow();
   }
 
   static Job job(List<HasMetadata> manifests) {
-    return manifests.stream().filter(Job.class::isInstance).map(Job.class::cast).findFirst().orElseThrow();
+    return manifests.stream()
+        .filter(Job.class::isInstance)
+        .map(Job.class::cast)
+        .findFirst()
+        .orElseThrow();
   }
 
   @Test
   void stepSettingsOverridePipelineSettingsWhichOverrideTheConfiguration() {
     var configOnly = manifests(plan(PipelineSettings.DEFAULTS, SettingOverrides.NONE));
-    assertThat(pod(configOnly, "plain").getSpec().getNodeSelector()).isEqualTo(Map.of("pool", "ml"));
-    assertThat(pod(configOnly, "plain").getSpec().getServiceAccountName()).isEqualTo("skiff-service-account");
+    assertThat(pod(configOnly, "plain").getSpec().getNodeSelector())
+        .isEqualTo(Map.of("pool", "ml"));
+    assertThat(pod(configOnly, "plain").getSpec().getServiceAccountName())
+        .isEqualTo("skiff-service-account");
     assertThat(pod(configOnly, "gpu").getSpec().getNodeSelector()).isEqualTo(Map.of("pool", "gpu"));
     assertThat(pod(configOnly, "gpu").getSpec().getServiceAccountName()).isEqualTo("gpu-runner");
     assertThat(pod(configOnly, "gpu").getMetadata().getNamespace()).isEqualTo("ml");
 
-    var pipeline = manifests(plan(PipelineSettings.newBuilder().setting("orchestrator.kubernetes", Map.of(
-        "podSettings", Map.of("nodeSelector", Map.of("pool", "batch")),
-        "orchestratorPodSettings", Map.of("labels", Map.of("team", "vision")))).build(), SettingOverrides.NONE));
-    assertThat(pod(pipeline, "plain").getSpec().getNodeSelector()).isEqualTo(Map.of("pool", "batch"));
+    var pipeline =
+        manifests(
+            plan(
+                PipelineSettings.newBuilder()
+                    .setting(
+                        "orchestrator.kubernetes",
+                        Map.of(
+                            "podSettings", Map.of("nodeSelector", Map.of("pool", "batch")),
+                            "orchestratorPodSettings", Map.of("labels", Map.of("team", "vision"))))
+                    .build(),
+                SettingOverrides.NONE));
+    assertThat(pod(pipeline, "plain").getSpec().getNodeSelector())
+        .isEqualTo(Map.of("pool", "batch"));
     assertThat(pod(pipeline, "gpu").getSpec().getNodeSelector()).isEqualTo(Map.of("pool", "gpu"));
-    assertThat(job(pipeline).getSpec().getTemplate().getMetadata().getLabels()).containsEntry("team", "vision");
+    assertThat(job(pipeline).getSpec().getTemplate().getMetadata().getLabels())
+        .containsEntry("team", "vision");
   }
 
   @Test
   void setOverridesTheCodeAtPipelineLevelAndStepSettingsStillWin() {
-    RunPlan plan = plan(PipelineSettings.newBuilder().setting("orchestrator.kubernetes", Map.of("podSettings", Map.of("nodeSelector", Map.of("pool", "batch")))).build(),
-        sets("orchestrator.kubernetes.podSettings.nodeSelector.disk=ssd", "orchestrator.kubernetes.serviceAccountName=runner", "orchestrator.kubernetes.podStartupTimeout=90s"));
+    RunPlan plan =
+        plan(
+            PipelineSettings.newBuilder()
+                .setting(
+                    "orchestrator.kubernetes",
+                    Map.of("podSettings", Map.of("nodeSelector", Map.of("pool", "batch"))))
+                .build(),
+            sets(
+                "orchestrator.kubernetes.podSettings.nodeSelector.disk=ssd",
+                "orchestrator.kubernetes.serviceAccountName=runner",
+                "orchestrator.kubernetes.podStartupTimeout=90s"));
     var m = manifests(plan);
 
-    assertThat(pod(m, "plain").getSpec().getNodeSelector()).isEqualTo(Map.of("pool", "batch", "disk", "ssd"));
+    assertThat(pod(m, "plain").getSpec().getNodeSelector())
+        .isEqualTo(Map.of("pool", "batch", "disk", "ssd"));
     assertThat(pod(m, "plain").getSpec().getServiceAccountName()).isEqualTo("runner");
     assertThat(pod(m, "gpu").getSpec().getNodeSelector()).isEqualTo(Map.of("pool", "gpu"));
     assertThat(pod(m, "gpu").getSpec().getServiceAccountName()).isEqualTo("gpu-runner");
-    assertThat(m).noneMatch(o -> o.getKind().equals("ServiceAccount")); // a service account is named: no RBAC
-    assertThat(plan.step("plain").setting(KubernetesSettings.KEY, KubernetesSettings.class).orElseThrow().podStartupTimeout()).isEqualTo(Duration.ofSeconds(90));
-    assertThat(plan.step("gpu").setting(KubernetesSettings.KEY, KubernetesSettings.class).orElseThrow().podStartupTimeout()).isEqualTo(Duration.ofMinutes(20));
+    assertThat(m)
+        .noneMatch(
+            o -> o.getKind().equals("ServiceAccount")); // a service account is named: no RBAC
+    assertThat(
+            plan.step("plain")
+                .setting(KubernetesSettings.KEY, KubernetesSettings.class)
+                .orElseThrow()
+                .podStartupTimeout())
+        .isEqualTo(Duration.ofSeconds(90));
+    assertThat(
+            plan.step("gpu")
+                .setting(KubernetesSettings.KEY, KubernetesSettings.class)
+                .orElseThrow()
+                .podStartupTimeout())
+        .isEqualTo(Duration.ofMinutes(20));
   }
 
   @Test
   void aPlanWithoutSettingsRendersAsItsConfigurationSays() {
     RunPlan withStack = plan(PipelineSettings.DEFAULTS, SettingOverrides.NONE);
-    RunPlan withoutStack = new RunPlan(withStack.version(), withStack.pipeline(), withStack.pipelineClass(), withStack.failFast(), withStack.maxParallelism(), "k8s", Map.of(),
-        withStack.steps().stream().map(s -> new dev.skiff.core.plan.PlanStep(s.name(), s.function(), s.codeHash(), s.inputs(), s.outputs(), s.recordOutput(), s.after(), s.policy(),
-            s.name().equals("gpu") ? s.settings() : Map.of())).toList());
+    RunPlan withoutStack =
+        new RunPlan(
+            withStack.version(),
+            withStack.pipeline(),
+            withStack.pipelineClass(),
+            withStack.failFast(),
+            withStack.maxParallelism(),
+            "k8s",
+            Map.of(),
+            withStack.steps().stream()
+                .map(
+                    s ->
+                        new dev.skiff.core.plan.PlanStep(
+                            s.name(),
+                            s.function(),
+                            s.codeHash(),
+                            s.inputs(),
+                            s.outputs(),
+                            s.recordOutput(),
+                            s.after(),
+                            s.policy(),
+                            s.name().equals("gpu") ? s.settings() : Map.of()))
+                .toList());
 
     assertThat(DryRun.yaml(manifests(withoutStack))).isEqualTo(DryRun.yaml(manifests(withStack)));
-    assertThat(withStack.setting(KubernetesSettings.KEY, KubernetesSettings.class)).contains(SettingsResolver.fromConfig(typedConfig(), KubernetesSettings.class));
+    assertThat(withStack.setting(KubernetesSettings.KEY, KubernetesSettings.class))
+        .contains(SettingsResolver.fromConfig(typedConfig(), KubernetesSettings.class));
   }
 
   @Test
   void typosInNestedPodSettingsAreRefusedWithTheClosestKey() {
-    assertThatThrownBy(() -> plan(PipelineSettings.newBuilder().setting("orchestrator.kubernetes",
-        Map.of("podSettings", Map.of("affinity", Map.of("nodeAfinity", Map.of()))))
-        .build(), SettingOverrides.NONE))
+    assertThatThrownBy(
+            () ->
+                plan(
+                    PipelineSettings.newBuilder()
+                        .setting(
+                            "orchestrator.kubernetes",
+                            Map.of(
+                                "podSettings", Map.of("affinity", Map.of("nodeAfinity", Map.of()))))
+                        .build(),
+                    SettingOverrides.NONE))
         .isInstanceOf(PipelineDefinitionException.class)
-        .hasMessageStartingWith("unknown key 'nodeAfinity' for setting 'orchestrator.kubernetes' of pipeline 'pools' (podSettings.affinity): did you mean 'nodeAffinity'?");
-    assertThatThrownBy(() -> plan(PipelineSettings.newBuilder().setting("orchestrator.kubernetes",
-        Map.of("podSettings", Map.of("tolerations", List.of(Map.of("key", "gpu", "efect", "NoSchedule")))))
-        .build(), SettingOverrides.NONE))
-        .hasMessageStartingWith("unknown key 'efect' for setting 'orchestrator.kubernetes' of pipeline 'pools' (podSettings.tolerations[0]): did you mean 'effect'?");
+        .hasMessageStartingWith(
+            "unknown key 'nodeAfinity' for setting 'orchestrator.kubernetes' of pipeline 'pools' (podSettings.affinity): did you mean 'nodeAffinity'?");
+    assertThatThrownBy(
+            () ->
+                plan(
+                    PipelineSettings.newBuilder()
+                        .setting(
+                            "orchestrator.kubernetes",
+                            Map.of(
+                                "podSettings",
+                                Map.of(
+                                    "tolerations",
+                                    List.of(Map.of("key", "gpu", "efect", "NoSchedule")))))
+                        .build(),
+                    SettingOverrides.NONE))
+        .hasMessageStartingWith(
+            "unknown key 'efect' for setting 'orchestrator.kubernetes' of pipeline 'pools' (podSettings.tolerations[0]): did you mean 'effect'?");
     assertThatThrownBy(() -> sets("orchestrator.kubernetes.podSettings.nodeSelectr.disk=ssd"))
         .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith("unknown key 'nodeSelectr' for --set orchestrator.kubernetes (podSettings): did you mean 'nodeSelector'?");
+        .hasMessageStartingWith(
+            "unknown key 'nodeSelectr' for --set orchestrator.kubernetes (podSettings): did you mean 'nodeSelector'?");
     assertThatThrownBy(() -> sets("orchestrator.kubernetes.podSettings.resources.limts.cpu=2"))
-        .hasMessageStartingWith("unknown key 'limts' for --set orchestrator.kubernetes (podSettings.resources): did you mean 'limits'?");
+        .hasMessageStartingWith(
+            "unknown key 'limts' for --set orchestrator.kubernetes (podSettings.resources): did you mean 'limits'?");
     // Kubernetes' own names at any depth pass, in manifests as given
-    var m = manifests(plan(PipelineSettings.DEFAULTS, sets("orchestrator.kubernetes.podSettings.resources.limits.cpu=2",
-        "orchestrator.kubernetes.podSettings.nodeSelector.kubernetes.io/arch=arm64")));
-    assertThat(pod(m, "plain").getSpec().getContainers().get(0).getResources().getLimits().get("cpu").toString()).isEqualTo("2");
-    assertThat(pod(m, "plain").getSpec().getNodeSelector()).isEqualTo(Map.of("pool", "ml", "kubernetes.io/arch", "arm64"));
+    var m =
+        manifests(
+            plan(
+                PipelineSettings.DEFAULTS,
+                sets(
+                    "orchestrator.kubernetes.podSettings.resources.limits.cpu=2",
+                    "orchestrator.kubernetes.podSettings.nodeSelector.kubernetes.io/arch=arm64")));
+    assertThat(
+            pod(m, "plain")
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getResources()
+                .getLimits()
+                .get("cpu")
+                .toString())
+        .isEqualTo("2");
+    assertThat(pod(m, "plain").getSpec().getNodeSelector())
+        .isEqualTo(Map.of("pool", "ml", "kubernetes.io/arch", "arm64"));
   }
 }

@@ -1,8 +1,5 @@
 package dev.skiff.kubernetes;
 
-import dev.skiff.kubernetes.internal.DryRun;
-import dev.skiff.kubernetes.internal.KubernetesOrchestratorFlavor;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,13 +7,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import dev.skiff.core.spi.Materializers;
 import dev.skiff.core.engine.PlanCompiler;
 import dev.skiff.core.plan.RunPlan;
+import dev.skiff.core.spi.Materializers;
 import dev.skiff.core.stack.ComponentRecord;
 import dev.skiff.core.stack.ComponentType;
 import dev.skiff.core.stack.ResolvedComponent;
 import dev.skiff.core.stack.ResolvedStack;
+import dev.skiff.kubernetes.internal.DryRun;
+import dev.skiff.kubernetes.internal.KubernetesOrchestratorFlavor;
 import dev.skiff.sdk.Out;
 import dev.skiff.sdk.PipelineBuilder;
 import dev.skiff.sdk.PipelineDefinition;
@@ -73,33 +72,77 @@ class ManifestSchemaTest {
     @Override
     public void define(PipelineBuilder p) {
       Out<Integer> data = p.step("importer", Shape::importer);
-      Out<Integer> model = p.step("trainer", Shape::trainer, data).configure(s -> s.timeout(Duration.ofMinutes(30))
-          .setting("orchestrator.kubernetes", Map.of("podSettings", Map.of("gpus", 1, "resources", Map.of("requests", Map.of("cpu", "4", "memory", "16Gi"))))));
+      Out<Integer> model =
+          p.step("trainer", Shape::trainer, data)
+              .configure(
+                  s ->
+                      s.timeout(Duration.ofMinutes(30))
+                          .setting(
+                              "orchestrator.kubernetes",
+                              Map.of(
+                                  "podSettings",
+                                  Map.of(
+                                      "gpus",
+                                      1,
+                                      "resources",
+                                      Map.of("requests", Map.of("cpu", "4", "memory", "16Gi"))))));
       p.step("evaluator", Shape::evaluator, data, model);
     }
   }
 
   static RunPlan plan() {
-    var config = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("image", "registry.local/team/skiff:digits");
+    var config =
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+            .objectNode()
+            .put("image", "registry.local/team/skiff:digits");
     var pod = config.putObject("podSettings");
     pod.putObject("nodeSelector").put("pool", "ml");
-    pod.putArray("tolerations").addObject().put("key", "nvidia.com/gpu").put("operator", "Exists").put("effect", "NoSchedule");
-    var component = new ComponentRecord(ComponentType.ORCHESTRATOR, "k8s", "kubernetes", config, Instant.EPOCH, null);
-    var stack = new ResolvedStack("k8s", Map.of(ComponentType.ORCHESTRATOR, new ResolvedComponent(component, new KubernetesOrchestratorFlavor())));
-    return new PlanCompiler(Materializers.of(List.of(AnyMaterializer.INSTANCE))).compile(new Shape(), PipelineSettings.DEFAULTS, stack);
+    pod.putArray("tolerations")
+        .addObject()
+        .put("key", "nvidia.com/gpu")
+        .put("operator", "Exists")
+        .put("effect", "NoSchedule");
+    var component =
+        new ComponentRecord(
+            ComponentType.ORCHESTRATOR, "k8s", "kubernetes", config, Instant.EPOCH, null);
+    var stack =
+        new ResolvedStack(
+            "k8s",
+            Map.of(
+                ComponentType.ORCHESTRATOR,
+                new ResolvedComponent(component, new KubernetesOrchestratorFlavor())));
+    return new PlanCompiler(Materializers.of(List.of(AnyMaterializer.INSTANCE)))
+        .compile(new Shape(), PipelineSettings.DEFAULTS, stack);
   }
 
   static KubernetesOrchestratorConfig config(String serviceAccount) {
-    return new KubernetesOrchestratorConfig(null, "ml-team", serviceAccount, null, "registry.local/team/skiff@sha256:" + "a".repeat(64), List.of("regcred"), null, null, null, null, null, null);
+    return new KubernetesOrchestratorConfig(
+        null,
+        "ml-team",
+        serviceAccount,
+        null,
+        "registry.local/team/skiff@sha256:" + "a".repeat(64),
+        List.of("regcred"),
+        null,
+        null,
+        null,
+        null,
+        null,
+        null);
   }
 
   @Test
   void dryRunManifestsAreValidKubernetes() throws Exception {
     List<JsonNode> docs = new ArrayList<>();
-    docs.addAll(readYamlStream(DryRun.yaml(DryRun.manifests(plan(), config(null), Optional.empty()))));
-    docs.addAll(readYamlStream(DryRun.yaml(DryRun.manifests(plan(), config("ml-runner"), Optional.of("*/5 * * * *")))));
+    docs.addAll(
+        readYamlStream(DryRun.yaml(DryRun.manifests(plan(), config(null), Optional.empty()))));
+    docs.addAll(
+        readYamlStream(
+            DryRun.yaml(
+                DryRun.manifests(plan(), config("ml-runner"), Optional.of("*/5 * * * *")))));
 
-    assertThat(docs).extracting(d -> d.get("kind").asText())
+    assertThat(docs)
+        .extracting(d -> d.get("kind").asText())
         .contains("ServiceAccount", "Role", "RoleBinding", "Job", "Secret", "CronJob", "Pod");
     assertThat(docs).filteredOn(d -> d.get("kind").asText().equals("Pod")).hasSize(6);
     assertThat(unknownFields(docs)).isEmpty();
@@ -108,16 +151,23 @@ class ManifestSchemaTest {
 
   @Test
   void theSchemaCheckCatchesBrokenManifests() throws Exception {
-    JsonNode pod = readYamlStream(DryRun.yaml(DryRun.manifests(plan(), config("sa"), Optional.empty()))).stream()
-        .filter(d -> d.get("kind").asText().equals("Pod")).findFirst().orElseThrow();
+    JsonNode pod =
+        readYamlStream(DryRun.yaml(DryRun.manifests(plan(), config("sa"), Optional.empty())))
+            .stream()
+            .filter(d -> d.get("kind").asText().equals("Pod"))
+            .findFirst()
+            .orElseThrow();
     var missingContainers = pod.deepCopy();
-    ((com.fasterxml.jackson.databind.node.ObjectNode) missingContainers.get("spec")).remove("containers");
+    ((com.fasterxml.jackson.databind.node.ObjectNode) missingContainers.get("spec"))
+        .remove("containers");
     var badType = pod.deepCopy();
-    ((com.fasterxml.jackson.databind.node.ObjectNode) badType.get("spec")).put("activeDeadlineSeconds", "soon");
+    ((com.fasterxml.jackson.databind.node.ObjectNode) badType.get("spec"))
+        .put("activeDeadlineSeconds", "soon");
     var typo = pod.deepCopy();
     ((com.fasterxml.jackson.databind.node.ObjectNode) typo.get("spec")).put("nodeSelectr", "x");
 
-    assertThat(schemaCheck(List.of(missingContainers, badType))).allSatisfy(line -> assertThat(line).startsWith("INVALID "));
+    assertThat(schemaCheck(List.of(missingContainers, badType)))
+        .allSatisfy(line -> assertThat(line).startsWith("INVALID "));
     assertThat(unknownFields(List.of(typo))).containsExactly("Pod: spec.nodeSelectr");
   }
 
@@ -147,8 +197,13 @@ class ManifestSchemaTest {
   }
 
   @SuppressWarnings("unchecked")
-  private static void collect(Object o, String path, String kind, List<String> out) throws Exception {
-    if (o == null || o instanceof String || o instanceof Number || o instanceof Boolean || o instanceof Enum<?>) {
+  private static void collect(Object o, String path, String kind, List<String> out)
+      throws Exception {
+    if (o == null
+        || o instanceof String
+        || o instanceof Number
+        || o instanceof Boolean
+        || o instanceof Enum<?>) {
       return;
     }
     if (o instanceof Collection<?> c) {
@@ -167,11 +222,14 @@ class ManifestSchemaTest {
       return;
     }
     for (Method getter : o.getClass().getMethods()) {
-      if (getter.getParameterCount() != 0 || !getter.getName().startsWith("get") || getter.getName().equals("getClass")) {
+      if (getter.getParameterCount() != 0
+          || !getter.getName().startsWith("get")
+          || getter.getName().equals("getClass")) {
         continue;
       }
       Object value = getter.invoke(o);
-      String field = Character.toLowerCase(getter.getName().charAt(3)) + getter.getName().substring(4);
+      String field =
+          Character.toLowerCase(getter.getName().charAt(3)) + getter.getName().substring(4);
       if (getter.getName().equals("getAdditionalProperties")) {
         for (Object key : ((Map<String, Object>) value).keySet()) {
           out.add(kind + ": " + path + key);
@@ -184,9 +242,11 @@ class ManifestSchemaTest {
 
   /** Runs the OpenAPI validators; skips (saying why) only outside CI when node is missing. */
   List<String> schemaCheck(List<JsonNode> docs) throws Exception {
-    boolean ready = Files.isDirectory(SCHEMA_DIR.resolve("node_modules/kubernetes-models")) && nodeAvailable();
+    boolean ready =
+        Files.isDirectory(SCHEMA_DIR.resolve("node_modules/kubernetes-models")) && nodeAvailable();
     if (!ready) {
-      String why = "the Kubernetes schema validators are not installed: run 'npm ci --prefix skiff-kubernetes/src/test/k8s-schema' (needs node; .ci/run does it)";
+      String why =
+          "the Kubernetes schema validators are not installed: run 'npm ci --prefix skiff-kubernetes/src/test/k8s-schema' (needs node; .ci/run does it)";
       if ("true".equals(System.getenv("CI"))) {
         throw new AssertionError(why);
       }
@@ -196,7 +256,11 @@ class ManifestSchemaTest {
     docs.forEach(array::add);
     Path file = dir.resolve("manifests.json");
     Files.writeString(file, array.toString());
-    Process p = new ProcessBuilder("node", "validate.mjs", file.toAbsolutePath().toString()).directory(SCHEMA_DIR.toFile()).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder("node", "validate.mjs", file.toAbsolutePath().toString())
+            .directory(SCHEMA_DIR.toFile())
+            .redirectErrorStream(true)
+            .start();
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     return output.lines().filter(l -> l.startsWith("VALID") || l.startsWith("INVALID")).toList();

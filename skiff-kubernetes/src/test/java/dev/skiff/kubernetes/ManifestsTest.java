@@ -24,15 +24,44 @@ class ManifestsTest {
   static final ObjectMapper JSON = new ObjectMapper();
 
   static KubernetesOrchestratorConfig config() {
-    return new KubernetesOrchestratorConfig(null, null, null, null, "registry.local/skiff:digits", List.of("regcred"), null, null, null, "jdbc:postgresql://db/skiff", null, null);
+    return new KubernetesOrchestratorConfig(
+        null,
+        null,
+        null,
+        null,
+        "registry.local/skiff:digits",
+        List.of("regcred"),
+        null,
+        null,
+        null,
+        "jdbc:postgresql://db/skiff",
+        null,
+        null);
   }
 
   static PlanStep step(String name, Duration timeout) {
-    return new PlanStep(name, "C#m()V", "h", List.of(), List.of(), false, List.of(), new StepPolicy(true, 1, Duration.ofSeconds(1), 2, Duration.ofMinutes(1), timeout), Map.of());
+    return new PlanStep(
+        name,
+        "C#m()V",
+        "h",
+        List.of(),
+        List.of(),
+        false,
+        List.of(),
+        new StepPolicy(true, 1, Duration.ofSeconds(1), 2, Duration.ofMinutes(1), timeout),
+        Map.of());
   }
 
   static RunPlan plan() {
-    return new RunPlan(1, "digits", "x.DigitsPipeline", true, 0, "k8s", Map.of(), List.of(step("skew_comparison", Duration.ofMillis(1500))));
+    return new RunPlan(
+        1,
+        "digits",
+        "x.DigitsPipeline",
+        true,
+        0,
+        "k8s",
+        Map.of(),
+        List.of(step("skew_comparison", Duration.ofMillis(1500))));
   }
 
   /** A pod settings map in Kubernetes' own field names, as a user would write it. */
@@ -40,10 +69,33 @@ class ManifestsTest {
     Map<String, Object> raw =
         Map.of(
             "nodeSelector", Map.of("pool", "gpu"),
-            "affinity", Map.of("nodeAffinity", Map.of("requiredDuringSchedulingIgnoredDuringExecution", Map.of("nodeSelectorTerms",
-                List.of(Map.of("matchExpressions", List.of(Map.of("key", "node.kubernetes.io/name", "operator", "In", "values", List.of("big")))))))),
-            "tolerations", List.of(Map.of("key", "nvidia.com/gpu", "operator", "Exists", "effect", "NoSchedule")),
-            "resources", Map.of("requests", Map.of("cpu", "2", "memory", "4Gi"), "limits", Map.of("memory", "8Gi")),
+            "affinity",
+                Map.of(
+                    "nodeAffinity",
+                    Map.of(
+                        "requiredDuringSchedulingIgnoredDuringExecution",
+                        Map.of(
+                            "nodeSelectorTerms",
+                            List.of(
+                                Map.of(
+                                    "matchExpressions",
+                                    List.of(
+                                        Map.of(
+                                            "key",
+                                            "node.kubernetes.io/name",
+                                            "operator",
+                                            "In",
+                                            "values",
+                                            List.of("big")))))))),
+            "tolerations",
+                List.of(
+                    Map.of("key", "nvidia.com/gpu", "operator", "Exists", "effect", "NoSchedule")),
+            "resources",
+                Map.of(
+                    "requests",
+                    Map.of("cpu", "2", "memory", "4Gi"),
+                    "limits",
+                    Map.of("memory", "8Gi")),
             "gpus", 1,
             "labels", Map.of("team", "vision"));
     return JSON.convertValue(raw, PodSettings.class);
@@ -54,22 +106,41 @@ class ManifestsTest {
   @Test
   void roleGrantsOnlyWhatSkiffUsesAndNoWildcards() {
     List<PolicyRule> rules = manifests.role().getRules();
-    assertThat(rules).allSatisfy(r -> {
-      assertThat(r.getVerbs()).doesNotContain("*");
-      assertThat(r.getResources()).doesNotContain("*");
-      assertThat(r.getApiGroups()).doesNotContain("*");
-    });
-    assertThat(rules).flatExtracting(PolicyRule::getVerbs).doesNotContain("update", "patch", "deletecollection", "escalate", "bind", "impersonate");
-    assertThat(rules).flatExtracting(PolicyRule::getResources).doesNotContain("secrets", "roles", "rolebindings");
-    assertThat(manifests.roleBinding().getRoleRef().getKind()).isEqualTo("Role"); // namespaced, never a ClusterRole like edit
-    assertThat(manifests.roleBinding().getSubjects().get(0).getName()).isEqualTo("skiff-service-account");
+    assertThat(rules)
+        .allSatisfy(
+            r -> {
+              assertThat(r.getVerbs()).doesNotContain("*");
+              assertThat(r.getResources()).doesNotContain("*");
+              assertThat(r.getApiGroups()).doesNotContain("*");
+            });
+    assertThat(rules)
+        .flatExtracting(PolicyRule::getVerbs)
+        .doesNotContain("update", "patch", "deletecollection", "escalate", "bind", "impersonate");
+    assertThat(rules)
+        .flatExtracting(PolicyRule::getResources)
+        .doesNotContain("secrets", "roles", "rolebindings");
+    assertThat(manifests.roleBinding().getRoleRef().getKind())
+        .isEqualTo("Role"); // namespaced, never a ClusterRole like edit
+    assertThat(manifests.roleBinding().getSubjects().get(0).getName())
+        .isEqualTo("skiff-service-account");
   }
 
   @Test
   void stepPodCarriesLabelsNameAndDeadline() {
-    Pod pod = manifests.stepPod(plan(), "digits-20261123-1", plan().steps().get(0), 2, PodSettings.EMPTY, "skiff-service-account", null);
+    Pod pod =
+        manifests.stepPod(
+            plan(),
+            "digits-20261123-1",
+            plan().steps().get(0),
+            2,
+            PodSettings.EMPTY,
+            "skiff-service-account",
+            null);
 
-    assertThat(pod.getMetadata().getName()).isEqualTo(Names.stepPod("digits-20261123-1", "skew_comparison", 2)).matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?").hasSizeLessThanOrEqualTo(63);
+    assertThat(pod.getMetadata().getName())
+        .isEqualTo(Names.stepPod("digits-20261123-1", "skew_comparison", 2))
+        .matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+        .hasSizeLessThanOrEqualTo(63);
     assertThat(pod.getMetadata().getLabels())
         .containsEntry("run", "digits-20261123-1")
         .containsEntry("pipeline", "digits")
@@ -79,42 +150,81 @@ class ManifestsTest {
     assertThat(pod.getSpec().getRestartPolicy()).isEqualTo("Never");
     assertThat(pod.getSpec().getAutomountServiceAccountToken()).isFalse();
     Container c = pod.getSpec().getContainers().get(0);
-    assertThat(c.getArgs()).containsExactly("step", "--run", "digits-20261123-1", "--step", "skew_comparison", "--attempt", "2");
+    assertThat(c.getArgs())
+        .containsExactly(
+            "step", "--run", "digits-20261123-1", "--step", "skew_comparison", "--attempt", "2");
     assertThat(c.getImage()).isEqualTo("registry.local/skiff@sha256:abc");
   }
 
   @Test
   void storeAddressesReachPodsOnlyThroughTheSecret() throws Exception {
-    Pod pod = manifests.stepPod(plan(), "r1", plan().steps().get(0), 1, PodSettings.EMPTY, "sa", null);
+    Pod pod =
+        manifests.stepPod(plan(), "r1", plan().steps().get(0), 1, PodSettings.EMPTY, "sa", null);
     String json = JSON.writeValueAsString(pod);
 
     assertThat(json).doesNotContain("jdbc:postgresql");
-    assertThat(pod.getSpec().getContainers().get(0).getEnv()).filteredOn(e -> e.getName().equals("SKIFF_METADATA_URL"))
-        .singleElement().satisfies(e -> assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo(Names.runSecret("r1")));
-    String s3 = dev.skiff.core.spi.StoreAccess.artifactStoreAddress("s3", JSON.createObjectNode().put("path", "s3://b/p").put("secretAccessKey", "TOPSECRETKEY"));
-    var stores = new dev.skiff.core.spi.StoreAccess("jdbc:postgresql://db/skiff?user=u", "PASSWORD123", s3);
+    assertThat(pod.getSpec().getContainers().get(0).getEnv())
+        .filteredOn(e -> e.getName().equals("SKIFF_METADATA_URL"))
+        .singleElement()
+        .satisfies(
+            e ->
+                assertThat(e.getValueFrom().getSecretKeyRef().getName())
+                    .isEqualTo(Names.runSecret("r1")));
+    String s3 =
+        dev.skiff.core.spi.StoreAccess.artifactStoreAddress(
+            "s3",
+            JSON.createObjectNode().put("path", "s3://b/p").put("secretAccessKey", "TOPSECRETKEY"));
+    var stores =
+        new dev.skiff.core.spi.StoreAccess("jdbc:postgresql://db/skiff?user=u", "PASSWORD123", s3);
     String secretJson = JSON.writeValueAsString(manifests.runSecret("r1", "digits", stores));
     assertThat(secretJson).doesNotContain("jdbc:postgresql", "PASSWORD123", "TOPSECRETKEY");
     var data = manifests.runSecret("r1", "digits", stores).getData();
-    assertThat(data).containsOnlyKeys(Manifests.SECRET_METADATA_URL, Manifests.SECRET_METADATA_PASSWORD, Manifests.SECRET_ARTIFACT_STORE);
-    assertThat(new String(java.util.Base64.getDecoder().decode(data.get(Manifests.SECRET_METADATA_PASSWORD)), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("PASSWORD123");
-    assertThat(manifests.runSecret("r1", "digits", new dev.skiff.core.spi.StoreAccess("jdbc:postgresql://db/skiff", null, s3)).getData())
+    assertThat(data)
+        .containsOnlyKeys(
+            Manifests.SECRET_METADATA_URL,
+            Manifests.SECRET_METADATA_PASSWORD,
+            Manifests.SECRET_ARTIFACT_STORE);
+    assertThat(
+            new String(
+                java.util.Base64.getDecoder().decode(data.get(Manifests.SECRET_METADATA_PASSWORD)),
+                java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo("PASSWORD123");
+    assertThat(
+            manifests
+                .runSecret(
+                    "r1",
+                    "digits",
+                    new dev.skiff.core.spi.StoreAccess("jdbc:postgresql://db/skiff", null, s3))
+                .getData())
         .doesNotContainKey(Manifests.SECRET_METADATA_PASSWORD);
     // every store variable of a pod comes from the Secret; none is a value in the pod spec
-    assertThat(pod.getSpec().getContainers().get(0).getEnv()).filteredOn(e -> e.getName().startsWith("SKIFF_METADATA") || e.getName().equals("SKIFF_ARTIFACT_STORE"))
-        .hasSize(3).allSatisfy(e -> {
-          assertThat(e.getValue()).isNull();
-          assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo(Names.runSecret("r1"));
-        });
+    assertThat(pod.getSpec().getContainers().get(0).getEnv())
+        .filteredOn(
+            e ->
+                e.getName().startsWith("SKIFF_METADATA")
+                    || e.getName().equals("SKIFF_ARTIFACT_STORE"))
+        .hasSize(3)
+        .allSatisfy(
+            e -> {
+              assertThat(e.getValue()).isNull();
+              assertThat(e.getValueFrom().getSecretKeyRef().getName())
+                  .isEqualTo(Names.runSecret("r1"));
+            });
   }
 
   @Test
   void everyPodMeetsTheRestrictedPodSecurityProfile() {
     Pod step = manifests.stepPod(plan(), "r1", plan().steps().get(0), 1, gpuSettings(), "sa", null);
     Job job = manifests.orchestratorJob(plan(), "r1", PodSettings.EMPTY, "sa");
-    var cron = manifests.cronJob(plan(), "nightly", "0 3 * * *", "skiff-schedule-nightly", PodSettings.EMPTY, "sa");
+    var cron =
+        manifests.cronJob(
+            plan(), "nightly", "0 3 * * *", "skiff-schedule-nightly", PodSettings.EMPTY, "sa");
 
-    for (PodSpec spec : List.of(step.getSpec(), job.getSpec().getTemplate().getSpec(), cron.getSpec().getJobTemplate().getSpec().getTemplate().getSpec())) {
+    for (PodSpec spec :
+        List.of(
+            step.getSpec(),
+            job.getSpec().getTemplate().getSpec(),
+            cron.getSpec().getJobTemplate().getSpec().getTemplate().getSpec())) {
       assertThat(RestrictedProfile.violations(spec)).isEmpty();
     }
   }
@@ -122,8 +232,20 @@ class ManifestsTest {
   @Test
   void onlyTheOrchestratorPodGetsAnApiToken() {
     assertThat(manifests.serviceAccount().getAutomountServiceAccountToken()).isFalse();
-    assertThat(manifests.orchestratorJob(plan(), "r1", PodSettings.EMPTY, "sa").getSpec().getTemplate().getSpec().getAutomountServiceAccountToken()).isTrue();
-    assertThat(manifests.stepPod(plan(), "r1", plan().steps().get(0), 1, PodSettings.EMPTY, "sa", null).getSpec().getAutomountServiceAccountToken()).isFalse();
+    assertThat(
+            manifests
+                .orchestratorJob(plan(), "r1", PodSettings.EMPTY, "sa")
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getAutomountServiceAccountToken())
+        .isTrue();
+    assertThat(
+            manifests
+                .stepPod(plan(), "r1", plan().steps().get(0), 1, PodSettings.EMPTY, "sa", null)
+                .getSpec()
+                .getAutomountServiceAccountToken())
+        .isFalse();
   }
 
   @Test
@@ -132,20 +254,42 @@ class ManifestsTest {
     PodSpec spec = pod.getSpec();
 
     assertThat(spec.getNodeSelector()).containsEntry("pool", "gpu");
-    assertThat(spec.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms().get(0).getMatchExpressions().get(0).getValues()).containsExactly("big");
-    assertThat(spec.getTolerations()).singleElement().satisfies(t -> assertThat(t.getKey()).isEqualTo("nvidia.com/gpu"));
+    assertThat(
+            spec.getAffinity()
+                .getNodeAffinity()
+                .getRequiredDuringSchedulingIgnoredDuringExecution()
+                .getNodeSelectorTerms()
+                .get(0)
+                .getMatchExpressions()
+                .get(0)
+                .getValues())
+        .containsExactly("big");
+    assertThat(spec.getTolerations())
+        .singleElement()
+        .satisfies(t -> assertThat(t.getKey()).isEqualTo("nvidia.com/gpu"));
     var resources = spec.getContainers().get(0).getResources();
-    assertThat(resources.getRequests()).containsEntry("cpu", new Quantity("2")).containsEntry("memory", new Quantity("4Gi"));
-    assertThat(resources.getLimits()).containsEntry("memory", new Quantity("8Gi")).containsEntry("nvidia.com/gpu", new Quantity("1"));
-    assertThat(pod.getMetadata().getLabels()).containsEntry("team", "vision").containsEntry("run", "r1");
+    assertThat(resources.getRequests())
+        .containsEntry("cpu", new Quantity("2"))
+        .containsEntry("memory", new Quantity("4Gi"));
+    assertThat(resources.getLimits())
+        .containsEntry("memory", new Quantity("8Gi"))
+        .containsEntry("nvidia.com/gpu", new Quantity("1"));
+    assertThat(pod.getMetadata().getLabels())
+        .containsEntry("team", "vision")
+        .containsEntry("run", "r1");
   }
 
   @Test
   void malformedPodSettingsAreRejected() {
-    assertThatThrownBy(() -> JSON.convertValue(Map.of("labels", Map.of("run", "mine")), PodSettings.class))
+    assertThatThrownBy(
+            () -> JSON.convertValue(Map.of("labels", Map.of("run", "mine")), PodSettings.class))
         .hasRootCauseMessage("label 'run' is set by Skiff and cannot be changed in pod settings");
-    assertThatThrownBy(() -> JSON.convertValue(Map.of("gpus", -1), PodSettings.class)).hasRootCauseMessage("gpus must be 0 or positive, got -1");
-    assertThatThrownBy(() -> JSON.convertValue(Map.of("volumeMounts", List.of(Map.of("name", "data"))), PodSettings.class))
+    assertThatThrownBy(() -> JSON.convertValue(Map.of("gpus", -1), PodSettings.class))
+        .hasRootCauseMessage("gpus must be 0 or positive, got -1");
+    assertThatThrownBy(
+            () ->
+                JSON.convertValue(
+                    Map.of("volumeMounts", List.of(Map.of("name", "data"))), PodSettings.class))
         .hasRootCauseMessage("every volume mount needs a name and a mountPath");
   }
 
@@ -154,7 +298,11 @@ class ManifestsTest {
     String a = Names.stepPod("digits-20261123-134217-sru6", "skew_comparison", 1);
     assertThat(a).isEqualTo(Names.stepPod("digits-20261123-134217-sru6", "skew_comparison", 1));
     assertThat(a).isNotEqualTo(Names.stepPod("digits-20261123-134217-sru6", "skew-comparison", 1));
-    String longName = Names.stepPod("a-very-long-pipeline-name-for-testing-20261123-134217-sru6", "a_step_with_a_long_name_too", 12);
+    String longName =
+        Names.stepPod(
+            "a-very-long-pipeline-name-for-testing-20261123-134217-sru6",
+            "a_step_with_a_long_name_too",
+            12);
     assertThat(longName).hasSizeLessThanOrEqualTo(63).matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     assertThat(Names.stepPod("r", "s", 1)).isEqualTo("r-s-1");
   }

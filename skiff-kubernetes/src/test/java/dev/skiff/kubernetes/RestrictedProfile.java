@@ -8,33 +8,54 @@ import java.util.List;
 /**
  * The checks of the Kubernetes "restricted" Pod Security Standard (v1.2x), as the admission
  * controller applies them, for tests: baseline (no host namespaces, no privileged, no host paths,
- * no added capabilities) plus restricted (non-root, no privilege escalation, seccomp
- * RuntimeDefault or Localhost, capabilities drop ALL, only safe volume types).
+ * no added capabilities) plus restricted (non-root, no privilege escalation, seccomp RuntimeDefault
+ * or Localhost, capabilities drop ALL, only safe volume types).
  */
 final class RestrictedProfile {
-  private static final List<String> ALLOWED_VOLUMES = List.of("configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret");
+  private static final List<String> ALLOWED_VOLUMES =
+      List.of(
+          "configMap",
+          "csi",
+          "downwardAPI",
+          "emptyDir",
+          "ephemeral",
+          "persistentVolumeClaim",
+          "projected",
+          "secret");
 
   private RestrictedProfile() {}
 
   static List<String> violations(PodSpec spec) {
     List<String> v = new ArrayList<>();
-    if (Boolean.TRUE.equals(spec.getHostNetwork()) || Boolean.TRUE.equals(spec.getHostPID()) || Boolean.TRUE.equals(spec.getHostIPC())) {
+    if (Boolean.TRUE.equals(spec.getHostNetwork())
+        || Boolean.TRUE.equals(spec.getHostPID())
+        || Boolean.TRUE.equals(spec.getHostIPC())) {
       v.add("host namespaces");
     }
     var podSc = spec.getSecurityContext();
     boolean podNonRoot = podSc != null && Boolean.TRUE.equals(podSc.getRunAsNonRoot());
-    String podSeccomp = podSc == null || podSc.getSeccompProfile() == null ? null : podSc.getSeccompProfile().getType();
+    String podSeccomp =
+        podSc == null || podSc.getSeccompProfile() == null
+            ? null
+            : podSc.getSeccompProfile().getType();
     if (podSc != null && podSc.getRunAsUser() != null && podSc.getRunAsUser() == 0) {
       v.add("pod runAsUser 0");
     }
-    spec.getVolumes().forEach(vol -> {
-      var props = new com.fasterxml.jackson.databind.ObjectMapper().convertValue(vol, java.util.Map.class);
-      props.keySet().stream().filter(k -> !k.equals("name")).forEach(k -> {
-        if (!ALLOWED_VOLUMES.contains(k)) {
-          v.add("volume type " + k);
-        }
-      });
-    });
+    spec.getVolumes()
+        .forEach(
+            vol -> {
+              var props =
+                  new com.fasterxml.jackson.databind.ObjectMapper()
+                      .convertValue(vol, java.util.Map.class);
+              props.keySet().stream()
+                  .filter(k -> !k.equals("name"))
+                  .forEach(
+                      k -> {
+                        if (!ALLOWED_VOLUMES.contains(k)) {
+                          v.add("volume type " + k);
+                        }
+                      });
+            });
     List<Container> all = new ArrayList<>(spec.getContainers());
     all.addAll(spec.getInitContainers());
     for (Container c : all) {
@@ -55,7 +76,8 @@ final class RestrictedProfile {
       if (sc.getRunAsUser() != null && sc.getRunAsUser() == 0) {
         v.add(c.getName() + ": runAsUser 0");
       }
-      String seccomp = sc.getSeccompProfile() == null ? podSeccomp : sc.getSeccompProfile().getType();
+      String seccomp =
+          sc.getSeccompProfile() == null ? podSeccomp : sc.getSeccompProfile().getType();
       if (!"RuntimeDefault".equals(seccomp) && !"Localhost".equals(seccomp)) {
         v.add(c.getName() + ": seccompProfile must be RuntimeDefault or Localhost");
       }
@@ -66,11 +88,13 @@ final class RestrictedProfile {
       if (caps != null && caps.getAdd().stream().anyMatch(a -> !a.equals("NET_BIND_SERVICE"))) {
         v.add(c.getName() + ": only NET_BIND_SERVICE may be added");
       }
-      c.getPorts().forEach(p -> {
-        if (p.getHostPort() != null && p.getHostPort() != 0) {
-          v.add(c.getName() + ": hostPort");
-        }
-      });
+      c.getPorts()
+          .forEach(
+              p -> {
+                if (p.getHostPort() != null && p.getHostPort() != 0) {
+                  v.add(c.getName() + ": hostPort");
+                }
+              });
     }
     return v;
   }

@@ -1,8 +1,8 @@
 package dev.skiff.local;
 
+import dev.skiff.core.engine.StepExecutor;
 import dev.skiff.core.spi.ArtifactRecord;
 import dev.skiff.core.spi.LaunchedStep;
-import dev.skiff.core.engine.StepExecutor;
 import dev.skiff.core.spi.StepLaunch;
 import dev.skiff.core.spi.StepLauncher;
 import dev.skiff.local.internal.ConsoleCapture;
@@ -42,7 +42,14 @@ public final class InProcessLauncher implements StepLauncher {
             () -> {
               ConsoleCapture.bind(launch.log());
               try {
-                result.complete(executor.execute(launch.plan(), launch.runId(), launch.step(), launch.attempt(), launch.log(), launch.token()));
+                result.complete(
+                    executor.execute(
+                        launch.plan(),
+                        launch.runId(),
+                        launch.step(),
+                        launch.attempt(),
+                        launch.log(),
+                        launch.token()));
               } catch (Throwable t) {
                 result.completeExceptionally(t);
               } finally {
@@ -58,7 +65,9 @@ public final class InProcessLauncher implements StepLauncher {
       @Override
       public void cancel() {
         // ends the attempt now, whether or not the step's code heeds the interrupt
-        result.completeExceptionally(new dev.skiff.core.spi.StepFailedException(dev.skiff.sdk.FailureKind.CANCELLED, "cancelled"));
+        result.completeExceptionally(
+            new dev.skiff.core.spi.StepFailedException(
+                dev.skiff.sdk.FailureKind.CANCELLED, "cancelled"));
         task.cancel(true);
       }
     };

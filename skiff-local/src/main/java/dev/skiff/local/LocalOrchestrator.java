@@ -1,16 +1,16 @@
 package dev.skiff.local;
 
-import dev.skiff.core.spi.ArtifactStore;
 import dev.skiff.core.engine.DagScheduler;
+import dev.skiff.core.engine.RunIds;
+import dev.skiff.core.engine.StepExecutor;
+import dev.skiff.core.plan.RunPlan;
+import dev.skiff.core.spi.ArtifactStore;
 import dev.skiff.core.spi.Materializers;
 import dev.skiff.core.spi.MetadataStore;
 import dev.skiff.core.spi.Orchestrator;
 import dev.skiff.core.spi.OrchestratorContext;
-import dev.skiff.core.engine.RunIds;
 import dev.skiff.core.spi.RunListener;
-import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.spi.RunRecord;
-import dev.skiff.core.engine.StepExecutor;
 import dev.skiff.core.spi.StepLauncher;
 import dev.skiff.sdk.RunStatus;
 import java.time.Instant;
@@ -40,7 +40,8 @@ public final class LocalOrchestrator implements Orchestrator {
   }
 
   /**
-   * @param addresses needed for {@link Isolation#PROCESS}; may be null with {@link Isolation#THREAD}
+   * @param addresses needed for {@link Isolation#PROCESS}; may be null with {@link
+   *     Isolation#THREAD}
    */
   public LocalOrchestrator(
       MetadataStore store,
@@ -49,7 +50,8 @@ public final class LocalOrchestrator implements Orchestrator {
       Materializers materializers,
       ClassLoader loader,
       StoreAddresses addresses) {
-    this(store, artifacts, config, materializers, loader, addresses, OrchestratorContext.NO_SECRETS);
+    this(
+        store, artifacts, config, materializers, loader, addresses, OrchestratorContext.NO_SECRETS);
   }
 
   /**
@@ -65,7 +67,8 @@ public final class LocalOrchestrator implements Orchestrator {
       StoreAddresses addresses,
       UnaryOperator<String> secrets) {
     if (config.isolation() == Isolation.PROCESS && addresses == null) {
-      throw new IllegalArgumentException("process isolation needs the store addresses and class path");
+      throw new IllegalArgumentException(
+          "process isolation needs the store addresses and class path");
     }
     this.store = store;
     this.artifacts = artifacts;
@@ -81,27 +84,44 @@ public final class LocalOrchestrator implements Orchestrator {
   public Result run(RunPlan plan, RunListener listener) {
     dev.skiff.core.internal.StepCode.checkRecreatable(plan.pipelineClass(), loader);
     String runId = RunIds.newId(plan.pipeline());
-    store.createRun(new RunRecord(runId, plan.pipeline(), RunStatus.RUNNING, "local", plan.hash(), plan.toJson(), Instant.now(), null, null));
+    store.createRun(
+        new RunRecord(
+            runId,
+            plan.pipeline(),
+            RunStatus.RUNNING,
+            "local",
+            plan.hash(),
+            plan.toJson(),
+            Instant.now(),
+            null,
+            null));
     return new Result(runId, execute(plan, runId, listener));
   }
 
   /** Runs a failed or stopped run again: steps that have outputs keep them. */
   @Override
   public Result resume(String runId, RunListener listener) {
-    RunRecord run = store.findRun(runId).orElseThrow(() -> new IllegalArgumentException("run " + runId + " not found"));
+    RunRecord run =
+        store
+            .findRun(runId)
+            .orElseThrow(() -> new IllegalArgumentException("run " + runId + " not found"));
     return resume(runId, RunPlan.fromJson(run.planJson()), listener);
   }
 
   /**
    * Resumes with the run's plan as {@code plan} has it: its settings changed for this resume
-   * ({@code skiff runs resume --isolation process}); steps read only their code and wiring from
-   * the stored plan, which is the same.
+   * ({@code skiff runs resume --isolation process}); steps read only their code and wiring from the
+   * stored plan, which is the same.
    */
   @Override
   public Result resume(String runId, RunPlan plan, RunListener listener) {
-    RunRecord run = store.findRun(runId).orElseThrow(() -> new IllegalArgumentException("run " + runId + " not found"));
+    RunRecord run =
+        store
+            .findRun(runId)
+            .orElseThrow(() -> new IllegalArgumentException("run " + runId + " not found"));
     if (!run.pipeline().equals(plan.pipeline())) {
-      throw new IllegalArgumentException("run " + runId + " is a run of pipeline " + run.pipeline() + ", not " + plan.pipeline());
+      throw new IllegalArgumentException(
+          "run " + runId + " is a run of pipeline " + run.pipeline() + ", not " + plan.pipeline());
     }
     dev.skiff.core.engine.RunLifecycle.prepareResume(store, runId, Instant.now());
     return new Result(runId, execute(plan, runId, listener));
@@ -115,7 +135,8 @@ public final class LocalOrchestrator implements Orchestrator {
   public void stop(String runId) {
     if (dev.skiff.core.engine.RunLifecycle.requestStop(store, runId)) {
       try {
-        dev.skiff.core.engine.RunLifecycle.awaitStopped(store, runId, java.time.Duration.ofSeconds(15));
+        dev.skiff.core.engine.RunLifecycle.awaitStopped(
+            store, runId, java.time.Duration.ofSeconds(15));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -149,7 +170,8 @@ public final class LocalOrchestrator implements Orchestrator {
    * component's configuration for plans compiled without a stack.
    */
   private LocalOrchestratorConfig settings(RunPlan plan) {
-    return plan.setting(LocalOrchestratorFlavor.SETTINGS_KEY, LocalOrchestratorConfig.class).orElse(config);
+    return plan.setting(LocalOrchestratorFlavor.SETTINGS_KEY, LocalOrchestratorConfig.class)
+        .orElse(config);
   }
 
   private StepLauncher launcher(LocalOrchestratorConfig settings) {
@@ -159,24 +181,26 @@ public final class LocalOrchestrator implements Orchestrator {
     StepLauncher base =
         settings.isolation() == Isolation.THREAD
             ? new InProcessLauncher(new StepExecutor(store, artifacts, materializers, loader))
-            : new SubprocessLauncher(store, addresses.stores(), addresses.classpath(), settings.jvmArgs(), secrets);
+            : new SubprocessLauncher(
+                store, addresses.stores(), addresses.classpath(), settings.jvmArgs(), secrets);
     int limit = settings.maxParallelism();
-    return limit == 0 ? base : new StepLauncher() {
-      @Override
-      public dev.skiff.core.spi.LaunchedStep launch(dev.skiff.core.spi.StepLaunch launch) {
-        return base.launch(launch);
-      }
+    return limit == 0
+        ? base
+        : new StepLauncher() {
+          @Override
+          public dev.skiff.core.spi.LaunchedStep launch(dev.skiff.core.spi.StepLaunch launch) {
+            return base.launch(launch);
+          }
 
-      @Override
-      public int maxParallelism() {
-        return limit;
-      }
+          @Override
+          public int maxParallelism() {
+            return limit;
+          }
 
-      @Override
-      public void close() {
-        base.close();
-      }
-    };
+          @Override
+          public void close() {
+            base.close();
+          }
+        };
   }
-
 }

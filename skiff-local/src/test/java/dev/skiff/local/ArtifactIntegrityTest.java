@@ -3,8 +3,8 @@ package dev.skiff.local;
 import static dev.skiff.local.TestPipelines.calls;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.skiff.core.spi.ArtifactRecord;
 import dev.skiff.core.plan.RunPlan;
+import dev.skiff.core.spi.ArtifactRecord;
 import dev.skiff.sdk.RunStatus;
 import dev.skiff.sdk.StepStatus;
 import java.io.IOException;
@@ -20,9 +20,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Every read checks an artifact's bytes against its content hash: damage fails the reader with
- * one line and sends the producer back to work on the next run; a cached or kept output that is
- * gone is re-made instead of failing its readers.
+ * Every read checks an artifact's bytes against its content hash: damage fails the reader with one
+ * line and sends the producer back to work on the next run; a cached or kept output that is gone is
+ * re-made instead of failing its readers.
  */
 @Timeout(120)
 class ArtifactIntegrityTest {
@@ -42,7 +42,8 @@ class ArtifactIntegrityTest {
 
   @ParameterizedTest
   @EnumSource(Isolation.class)
-  void aFlippedByteFailsTheReaderWithOneLineAndItsProducerRunsAgainNextTime(Isolation isolation) throws IOException {
+  void aFlippedByteFailsTheReaderWithOneLineAndItsProducerRunsAgainNextTime(Isolation isolation)
+      throws IOException {
     LocalOrchestratorConfig config = LocalOrchestratorConfig.DEFAULTS.withIsolation(isolation);
     var first = h.run(h.compile(new TestPipelines.Cached(2), s -> {}), config);
     assertThat(first.status()).isEqualTo(RunStatus.SUCCEEDED);
@@ -53,11 +54,16 @@ class ArtifactIntegrityTest {
     var damaged = h.run(h.compile(new TestPipelines.CachedChangedCode(), s -> {}), config);
 
     assertThat(damaged.status()).isEqualTo(RunStatus.FAILED);
-    assertThat(h.statuses(damaged.runId())).containsEntry("source", StepStatus.CACHED).containsEntry("parity", StepStatus.FAILED);
+    assertThat(h.statuses(damaged.runId()))
+        .containsEntry("source", StepStatus.CACHED)
+        .containsEntry("parity", StepStatus.FAILED);
     String error = h.step(damaged.runId(), "parity").error();
     assertThat(error)
         .doesNotContain("\n")
-        .contains("artifact " + source.id(), "output 'output' of step 'source' in run " + first.runId(), "is corrupt")
+        .contains(
+            "artifact " + source.id(),
+            "output 'output' of step 'source' in run " + first.runId(),
+            "is corrupt")
         .contains("recorded sha256 is " + source.contentHash())
         .containsPattern("stored bytes hash to [0-9a-f]{64}");
     assertThat(h.store.isArtifactCorrupt(source.id())).isTrue();
@@ -70,7 +76,8 @@ class ArtifactIntegrityTest {
     if (isolation == Isolation.THREAD) {
       assertThat(calls("source")).isEqualTo(sourceCalls + 1);
     }
-    assertThat(h.store.stepOutputs(next.runId(), "source").get("output").contentHash()).isEqualTo(source.contentHash());
+    assertThat(h.store.stepOutputs(next.runId(), "source").get("output").contentHash())
+        .isEqualTo(source.contentHash());
   }
 
   @Test
@@ -82,11 +89,16 @@ class ArtifactIntegrityTest {
     var second = h.run(new TestPipelines.Cached(2), s -> {});
 
     assertThat(second.status()).isEqualTo(RunStatus.SUCCEEDED);
-    assertThat(h.statuses(second.runId())).containsOnly(
-        Map.entry("source", StepStatus.CACHED), Map.entry("parity", StepStatus.CACHED), Map.entry("report", StepStatus.SUCCEEDED));
+    assertThat(h.statuses(second.runId()))
+        .containsOnly(
+            Map.entry("source", StepStatus.CACHED),
+            Map.entry("parity", StepStatus.CACHED),
+            Map.entry("report", StepStatus.SUCCEEDED));
     assertThat(calls("report")).isEqualTo(2);
     assertThat(h.store.isArtifactCorrupt(report.id())).isTrue();
-    assertThat(h.artifacts.exists(h.store.stepOutputs(second.runId(), "report").get("output").path())).isTrue();
+    assertThat(
+            h.artifacts.exists(h.store.stepOutputs(second.runId(), "report").get("output").path()))
+        .isTrue();
     // the fresh execution is the cache hit from now on
     var third = h.run(new TestPipelines.Cached(2), s -> {});
     assertThat(h.statuses(third.runId())).containsEntry("report", StepStatus.CACHED);
@@ -98,7 +110,9 @@ class ArtifactIntegrityTest {
     TestPipelines.failB = true;
     RunPlan plan = h.compile(new TestPipelines.Chain(), s -> s.enableCache(false));
     var first = h.run(plan, LocalOrchestratorConfig.DEFAULTS);
-    assertThat(h.statuses(first.runId())).containsEntry("a", StepStatus.SUCCEEDED).containsEntry("b", StepStatus.FAILED);
+    assertThat(h.statuses(first.runId()))
+        .containsEntry("a", StepStatus.SUCCEEDED)
+        .containsEntry("b", StepStatus.FAILED);
     h.artifacts.delete(h.store.stepOutputs(first.runId(), "a").get("output").path());
 
     TestPipelines.failB = false;
@@ -106,8 +120,11 @@ class ArtifactIntegrityTest {
 
     assertThat(resumed.status()).isEqualTo(RunStatus.SUCCEEDED);
     assertThat(calls("a")).isEqualTo(2);
-    assertThat(h.statuses(first.runId())).containsOnly(
-        Map.entry("a", StepStatus.SUCCEEDED), Map.entry("b", StepStatus.SUCCEEDED), Map.entry("c", StepStatus.SUCCEEDED));
+    assertThat(h.statuses(first.runId()))
+        .containsOnly(
+            Map.entry("a", StepStatus.SUCCEEDED),
+            Map.entry("b", StepStatus.SUCCEEDED),
+            Map.entry("c", StepStatus.SUCCEEDED));
   }
 
   private static void flipLastByte(Path file) throws IOException {

@@ -72,7 +72,8 @@ class CancelledAttemptFencingTest {
   void aStoppedRunsAttemptThatRunsOnCannotPublishItsOutputs() throws Exception {
     var orchestrator = h.orchestrator(LocalOrchestratorConfig.DEFAULTS);
     var plan = h.compile(new Stubborn(), s -> {});
-    CompletableFuture<LocalOrchestrator.Result> run = CompletableFuture.supplyAsync(() -> orchestrator.run(plan, h.listener()));
+    CompletableFuture<LocalOrchestrator.Result> run =
+        CompletableFuture.supplyAsync(() -> orchestrator.run(plan, h.listener()));
     assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
 
     orchestrator.stop();
@@ -82,6 +83,8 @@ class CancelledAttemptFencingTest {
     Thread.sleep(1000); // its publication, if any, is done
 
     assertThat(h.step(result.runId(), "stubborn").status()).isEqualTo(StepStatus.STOPPED);
-    assertThat(h.store.stepOutputs(result.runId(), "stubborn")).as("outputs of the stopped attempt").isEmpty();
+    assertThat(h.store.stepOutputs(result.runId(), "stubborn"))
+        .as("outputs of the stopped attempt")
+        .isEmpty();
   }
 }

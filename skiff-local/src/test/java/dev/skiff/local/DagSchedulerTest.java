@@ -3,9 +3,9 @@ package dev.skiff.local;
 import static dev.skiff.local.TestPipelines.calls;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.spi.ArtifactRecord;
 import dev.skiff.core.spi.RunEvent;
-import dev.skiff.core.plan.RunPlan;
 import dev.skiff.sdk.RunStatus;
 import dev.skiff.sdk.StepStatus;
 import java.io.InputStream;
@@ -75,16 +75,18 @@ class DagSchedulerTest {
     assertThat(step.status()).isEqualTo(StepStatus.FAILED);
     assertThat(step.attempt()).isEqualTo(3);
     assertThat(step.error()).isEqualTo("IllegalStateException: boom on attempt 3");
-    assertThat(h.store.findRun(result.runId()).orElseThrow().error()).isEqualTo("step 'flaky' failed: IllegalStateException: boom on attempt 3");
+    assertThat(h.store.findRun(result.runId()).orElseThrow().error())
+        .isEqualTo("step 'flaky' failed: IllegalStateException: boom on attempt 3");
   }
 
   @Test
   void failFastStartsNothingNewAfterAFailure() {
-    h.extraListener = e -> {
-      if (e instanceof RunEvent.StepFailed) {
-        TestPipelines.release.countDown();
-      }
-    };
+    h.extraListener =
+        e -> {
+          if (e instanceof RunEvent.StepFailed) {
+            TestPipelines.release.countDown();
+          }
+        };
 
     var result = h.run(new TestPipelines.Branches(), s -> {});
 
@@ -100,11 +102,12 @@ class DagSchedulerTest {
 
   @Test
   void continueOnFailureFinishesIndependentBranches() {
-    h.extraListener = e -> {
-      if (e instanceof RunEvent.StepFailed) {
-        TestPipelines.release.countDown();
-      }
-    };
+    h.extraListener =
+        e -> {
+          if (e instanceof RunEvent.StepFailed) {
+            TestPipelines.release.countDown();
+          }
+        };
 
     var result = h.run(new TestPipelines.Branches(), s -> s.failFast(false));
 
@@ -113,7 +116,8 @@ class DagSchedulerTest {
         .containsEntry("fail", StepStatus.FAILED)
         .containsEntry("after_fail", StepStatus.SKIPPED)
         .containsEntry("after_slow", StepStatus.SUCCEEDED);
-    assertThat(h.step(result.runId(), "after_fail").error()).isEqualTo("upstream step 'fail' failed");
+    assertThat(h.step(result.runId(), "after_fail").error())
+        .isEqualTo("upstream step 'fail' failed");
   }
 
   @Test
@@ -121,7 +125,10 @@ class DagSchedulerTest {
     TestPipelines.failB = true;
     var first = h.run(new TestPipelines.Chain(), s -> s.enableCache(false));
     assertThat(first.status()).isEqualTo(RunStatus.FAILED);
-    assertThat(h.statuses(first.runId())).containsEntry("a", StepStatus.SUCCEEDED).containsEntry("b", StepStatus.FAILED).containsEntry("c", StepStatus.SKIPPED);
+    assertThat(h.statuses(first.runId()))
+        .containsEntry("a", StepStatus.SUCCEEDED)
+        .containsEntry("b", StepStatus.FAILED)
+        .containsEntry("c", StepStatus.SKIPPED);
 
     TestPipelines.failB = false;
     var resumed = h.resume(first.runId());
@@ -132,9 +139,13 @@ class DagSchedulerTest {
     assertThat(calls("b")).isEqualTo(2);
     assertThat(calls("c")).isEqualTo(1);
     assertThat(h.step(first.runId(), "b").attempt()).isEqualTo(2);
-    assertThat(h.events(RunEvent.StepReused.class)).extracting(RunEvent.StepReused::step).containsExactly("a");
-    assertThat(read(h.store.stepOutputs(first.runId(), "c").get("output"), Integer.class)).isEqualTo(20);
-    assertThat(h.store.findRun(first.runId()).orElseThrow().status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(h.events(RunEvent.StepReused.class))
+        .extracting(RunEvent.StepReused::step)
+        .containsExactly("a");
+    assertThat(read(h.store.stepOutputs(first.runId(), "c").get("output"), Integer.class))
+        .isEqualTo(20);
+    assertThat(h.store.findRun(first.runId()).orElseThrow().status())
+        .isEqualTo(RunStatus.SUCCEEDED);
   }
 
   @Test
@@ -142,8 +153,11 @@ class DagSchedulerTest {
     var first = h.run(new TestPipelines.Cached(), s -> {});
     var second = h.run(new TestPipelines.Cached(), s -> {});
 
-    assertThat(h.statuses(second.runId())).containsOnly(
-        Map.entry("source", StepStatus.CACHED), Map.entry("parity", StepStatus.CACHED), Map.entry("report", StepStatus.CACHED));
+    assertThat(h.statuses(second.runId()))
+        .containsOnly(
+            Map.entry("source", StepStatus.CACHED),
+            Map.entry("parity", StepStatus.CACHED),
+            Map.entry("report", StepStatus.CACHED));
     assertThat(calls("source")).isEqualTo(1);
     assertThat(h.step(second.runId(), "report").cachedFrom()).isEqualTo(first.runId());
     assertThat(h.store.stepOutputs(second.runId(), "report").get("output").id())
@@ -180,11 +194,17 @@ class DagSchedulerTest {
     var otherStore = new dev.skiff.artifacts.LocalArtifactStore(dir.resolve("other-artifacts"));
     RunPlan plan = h.compile(new TestPipelines.Cached(), s -> {});
 
-    var onOther = h.orchestrator(LocalOrchestratorConfig.DEFAULTS, otherStore).run(plan, h.listener());
+    var onOther =
+        h.orchestrator(LocalOrchestratorConfig.DEFAULTS, otherStore).run(plan, h.listener());
 
-    assertThat(h.statuses(onOther.runId())).containsOnly(
-        Map.entry("source", StepStatus.SUCCEEDED), Map.entry("parity", StepStatus.SUCCEEDED), Map.entry("report", StepStatus.SUCCEEDED));
-    assertThat(otherStore.exists(h.store.stepOutputs(onOther.runId(), "report").get("output").path())).isTrue();
+    assertThat(h.statuses(onOther.runId()))
+        .containsOnly(
+            Map.entry("source", StepStatus.SUCCEEDED),
+            Map.entry("parity", StepStatus.SUCCEEDED),
+            Map.entry("report", StepStatus.SUCCEEDED));
+    assertThat(
+            otherStore.exists(h.store.stepOutputs(onOther.runId(), "report").get("output").path()))
+        .isTrue();
   }
 
   @Test
@@ -192,8 +212,11 @@ class DagSchedulerTest {
     h.run(new TestPipelines.Cached(), s -> {});
     var second = h.run(new TestPipelines.Cached(), s -> s.enableCache(false));
 
-    assertThat(h.statuses(second.runId())).containsOnly(
-        Map.entry("source", StepStatus.SUCCEEDED), Map.entry("parity", StepStatus.SUCCEEDED), Map.entry("report", StepStatus.SUCCEEDED));
+    assertThat(h.statuses(second.runId()))
+        .containsOnly(
+            Map.entry("source", StepStatus.SUCCEEDED),
+            Map.entry("parity", StepStatus.SUCCEEDED),
+            Map.entry("report", StepStatus.SUCCEEDED));
     assertThat(calls("source")).isEqualTo(2);
   }
 
@@ -207,7 +230,10 @@ class DagSchedulerTest {
 
   @Test
   void maxParallelismLimitsConcurrentSteps() {
-    var result = h.run(h.compile(new TestPipelines.Wide(), s -> s.maxParallelism(2)), LocalOrchestratorConfig.DEFAULTS);
+    var result =
+        h.run(
+            h.compile(new TestPipelines.Wide(), s -> s.maxParallelism(2)),
+            LocalOrchestratorConfig.DEFAULTS);
 
     assertThat(result.status()).isEqualTo(RunStatus.SUCCEEDED);
     assertThat(TestPipelines.maxRunning.get()).isBetween(1, 2);
@@ -220,11 +246,24 @@ class DagSchedulerTest {
     var result = h.run(plan, LocalOrchestratorConfig.DEFAULTS.withIsolation(Isolation.PROCESS));
 
     assertThat(result.status()).isEqualTo(RunStatus.FAILED);
-    assertThat(h.statuses(result.runId())).containsEntry("talk", StepStatus.SUCCEEDED).containsEntry("exits", StepStatus.FAILED);
-    assertThat(h.step(result.runId(), "exits").error()).isEqualTo("step process exited with code 3");
-    List<String> lines = h.events(RunEvent.StepLogLine.class).stream().filter(e -> e.step().equals("talk")).map(RunEvent.StepLogLine::line).toList();
+    assertThat(h.statuses(result.runId()))
+        .containsEntry("talk", StepStatus.SUCCEEDED)
+        .containsEntry("exits", StepStatus.FAILED);
+    assertThat(h.step(result.runId(), "exits").error())
+        .isEqualTo("step process exited with code 3");
+    List<String> lines =
+        h.events(RunEvent.StepLogLine.class).stream()
+            .filter(e -> e.step().equals("talk"))
+            .map(RunEvent.StepLogLine::line)
+            .toList();
     assertThat(lines).contains("hello from talk");
-    long childPid = Long.parseLong(lines.stream().filter(l -> l.startsWith("pid ")).findFirst().orElseThrow().substring(4));
+    long childPid =
+        Long.parseLong(
+            lines.stream()
+                .filter(l -> l.startsWith("pid "))
+                .findFirst()
+                .orElseThrow()
+                .substring(4));
     assertThat(childPid).isNotEqualTo(ProcessHandle.current().pid());
     assertThat(h.store.stepOutputs(result.runId(), "talk")).containsKeys("output", "notes");
     try (InputStream in = h.artifacts.open("runs/" + result.runId() + "/logs/talk.log")) {
@@ -234,10 +273,13 @@ class DagSchedulerTest {
 
   @Test
   void inProcessStepOutputIsCapturedIntoTheStepLog() {
-    var result = h.run(h.compile(new TestPipelines.Talk(), s -> {}), LocalOrchestratorConfig.DEFAULTS);
+    var result =
+        h.run(h.compile(new TestPipelines.Talk(), s -> {}), LocalOrchestratorConfig.DEFAULTS);
 
     assertThat(h.statuses(result.runId())).containsEntry("talk", StepStatus.SUCCEEDED);
-    assertThat(h.events(RunEvent.StepLogLine.class)).extracting(RunEvent.StepLogLine::line).contains("hello from talk");
+    assertThat(h.events(RunEvent.StepLogLine.class))
+        .extracting(RunEvent.StepLogLine::line)
+        .contains("hello from talk");
   }
 
   private <T> T read(ArtifactRecord a, Class<T> type) {

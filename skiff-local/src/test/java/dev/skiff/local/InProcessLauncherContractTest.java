@@ -17,7 +17,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The launcher contract on threads of this JVM, with a real SQLite store and local artifact store. */
+/**
+ * The launcher contract on threads of this JVM, with a real SQLite store and local artifact store.
+ */
 class InProcessLauncherContractTest extends StepLauncherContractTest {
   @TempDir static Path dir;
   MetadataStore store;
@@ -42,11 +44,14 @@ class InProcessLauncherContractTest extends StepLauncherContractTest {
   @Override
   protected StepLauncher newLauncher(RunPlan plan, String runId) {
     ClassLoader loader = getClass().getClassLoader();
-    return new InProcessLauncher(new StepExecutor(store, artifacts, Materializers.load(loader), loader));
+    return new InProcessLauncher(
+        new StepExecutor(store, artifacts, Materializers.load(loader), loader));
   }
 
   @Override
   protected void loseInfrastructure(RunningAttempt attempt) {
-    assumeTrue(false, "a thread has no infrastructure of its own to lose: only the whole JVM, with its orchestrator");
+    assumeTrue(
+        false,
+        "a thread has no infrastructure of its own to lose: only the whole JVM, with its orchestrator");
   }
 }

@@ -1,13 +1,13 @@
 package dev.skiff.local;
 
 import dev.skiff.artifacts.LocalArtifactStore;
+import dev.skiff.core.engine.PlanCompiler;
+import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.spi.ArtifactStore;
 import dev.skiff.core.spi.Materializers;
 import dev.skiff.core.spi.MetadataStore;
-import dev.skiff.core.engine.PlanCompiler;
 import dev.skiff.core.spi.RunEvent;
 import dev.skiff.core.spi.RunListener;
-import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.spi.StepRecord;
 import dev.skiff.sdk.PipelineDefinition;
 import dev.skiff.sdk.PipelineSettings;
@@ -57,10 +57,13 @@ final class LocalHarness implements AutoCloseable {
         materializers,
         LocalHarness.class.getClassLoader(),
         new LocalOrchestrator.StoreAddresses(
-            "jdbc:sqlite:" + dir.resolve("skiff.db"), dir.resolve("artifacts").toUri().toString(), System.getProperty("java.class.path")));
+            "jdbc:sqlite:" + dir.resolve("skiff.db"),
+            dir.resolve("artifacts").toUri().toString(),
+            System.getProperty("java.class.path")));
   }
 
-  LocalOrchestrator.Result run(PipelineDefinition definition, Consumer<PipelineSettings.Builder> settings) {
+  LocalOrchestrator.Result run(
+      PipelineDefinition definition, Consumer<PipelineSettings.Builder> settings) {
     return run(compile(definition, settings), LocalOrchestratorConfig.DEFAULTS);
   }
 
@@ -82,7 +85,8 @@ final class LocalHarness implements AutoCloseable {
   }
 
   Map<String, StepStatus> statuses(String runId) {
-    return store.listSteps(runId).stream().collect(Collectors.toMap(StepRecord::name, StepRecord::status));
+    return store.listSteps(runId).stream()
+        .collect(Collectors.toMap(StepRecord::name, StepRecord::status));
   }
 
   StepRecord step(String runId, String step) {

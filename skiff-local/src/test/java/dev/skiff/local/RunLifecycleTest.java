@@ -79,7 +79,10 @@ class RunLifecycleTest {
     return in + "!";
   }
 
-  /** {@code stubborn} and {@code fails} in parallel, fail fast: the run winds down while stubborn runs. */
+  /**
+   * {@code stubborn} and {@code fails} in parallel, fail fast: the run winds down while stubborn
+   * runs.
+   */
   public static final class WindDown implements PipelineDefinition {
     @Override
     public String name() {
@@ -108,12 +111,19 @@ class RunLifecycleTest {
   }
 
   @Test
-  void aStopDuringFailFastWindDownEndsStoppedWithinTwoSecondsAndLeavesNoStepRunning() throws Exception {
+  void aStopDuringFailFastWindDownEndsStoppedWithinTwoSecondsAndLeavesNoStepRunning()
+      throws Exception {
     var orchestrator = h.orchestrator(LocalOrchestratorConfig.DEFAULTS);
     var plan = h.compile(new WindDown(), s -> s.failFast(true));
-    CompletableFuture<LocalOrchestrator.Result> run = CompletableFuture.supplyAsync(() -> orchestrator.run(plan, h.listener()));
+    CompletableFuture<LocalOrchestrator.Result> run =
+        CompletableFuture.supplyAsync(() -> orchestrator.run(plan, h.listener()));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (h.events.stream().noneMatch(e -> e instanceof dev.skiff.core.spi.RunEvent.StepFailed f && f.step().equals("fails")) && System.nanoTime() < deadline) {
+    while (h.events.stream()
+            .noneMatch(
+                e ->
+                    e instanceof dev.skiff.core.spi.RunEvent.StepFailed f
+                        && f.step().equals("fails"))
+        && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
 
@@ -124,27 +134,39 @@ class RunLifecycleTest {
 
     assertThat(result.status()).isEqualTo(RunStatus.STOPPED);
     assertThat(took).isLessThan(Duration.ofSeconds(2));
-    assertThat(h.statuses(result.runId())).containsEntry("stubborn", StepStatus.STOPPED).containsEntry("fails", StepStatus.FAILED)
+    assertThat(h.statuses(result.runId()))
+        .containsEntry("stubborn", StepStatus.STOPPED)
+        .containsEntry("fails", StepStatus.FAILED)
         .doesNotContainValue(StepStatus.RUNNING);
-    assertThat(h.store.findRun(result.runId()).orElseThrow().error()).isEqualTo("stopped by the user");
-    assertThat(h.events(dev.skiff.core.spi.RunEvent.RunFinished.class)).singleElement().satisfies(f -> assertThat(f.status()).isEqualTo(RunStatus.STOPPED));
+    assertThat(h.store.findRun(result.runId()).orElseThrow().error())
+        .isEqualTo("stopped by the user");
+    assertThat(h.events(dev.skiff.core.spi.RunEvent.RunFinished.class))
+        .singleElement()
+        .satisfies(f -> assertThat(f.status()).isEqualTo(RunStatus.STOPPED));
   }
 
   @Test
   void aLiveRunCannotBeResumedAndRunsStopFromAnotherProcessStopsIt() throws Exception {
     var plan = h.compile(new Held(), s -> {});
-    CompletableFuture<LocalOrchestrator.Result> run = CompletableFuture.supplyAsync(() -> h.orchestrator(LocalOrchestratorConfig.DEFAULTS).run(plan, h.listener()));
+    CompletableFuture<LocalOrchestrator.Result> run =
+        CompletableFuture.supplyAsync(
+            () -> h.orchestrator(LocalOrchestratorConfig.DEFAULTS).run(plan, h.listener()));
     String runId = awaitRunning("held");
 
-    assertThatThrownBy(() -> h.orchestrator(LocalOrchestratorConfig.DEFAULTS).resume(runId, e -> {}))
+    assertThatThrownBy(
+            () -> h.orchestrator(LocalOrchestratorConfig.DEFAULTS).resume(runId, e -> {}))
         .isInstanceOf(RunOwnedException.class)
         .hasMessageStartingWith("run " + runId + " is still running (driven by ")
-        .hasMessageEndingWith("stop it first with 'skiff runs stop " + runId + "', or wait for it to end");
+        .hasMessageEndingWith(
+            "stop it first with 'skiff runs stop " + runId + "', or wait for it to end");
 
-    h.orchestrator(LocalOrchestratorConfig.DEFAULTS).stop(runId); // `skiff runs stop`, another orchestrator object
+    h.orchestrator(LocalOrchestratorConfig.DEFAULTS)
+        .stop(runId); // `skiff runs stop`, another orchestrator object
 
     assertThat(run.get(10, TimeUnit.SECONDS).status()).isEqualTo(RunStatus.STOPPED);
-    assertThat(h.statuses(runId)).containsEntry("hold", StepStatus.STOPPED).containsEntry("after", StepStatus.SKIPPED);
+    assertThat(h.statuses(runId))
+        .containsEntry("hold", StepStatus.STOPPED)
+        .containsEntry("after", StepStatus.SKIPPED);
     assertThat(h.store.findLease(runId)).as("released at the end").isEmpty();
   }
 
@@ -154,14 +176,28 @@ class RunLifecycleTest {
     var plan = h.compile(new Held(), s -> {});
     String runId = "held-lost";
     Instant died = Instant.now().minusSeconds(300);
-    h.store.createRun(new dev.skiff.core.spi.RunRecord(runId, "held", RunStatus.RUNNING, "local", plan.hash(), plan.toJson(), died, null, null));
-    h.store.acquireLease(runId, "gone-host:4242", died, Duration.ofSeconds(60)); // then it was killed
-    h.store.saveStep(new StepRecord(runId, "hold", StepStatus.RUNNING, 1, null, null, died, null, null));
+    h.store.createRun(
+        new dev.skiff.core.spi.RunRecord(
+            runId,
+            "held",
+            RunStatus.RUNNING,
+            "local",
+            plan.hash(),
+            plan.toJson(),
+            died,
+            null,
+            null));
+    h.store.acquireLease(
+        runId, "gone-host:4242", died, Duration.ofSeconds(60)); // then it was killed
+    h.store.saveStep(
+        new StepRecord(runId, "hold", StepStatus.RUNNING, 1, null, null, died, null, null));
     h.store.setAttemptToken(runId, "hold", "token-of-the-dead-attempt");
 
     var settled = RunLifecycle.settle(h.store, h.store.findRun(runId).orElseThrow(), Instant.now());
     assertThat(settled.status()).isEqualTo(RunStatus.FAILED);
-    assertThat(settled.error()).startsWith("lost: its orchestrator (gone-host:4242) stopped heart-beating; last heartbeat ");
+    assertThat(settled.error())
+        .startsWith(
+            "lost: its orchestrator (gone-host:4242) stopped heart-beating; last heartbeat ");
     assertThat(h.step(runId, "hold").status()).isEqualTo(StepStatus.FAILED);
 
     var resumed = h.resume(runId);
@@ -170,17 +206,29 @@ class RunLifecycleTest {
     assertThat(h.step(runId, "hold").attempt()).isEqualTo(2); // the lost attempt counted
     String linked = h.store.stepOutputs(runId, "hold").get("output").id();
     // the old attempt's process wakes up and tries to record what it computed: refused
-    assertThatThrownBy(() -> h.store.publishOutputs(runId, "hold", "token-of-the-dead-attempt", Map.of("output", "stale"), Map.of()))
+    assertThatThrownBy(
+            () ->
+                h.store.publishOutputs(
+                    runId,
+                    "hold",
+                    "token-of-the-dead-attempt",
+                    Map.of("output", "stale"),
+                    Map.of()))
         .isInstanceOf(StaleAttemptException.class);
     assertThat(h.store.stepOutputs(runId, "hold").get("output").id()).isEqualTo(linked);
-    assertThat(h.store.stepInputs(runId, "after")).containsValue(linked); // lineage names what was read
+    assertThat(h.store.stepInputs(runId, "after"))
+        .containsValue(linked); // lineage names what was read
   }
 
   private String awaitRunning(String pipeline) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline) {
       var runs = h.store.listRuns(pipeline, 1);
-      if (!runs.isEmpty() && h.store.findStep(runs.get(0).id(), "hold").map(s -> s.status() == StepStatus.RUNNING).orElse(false)) {
+      if (!runs.isEmpty()
+          && h.store
+              .findStep(runs.get(0).id(), "hold")
+              .map(s -> s.status() == StepStatus.RUNNING)
+              .orElse(false)) {
         return runs.get(0).id();
       }
       Thread.sleep(10);

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The launcher contract on step JVMs (this JVM's class path), which reach the same SQLite store
- * and local artifact store through their environment.
+ * The launcher contract on step JVMs (this JVM's class path), which reach the same SQLite store and
+ * local artifact store through their environment.
  */
 class SubprocessLauncherContractTest extends StepLauncherContractTest {
   @TempDir static Path dir;
@@ -26,7 +26,11 @@ class SubprocessLauncherContractTest extends StepLauncherContractTest {
   @BeforeAll
   void openStore() {
     store = MetadataStores.sqlite(dir.resolve("skiff.db"));
-    access = new StoreAccess("jdbc:sqlite:" + dir.resolve("skiff.db"), null, dir.resolve("artifacts").toUri().toString());
+    access =
+        new StoreAccess(
+            "jdbc:sqlite:" + dir.resolve("skiff.db"),
+            null,
+            dir.resolve("artifacts").toUri().toString());
   }
 
   @AfterAll
@@ -47,9 +51,13 @@ class SubprocessLauncherContractTest extends StepLauncherContractTest {
   /** kill -9 of the step JVM. */
   @Override
   protected void loseInfrastructure(RunningAttempt attempt) {
-    assertThat(attempt.pid()).as("a step JVM, not this one").isNotEqualTo(ProcessHandle.current().pid());
+    assertThat(attempt.pid())
+        .as("a step JVM, not this one")
+        .isNotEqualTo(ProcessHandle.current().pid());
     ProcessHandle step = ProcessHandle.of(attempt.pid()).orElseThrow();
-    assertThat(step.parent().map(ProcessHandle::pid)).as("a child of this JVM").contains(ProcessHandle.current().pid());
+    assertThat(step.parent().map(ProcessHandle::pid))
+        .as("a child of this JVM")
+        .contains(ProcessHandle.current().pid());
     step.destroyForcibly();
   }
 }

@@ -78,7 +78,14 @@ public final class TestPipelines {
 
     @Override
     public void define(PipelineBuilder p) {
-      p.step("flaky", Flaky::flaky).configure(s -> s.retry(dev.skiff.sdk.RetryPolicy.newBuilder().maxAttempts(3).initialBackoff(Duration.ofMillis(10)).build()));
+      p.step("flaky", Flaky::flaky)
+          .configure(
+              s ->
+                  s.retry(
+                      dev.skiff.sdk.RetryPolicy.newBuilder()
+                          .maxAttempts(3)
+                          .initialBackoff(Duration.ofMillis(10))
+                          .build()));
     }
   }
 

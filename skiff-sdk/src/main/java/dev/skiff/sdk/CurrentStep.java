@@ -3,8 +3,8 @@ package dev.skiff.sdk;
 import java.util.Optional;
 
 /**
- * Binds the running step's context to its thread. Skiff sets it around each step; a unit test of
- * a step function sets it to a context of its own ({@code CurrentStep.set(ctx)}, then {@code
+ * Binds the running step's context to its thread. Skiff sets it around each step; a unit test of a
+ * step function sets it to a context of its own ({@code CurrentStep.set(ctx)}, then {@code
  * clear()}) to call the step without a run.
  */
 public final class CurrentStep {

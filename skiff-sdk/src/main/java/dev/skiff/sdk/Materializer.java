@@ -7,8 +7,8 @@ import java.lang.reflect.Type;
 
 /**
  * Writes step outputs to bytes and reads them back. Service provider found with {@link
- * java.util.ServiceLoader}; when several support a type the highest {@link #priority()} wins.
- * Never use Java serialization: artifacts may come from other people.
+ * java.util.ServiceLoader}; when several support a type the highest {@link #priority()} wins. Never
+ * use Java serialization: artifacts may come from other people.
  */
 public interface Materializer {
 

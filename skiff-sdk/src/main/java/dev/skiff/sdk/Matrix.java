@@ -21,7 +21,14 @@ public final class Matrix {
   public static Matrix of(int rows, int cols, double[] data) {
     if (rows < 0 || cols < 0 || (long) rows * cols != data.length) {
       throw new IllegalArgumentException(
-          "matrix of " + rows + "x" + cols + " needs " + ((long) rows * cols) + " values, got " + data.length);
+          "matrix of "
+              + rows
+              + "x"
+              + cols
+              + " needs "
+              + ((long) rows * cols)
+              + " values, got "
+              + data.length);
     }
     return new Matrix(rows, cols, data.clone());
   }
@@ -31,7 +38,8 @@ public final class Matrix {
     double[] data = new double[values.length * cols];
     for (int r = 0; r < values.length; r++) {
       if (values[r].length != cols) {
-        throw new IllegalArgumentException("row " + r + " has " + values[r].length + " columns, expected " + cols);
+        throw new IllegalArgumentException(
+            "row " + r + " has " + values[r].length + " columns, expected " + cols);
       }
       System.arraycopy(values[r], 0, data, r * cols, cols);
     }

@@ -3,9 +3,9 @@ package dev.skiff.sdk;
 import java.util.function.Consumer;
 
 /**
- * The output of a step, to pass to downstream steps. When the step returns a record, each
- * record component is a separate named artifact: pick one with {@link #get(Component)}, or
- * pass the whole output to receive the record rebuilt from its components.
+ * The output of a step, to pass to downstream steps. When the step returns a record, each record
+ * component is a separate named artifact: pick one with {@link #get(Component)}, or pass the whole
+ * output to receive the record rebuilt from its components.
  */
 public interface Out<T> extends Input<T> {
 
@@ -19,8 +19,8 @@ public interface Out<T> extends Input<T> {
   <C> Out<C> get(Component<T, C> component);
 
   /**
-   * Changes the settings of the step that produces this output (retries, timeout, caching).
-   * Returns this output for chaining.
+   * Changes the settings of the step that produces this output (retries, timeout, caching). Returns
+   * this output for chaining.
    */
   Out<T> configure(Consumer<StepSettings.Builder> settings);
 }

@@ -3,8 +3,8 @@ package dev.skiff.sdk;
 import java.util.Objects;
 
 /**
- * A literal argument of a step, typically a configuration record. It is stored as JSON in the
- * run plan and is part of the step's cache key, so changing it re-runs the step.
+ * A literal argument of a step, typically a configuration record. It is stored as JSON in the run
+ * plan and is part of the step's cache key, so changing it re-runs the step.
  */
 public final class Param<T> implements Input<T> {
   private final T value;

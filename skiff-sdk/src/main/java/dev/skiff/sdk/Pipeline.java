@@ -5,8 +5,8 @@ import java.util.ServiceLoader;
 import java.util.function.Consumer;
 
 /**
- * Entry point for running a pipeline from a user's own {@code main}: {@code
- * Pipeline.of(new DigitsPipeline()).settings(s -> s.enableCache(false)).run()}. Immutable.
+ * Entry point for running a pipeline from a user's own {@code main}: {@code Pipeline.of(new
+ * DigitsPipeline()).settings(s -> s.enableCache(false)).run()}. Immutable.
  */
 public final class Pipeline {
   private final PipelineDefinition definition;
@@ -52,10 +52,10 @@ public final class Pipeline {
 
   private static PipelineRunner runner() {
     return ServiceLoader.load(PipelineRunner.class, Pipeline.class.getClassLoader())
-            .findFirst()
-            .orElseThrow(
-                () ->
-                    new IllegalStateException(
-                        "no Skiff runtime on the classpath: add the dependency dev.skiff:skiff-cli"));
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "no Skiff runtime on the classpath: add the dependency dev.skiff:skiff-cli"));
   }
 }

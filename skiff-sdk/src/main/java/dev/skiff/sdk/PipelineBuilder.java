@@ -10,8 +10,8 @@ import dev.skiff.sdk.StepFunction.F6;
 
 /**
  * Declares steps and wires them. Each {@code step} call names a step, gives its code and its
- * inputs; the Java compiler checks that each input's type matches the parameter it feeds.
- * Names must be unique within a pipeline and match {@code [A-Za-z][A-Za-z0-9_-]*}.
+ * inputs; the Java compiler checks that each input's type matches the parameter it feeds. Names
+ * must be unique within a pipeline and match {@code [A-Za-z][A-Za-z0-9_-]*}.
  */
 public interface PipelineBuilder {
 
@@ -46,8 +46,8 @@ public interface PipelineBuilder {
       Input<F> f);
 
   /**
-   * Makes {@code step} run after {@code upstream} without passing data, e.g. a step that reads
-   * what another one wrote elsewhere.
+   * Makes {@code step} run after {@code upstream} without passing data, e.g. a step that reads what
+   * another one wrote elsewhere.
    */
   void after(Out<?> step, Out<?> upstream);
 }

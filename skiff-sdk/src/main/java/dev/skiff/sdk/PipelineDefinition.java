@@ -3,8 +3,8 @@ package dev.skiff.sdk;
 /**
  * A pipeline: a DAG of typed steps declared in {@link #define(PipelineBuilder)}.
  *
- * <p>Implementations need a public no-argument constructor: a step process or pod re-creates
- * the definition to find a step's code by (pipeline class, step name).
+ * <p>Implementations need a public no-argument constructor: a step process or pod re-creates the
+ * definition to find a step's code by (pipeline class, step name).
  */
 public interface PipelineDefinition {
 
@@ -12,8 +12,8 @@ public interface PipelineDefinition {
   void define(PipelineBuilder pipeline);
 
   /**
-   * The pipeline name used in run history, image tags and pod labels. Default: the class name
-   * in snake_case, e.g. {@code DigitsPipeline} becomes {@code digits_pipeline}.
+   * The pipeline name used in run history, image tags and pod labels. Default: the class name in
+   * snake_case, e.g. {@code DigitsPipeline} becomes {@code digits_pipeline}.
    */
   default String name() {
     return Names.snakeCase(getClass().getSimpleName());

@@ -8,7 +8,8 @@ public interface PipelineRunner {
   RunResult run(PipelineDefinition definition, PipelineSettings settings);
 
   /** Makes the active stack's orchestrator run the pipeline on {@code schedule}. */
-  default void schedule(PipelineDefinition definition, PipelineSettings settings, Schedule schedule) {
+  default void schedule(
+      PipelineDefinition definition, PipelineSettings settings, Schedule schedule) {
     throw new UnsupportedOperationException("this runtime cannot schedule pipelines");
   }
 }

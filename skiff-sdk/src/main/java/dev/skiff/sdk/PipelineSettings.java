@@ -7,8 +7,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Settings of a whole pipeline run. Defaults: caching on, fail fast, no parallelism limit
- * beyond the orchestrator's, one attempt per step, no step timeout.
+ * Settings of a whole pipeline run. Defaults: caching on, fail fast, no parallelism limit beyond
+ * the orchestrator's, one attempt per step, no step timeout.
  */
 public final class PipelineSettings {
   public static final PipelineSettings DEFAULTS = newBuilder().build();
@@ -98,9 +98,19 @@ public final class PipelineSettings {
 
   @Override
   public String toString() {
-    return "PipelineSettings{enableCache=" + enableCache + ", failFast=" + failFast
-        + ", maxParallelism=" + maxParallelism + ", retry=" + retry + ", stepTimeout=" + stepTimeout
-        + ", settings=" + settings + "}";
+    return "PipelineSettings{enableCache="
+        + enableCache
+        + ", failFast="
+        + failFast
+        + ", maxParallelism="
+        + maxParallelism
+        + ", retry="
+        + retry
+        + ", stepTimeout="
+        + stepTimeout
+        + ", settings="
+        + settings
+        + "}";
   }
 
   /** Builder; every setter validates its argument. */

@@ -5,15 +5,16 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * How often a failed step is tried again and how long to wait in between. Stateless: the
- * scheduler keeps the attempt count. Defaults: 1 attempt (no retry), backoff 1 s doubling up
- * to 1 min; failures of the step's own code and timeouts count against {@code maxAttempts};
- * infrastructure failures (eviction, node loss, a lost step process) are retried up to {@value
+ * How often a failed step is tried again and how long to wait in between. Stateless: the scheduler
+ * keeps the attempt count. Defaults: 1 attempt (no retry), backoff 1 s doubling up to 1 min;
+ * failures of the step's own code and timeouts count against {@code maxAttempts}; infrastructure
+ * failures (eviction, node loss, a lost step process) are retried up to {@value
  * #DEFAULT_INFRASTRUCTURE_RETRIES} times on their own budget.
  */
 public final class RetryPolicy {
   public static final int DEFAULT_INFRASTRUCTURE_RETRIES = 3;
-  private static final Set<FailureKind> DEFAULT_RETRY_ON = Set.of(FailureKind.USER_CODE, FailureKind.TIMEOUT);
+  private static final Set<FailureKind> DEFAULT_RETRY_ON =
+      Set.of(FailureKind.USER_CODE, FailureKind.TIMEOUT);
 
   /** A single attempt: failures are final (infrastructure failures still retried). */
   public static final RetryPolicy NONE = newBuilder().build();
@@ -57,7 +58,10 @@ public final class RetryPolicy {
     return retryOn;
   }
 
-  /** Extra attempts for infrastructure failures, which do not count against {@code maxAttempts}; default 3. */
+  /**
+   * Extra attempts for infrastructure failures, which do not count against {@code maxAttempts};
+   * default 3.
+   */
   public int infrastructureRetries() {
     return infrastructureRetries;
   }
@@ -84,7 +88,8 @@ public final class RetryPolicy {
 
   /** The wait before attempt {@code nextAttempt} (2 for the first retry). */
   public Duration backoffBefore(int nextAttempt) {
-    double millis = initialBackoff.toMillis() * Math.pow(backoffMultiplier, Math.max(0, nextAttempt - 2));
+    double millis =
+        initialBackoff.toMillis() * Math.pow(backoffMultiplier, Math.max(0, nextAttempt - 2));
     return Duration.ofMillis((long) Math.min(millis, maxBackoff.toMillis()));
   }
 
@@ -101,14 +106,25 @@ public final class RetryPolicy {
 
   @Override
   public int hashCode() {
-    return Objects.hash(maxAttempts, initialBackoff, backoffMultiplier, maxBackoff, retryOn, infrastructureRetries);
+    return Objects.hash(
+        maxAttempts, initialBackoff, backoffMultiplier, maxBackoff, retryOn, infrastructureRetries);
   }
 
   @Override
   public String toString() {
-    return "RetryPolicy{maxAttempts=" + maxAttempts + ", initialBackoff=" + initialBackoff
-        + ", backoffMultiplier=" + backoffMultiplier + ", maxBackoff=" + maxBackoff + ", retryOn=" + retryOn
-        + ", infrastructureRetries=" + infrastructureRetries + "}";
+    return "RetryPolicy{maxAttempts="
+        + maxAttempts
+        + ", initialBackoff="
+        + initialBackoff
+        + ", backoffMultiplier="
+        + backoffMultiplier
+        + ", maxBackoff="
+        + maxBackoff
+        + ", retryOn="
+        + retryOn
+        + ", infrastructureRetries="
+        + infrastructureRetries
+        + "}";
   }
 
   /** Builder; every setter validates its argument. */
@@ -122,10 +138,14 @@ public final class RetryPolicy {
 
     private Builder() {}
 
-    /** The kinds of failure retried within {@code maxAttempts}; e.g. only {@code USER_CODE} to not retry timeouts. */
+    /**
+     * The kinds of failure retried within {@code maxAttempts}; e.g. only {@code USER_CODE} to not
+     * retry timeouts.
+     */
     public Builder retryOn(Set<FailureKind> kinds) {
       if (kinds == null) {
-        throw new IllegalArgumentException("retryOn must not be null (give an empty set to retry nothing)");
+        throw new IllegalArgumentException(
+            "retryOn must not be null (give an empty set to retry nothing)");
       }
       this.retryOn = ordered(kinds);
       return this;
@@ -137,7 +157,8 @@ public final class RetryPolicy {
 
     public Builder infrastructureRetries(int retries) {
       if (retries < 0) {
-        throw new IllegalArgumentException("infrastructureRetries must be 0 or more, was " + retries);
+        throw new IllegalArgumentException(
+            "infrastructureRetries must be 0 or more, was " + retries);
       }
       this.infrastructureRetries = retries;
       return this;
@@ -175,7 +196,9 @@ public final class RetryPolicy {
       return this;
     }
 
-    /** In declaration order, so plans that hold the set serialize (and hash) the same everywhere. */
+    /**
+     * In declaration order, so plans that hold the set serialize (and hash) the same everywhere.
+     */
     private static Set<FailureKind> ordered(Set<FailureKind> kinds) {
       java.util.EnumSet<FailureKind> set = java.util.EnumSet.noneOf(FailureKind.class);
       set.addAll(kinds);

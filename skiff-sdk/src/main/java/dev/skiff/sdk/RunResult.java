@@ -3,7 +3,8 @@ package dev.skiff.sdk;
 import java.util.Map;
 
 /** What a finished (or, for asynchronous orchestrators, submitted) run reports back. */
-public record RunResult(String runId, String pipeline, RunStatus status, Map<String, StepStatus> steps) {
+public record RunResult(
+    String runId, String pipeline, RunStatus status, Map<String, StepStatus> steps) {
   public RunResult {
     steps = Map.copyOf(steps);
   }

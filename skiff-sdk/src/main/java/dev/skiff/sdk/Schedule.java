@@ -9,13 +9,16 @@ import java.util.Objects;
 public record Schedule(String name, String cron) {
   public Schedule {
     if (!Names.isValid(name)) {
-      throw new IllegalArgumentException("schedule name '" + name + "' is invalid: use a letter then letters, digits, '_' or '-'");
+      throw new IllegalArgumentException(
+          "schedule name '" + name + "' is invalid: use a letter then letters, digits, '_' or '-'");
     }
     Objects.requireNonNull(cron, "cron");
     String[] fields = cron.trim().split("\\s+");
     if (!cron.trim().startsWith("@") && fields.length != 5) {
       throw new IllegalArgumentException(
-          "cron '" + cron + "' needs 5 fields (minute hour day-of-month month day-of-week), e.g. \"*/5 * * * *\"");
+          "cron '"
+              + cron
+              + "' needs 5 fields (minute hour day-of-month month day-of-week), e.g. \"*/5 * * * *\"");
     }
   }
 

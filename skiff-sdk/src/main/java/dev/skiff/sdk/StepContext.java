@@ -1,15 +1,13 @@
 package dev.skiff.sdk;
 
-
-/**
- * What a running step may ask about its run: {@code StepContext.current()} inside step code.
- */
+/** What a running step may ask about its run: {@code StepContext.current()} inside step code. */
 public interface StepContext {
 
   /** The context of the step running on this thread. */
   static StepContext current() {
     return CurrentStep.get()
-        .orElseThrow(() -> new IllegalStateException("StepContext.current() called outside a running step"));
+        .orElseThrow(
+            () -> new IllegalStateException("StepContext.current() called outside a running step"));
   }
 
   String runId();

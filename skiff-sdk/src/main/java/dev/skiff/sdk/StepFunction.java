@@ -3,9 +3,9 @@ package dev.skiff.sdk;
 import java.io.Serializable;
 
 /**
- * The code of a step: a method reference, a lambda or a class implementing one of the typed
- * arities ({@link F0} … {@link F6}). Serializable so that Skiff can see which method a method
- * reference points to (its parameter and return types, and its code for the cache key).
+ * The code of a step: a method reference, a lambda or a class implementing one of the typed arities
+ * ({@link F0} … {@link F6}). Serializable so that Skiff can see which method a method reference
+ * points to (its parameter and return types, and its code for the cache key).
  */
 public interface StepFunction extends Serializable {
 

@@ -78,7 +78,15 @@ public final class StepSettings {
 
   @Override
   public String toString() {
-    return "StepSettings{enableCache=" + enableCache + ", retry=" + retry + ", timeout=" + timeout + ", settings=" + settings + "}";
+    return "StepSettings{enableCache="
+        + enableCache
+        + ", retry="
+        + retry
+        + ", timeout="
+        + timeout
+        + ", settings="
+        + settings
+        + "}";
   }
 
   /** Builder; every setter validates its argument. */
@@ -102,7 +110,10 @@ public final class StepSettings {
 
     /** Shorthand for a retry policy with this many attempts and the default backoff. */
     public Builder maxAttempts(int maxAttempts) {
-      this.retry = (retry == null ? RetryPolicy.newBuilder() : retry.toBuilder()).maxAttempts(maxAttempts).build();
+      this.retry =
+          (retry == null ? RetryPolicy.newBuilder() : retry.toBuilder())
+              .maxAttempts(maxAttempts)
+              .build();
       return this;
     }
 

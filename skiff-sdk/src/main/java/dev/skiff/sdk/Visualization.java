@@ -33,7 +33,8 @@ public record Visualization(String name, Kind kind, byte[] content) {
 
   public Visualization {
     if (!Names.isValid(name)) {
-      throw new IllegalArgumentException("visualization name must match [A-Za-z][A-Za-z0-9_-]*: " + name);
+      throw new IllegalArgumentException(
+          "visualization name must match [A-Za-z][A-Za-z0-9_-]*: " + name);
     }
     Objects.requireNonNull(kind, "kind");
     content = content.clone();

@@ -160,7 +160,9 @@ public final class JdbcMetadataStore implements MetadataStore, StackStore {
   @Override
   public void markArtifactCorrupt(String artifactId) {
     Objects.requireNonNull(artifactId, "artifactId");
-    write("mark artifact " + artifactId + " corrupt", d -> LinkTable.markCorrupt(d, artifactId, System.currentTimeMillis()));
+    write(
+        "mark artifact " + artifactId + " corrupt",
+        d -> LinkTable.markCorrupt(d, artifactId, System.currentTimeMillis()));
   }
 
   @Override
@@ -174,7 +176,9 @@ public final class JdbcMetadataStore implements MetadataStore, StackStore {
   @Override
   public boolean acquireLease(String runId, String owner, Instant now, java.time.Duration ttl) {
     Objects.requireNonNull(owner, "owner");
-    return call("take the lease of run " + runId, d -> LeaseTable.acquire(d, runId, owner, now, now.plus(ttl)));
+    return call(
+        "take the lease of run " + runId,
+        d -> LeaseTable.acquire(d, runId, owner, now, now.plus(ttl)));
   }
 
   @Override
@@ -189,24 +193,37 @@ public final class JdbcMetadataStore implements MetadataStore, StackStore {
 
   @Override
   public void setAttemptToken(String runId, String step, String token) {
-    write("start an attempt of step " + runId + "/" + step, d -> LeaseTable.setToken(d, runId, step, token));
+    write(
+        "start an attempt of step " + runId + "/" + step,
+        d -> LeaseTable.setToken(d, runId, step, token));
   }
 
   @Override
   public void startAttempt(StepRecord running, String token) {
     Objects.requireNonNull(token, "token");
-    write("start an attempt of step " + running.runId() + "/" + running.name(), d -> StepTable.upsert(d, running, token));
+    write(
+        "start an attempt of step " + running.runId() + "/" + running.name(),
+        d -> StepTable.upsert(d, running, token));
   }
 
   @Override
   public Optional<String> attemptToken(String runId, String step) {
-    return call("read the attempt of step " + runId + "/" + step, d -> LeaseTable.token(d, runId, step));
+    return call(
+        "read the attempt of step " + runId + "/" + step, d -> LeaseTable.token(d, runId, step));
   }
 
   @Override
-  public void publishOutputs(String runId, String step, String token, Map<String, String> outputs, Map<String, String> inputs) {
+  public void publishOutputs(
+      String runId,
+      String step,
+      String token,
+      Map<String, String> outputs,
+      Map<String, String> inputs) {
     Objects.requireNonNull(token, "token");
-    boolean current = transaction("link artifacts of step " + runId + "/" + step, d -> LeaseTable.publish(d, runId, step, token, outputs, inputs));
+    boolean current =
+        transaction(
+            "link artifacts of step " + runId + "/" + step,
+            d -> LeaseTable.publish(d, runId, step, token, outputs, inputs));
     if (!current) {
       throw new dev.skiff.core.spi.StaleAttemptException(runId, step);
     }
@@ -359,7 +376,12 @@ public final class JdbcMetadataStore implements MetadataStore, StackStore {
   private MetadataStoreException failure(String what, SQLException e) {
     String reason = db.reason(e);
     return new MetadataStoreException(
-        "cannot " + what + " in " + location + ": " + (reason != null ? reason : Failures.reason(e)),
+        "cannot "
+            + what
+            + " in "
+            + location
+            + ": "
+            + (reason != null ? reason : Failures.reason(e)),
         e);
   }
 

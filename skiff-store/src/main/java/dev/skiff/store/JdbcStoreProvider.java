@@ -8,9 +8,9 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * Opens {@code jdbc:sqlite:FILE} URLs as SQLite stores, {@code jdbc:postgresql:} URLs as
- * PostgreSQL stores (both migrated on open) and other {@code jdbc:} URLs as generic JDBC stores.
- * Registered as a {@link Backends.MetadataStoreProvider}.
+ * Opens {@code jdbc:sqlite:FILE} URLs as SQLite stores, {@code jdbc:postgresql:} URLs as PostgreSQL
+ * stores (both migrated on open) and other {@code jdbc:} URLs as generic JDBC stores. Registered as
+ * a {@link Backends.MetadataStoreProvider}.
  *
  * <p>A PostgreSQL password comes from, in order: the {@code password} argument, the {@code
  * SKIFF_METADATA_PASSWORD} environment variable, the URL's {@code password=} parameter, {@code

@@ -46,8 +46,8 @@ public final class MetadataStores {
    * the file named by {@code PGPASSFILE}). It never appears in messages: they show the URL without
    * its query.
    *
-   * <p>Each store has a pool of at most {@value Postgres#MAX_CONNECTIONS} connections, opened
-   * when threads need them and closed after a minute unused; opening makes one.
+   * <p>Each store has a pool of at most {@value Postgres#MAX_CONNECTIONS} connections, opened when
+   * threads need them and closed after a minute unused; opening makes one.
    *
    * @throws MetadataStoreException if the server cannot be reached, refuses the login, has no such
    *     database, or holds a schema of a newer Skiff; the message names the fix
@@ -72,8 +72,7 @@ public final class MetadataStores {
 
   /**
    * Any database with a JDBC driver on the class path and Flyway support. {@code user} and {@code
-   * password} may be null when the URL carries them. PostgreSQL URLs open {@link #postgres}
-   * stores.
+   * password} may be null when the URL carries them. PostgreSQL URLs open {@link #postgres} stores.
    *
    * @throws MetadataStoreException if the database cannot be reached or migrated
    */

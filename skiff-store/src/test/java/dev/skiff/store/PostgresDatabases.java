@@ -3,9 +3,9 @@ package dev.skiff.store;
 import dev.skiff.testing.postgres.PostgresServer;
 
 /**
- * Databases of the shared test server already at the newest schema: copies of one migrated
- * once per JVM, so each contract test starts from an empty store without paying for migration
- * (tests of migration itself use {@link PostgresServer#newDatabase()}).
+ * Databases of the shared test server already at the newest schema: copies of one migrated once per
+ * JVM, so each contract test starts from an empty store without paying for migration (tests of
+ * migration itself use {@link PostgresServer#newDatabase()}).
  */
 final class PostgresDatabases {
   private static String template;

@@ -1,7 +1,6 @@
 package dev.skiff.store;
 
 import static dev.skiff.testing.MetadataFixtures.T0;
-import static dev.skiff.testing.MetadataFixtures.artifact;
 import static dev.skiff.testing.MetadataFixtures.run;
 import static dev.skiff.testing.MetadataFixtures.writeSteps;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -26,7 +25,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -39,9 +37,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The metadata store contract on a real PostgreSQL (embedded binaries), one new database per
- * test, plus what only a server database has: many writers at once, concurrent first opens,
- * logins and their errors.
+ * The metadata store contract on a real PostgreSQL (embedded binaries), one new database per test,
+ * plus what only a server database has: many writers at once, concurrent first opens, logins and
+ * their errors.
  */
 class PostgresMetadataStoreTest extends MetadataStoreContractTest {
 
@@ -64,10 +62,13 @@ class PostgresMetadataStoreTest extends MetadataStoreContractTest {
     int stepsPerThread = 10;
     try (MetadataStore shared = MetadataStores.postgres(url, SERVER.password())) {
       shared.createRun(run("run", "digits", T0));
-      runAtOnce(threads, t -> () -> {
-        writeSteps(shared, "run", "t" + t, stepsPerThread);
-        return null;
-      });
+      runAtOnce(
+          threads,
+          t ->
+              () -> {
+                writeSteps(shared, "run", "t" + t, stepsPerThread);
+                return null;
+              });
 
       assertAllStepsSucceeded(shared, threads * stepsPerThread);
       // The pool stayed small: at most its maximum, however many threads wrote.
@@ -81,8 +82,8 @@ class PostgresMetadataStoreTest extends MetadataStoreContractTest {
   }
 
   /**
-   * Step processes opening a brand-new database at the same moment: their migrations are
-   * serialized (the schema is created once), then all of them write.
+   * Step processes opening a brand-new database at the same moment: their migrations are serialized
+   * (the schema is created once), then all of them write.
    */
   @Test
   void severalProcessesOpenANewDatabaseAndWriteAtOnce() throws Exception {
@@ -127,12 +128,15 @@ class PostgresMetadataStoreTest extends MetadataStoreContractTest {
   void manyStoresOpeningANewDatabaseAtOnceMigrateItOnce() throws Exception {
     String url = SERVER.newDatabase();
 
-    runAtOnce(8, t -> () -> {
-      try (MetadataStore own = MetadataStores.postgres(url, SERVER.password())) {
-        own.createRun(run("r" + t, "digits", T0));
-      }
-      return null;
-    });
+    runAtOnce(
+        8,
+        t ->
+            () -> {
+              try (MetadataStore own = MetadataStores.postgres(url, SERVER.password())) {
+                own.createRun(run("r" + t, "digits", T0));
+              }
+              return null;
+            });
 
     assertThat(history(url)).containsExactlyElementsOf(expectedHistory());
     assertThat(count(url, "SELECT COUNT(*) FROM runs")).isEqualTo(8);
@@ -143,7 +147,10 @@ class PostgresMetadataStoreTest extends MetadataStoreContractTest {
   @Test
   void migrationsRunOnAnEmptyDatabaseAndAgainChangeNothing() throws Exception {
     String url = SERVER.newDatabase();
-    assertThat(count(url, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'"))
+    assertThat(
+            count(
+                url,
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'"))
         .isZero();
 
     try (MetadataStore first = MetadataStores.postgres(url, SERVER.password())) {
@@ -154,10 +161,7 @@ class PostgresMetadataStoreTest extends MetadataStoreContractTest {
       assertThat(second.findRun("r1")).isPresent();
     }
     // Flyway ran a second time too: its answer must be "nothing to do".
-    Migrations.configure()
-        .dataSource(url, SERVER.user(), SERVER.password())
-        .load()
-        .migrate();
+    Migrations.configure().dataSource(url, SERVER.user(), SERVER.password()).load().migrate();
 
     assertThat(migrated).containsExactlyElementsOf(expectedHistory());
     assertThat(history(url)).isEqualTo(migrated);
@@ -374,7 +378,9 @@ class PostgresMetadataStoreTest extends MetadataStoreContractTest {
     awaitNoConnections(url); // closing the store closes its pool
   }
 
-  /** A server restart or a DBA ending sessions: the call in flight fails, the next one reconnects. */
+  /**
+   * A server restart or a DBA ending sessions: the call in flight fails, the next one reconnects.
+   */
   @Test
   void aConnectionTheServerEndedFailsOneCallWithAOneLineErrorThenTheStoreReconnects()
       throws SQLException {
@@ -466,7 +472,11 @@ class PostgresMetadataStoreTest extends MetadataStoreContractTest {
 
   /** Version, script and success of each applied migration, in order. */
   private static List<String> expectedHistory() {
-    return List.of("1 V1__metadata.sql true", "2 V2__stacks.sql true", "3 V3__corrupt_artifacts.sql true", "4 V4__run_lifecycle.sql true");
+    return List.of(
+        "1 V1__metadata.sql true",
+        "2 V2__stacks.sql true",
+        "3 V3__corrupt_artifacts.sql true",
+        "4 V4__run_lifecycle.sql true");
   }
 
   private static List<String> history(String url) throws SQLException {

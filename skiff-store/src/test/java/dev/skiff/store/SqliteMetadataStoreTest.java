@@ -1,7 +1,6 @@
 package dev.skiff.store;
 
 import static dev.skiff.testing.MetadataFixtures.T0;
-import static dev.skiff.testing.MetadataFixtures.artifact;
 import static dev.skiff.testing.MetadataFixtures.run;
 import static dev.skiff.testing.MetadataFixtures.writeSteps;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,9 +19,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;

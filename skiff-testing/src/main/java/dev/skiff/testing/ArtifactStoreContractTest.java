@@ -39,7 +39,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Timeout(120)
 public abstract class ArtifactStoreContractTest {
-  /** Larger than a multipart store's part (8 MiB for S3), so streaming writes span several parts. */
+  /**
+   * Larger than a multipart store's part (8 MiB for S3), so streaming writes span several parts.
+   */
   protected static final int LARGE = 20 * 1024 * 1024;
 
   protected ArtifactStore store;
@@ -128,7 +130,8 @@ public abstract class ArtifactStoreContractTest {
       }
     }
     assertThat(size).isEqualTo(LARGE);
-    assertThat(HexFormat.of().formatHex(read.digest())).isEqualTo(HexFormat.of().formatHex(written.digest()));
+    assertThat(HexFormat.of().formatHex(read.digest()))
+        .isEqualTo(HexFormat.of().formatHex(written.digest()));
   }
 
   @Test
@@ -237,15 +240,34 @@ public abstract class ArtifactStoreContractTest {
 
   @Test
   public void listGivesSortedPathsUnderAPrefix() throws IOException {
-    for (String path : List.of("runs/r2/logs/b.log", "runs/r1/train/1/model", "runs/r1/load/1/x", "runs/r10/load/1/x", "other/z", "runs/r1/logs/load.log")) {
+    for (String path :
+        List.of(
+            "runs/r2/logs/b.log",
+            "runs/r1/train/1/model",
+            "runs/r1/load/1/x",
+            "runs/r10/load/1/x",
+            "other/z",
+            "runs/r1/logs/load.log")) {
       write(path, path.getBytes(StandardCharsets.UTF_8));
     }
 
-    assertThat(store.list("")).containsExactly(
-        "other/z", "runs/r1/load/1/x", "runs/r1/logs/load.log", "runs/r1/train/1/model", "runs/r10/load/1/x", "runs/r2/logs/b.log");
-    assertThat(store.list("runs/r1/")).containsExactly("runs/r1/load/1/x", "runs/r1/logs/load.log", "runs/r1/train/1/model");
-    assertThat(store.list("runs/r1")).as("a prefix need not end at a '/'")
-        .containsExactly("runs/r1/load/1/x", "runs/r1/logs/load.log", "runs/r1/train/1/model", "runs/r10/load/1/x");
+    assertThat(store.list(""))
+        .containsExactly(
+            "other/z",
+            "runs/r1/load/1/x",
+            "runs/r1/logs/load.log",
+            "runs/r1/train/1/model",
+            "runs/r10/load/1/x",
+            "runs/r2/logs/b.log");
+    assertThat(store.list("runs/r1/"))
+        .containsExactly("runs/r1/load/1/x", "runs/r1/logs/load.log", "runs/r1/train/1/model");
+    assertThat(store.list("runs/r1"))
+        .as("a prefix need not end at a '/'")
+        .containsExactly(
+            "runs/r1/load/1/x",
+            "runs/r1/logs/load.log",
+            "runs/r1/train/1/model",
+            "runs/r10/load/1/x");
     assertThat(store.list("runs/r1/logs/")).containsExactly("runs/r1/logs/load.log");
     assertThat(store.list("nothing/")).isEmpty();
   }
@@ -292,7 +314,8 @@ public abstract class ArtifactStoreContractTest {
     }
     log.close();
 
-    assertThat(new String(read("runs/r1/logs/train.log"), StandardCharsets.UTF_8)).isEqualTo(expected.toString());
+    assertThat(new String(read("runs/r1/logs/train.log"), StandardCharsets.UTF_8))
+        .isEqualTo(expected.toString());
   }
 
   @Test
@@ -310,7 +333,8 @@ public abstract class ArtifactStoreContractTest {
               () -> {
                 start.await();
                 for (int i = 0; i < lines; i++) {
-                  log.append(("thread-" + thread + " line-" + i + "\n").getBytes(StandardCharsets.UTF_8));
+                  log.append(
+                      ("thread-" + thread + " line-" + i + "\n").getBytes(StandardCharsets.UTF_8));
                 }
                 return null;
               }));
@@ -329,7 +353,9 @@ public abstract class ArtifactStoreContractTest {
       assertThat(line).matches("thread-\\d+ line-\\d+");
       int thread = Integer.parseInt(line.substring("thread-".length(), line.indexOf(' ')));
       int i = Integer.parseInt(line.substring(line.indexOf("line-") + "line-".length()));
-      assertThat(i).as("lines of thread %d in order", thread).isEqualTo(next.getOrDefault(thread, 0));
+      assertThat(i)
+          .as("lines of thread %d in order", thread)
+          .isEqualTo(next.getOrDefault(thread, 0));
       next.put(thread, i + 1);
     }
   }
@@ -339,7 +365,8 @@ public abstract class ArtifactStoreContractTest {
     Appender log = store.appender("logs/late.log");
     log.append("during the step\n".getBytes(StandardCharsets.UTF_8));
     log.close();
-    assertThat(new String(read("logs/late.log"), StandardCharsets.UTF_8)).isEqualTo("during the step\n");
+    assertThat(new String(read("logs/late.log"), StandardCharsets.UTF_8))
+        .isEqualTo("during the step\n");
 
     // a pod's log stream may still drain after its step ended
     log.append("drained late\n".getBytes(StandardCharsets.UTF_8));
@@ -356,12 +383,28 @@ public abstract class ArtifactStoreContractTest {
   // ---- paths
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "..", "../x", "a/../../x", "a/..", "./a", "a/./b", "/etc/passwd", "a//b", "a/", "a\\..\\x", "nul\0byte"})
+  @ValueSource(
+      strings = {
+        "",
+        "..",
+        "../x",
+        "a/../../x",
+        "a/..",
+        "./a",
+        "a/./b",
+        "/etc/passwd",
+        "a//b",
+        "a/",
+        "a\\..\\x",
+        "nul\0byte"
+      })
   public void pathsThatLeaveTheStoreAreRejected(String path) throws IOException {
-    assertThatThrownBy(() -> store.write(path, out -> out.write(1))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> store.write(path, out -> out.write(1)))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> store.open(path)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> store.exists(path)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> store.append(path, new byte[1])).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> store.append(path, new byte[1]))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> store.delete(path)).isInstanceOf(IllegalArgumentException.class);
     assertThat(store.list("")).isEmpty();
   }
@@ -403,7 +446,10 @@ public abstract class ArtifactStoreContractTest {
         .isInstanceOf(ArtifactReader.CorruptArtifactException.class)
         .hasMessage(
             "artifact a1b2c3 (output 'model' of step 'train' in run r1) is corrupt: its recorded sha256 is "
-                + record.contentHash() + " but the stored bytes hash to " + storedHash + "; its producer runs again on the next run");
+                + record.contentHash()
+                + " but the stored bytes hash to "
+                + storedHash
+                + "; its producer runs again on the next run");
   }
 
   @Test
@@ -413,7 +459,9 @@ public abstract class ArtifactStoreContractTest {
     assertThatThrownBy(() -> ArtifactReader.open(store, record))
         .isInstanceOf(ArtifactReader.CorruptArtifactException.class)
         .hasMessage(
-            "artifact a1b2c3 (output 'model' of step 'train' in run r1) is missing from the artifact store " + store.uri() + " (runs/r1/train/1/model)");
+            "artifact a1b2c3 (output 'model' of step 'train' in run r1) is missing from the artifact store "
+                + store.uri()
+                + " (runs/r1/train/1/model)");
   }
 
   // ---- helpers for subclasses
@@ -438,7 +486,8 @@ public abstract class ArtifactStoreContractTest {
   }
 
   /** Flips every bit of the middle byte of the blob by rewriting it through {@code store}. */
-  protected static void flipAByteThroughTheStore(ArtifactStore store, String path) throws IOException {
+  protected static void flipAByteThroughTheStore(ArtifactStore store, String path)
+      throws IOException {
     byte[] bytes;
     try (InputStream in = store.open(path)) {
       bytes = in.readAllBytes();
@@ -459,7 +508,17 @@ public abstract class ArtifactStoreContractTest {
 
   private static ArtifactRecord record(String path, byte[] bytes) {
     return new ArtifactRecord(
-        "a1b2c3", "r1", "train", "model", ArtifactRecord.Kind.DATA, "byte[]", "skiff.array/v1", path, hex(bytes), bytes.length, Instant.parse("2024-05-01T10:00:00Z"));
+        "a1b2c3",
+        "r1",
+        "train",
+        "model",
+        ArtifactRecord.Kind.DATA,
+        "byte[]",
+        "skiff.array/v1",
+        path,
+        hex(bytes),
+        bytes.length,
+        Instant.parse("2024-05-01T10:00:00Z"));
   }
 
   private static String hex(byte[] bytes) {

@@ -1,5 +1,7 @@
 package dev.skiff.testing;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skiff.core.spi.ArtifactRecord;
 import dev.skiff.core.spi.MetadataStore;
 import dev.skiff.core.spi.RunRecord;
@@ -10,8 +12,6 @@ import dev.skiff.core.stack.SecretRecord;
 import dev.skiff.core.stack.StackRecord;
 import dev.skiff.sdk.RunStatus;
 import dev.skiff.sdk.StepStatus;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.Map;
 

@@ -365,7 +365,8 @@ public abstract class MetadataStoreContractTest {
   @Test
   public void succeededStepWithoutOutputsIsACacheHit() {
     store.createRun(MetadataFixtures.run("r1", "p", t(1)));
-    store.saveStep(new StepRecord("r1", "sink", StepStatus.SUCCEEDED, 1, "sink-key", null, t(2), t(3), null));
+    store.saveStep(
+        new StepRecord("r1", "sink", StepStatus.SUCCEEDED, 1, "sink-key", null, t(2), t(3), null));
 
     assertThat(store.findCacheHit("sink-key")).contains(new CacheHit("r1", "sink", Map.of()));
   }
@@ -581,16 +582,27 @@ public abstract class MetadataStoreContractTest {
   public void aLiveLeaseKeepsOtherOwnersOutUntilItExpires() {
     java.time.Duration ttl = java.time.Duration.ofSeconds(60);
     assertThat(store.acquireLease("r1", "client-a", T0, ttl)).isTrue();
-    assertThat(store.acquireLease("r1", "client-a", T0.plusSeconds(20), ttl)).as("renewed by its owner").isTrue();
-    assertThat(store.acquireLease("r1", "client-b", T0.plusSeconds(70), ttl)).as("renewed at 20 s, lives to 80 s").isFalse();
-    assertThat(store.findLease("r1")).get().satisfies(l -> {
-      assertThat(l.owner()).isEqualTo("client-a");
-      assertThat(l.expiresAt()).isEqualTo(T0.plusSeconds(80));
-      assertThat(l.liveAt(T0.plusSeconds(79))).isTrue();
-    });
+    assertThat(store.acquireLease("r1", "client-a", T0.plusSeconds(20), ttl))
+        .as("renewed by its owner")
+        .isTrue();
+    assertThat(store.acquireLease("r1", "client-b", T0.plusSeconds(70), ttl))
+        .as("renewed at 20 s, lives to 80 s")
+        .isFalse();
+    assertThat(store.findLease("r1"))
+        .get()
+        .satisfies(
+            l -> {
+              assertThat(l.owner()).isEqualTo("client-a");
+              assertThat(l.expiresAt()).isEqualTo(T0.plusSeconds(80));
+              assertThat(l.liveAt(T0.plusSeconds(79))).isTrue();
+            });
 
-    assertThat(store.acquireLease("r1", "client-b", T0.plusSeconds(81), ttl)).as("expired: taken over").isTrue();
-    assertThat(store.acquireLease("r1", "client-a", T0.plusSeconds(82), ttl)).as("the old owner is fenced out").isFalse();
+    assertThat(store.acquireLease("r1", "client-b", T0.plusSeconds(81), ttl))
+        .as("expired: taken over")
+        .isTrue();
+    assertThat(store.acquireLease("r1", "client-a", T0.plusSeconds(82), ttl))
+        .as("the old owner is fenced out")
+        .isFalse();
     store.releaseLease("r1", "client-a"); // not its lease: nothing happens
     assertThat(store.findLease("r1")).get().extracting(l -> l.owner()).isEqualTo("client-b");
     store.releaseLease("r1", "client-b");
@@ -606,7 +618,8 @@ public abstract class MetadataStoreContractTest {
     store.setAttemptToken("r1", "trainer", "token-1");
     store.setAttemptToken("r1", "trainer", "token-2"); // a resume took the step over
 
-    assertThatThrownBy(() -> store.publishOutputs("r1", "trainer", "token-1", Map.of("model", "m1"), Map.of()))
+    assertThatThrownBy(
+            () -> store.publishOutputs("r1", "trainer", "token-1", Map.of("model", "m1"), Map.of()))
         .isInstanceOf(dev.skiff.core.spi.StaleAttemptException.class)
         .hasMessageContaining("no longer the current one");
     assertThat(store.stepOutputs("r1", "trainer")).isEmpty();
@@ -621,22 +634,34 @@ public abstract class MetadataStoreContractTest {
     store.createRun(run("r1", "digits", T0));
     store.saveArtifact(artifact("m1", "r1", "trainer", "model", T0));
     store.saveArtifact(artifact("m2", "r1", "trainer", "model", T0));
-    store.startAttempt(new StepRecord("r1", "trainer", StepStatus.RUNNING, 1, null, null, T0, null, null, 0, 0), "token-1");
-    store.startAttempt(new StepRecord("r1", "trainer", StepStatus.RUNNING, 2, null, null, T0, null, "evicted", 0, 1), "token-2");
+    store.startAttempt(
+        new StepRecord("r1", "trainer", StepStatus.RUNNING, 1, null, null, T0, null, null, 0, 0),
+        "token-1");
+    store.startAttempt(
+        new StepRecord(
+            "r1", "trainer", StepStatus.RUNNING, 2, null, null, T0, null, "evicted", 0, 1),
+        "token-2");
 
-    assertThat(store.findStep("r1", "trainer")).get().satisfies(s -> {
-      assertThat(s.status()).isEqualTo(StepStatus.RUNNING);
-      assertThat(s.attempt()).isEqualTo(2);
-      assertThat(s.infraFailures()).isEqualTo(1);
-    });
+    assertThat(store.findStep("r1", "trainer"))
+        .get()
+        .satisfies(
+            s -> {
+              assertThat(s.status()).isEqualTo(StepStatus.RUNNING);
+              assertThat(s.attempt()).isEqualTo(2);
+              assertThat(s.infraFailures()).isEqualTo(1);
+            });
     assertThat(store.attemptToken("r1", "trainer")).contains("token-2");
-    assertThatThrownBy(() -> store.publishOutputs("r1", "trainer", "token-1", Map.of("model", "m1"), Map.of()))
+    assertThatThrownBy(
+            () -> store.publishOutputs("r1", "trainer", "token-1", Map.of("model", "m1"), Map.of()))
         .isInstanceOf(dev.skiff.core.spi.StaleAttemptException.class);
     assertThatThrownBy(() -> store.publishOutputs("r1", "trainer", "token-1", Map.of(), Map.of()))
         .as("a stale attempt with nothing to link is refused too")
         .isInstanceOf(dev.skiff.core.spi.StaleAttemptException.class);
-    store.saveStep(new StepRecord("r1", "trainer", StepStatus.SUCCEEDED, 2, null, null, T0, T0, null, 0, 1));
-    assertThat(store.attemptToken("r1", "trainer")).as("saving the step's end keeps its attempt's token").contains("token-2");
+    store.saveStep(
+        new StepRecord("r1", "trainer", StepStatus.SUCCEEDED, 2, null, null, T0, T0, null, 0, 1));
+    assertThat(store.attemptToken("r1", "trainer"))
+        .as("saving the step's end keeps its attempt's token")
+        .contains("token-2");
     store.publishOutputs("r1", "trainer", "token-2", Map.of("model", "m2"), Map.of());
     assertThat(store.stepOutputs("r1", "trainer").get("model").id()).isEqualTo("m2");
   }
@@ -644,11 +669,16 @@ public abstract class MetadataStoreContractTest {
   @Test
   public void retryBudgetsAreStoredWithTheStep() {
     store.createRun(run("r1", "digits", T0));
-    store.saveStep(new StepRecord("r1", "trainer", StepStatus.RUNNING, 3, null, null, T0, T0, "evicted", 1, 2));
+    store.saveStep(
+        new StepRecord(
+            "r1", "trainer", StepStatus.RUNNING, 3, null, null, T0, T0, "evicted", 1, 2));
 
-    assertThat(store.findStep("r1", "trainer")).get().satisfies(s -> {
-      assertThat(s.userFailures()).isEqualTo(1);
-      assertThat(s.infraFailures()).isEqualTo(2);
-    });
+    assertThat(store.findStep("r1", "trainer"))
+        .get()
+        .satisfies(
+            s -> {
+              assertThat(s.userFailures()).isEqualTo(1);
+              assertThat(s.infraFailures()).isEqualTo(2);
+            });
   }
 }

@@ -36,10 +36,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The behaviour every {@link StackStore} backend must have: components, stacks, secrets and
- * project settings. A backend's test extends this class and only says how to make an empty store.
- * Test methods are public so that a backend which cannot pass a case overrides it with {@code @Test
- * @Disabled("why")}.
+ * The behaviour every {@link StackStore} backend must have: components, stacks, secrets and project
+ * settings. A backend's test extends this class and only says how to make an empty store. Test
+ * methods are public so that a backend which cannot pass a case overrides it with
+ * {@code @Test @Disabled("why")}.
  */
 public abstract class StackStoreContractTest {
 
@@ -309,7 +309,8 @@ public abstract class StackStoreContractTest {
   @Test
   public void savingAStackAgainReplacesAllItsComponents() {
     store.saveStack(
-        stack("prod", Map.of(ORCHESTRATOR, "k8s", ARTIFACT_STORE, "s3", CONTAINER_REGISTRY, "ecr")));
+        stack(
+            "prod", Map.of(ORCHESTRATOR, "k8s", ARTIFACT_STORE, "s3", CONTAINER_REGISTRY, "ecr")));
     StackRecord replaced =
         new StackRecord("prod", Map.of(ORCHESTRATOR, "other", ARTIFACT_STORE, "s3"), T0, t(9));
 
@@ -380,8 +381,7 @@ public abstract class StackStoreContractTest {
   @Test
   public void concurrentSavesOfAStackAreNeverSeenHalfDone() throws Exception {
     StackRecord one =
-        stack(
-            "shared", Map.of(ORCHESTRATOR, "o1", ARTIFACT_STORE, "a1", CONTAINER_REGISTRY, "c1"));
+        stack("shared", Map.of(ORCHESTRATOR, "o1", ARTIFACT_STORE, "a1", CONTAINER_REGISTRY, "c1"));
     StackRecord two = stack("shared", Map.of(ORCHESTRATOR, "o2", ARTIFACT_STORE, "a2"));
     store.saveStack(one);
     AtomicBoolean writing = new AtomicBoolean(true);
@@ -549,8 +549,10 @@ public abstract class StackStoreContractTest {
     store.putSetting("schedule%_x", "d");
     store.putSetting("active_stack", "default");
 
-    assertThat(store.settings("schedule/digits/")).containsExactly(
-        java.util.Map.entry("schedule/digits/hourly", "b"), java.util.Map.entry("schedule/digits/nightly", "a"));
+    assertThat(store.settings("schedule/digits/"))
+        .containsExactly(
+            java.util.Map.entry("schedule/digits/hourly", "b"),
+            java.util.Map.entry("schedule/digits/nightly", "a"));
     assertThat(store.settings("schedule%")).containsOnlyKeys("schedule%_x");
     assertThat(store.settings("none/")).isEmpty();
   }

@@ -54,15 +54,15 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The behaviour the run state machine relies on from every {@link StepLauncher} — threads, step
- * processes, pods: what a succeeding, a throwing, a cancelled, a stale and a lost attempt end
- * with, and that a relaunched attempt is adopted where the launcher claims it. A launcher's test
- * extends this class and says how to make a launcher for a run and how its infrastructure is
- * lost; the store and whatever the launcher needs (a cluster) are made once per class.
+ * processes, pods: what a succeeding, a throwing, a cancelled, a stale and a lost attempt end with,
+ * and that a relaunched attempt is adopted where the launcher claims it. A launcher's test extends
+ * this class and says how to make a launcher for a run and how its infrastructure is lost; the
+ * store and whatever the launcher needs (a cluster) are made once per class.
  *
  * <p>The steps ({@link Steps}) meet the test through files in a folder of this machine, so the
- * launchers under test must run them where that folder is visible (threads, processes, pods
- * whose containers are host processes). The tests launch single steps of one plan directly, as
- * the scheduler does: each attempt first gets its RUNNING row and token ({@link
+ * launchers under test must run them where that folder is visible (threads, processes, pods whose
+ * containers are host processes). The tests launch single steps of one plan directly, as the
+ * scheduler does: each attempt first gets its RUNNING row and token ({@link
  * MetadataStore#startAttempt}).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -70,8 +70,10 @@ import org.junit.jupiter.api.Timeout;
 public abstract class StepLauncherContractTest {
   /** How long an attempt told to end (cancel, lost infrastructure) may take to complete. */
   protected static final Duration PROMPTLY = Duration.ofSeconds(10);
+
   /** How long a step may take to start or to end by itself: a JVM or a pod starts first. */
   protected static final Duration STEP_TIME = Duration.ofSeconds(90);
+
   /** How long {@code sleeper} sleeps once started. */
   static final Duration SLEEP = Duration.ofSeconds(3);
 
@@ -85,13 +87,16 @@ public abstract class StepLauncherContractTest {
   /** The metadata store the launchers' steps record to (one per class). */
   protected abstract MetadataStore store();
 
-  /** A new launcher that can run attempts of run {@code runId} of {@code plan}; closed after the test. */
+  /**
+   * A new launcher that can run attempts of run {@code runId} of {@code plan}; closed after the
+   * test.
+   */
   protected abstract StepLauncher newLauncher(RunPlan plan, String runId);
 
   /**
    * Takes away what {@code attempt} runs on, as the platform would: kill -9 of its process, the
-   * deletion or eviction of its pod. A launcher with nothing of its own to lose skips the test
-   * with an {@link org.junit.jupiter.api.Assumptions assumption}.
+   * deletion or eviction of its pod. A launcher with nothing of its own to lose skips the test with
+   * an {@link org.junit.jupiter.api.Assumptions assumption}.
    */
   protected abstract void loseInfrastructure(RunningAttempt attempt);
 
@@ -109,7 +114,9 @@ public abstract class StepLauncherContractTest {
   @BeforeAll
   void compileContractPlan() throws IOException {
     meeting = Files.createTempDirectory("skiff-launcher-contract");
-    plan = new PlanCompiler(Materializers.load(getClass().getClassLoader())).compile(new Steps(meeting.toString()), PipelineSettings.DEFAULTS);
+    plan =
+        new PlanCompiler(Materializers.load(getClass().getClassLoader()))
+            .compile(new Steps(meeting.toString()), PipelineSettings.DEFAULTS);
   }
 
   @AfterEach
@@ -136,18 +143,21 @@ public abstract class StepLauncherContractTest {
   // ---- 1. success
 
   @Test
-  public void aSucceedingStepCompletesWithItsRecordedOutputsAndItsLinesReachTheLog() throws Exception {
+  public void aSucceedingStepCompletesWithItsRecordedOutputsAndItsLinesReachTheLog()
+      throws Exception {
     String runId = newRun();
     Attempt produce = launch(launcher(runId), runId, "produce", 1, "token-1");
 
-    Map<String, ArtifactRecord> outputs = produce.step.result().get(STEP_TIME.toMillis(), TimeUnit.MILLISECONDS);
+    Map<String, ArtifactRecord> outputs =
+        produce.step.result().get(STEP_TIME.toMillis(), TimeUnit.MILLISECONDS);
 
     assertThat(outputs).containsOnlyKeys("output");
     ArtifactRecord out = outputs.get("output");
     assertThat(out.runId()).isEqualTo(runId);
     assertThat(out.step()).isEqualTo("produce");
     assertThat(out.kind()).isEqualTo(ArtifactRecord.Kind.DATA);
-    assertThat(out.contentHash()).isEqualTo(Hashing.sha256(Steps.payload(runId).getBytes(StandardCharsets.UTF_8)));
+    assertThat(out.contentHash())
+        .isEqualTo(Hashing.sha256(Steps.payload(runId).getBytes(StandardCharsets.UTF_8)));
     assertThat(store().stepOutputs(runId, "produce")).containsOnlyKeys("output");
     assertThat(store().stepOutputs(runId, "produce").get("output").id()).isEqualTo(out.id());
     // lines may reach the log after the result (a pod's log drains after its end)
@@ -159,14 +169,23 @@ public abstract class StepLauncherContractTest {
   public void aStepReadsItsInputFromTheRecordedOutputAndRecordsItsLineage() throws Exception {
     String runId = newRun();
     StepLauncher launcher = launcher(runId);
-    String produced = launch(launcher, runId, "produce", 1, "token-p").step.result().get(STEP_TIME.toMillis(), TimeUnit.MILLISECONDS)
-        .get("output").id();
+    String produced =
+        launch(launcher, runId, "produce", 1, "token-p")
+            .step
+            .result()
+            .get(STEP_TIME.toMillis(), TimeUnit.MILLISECONDS)
+            .get("output")
+            .id();
 
     Attempt consume = launch(launcher, runId, "consume", 1, "token-c");
-    Map<String, ArtifactRecord> outputs = consume.step.result().get(STEP_TIME.toMillis(), TimeUnit.MILLISECONDS);
+    Map<String, ArtifactRecord> outputs =
+        consume.step.result().get(STEP_TIME.toMillis(), TimeUnit.MILLISECONDS);
 
     assertThat(outputs).containsOnlyKeys("output");
-    assertThat(store().stepInputs(runId, "consume")).as("lineage").hasSize(1).containsValue(produced);
+    assertThat(store().stepInputs(runId, "consume"))
+        .as("lineage")
+        .hasSize(1)
+        .containsValue(produced);
     consume.log.await(("read: " + Steps.payload(runId))::equals, PROMPTLY);
   }
 
@@ -182,7 +201,10 @@ public abstract class StepLauncherContractTest {
     assertThat(failure.kind()).isEqualTo(FailureKind.USER_CODE);
     assertThat(failure.getMessage()).isEqualTo("IllegalArgumentException: bad value");
     fails.log.await("java.lang.IllegalArgumentException: bad value"::equals, PROMPTLY);
-    fails.log.await(l -> l.matches("\\s+at dev\\.skiff\\.testing\\.StepLauncherContractTest\\$Steps\\.fails\\(StepLauncherContractTest\\.java:\\d+\\)"),
+    fails.log.await(
+        l ->
+            l.matches(
+                "\\s+at dev\\.skiff\\.testing\\.StepLauncherContractTest\\$Steps\\.fails\\(StepLauncherContractTest\\.java:\\d+\\)"),
         PROMPTLY);
     assertThat(store().stepOutputs(runId, "fails")).isEmpty();
   }
@@ -204,8 +226,12 @@ public abstract class StepLauncherContractTest {
     long wouldHaveEnded = sawStart + SLEEP.plusSeconds(3).toNanos();
     Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(wouldHaveEnded - System.nanoTime())));
     assertThat(sleeper.log.lines()).doesNotContain("woke up");
-    assertThat(store().stepOutputs(runId, "sleeper")).as("outputs published after cancel").isEmpty();
-    assertThat(store().listArtifacts(runId, 100)).as("artifacts written after cancel").noneMatch(a -> a.step().equals("sleeper"));
+    assertThat(store().stepOutputs(runId, "sleeper"))
+        .as("outputs published after cancel")
+        .isEmpty();
+    assertThat(store().listArtifacts(runId, 100))
+        .as("artifacts written after cancel")
+        .noneMatch(a -> a.step().equals("sleeper"));
   }
 
   // ---- 4. fencing
@@ -216,7 +242,9 @@ public abstract class StepLauncherContractTest {
     Attempt stale = launch(launcher(runId), runId, "gated", 1, "token-of-attempt-1");
     stale.log.await(l -> l.startsWith("started pid="), STEP_TIME);
 
-    store().setAttemptToken(runId, "gated", "token-of-attempt-2"); // another attempt took the step over
+    store()
+        .setAttemptToken(
+            runId, "gated", "token-of-attempt-2"); // another attempt took the step over
     release(runId);
 
     StepFailedException failure = failureOf(stale, STEP_TIME);
@@ -246,7 +274,9 @@ public abstract class StepLauncherContractTest {
 
   @Test
   public void launchingARunningAttemptAgainAdoptsItAndTheStepRunsOnce() throws Exception {
-    assumeTrue(adoptsRelaunchedAttempts(), "this launcher does not claim to adopt a running attempt: a second launch would run the step again");
+    assumeTrue(
+        adoptsRelaunchedAttempts(),
+        "this launcher does not claim to adopt a running attempt: a second launch would run the step again");
     String runId = newRun();
     StepLauncher first = launcher(runId);
     Attempt original = launch(first, runId, "gated", 1, "token-1");
@@ -254,14 +284,19 @@ public abstract class StepLauncherContractTest {
     first.close(); // its orchestrator is gone; a new one launches the same attempt
 
     Lines log = new Lines();
-    LaunchedStep adopted = launcher(runId).launch(new StepLaunch(plan, runId, plan.step("gated"), 1, log, "token-1"));
+    LaunchedStep adopted =
+        launcher(runId).launch(new StepLaunch(plan, runId, plan.step("gated"), 1, log, "token-1"));
     log.await(l -> l.startsWith("started pid="), STEP_TIME); // the log of the running attempt
     release(runId);
-    Map<String, ArtifactRecord> outputs = adopted.result().get(STEP_TIME.toMillis(), TimeUnit.MILLISECONDS);
+    Map<String, ArtifactRecord> outputs =
+        adopted.result().get(STEP_TIME.toMillis(), TimeUnit.MILLISECONDS);
 
     assertThat(outputs).containsOnlyKeys("output");
-    assertThat(store().stepOutputs(runId, "gated").get("output").id()).isEqualTo(outputs.get("output").id());
-    assertThat(Files.readAllLines(meeting.resolve(runId + ".gated.starts"))).as("starts of the step").hasSize(1);
+    assertThat(store().stepOutputs(runId, "gated").get("output").id())
+        .isEqualTo(outputs.get("output").id());
+    assertThat(Files.readAllLines(meeting.resolve(runId + ".gated.starts")))
+        .as("starts of the step")
+        .hasSize(1);
     log.await("released"::equals, PROMPTLY);
   }
 
@@ -270,7 +305,18 @@ public abstract class StepLauncherContractTest {
   /** A new RUNNING run of the contract plan. */
   protected final String newRun() {
     String runId = RunIds.newId(plan.pipeline());
-    store().createRun(new RunRecord(runId, plan.pipeline(), RunStatus.RUNNING, "contract", plan.hash(), plan.toJson(), Instant.now(), null, null));
+    store()
+        .createRun(
+            new RunRecord(
+                runId,
+                plan.pipeline(),
+                RunStatus.RUNNING,
+                "contract",
+                plan.hash(),
+                plan.toJson(),
+                Instant.now(),
+                null,
+                null));
     runs.add(runId);
     return runId;
   }
@@ -282,10 +328,16 @@ public abstract class StepLauncherContractTest {
   }
 
   /** Starts an attempt as the scheduler does: its RUNNING row and token first. */
-  private Attempt launch(StepLauncher launcher, String runId, String step, int attempt, String token) {
-    store().startAttempt(new StepRecord(runId, step, StepStatus.RUNNING, attempt, null, null, Instant.now(), null, null), token);
+  private Attempt launch(
+      StepLauncher launcher, String runId, String step, int attempt, String token) {
+    store()
+        .startAttempt(
+            new StepRecord(
+                runId, step, StepStatus.RUNNING, attempt, null, null, Instant.now(), null, null),
+            token);
     Lines log = new Lines();
-    return new Attempt(launcher.launch(new StepLaunch(plan, runId, plan.step(step), attempt, log, token)), log);
+    return new Attempt(
+        launcher.launch(new StepLaunch(plan, runId, plan.step(step), attempt, log, token)), log);
   }
 
   /** Lets every {@code gated} step of the run go on. */
@@ -306,13 +358,19 @@ public abstract class StepLauncherContractTest {
   /** The failure the attempt ends with within {@code within}: a {@link StepFailedException}. */
   private static StepFailedException failureOf(Attempt attempt, Duration within) {
     try {
-      Map<String, ArtifactRecord> outputs = attempt.step.result().get(within.toMillis(), TimeUnit.MILLISECONDS);
-      throw new AssertionError("the attempt succeeded with " + outputs + "; log: " + attempt.log.lines());
+      Map<String, ArtifactRecord> outputs =
+          attempt.step.result().get(within.toMillis(), TimeUnit.MILLISECONDS);
+      throw new AssertionError(
+          "the attempt succeeded with " + outputs + "; log: " + attempt.log.lines());
     } catch (ExecutionException e) {
       assertThat(e.getCause()).as("the attempt's failure").isInstanceOf(StepFailedException.class);
       return (StepFailedException) e.getCause();
     } catch (TimeoutException e) {
-      throw new AssertionError("the attempt did not end within " + within.toSeconds() + " s; log: " + attempt.log.lines());
+      throw new AssertionError(
+          "the attempt did not end within "
+              + within.toSeconds()
+              + " s; log: "
+              + attempt.log.lines());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
@@ -357,8 +415,8 @@ public abstract class StepLauncherContractTest {
   }
 
   /**
-   * The steps of the contract. {@code meeting} is a folder where they meet the test: {@code
-   * gated} records each start in {@code RUN.gated.starts} and waits for {@code RUN.release}.
+   * The steps of the contract. {@code meeting} is a folder where they meet the test: {@code gated}
+   * records each start in {@code RUN.gated.starts} and waits for {@code RUN.release}.
    */
   public static final class Steps implements PipelineDefinition {
     private final String meeting;
@@ -401,8 +459,11 @@ public abstract class StepLauncherContractTest {
       String runId = StepContext.current().runId();
       Path dir = Path.of(meeting);
       long pid = ProcessHandle.current().pid();
-      Files.writeString(dir.resolve(runId + ".gated.starts"), "attempt " + StepContext.current().attempt() + " in " + pid + "\n",
-          StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      Files.writeString(
+          dir.resolve(runId + ".gated.starts"),
+          "attempt " + StepContext.current().attempt() + " in " + pid + "\n",
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
       System.out.println("started pid=" + pid);
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       while (!Files.exists(dir.resolve(runId + ".release"))) {

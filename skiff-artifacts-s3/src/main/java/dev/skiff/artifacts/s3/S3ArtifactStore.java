@@ -23,23 +23,25 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * An {@link ArtifactStore} in an S3 bucket, or on an S3-compatible server. A blob at path {@code
- * p} is the object {@code PREFIX/p} of the bucket.
+ * An {@link ArtifactStore} in an S3 bucket, or on an S3-compatible server. A blob at path {@code p}
+ * is the object {@code PREFIX/p} of the bucket.
  *
- * <p>Opening a store needs no network: the client is made on first use. {@link #write} streams:
- * a blob up to {@link #PART_SIZE} goes up as one PutObject when the writer returns; a larger one
- * as a multipart upload, sending each part as it fills (one part in flight while the next
- * fills), completed when the writer returns and aborted when it throws, so a blob is visible
- * whole or not at all. A writer killed outright leaves an invisible upload behind: {@link
- * #check()} aborts those older than a day, and a bucket lifecycle rule should too. {@link
- * #appender} keeps a step log in memory and publishes it whole at most once a second. Objects
- * are stored exactly as written, whatever the checksum and chunked-encoding settings.
+ * <p>Opening a store needs no network: the client is made on first use. {@link #write} streams: a
+ * blob up to {@link #PART_SIZE} goes up as one PutObject when the writer returns; a larger one as a
+ * multipart upload, sending each part as it fills (one part in flight while the next fills),
+ * completed when the writer returns and aborted when it throws, so a blob is visible whole or not
+ * at all. A writer killed outright leaves an invisible upload behind: {@link #check()} aborts those
+ * older than a day, and a bucket lifecycle rule should too. {@link #appender} keeps a step log in
+ * memory and publishes it whole at most once a second. Objects are stored exactly as written,
+ * whatever the checksum and chunked-encoding settings.
  */
 public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
   /** Size of a multipart upload's parts, and the largest blob sent as one PutObject. */
   public static final int PART_SIZE = 8 * 1024 * 1024;
 
-  /** Serializes read-modify-write {@link #append}s of this JVM; striped so the set stays bounded. */
+  /**
+   * Serializes read-modify-write {@link #append}s of this JVM; striped so the set stays bounded.
+   */
   private static final Object[] APPEND_LOCKS = new Object[64];
 
   static {
@@ -77,7 +79,14 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
   @Override
   public void write(String path, BlobWriter writer) throws IOException {
     String key = key(path);
-    ObjectWriter out = new ObjectWriter(client(), bucket, key, PART_SIZE, config.checksums() == Checksums.WHEN_SUPPORTED, where());
+    ObjectWriter out =
+        new ObjectWriter(
+            client(),
+            bucket,
+            key,
+            PART_SIZE,
+            config.checksums() == Checksums.WHEN_SUPPORTED,
+            where());
     try {
       writer.writeTo(out);
       out.complete();
@@ -112,18 +121,23 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
       if (S3Errors.notFound(e)) {
         return false;
       }
-      throw new ArtifactStoreException("cannot look up " + name(key) + ": " + S3Errors.reason(e, where()), e);
+      throw new ArtifactStoreException(
+          "cannot look up " + name(key) + ": " + S3Errors.reason(e, where()), e);
     }
   }
 
-  /** Blob paths under {@code pathPrefix}, sorted; "folder" placeholder keys ending in '/' are not blobs. */
+  /**
+   * Blob paths under {@code pathPrefix}, sorted; "folder" placeholder keys ending in '/' are not
+   * blobs.
+   */
   @Override
   public List<String> list(String pathPrefix) throws IOException {
     String keyPrefix = BlobPaths.listPrefix(prefix, pathPrefix);
     int strip = prefix.isEmpty() ? 0 : prefix.length() + 1;
     List<String> found = new ArrayList<>();
     try {
-      for (S3Object object : client().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(keyPrefix)).contents()) {
+      for (S3Object object :
+          client().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(keyPrefix)).contents()) {
         if (!object.key().endsWith("/")) {
           found.add(object.key().substring(strip));
         }
@@ -199,7 +213,9 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
     check.abortUploadsOlderThan(BucketCheck.ABANDONED_AFTER);
   }
 
-  /** Aborts multipart uploads under the prefix started more than {@code age} ago; returns how many. */
+  /**
+   * Aborts multipart uploads under the prefix started more than {@code age} ago; returns how many.
+   */
   int abortUploadsOlderThan(Duration age) {
     return new BucketCheck(client(), config, region()).abortUploadsOlderThan(age);
   }
@@ -236,7 +252,13 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
 
   private void put(String key, byte[] bytes, int length) throws IOException {
     try {
-      client().putObject(b -> b.bucket(bucket).key(key).contentLength((long) length), RequestBody.fromContentProvider(() -> new ByteArrayInputStream(bytes, 0, length), length, "application/octet-stream"));
+      client()
+          .putObject(
+              b -> b.bucket(bucket).key(key).contentLength((long) length),
+              RequestBody.fromContentProvider(
+                  () -> new ByteArrayInputStream(bytes, 0, length),
+                  length,
+                  "application/octet-stream"));
     } catch (SdkException e) {
       throw S3Errors.io("write " + name(key), e, where());
     }

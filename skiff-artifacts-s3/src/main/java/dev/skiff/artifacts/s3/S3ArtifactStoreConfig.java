@@ -6,9 +6,9 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * Configuration of the {@code s3} artifact store flavor. Keys may be written camelCase,
- * snake_case or kebab-case; any text key may be a secret reference {@code {{secret.NAME.KEY}}},
- * resolved before this record is built.
+ * Configuration of the {@code s3} artifact store flavor. Keys may be written camelCase, snake_case
+ * or kebab-case; any text key may be a secret reference {@code {{secret.NAME.KEY}}}, resolved
+ * before this record is built.
  *
  * @param path {@code s3://BUCKET} or {@code s3://BUCKET/PREFIX} (required): blobs are the objects
  *     {@code PREFIX/<blob path>}
@@ -16,8 +16,8 @@ import java.util.regex.Pattern;
  *     profile; without {@code endpoint} also instance metadata), else {@code us-east-1}
  * @param endpoint URL of an S3-compatible server such as {@code http://127.0.0.1:9000}; default:
  *     AWS S3 of {@code region}
- * @param pathStyle requests as {@code ENDPOINT/BUCKET/KEY} rather than {@code
- *     BUCKET.ENDPOINT/KEY}, as most S3-compatible servers need; default false
+ * @param pathStyle requests as {@code ENDPOINT/BUCKET/KEY} rather than {@code BUCKET.ENDPOINT/KEY},
+ *     as most S3-compatible servers need; default false
  * @param accessKeyId access key; with {@code secretAccessKey}, or neither: then the AWS default
  *     credentials chain applies (environment, profile, web identity such as IRSA, instance
  *     metadata)
@@ -41,6 +41,7 @@ public record S3ArtifactStoreConfig(
     Boolean chunkedEncoding) {
 
   private static final String SCHEME = "s3://";
+
   /** AWS's rules for bucket names that work in every region and with virtual-host requests. */
   private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
 
@@ -63,7 +64,8 @@ public record S3ArtifactStoreConfig(
     sessionToken = blankToNull(sessionToken);
     path = checkPath(path);
     if (region != null && !REGION.matcher(region).matches()) {
-      throw new IllegalArgumentException("region must be a region name such as eu-west-1, got '" + region + "'");
+      throw new IllegalArgumentException(
+          "region must be a region name such as eu-west-1, got '" + region + "'");
     }
     endpoint = checkEndpoint(endpoint);
     if (accessKeyId != null && secretAccessKey == null) {
@@ -77,7 +79,8 @@ public record S3ArtifactStoreConfig(
               + " or neither to use the AWS default credentials chain");
     }
     if (sessionToken != null && accessKeyId == null) {
-      throw new IllegalArgumentException("sessionToken is set without accessKeyId and secretAccessKey: a session token only goes with temporary keys");
+      throw new IllegalArgumentException(
+          "sessionToken is set without accessKeyId and secretAccessKey: a session token only goes with temporary keys");
     }
     if (pathStyle == null) {
       pathStyle = false;
@@ -95,9 +98,13 @@ public record S3ArtifactStoreConfig(
     this(path, null, null, null, null, null, null, null, null);
   }
 
-  /** A store on an S3-compatible server with path-style requests and fixed keys, other keys default. */
-  public static S3ArtifactStoreConfig forServer(String path, String endpoint, String accessKeyId, String secretAccessKey) {
-    return new S3ArtifactStoreConfig(path, null, endpoint, true, accessKeyId, secretAccessKey, null, null, null);
+  /**
+   * A store on an S3-compatible server with path-style requests and fixed keys, other keys default.
+   */
+  public static S3ArtifactStoreConfig forServer(
+      String path, String endpoint, String accessKeyId, String secretAccessKey) {
+    return new S3ArtifactStoreConfig(
+        path, null, endpoint, true, accessKeyId, secretAccessKey, null, null, null);
   }
 
   /** The bucket named in {@link #path()}. */
@@ -120,32 +127,69 @@ public record S3ArtifactStoreConfig(
   }
 
   /** Copy with other keys; for tests and tools. */
-  public S3ArtifactStoreConfig withKeys(String accessKeyId, String secretAccessKey, String sessionToken) {
-    return new S3ArtifactStoreConfig(path, region, endpoint, pathStyle, accessKeyId, secretAccessKey, sessionToken, checksums, chunkedEncoding);
+  public S3ArtifactStoreConfig withKeys(
+      String accessKeyId, String secretAccessKey, String sessionToken) {
+    return new S3ArtifactStoreConfig(
+        path,
+        region,
+        endpoint,
+        pathStyle,
+        accessKeyId,
+        secretAccessKey,
+        sessionToken,
+        checksums,
+        chunkedEncoding);
   }
 
   /** Copy with other transfer settings; for tests and tools. */
   public S3ArtifactStoreConfig withTransfer(Checksums checksums, Boolean chunkedEncoding) {
-    return new S3ArtifactStoreConfig(path, region, endpoint, pathStyle, accessKeyId, secretAccessKey, sessionToken, checksums, chunkedEncoding);
+    return new S3ArtifactStoreConfig(
+        path,
+        region,
+        endpoint,
+        pathStyle,
+        accessKeyId,
+        secretAccessKey,
+        sessionToken,
+        checksums,
+        chunkedEncoding);
   }
 
   /** Copy at another path; for tests and tools. */
   public S3ArtifactStoreConfig withPath(String path) {
-    return new S3ArtifactStoreConfig(path, region, endpoint, pathStyle, accessKeyId, secretAccessKey, sessionToken, checksums, chunkedEncoding);
+    return new S3ArtifactStoreConfig(
+        path,
+        region,
+        endpoint,
+        pathStyle,
+        accessKeyId,
+        secretAccessKey,
+        sessionToken,
+        checksums,
+        chunkedEncoding);
   }
 
   /** Shows whether keys are set, never their values. */
   @Override
   public String toString() {
-    return "S3ArtifactStoreConfig[path=" + path
-        + ", region=" + region
-        + ", endpoint=" + endpoint
-        + ", pathStyle=" + pathStyle
-        + ", accessKeyId=" + shown(accessKeyId)
-        + ", secretAccessKey=" + shown(secretAccessKey)
-        + ", sessionToken=" + shown(sessionToken)
-        + ", checksums=" + checksums.name().toLowerCase(Locale.ROOT)
-        + ", chunkedEncoding=" + chunkedEncoding
+    return "S3ArtifactStoreConfig[path="
+        + path
+        + ", region="
+        + region
+        + ", endpoint="
+        + endpoint
+        + ", pathStyle="
+        + pathStyle
+        + ", accessKeyId="
+        + shown(accessKeyId)
+        + ", secretAccessKey="
+        + shown(secretAccessKey)
+        + ", sessionToken="
+        + shown(sessionToken)
+        + ", checksums="
+        + checksums.name().toLowerCase(Locale.ROOT)
+        + ", chunkedEncoding="
+        + chunkedEncoding
         + "]";
   }
 
@@ -156,10 +200,12 @@ public record S3ArtifactStoreConfig(
   /** The path normalized to {@code s3://bucket} or {@code s3://bucket/a/b}. */
   private static String checkPath(String path) {
     if (path == null) {
-      throw new IllegalArgumentException("path is required: the bucket and an optional prefix, such as --path=s3://my-bucket/skiff");
+      throw new IllegalArgumentException(
+          "path is required: the bucket and an optional prefix, such as --path=s3://my-bucket/skiff");
     }
     if (!path.startsWith(SCHEME)) {
-      throw new IllegalArgumentException("path must be an S3 address such as s3://my-bucket/skiff, got '" + path + "'");
+      throw new IllegalArgumentException(
+          "path must be an S3 address such as s3://my-bucket/skiff, got '" + path + "'");
     }
     String rest = path.substring(SCHEME.length());
     int slash = rest.indexOf('/');
@@ -167,7 +213,9 @@ public record S3ArtifactStoreConfig(
     String prefix = slash < 0 ? "" : rest.substring(slash + 1);
     if (!BUCKET.matcher(bucket).matches() || bucket.contains("..")) {
       throw new IllegalArgumentException(
-          "path names the bucket '" + bucket + "', which is not a valid bucket name: 3 to 63 lower-case letters, digits, '.' or '-',"
+          "path names the bucket '"
+              + bucket
+              + "', which is not a valid bucket name: 3 to 63 lower-case letters, digits, '.' or '-',"
               + " starting and ending with a letter or digit (e.g. s3://my-bucket/skiff)");
     }
     while (prefix.endsWith("/")) {
@@ -176,11 +224,15 @@ public record S3ArtifactStoreConfig(
     if (!prefix.isEmpty()) {
       for (String segment : prefix.split("/", -1)) {
         if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
-          throw new IllegalArgumentException("the prefix of path '" + path + "' has an empty, '.' or '..' segment");
+          throw new IllegalArgumentException(
+              "the prefix of path '" + path + "' has an empty, '.' or '..' segment");
         }
       }
-      if (prefix.chars().anyMatch(c -> c == '\\' || c == '?' || c == '#' || Character.isISOControl(c))) {
-        throw new IllegalArgumentException("the prefix of path '" + path + "' has a backslash, '?', '#' or a control character");
+      if (prefix
+          .chars()
+          .anyMatch(c -> c == '\\' || c == '?' || c == '#' || Character.isISOControl(c))) {
+        throw new IllegalArgumentException(
+            "the prefix of path '" + path + "' has a backslash, '?', '#' or a control character");
       }
     }
     return SCHEME + bucket + (prefix.isEmpty() ? "" : "/" + prefix);
@@ -191,7 +243,8 @@ public record S3ArtifactStoreConfig(
     if (endpoint == null) {
       return null;
     }
-    String hint = "endpoint must be the URL of an S3-compatible server such as http://127.0.0.1:9000";
+    String hint =
+        "endpoint must be the URL of an S3-compatible server such as http://127.0.0.1:9000";
     URI uri;
     try {
       uri = new URI(endpoint);
@@ -204,10 +257,12 @@ public record S3ArtifactStoreConfig(
     }
     if (uri.getRawUserInfo() != null) {
       // don't echo it: it may hold a password
-      throw new IllegalArgumentException("endpoint must not hold credentials: set accessKeyId and secretAccessKey instead");
+      throw new IllegalArgumentException(
+          "endpoint must not hold credentials: set accessKeyId and secretAccessKey instead");
     }
     if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-      throw new IllegalArgumentException(hint + " without a query or fragment, got '" + endpoint + "'");
+      throw new IllegalArgumentException(
+          hint + " without a query or fragment, got '" + endpoint + "'");
     }
     String normalized = endpoint;
     while (normalized.endsWith("/")) {

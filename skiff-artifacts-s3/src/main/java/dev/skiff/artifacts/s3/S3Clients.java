@@ -45,13 +45,23 @@ public final class S3Clients {
         S3Client.builder()
             .region(region)
             .credentialsProvider(credentials(config))
-            .httpClientBuilder(UrlConnectionHttpClient.builder().connectionTimeout(CONNECT_TIMEOUT).socketTimeout(SOCKET_TIMEOUT))
+            .httpClientBuilder(
+                UrlConnectionHttpClient.builder()
+                    .connectionTimeout(CONNECT_TIMEOUT)
+                    .socketTimeout(SOCKET_TIMEOUT))
             .requestChecksumCalculation(
-                config.checksums() == Checksums.WHEN_SUPPORTED ? RequestChecksumCalculation.WHEN_SUPPORTED : RequestChecksumCalculation.WHEN_REQUIRED)
+                config.checksums() == Checksums.WHEN_SUPPORTED
+                    ? RequestChecksumCalculation.WHEN_SUPPORTED
+                    : RequestChecksumCalculation.WHEN_REQUIRED)
             .responseChecksumValidation(
-                config.checksums() == Checksums.WHEN_SUPPORTED ? ResponseChecksumValidation.WHEN_SUPPORTED : ResponseChecksumValidation.WHEN_REQUIRED)
+                config.checksums() == Checksums.WHEN_SUPPORTED
+                    ? ResponseChecksumValidation.WHEN_SUPPORTED
+                    : ResponseChecksumValidation.WHEN_REQUIRED)
             .serviceConfiguration(
-                S3Configuration.builder().pathStyleAccessEnabled(config.pathStyle()).chunkedEncodingEnabled(config.chunkedEncoding()).build());
+                S3Configuration.builder()
+                    .pathStyleAccessEnabled(config.pathStyle())
+                    .chunkedEncodingEnabled(config.chunkedEncoding())
+                    .build());
     if (config.endpoint() != null) {
       builder.endpointOverride(URI.create(config.endpoint()));
     }
@@ -70,13 +80,18 @@ public final class S3Clients {
     try {
       return config.endpoint() == null
           ? DefaultAwsRegionProviderChain.builder().build().getRegion()
-          : new AwsRegionProviderChain(new SystemSettingsRegionProvider(), new AwsProfileRegionProvider()).getRegion();
+          : new AwsRegionProviderChain(
+                  new SystemSettingsRegionProvider(), new AwsProfileRegionProvider())
+              .getRegion();
     } catch (SdkClientException e) {
       return FALLBACK_REGION;
     }
   }
 
-  /** The configured keys, else the AWS default chain (environment, profile, web identity, instance metadata). */
+  /**
+   * The configured keys, else the AWS default chain (environment, profile, web identity, instance
+   * metadata).
+   */
   static AwsCredentialsProvider credentials(S3ArtifactStoreConfig config) {
     if (!config.hasKeys()) {
       return DefaultCredentialsProvider.builder().build();
@@ -84,11 +99,14 @@ public final class S3Clients {
     return StaticCredentialsProvider.create(
         config.sessionToken() == null
             ? AwsBasicCredentials.create(config.accessKeyId(), config.secretAccessKey())
-            : AwsSessionCredentials.create(config.accessKeyId(), config.secretAccessKey(), config.sessionToken()));
+            : AwsSessionCredentials.create(
+                config.accessKeyId(), config.secretAccessKey(), config.sessionToken()));
   }
 
   /** Where requests go, for messages: the endpoint, or "AWS S3 in REGION". */
   public static String where(S3ArtifactStoreConfig config, Region region) {
-    return config.endpoint() != null ? "the S3 endpoint " + config.endpoint() : "AWS S3 in " + region.id();
+    return config.endpoint() != null
+        ? "the S3 endpoint " + config.endpoint()
+        : "AWS S3 in " + region.id();
   }
 }

@@ -11,7 +11,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** A 256 MiB artifact goes up and comes back through a JVM with a 96 MiB heap: writes and reads stream. */
+/**
+ * A 256 MiB artifact goes up and comes back through a JVM with a 96 MiB heap: writes and reads
+ * stream.
+ */
 class BigRoundTripTest {
   private static final long SIZE = 256L * 1024 * 1024;
 
@@ -48,6 +51,8 @@ class BigRoundTripTest {
   /** The test class path: under Surefire {@code java.class.path} may be a manifest-only jar. */
   private static String classPath() {
     String surefire = System.getProperty("surefire.test.class.path");
-    return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
+    return surefire != null && !surefire.isBlank()
+        ? surefire
+        : System.getProperty("java.class.path");
   }
 }

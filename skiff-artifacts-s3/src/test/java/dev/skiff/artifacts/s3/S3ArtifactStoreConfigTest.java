@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skiff.artifacts.s3.S3ArtifactStoreConfig.Checksums;
 import dev.skiff.core.spi.ArtifactStore;
-import dev.skiff.core.spi.StoreAccess;
 import dev.skiff.core.spi.ArtifactStoreFlavor;
+import dev.skiff.core.spi.StoreAccess;
 import dev.skiff.core.stack.ComponentType;
 import dev.skiff.core.stack.ConfigBinder;
 import dev.skiff.core.stack.ConfigException;
@@ -38,13 +38,15 @@ class S3ArtifactStoreConfigTest {
 
   @Test
   void anEndpointMakesChecksumsWhenRequiredAndIsPartOfTheUri() {
-    S3ArtifactStoreConfig config = bind(Map.of("path", "s3://my-bucket/a/b/", "endpoint", "http://127.0.0.1:9000/"));
+    S3ArtifactStoreConfig config =
+        bind(Map.of("path", "s3://my-bucket/a/b/", "endpoint", "http://127.0.0.1:9000/"));
 
     assertThat(config.checksums()).isEqualTo(Checksums.WHEN_REQUIRED);
     assertThat(config.path()).isEqualTo("s3://my-bucket/a/b");
     assertThat(config.prefix()).isEqualTo("a/b");
     assertThat(config.endpoint()).isEqualTo("http://127.0.0.1:9000");
-    assertThat(new S3ArtifactStore(config).uri()).isEqualTo("s3://my-bucket/a/b?endpoint=http://127.0.0.1:9000");
+    assertThat(new S3ArtifactStore(config).uri())
+        .isEqualTo("s3://my-bucket/a/b?endpoint=http://127.0.0.1:9000");
   }
 
   @Test
@@ -74,15 +76,28 @@ class S3ArtifactStoreConfigTest {
 
   @Test
   void secretReferencesAreResolvedBeforeTheRecordIsBuilt() {
-    ObjectNode json = ConfigBinder.bind(
-        S3ArtifactStoreConfig.class,
-        Map.of("path", "s3://my-bucket/skiff", "access_key_id", "{{secret.aws.access_key_id}}", "secret-access-key", "{{secret.aws.secret_access_key}}"),
-        null,
-        WHAT);
-    assertThat(json.toString()).contains("{{secret.aws.secret_access_key}}").doesNotContain("SECRETVALUE");
+    ObjectNode json =
+        ConfigBinder.bind(
+            S3ArtifactStoreConfig.class,
+            Map.of(
+                "path",
+                "s3://my-bucket/skiff",
+                "access_key_id",
+                "{{secret.aws.access_key_id}}",
+                "secret-access-key",
+                "{{secret.aws.secret_access_key}}"),
+            null,
+            WHAT);
+    assertThat(json.toString())
+        .contains("{{secret.aws.secret_access_key}}")
+        .doesNotContain("SECRETVALUE");
 
     S3ArtifactStoreConfig config =
-        ConfigBinder.instantiate(S3ArtifactStoreConfig.class, json, ref -> ref.equals("aws.access_key_id") ? "AKIDVALUE" : "SECRETVALUE", WHAT);
+        ConfigBinder.instantiate(
+            S3ArtifactStoreConfig.class,
+            json,
+            ref -> ref.equals("aws.access_key_id") ? "AKIDVALUE" : "SECRETVALUE",
+            WHAT);
 
     assertThat(config.accessKeyId()).isEqualTo("AKIDVALUE");
     assertThat(config.secretAccessKey()).isEqualTo("SECRETVALUE");
@@ -113,14 +128,22 @@ class S3ArtifactStoreConfigTest {
     raw.put("path", "s3://my-bucket/skiff");
     raw.put(key, value);
 
-    assertThatThrownBy(() -> bind(raw)).isInstanceOf(ConfigException.class).hasMessage("invalid configuration for " + WHAT + ": " + message);
+    assertThatThrownBy(() -> bind(raw))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("invalid configuration for " + WHAT + ": " + message);
   }
 
   @Test
   void anUnknownChecksumsValueNamesTheChoices() {
-    assertThatThrownBy(() -> ConfigBinder.bind(S3ArtifactStoreConfig.class, Map.of("checksums", "always"), null, WHAT))
+    assertThatThrownBy(
+            () ->
+                ConfigBinder.bind(
+                    S3ArtifactStoreConfig.class, Map.of("checksums", "always"), null, WHAT))
         .isInstanceOf(ConfigException.class)
-        .hasMessage("key 'checksums' of " + WHAT + " expects one of when_supported, when_required, got 'always'");
+        .hasMessage(
+            "key 'checksums' of "
+                + WHAT
+                + " expects one of when_supported, when_required, got 'always'");
   }
 
   @Test
@@ -129,7 +152,11 @@ class S3ArtifactStoreConfigTest {
     assertThat(flavor).isInstanceOf(S3ArtifactStoreFlavor.class);
 
     @SuppressWarnings("unchecked")
-    ArtifactStore store = ((ArtifactStoreFlavor<S3ArtifactStoreConfig>) flavor).open(S3ArtifactStoreConfig.forServer("s3://my-bucket/skiff", "http://127.0.0.1:1", "a", "b"));
+    ArtifactStore store =
+        ((ArtifactStoreFlavor<S3ArtifactStoreConfig>) flavor)
+            .open(
+                S3ArtifactStoreConfig.forServer(
+                    "s3://my-bucket/skiff", "http://127.0.0.1:1", "a", "b"));
 
     assertThat(store.uri()).isEqualTo("s3://my-bucket/skiff?endpoint=http://127.0.0.1:1");
     assertThat(store.onlyOnThisMachine()).isFalse();
@@ -137,15 +164,32 @@ class S3ArtifactStoreConfigTest {
 
   @Test
   void stepProcessesOpenTheStoreFromItsAddress() {
-    ObjectNode json = ConfigBinder.bind(S3ArtifactStoreConfig.class, Map.of("path", "s3://my-bucket/skiff", "endpoint", "http://127.0.0.1:1", "checksums", "when_supported"), null, WHAT);
+    ObjectNode json =
+        ConfigBinder.bind(
+            S3ArtifactStoreConfig.class,
+            Map.of(
+                "path",
+                "s3://my-bucket/skiff",
+                "endpoint",
+                "http://127.0.0.1:1",
+                "checksums",
+                "when_supported"),
+            null,
+            WHAT);
 
-    ArtifactStore store = StoreAccess.openArtifactStore(StoreAccess.artifactStoreAddress("s3", json), getClass().getClassLoader());
+    ArtifactStore store =
+        StoreAccess.openArtifactStore(
+            StoreAccess.artifactStoreAddress("s3", json), getClass().getClassLoader());
 
     assertThat(store).isInstanceOf(S3ArtifactStore.class);
     assertThat(((S3ArtifactStore) store).config().checksums()).isEqualTo(Checksums.WHEN_SUPPORTED);
   }
 
   private static S3ArtifactStoreConfig bind(Map<String, String> raw) {
-    return ConfigBinder.instantiate(S3ArtifactStoreConfig.class, ConfigBinder.bind(S3ArtifactStoreConfig.class, raw, null, WHAT), s -> s, WHAT);
+    return ConfigBinder.instantiate(
+        S3ArtifactStoreConfig.class,
+        ConfigBinder.bind(S3ArtifactStoreConfig.class, raw, null, WHAT),
+        s -> s,
+        WHAT);
   }
 }

@@ -2,7 +2,9 @@ package dev.skiff.cli.internal;
 
 /** ANSI colors, on only for a terminal and when {@code NO_COLOR} is unset. */
 public final class Ansi {
-  private static final String[] STEP_PALETTE = {"36", "35", "33", "34", "32", "96", "95", "93", "94", "92"};
+  private static final String[] STEP_PALETTE = {
+    "36", "35", "33", "34", "32", "96", "95", "93", "94", "92"
+  };
   private final boolean enabled;
 
   public Ansi(boolean enabled) {
@@ -11,7 +13,8 @@ public final class Ansi {
 
   public static Ansi auto() {
     String term = System.getenv("TERM");
-    return new Ansi(System.console() != null && System.getenv("NO_COLOR") == null && !"dumb".equals(term));
+    return new Ansi(
+        System.console() != null && System.getenv("NO_COLOR") == null && !"dumb".equals(term));
   }
 
   public boolean enabled() {

@@ -35,13 +35,22 @@ public final class ArtifactsCommand {
 
   @Command(name = "list", description = "List artifacts, newest first.")
   static final class ListArtifacts implements Callable<Integer> {
-    @Option(names = "--run", paramLabel = "RUN", description = "Only the outputs of this run (id or unique prefix).")
+    @Option(
+        names = "--run",
+        paramLabel = "RUN",
+        description = "Only the outputs of this run (id or unique prefix).")
     String run;
 
-    @Option(names = "--limit", paramLabel = "N", description = "At most N artifacts (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--limit",
+        paramLabel = "N",
+        description = "At most N artifacts (default: ${DEFAULT-VALUE}).")
     int limit = 50;
 
-    @Option(names = {"--output", "-o"}, paramLabel = "FORMAT", description = "table or json (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = {"--output", "-o"},
+        paramLabel = "FORMAT",
+        description = "table or json (default: ${DEFAULT-VALUE}).")
     OutputFormat output = OutputFormat.table;
 
     @Mixin ProjectOptions project;
@@ -60,7 +69,15 @@ public final class ArtifactsCommand {
         Ansi ansi = Ansi.auto();
         Table t = new Table("ARTIFACT", "RUN", "STEP", "NAME", "KIND", "TYPE", "SIZE", "SHA-256");
         for (ArtifactRecord a : artifacts) {
-          t.row(Format.shortId(a.id()), a.runId(), a.step(), a.name(), a.kind().name().toLowerCase(), a.type(), Format.size(a.size()), a.contentHash().substring(0, 12));
+          t.row(
+              Format.shortId(a.id()),
+              a.runId(),
+              a.step(),
+              a.name(),
+              a.kind().name().toLowerCase(),
+              a.type(),
+              Format.size(a.size()),
+              a.contentHash().substring(0, 12));
         }
         t.print(out, ansi);
       }
@@ -75,16 +92,28 @@ public final class ArtifactsCommand {
         "The bytes are read from the artifact store of the stack the artifact's run used."
       })
   static final class Show implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "ARTIFACT", description = "Artifact id or a unique prefix of it.")
+    @Parameters(
+        index = "0",
+        paramLabel = "ARTIFACT",
+        description = "Artifact id or a unique prefix of it.")
     String id;
 
-    @Option(names = "--open", description = "Open a visualization in the browser (prints its file when no browser can be started).")
+    @Option(
+        names = "--open",
+        description =
+            "Open a visualization in the browser (prints its file when no browser can be started).")
     boolean open;
 
-    @Option(names = "--save", paramLabel = "FILE", description = "Write the artifact's stored bytes to FILE.")
+    @Option(
+        names = "--save",
+        paramLabel = "FILE",
+        description = "Write the artifact's stored bytes to FILE.")
     Path save;
 
-    @Option(names = {"--output", "-o"}, paramLabel = "FORMAT", description = "table or json (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = {"--output", "-o"},
+        paramLabel = "FORMAT",
+        description = "table or json (default: ${DEFAULT-VALUE}).")
     OutputFormat output = OutputFormat.table;
 
     @Mixin ProjectOptions project;
@@ -130,7 +159,8 @@ public final class ArtifactsCommand {
       return 0;
     }
 
-    private static void openInBrowser(ArtifactRecord a, ArtifactStore artifacts, PrintWriter out) throws IOException {
+    private static void openInBrowser(ArtifactRecord a, ArtifactStore artifacts, PrintWriter out)
+        throws IOException {
       Path file = artifacts.localFile(a.path()).orElse(null);
       if (file == null) {
         String ext = a.path().contains(".") ? a.path().substring(a.path().lastIndexOf('.')) : "";
@@ -138,13 +168,18 @@ public final class ArtifactsCommand {
         saveVerified(a, artifacts, file);
       }
       if (!Browser.open(file)) {
-        out.println("no browser could be started here; open this file in one: " + Redactor.redact(file.toUri().toString()));
+        out.println(
+            "no browser could be started here; open this file in one: "
+                + Redactor.redact(file.toUri().toString()));
       } else {
         out.println("opened " + Redactor.redact(file.toUri().toString()));
       }
     }
 
-    /** The blob's address: the store's URI with the path appended before any query ({@code ?endpoint=...}). */
+    /**
+     * The blob's address: the store's URI with the path appended before any query ({@code
+     * ?endpoint=...}).
+     */
     static String blobUri(String storeUri, String path) {
       int query = storeUri.indexOf('?');
       String base = query < 0 ? storeUri : storeUri.substring(0, query);
@@ -155,14 +190,16 @@ public final class ArtifactsCommand {
      * Copies the artifact to {@code target} through a temporary file checked against the content
      * hash: a damaged artifact leaves nothing at {@code target}.
      */
-    private static void saveVerified(ArtifactRecord a, ArtifactStore artifacts, Path target) throws IOException {
+    private static void saveVerified(ArtifactRecord a, ArtifactStore artifacts, Path target)
+        throws IOException {
       Files.createDirectories(target.getParent());
       Path temp = Files.createTempFile(target.getParent(), ".skiff-save-", ".tmp");
       try {
         try (InputStream in = ArtifactReader.open(artifacts, a)) {
           Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
         }
-        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(
+            temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       } finally {
         Files.deleteIfExists(temp);
       }
@@ -181,7 +218,8 @@ public final class ArtifactsCommand {
       if (type == null) {
         return "(preview needs the class " + a.type() + "; use --save FILE to get the bytes)";
       }
-      Materializer m = Materializers.load(ArtifactsCommand.class.getClassLoader()).byId(a.materializer());
+      Materializer m =
+          Materializers.load(ArtifactsCommand.class.getClassLoader()).byId(a.materializer());
       try (InputStream in = ArtifactReader.open(artifacts, a)) {
         return describe(m.read(type, in));
       }
@@ -196,7 +234,11 @@ public final class ArtifactsCommand {
         return m.rows() > 5 ? sb.append("\n…").toString() : sb.toString();
       }
       if (value != null && value.getClass().isArray()) {
-        return value.getClass().getComponentType().getSimpleName() + "[" + Array.getLength(value) + "] " + shortArray(value);
+        return value.getClass().getComponentType().getSimpleName()
+            + "["
+            + Array.getLength(value)
+            + "] "
+            + shortArray(value);
       }
       return String.valueOf(value);
     }
@@ -206,7 +248,8 @@ public final class ArtifactsCommand {
       StringBuilder sb = new StringBuilder("[");
       for (int i = 0; i < Math.min(n, 16); i++) {
         Object item = Array.get(array, i);
-        sb.append(i == 0 ? "" : ", ").append(item != null && item.getClass().isArray() ? "[…]" : item);
+        sb.append(i == 0 ? "" : ", ")
+            .append(item != null && item.getClass().isArray() ? "[…]" : item);
       }
       return sb.append(n > 16 ? ", …]" : "]").toString();
     }

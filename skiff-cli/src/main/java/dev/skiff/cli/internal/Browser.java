@@ -23,7 +23,11 @@ final class Browser {
       cmd = List.of("xdg-open", file.toString());
     }
     try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      Process p =
+          new ProcessBuilder(cmd)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
       return !p.waitFor(3, TimeUnit.SECONDS) || p.exitValue() == 0;
     } catch (IOException e) {
       return false;

@@ -17,10 +17,16 @@ import picocli.CommandLine.Spec;
       "Only changed layers are pushed; an unchanged project pushes nothing and keeps its digest."
     })
 public final class BuildCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "PIPELINE_CLASS", description = "Fully qualified class name of the pipeline.")
+  @Parameters(
+      index = "0",
+      paramLabel = "PIPELINE_CLASS",
+      description = "Fully qualified class name of the pipeline.")
   String className;
 
-  @Option(names = {"--classpath", "-cp"}, paramLabel = "CP", description = "Where the pipeline's classes and dependencies are, like java -cp.")
+  @Option(
+      names = {"--classpath", "-cp"},
+      paramLabel = "CP",
+      description = "Where the pipeline's classes and dependencies are, like java -cp.")
   String classpath;
 
   @Mixin ProjectOptions projectOptions;
@@ -33,13 +39,16 @@ public final class BuildCommand implements Callable<Integer> {
     try {
       type = Class.forName(className, true, code.loader());
     } catch (ClassNotFoundException e) {
-      throw new IllegalArgumentException("class " + className + " not found: check the name and --classpath");
+      throw new IllegalArgumentException(
+          "class " + className + " not found: check the name and --classpath");
     }
     if (!PipelineDefinition.class.isAssignableFrom(type)) {
       throw new IllegalArgumentException(className + " is not a PipelineDefinition");
     }
-    PipelineDefinition definition = (PipelineDefinition) type.getDeclaredConstructor().newInstance();
-    try (Workspace workspace = Workspace.open(projectOptions.project(), spec.commandLine().getErr())) {
+    PipelineDefinition definition =
+        (PipelineDefinition) type.getDeclaredConstructor().newInstance();
+    try (Workspace workspace =
+        Workspace.open(projectOptions.project(), spec.commandLine().getErr())) {
       PushedImage image = new StackRuns(workspace).build(definition, definition.settings(), code);
       spec.commandLine().getOut().println(image.describe());
     }

@@ -39,7 +39,14 @@ public abstract class ComponentCommand {
         "Register and manage orchestrators: the component of a stack that runs pipelines.",
         "Flavors: see 'skiff orchestrator flavor list'."
       },
-      subcommands = {Register.class, ListComponents.class, Describe.class, Update.class, Delete.class, FlavorCommand.class})
+      subcommands = {
+        Register.class,
+        ListComponents.class,
+        Describe.class,
+        Update.class,
+        Delete.class,
+        FlavorCommand.class
+      })
   public static final class Orchestrators extends ComponentCommand {
     @Override
     ComponentType type() {
@@ -54,7 +61,14 @@ public abstract class ComponentCommand {
         "Register and manage artifact stores: the component of a stack that keeps step outputs, visualizations and step logs.",
         "Cached outputs are reused only from the same artifact store. Flavors: see 'skiff artifact-store flavor list'."
       },
-      subcommands = {Register.class, ListComponents.class, Describe.class, Update.class, Delete.class, FlavorCommand.class})
+      subcommands = {
+        Register.class,
+        ListComponents.class,
+        Describe.class,
+        Update.class,
+        Delete.class,
+        FlavorCommand.class
+      })
   public static final class ArtifactStores extends ComponentCommand {
     @Override
     ComponentType type() {
@@ -70,7 +84,14 @@ public abstract class ComponentCommand {
             + " for orchestrators that run steps in containers.",
         "Flavors: see 'skiff container-registry flavor list'."
       },
-      subcommands = {Register.class, ListComponents.class, Describe.class, Update.class, Delete.class, FlavorCommand.class})
+      subcommands = {
+        Register.class,
+        ListComponents.class,
+        Describe.class,
+        Update.class,
+        Delete.class,
+        FlavorCommand.class
+      })
   public static final class ContainerRegistries extends ComponentCommand {
     @Override
     ComponentType type() {
@@ -84,7 +105,10 @@ public abstract class ComponentCommand {
     List<String> lines = new ArrayList<>();
     lines.add("");
     if (flavors.isEmpty()) {
-      lines.add("No " + type.cliName() + " flavors are installed: they come with their modules on the class path.");
+      lines.add(
+          "No "
+              + type.cliName()
+              + " flavors are installed: they come with their modules on the class path.");
       return lines.toArray(String[]::new);
     }
     lines.add("Flavors and their configuration keys:");
@@ -128,7 +152,10 @@ public abstract class ComponentCommand {
 
   @Command(
       name = "register",
-      customSynopsis = {"skiff ${PARENT-COMMAND-NAME} register [-hV] [--debug] NAME --flavor=FLAVOR", "      [--KEY=VALUE...] [--project=DIR]"},
+      customSynopsis = {
+        "skiff ${PARENT-COMMAND-NAME} register [-hV] [--debug] NAME --flavor=FLAVOR",
+        "      [--KEY=VALUE...] [--project=DIR]"
+      },
       description = {
         "Register a new ${PARENT-COMMAND-NAME} with a flavor and its configuration.",
         "",
@@ -137,10 +164,17 @@ public abstract class ComponentCommand {
             + " A value may reference a secret: --KEY={{secret.NAME.KEY}} (see 'skiff secret --help')."
       })
   static final class Register implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "NAME", description = "Name of the new component: a letter, then letters, digits, '_' or '-'.")
+    @Parameters(
+        index = "0",
+        paramLabel = "NAME",
+        description = "Name of the new component: a letter, then letters, digits, '_' or '-'.")
     String name;
 
-    @Option(names = {"--flavor", "-f"}, required = true, paramLabel = "FLAVOR", description = "Flavor of the component, e.g. local (see 'flavor list').")
+    @Option(
+        names = {"--flavor", "-f"},
+        required = true,
+        paramLabel = "FLAVOR",
+        description = "Flavor of the component, e.g. local (see 'flavor list').")
     String flavor;
 
     @Unmatched List<String> config = new ArrayList<>();
@@ -154,18 +188,36 @@ public abstract class ComponentCommand {
       Map<String, String> values = KeyValues.map(config, KEY_VALUE_USAGE);
       try (Workspace ws = Workspace.open(project.project(), spec.commandLine().getErr())) {
         if (ws.stacks().flavors().ofType(type).isEmpty()) {
-          throw new ConfigException("no " + type.cliName() + " flavors are installed: they come with their modules on the class path");
+          throw new ConfigException(
+              "no "
+                  + type.cliName()
+                  + " flavors are installed: they come with their modules on the class path");
         }
         ComponentRecord c = ws.stacks().registerComponent(type, name, flavor, values);
-        spec.commandLine().getOut().println("Registered " + type.cliName() + " '" + c.name() + "' (flavor " + c.flavor() + ").");
+        spec.commandLine()
+            .getOut()
+            .println(
+                "Registered "
+                    + type.cliName()
+                    + " '"
+                    + c.name()
+                    + "' (flavor "
+                    + c.flavor()
+                    + ").");
       }
       return 0;
     }
   }
 
-  @Command(name = "list", description = "List the registered ${PARENT-COMMAND-NAME} components and the stacks that use them.")
+  @Command(
+      name = "list",
+      description =
+          "List the registered ${PARENT-COMMAND-NAME} components and the stacks that use them.")
   static final class ListComponents implements Callable<Integer> {
-    @Option(names = {"--output", "-o"}, paramLabel = "FORMAT", description = "table or json (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = {"--output", "-o"},
+        paramLabel = "FORMAT",
+        description = "table or json (default: ${DEFAULT-VALUE}).")
     OutputFormat output = OutputFormat.table;
 
     @Mixin ProjectOptions project;
@@ -178,7 +230,9 @@ public abstract class ComponentCommand {
       try (Workspace ws = Workspace.open(project.project(), spec.commandLine().getErr())) {
         List<ComponentRecord> components = ws.stacks().components(type);
         if (output == OutputFormat.json) {
-          JsonOutput.print(out, components.stream().map(c -> json(c, usedBy(ws.stacks(), type, c.name()))).toList());
+          JsonOutput.print(
+              out,
+              components.stream().map(c -> json(c, usedBy(ws.stacks(), type, c.name()))).toList());
           return 0;
         }
         Ansi ansi = Ansi.auto();
@@ -194,12 +248,16 @@ public abstract class ComponentCommand {
 
   @Command(
       name = "describe",
-      description = "Show the ${PARENT-COMMAND-NAME} NAME: flavor, configuration (secret references as written, never their values) and the stacks using it.")
+      description =
+          "Show the ${PARENT-COMMAND-NAME} NAME: flavor, configuration (secret references as written, never their values) and the stacks using it.")
   static final class Describe implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "Name of the component.")
     String name;
 
-    @Option(names = {"--output", "-o"}, paramLabel = "FORMAT", description = "table or json (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = {"--output", "-o"},
+        paramLabel = "FORMAT",
+        description = "table or json (default: ${DEFAULT-VALUE}).")
     OutputFormat output = OutputFormat.table;
 
     @Mixin ProjectOptions project;
@@ -217,8 +275,11 @@ public abstract class ComponentCommand {
           return 0;
         }
         Ansi ansi = Ansi.auto();
-        Flavor<?> flavor = ws.stacks().flavors().all().stream()
-            .filter(f -> f.type() == type && f.name().equals(c.flavor())).findFirst().orElse(null);
+        Flavor<?> flavor =
+            ws.stacks().flavors().all().stream()
+                .filter(f -> f.type() == type && f.name().equals(c.flavor()))
+                .findFirst()
+                .orElse(null);
         out.println(ansi.bold(type.cliName() + " '" + c.name() + "'"));
         out.println("  flavor:   " + c.flavor() + (flavor == null ? " (not installed here)" : ""));
         out.println("  stacks:   " + (stacks.isEmpty() ? "(none)" : String.join(", ", stacks)));
@@ -227,9 +288,16 @@ public abstract class ComponentCommand {
           out.println("  updated:  " + Format.time(c.updatedAt()));
         }
         out.println("  config:");
-        Map<String, String> rows = flavor == null ? rawRows(c) : ConfigView.rows(flavor, c.config());
+        Map<String, String> rows =
+            flavor == null ? rawRows(c) : ConfigView.rows(flavor, c.config());
         int width = rows.keySet().stream().mapToInt(String::length).max().orElse(0);
-        rows.forEach((k, v) -> out.println("    " + k + " ".repeat(width - k.length() + 2) + (v.isEmpty() ? "(empty)" : v)));
+        rows.forEach(
+            (k, v) ->
+                out.println(
+                    "    "
+                        + k
+                        + " ".repeat(width - k.length() + 2)
+                        + (v.isEmpty() ? "(empty)" : v)));
         out.flush();
       }
       return 0;
@@ -237,14 +305,19 @@ public abstract class ComponentCommand {
 
     private static Map<String, String> rawRows(ComponentRecord c) {
       Map<String, String> rows = new LinkedHashMap<>();
-      c.config().fields().forEachRemaining(f -> rows.put(f.getKey(), ConfigView.show(f.getValue(), null)));
+      c.config()
+          .fields()
+          .forEachRemaining(f -> rows.put(f.getKey(), ConfigView.show(f.getValue(), null)));
       return rows;
     }
   }
 
   @Command(
       name = "update",
-      customSynopsis = {"skiff ${PARENT-COMMAND-NAME} update [-hV] [--debug] NAME [--KEY=VALUE...]", "      [--remove=KEY]... [--project=DIR]"},
+      customSynopsis = {
+        "skiff ${PARENT-COMMAND-NAME} update [-hV] [--debug] NAME [--KEY=VALUE...]",
+        "      [--remove=KEY]... [--project=DIR]"
+      },
       description = {
         "Change the configuration of the ${PARENT-COMMAND-NAME} NAME: --KEY=VALUE sets a key, --remove KEY returns it to its default.",
         "Values are written and typed as for register. The flavor cannot change: register a new component instead."
@@ -254,7 +327,11 @@ public abstract class ComponentCommand {
     @Parameters(index = "0", paramLabel = "NAME", description = "Name of the component.")
     String name;
 
-    @Option(names = "--remove", paramLabel = "KEY", split = ",", description = "Unset this key (repeatable, or KEY1,KEY2).")
+    @Option(
+        names = "--remove",
+        paramLabel = "KEY",
+        split = ",",
+        description = "Unset this key (repeatable, or KEY1,KEY2).")
     List<String> remove = new ArrayList<>();
 
     @Unmatched List<String> config = new ArrayList<>();
@@ -277,7 +354,9 @@ public abstract class ComponentCommand {
     }
   }
 
-  @Command(name = "delete", description = "Delete the ${PARENT-COMMAND-NAME} NAME; refused while a stack uses it.")
+  @Command(
+      name = "delete",
+      description = "Delete the ${PARENT-COMMAND-NAME} NAME; refused while a stack uses it.")
   static final class Delete implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "Name of the component.")
     String name;
@@ -297,12 +376,19 @@ public abstract class ComponentCommand {
   }
 
   /** {@code skiff <type> flavor list}. */
-  @Command(name = "flavor", description = "The ${PARENT-COMMAND-NAME} flavors installed here, with their configuration keys.", subcommands = FlavorList.class)
+  @Command(
+      name = "flavor",
+      description =
+          "The ${PARENT-COMMAND-NAME} flavors installed here, with their configuration keys.",
+      subcommands = FlavorList.class)
   static final class FlavorCommand {}
 
   @Command(name = "list", description = "List the installed flavors with their configuration keys.")
   static final class FlavorList implements Callable<Integer> {
-    @Option(names = {"--output", "-o"}, paramLabel = "FORMAT", description = "table or json (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = {"--output", "-o"},
+        paramLabel = "FORMAT",
+        description = "table or json (default: ${DEFAULT-VALUE}).")
     OutputFormat output = OutputFormat.table;
 
     @Mixin ProjectOptions project; // accepted like everywhere; flavors come from the class path
@@ -321,14 +407,19 @@ public abstract class ComponentCommand {
           m.put("name", f.name());
           m.put("description", f.description());
           m.put("configKeys", ConfigBinder.keys(f.configType()));
-          m.put("settingsKey", f.settingsType() == null ? null : type.settingsPrefix() + "." + f.name());
+          m.put(
+              "settingsKey",
+              f.settingsType() == null ? null : type.settingsPrefix() + "." + f.name());
           json.add(m);
         }
         JsonOutput.print(out, json);
         return 0;
       }
       if (flavors.isEmpty()) {
-        out.println("No " + type.cliName() + " flavors are installed: they come with their modules on the class path.");
+        out.println(
+            "No "
+                + type.cliName()
+                + " flavors are installed: they come with their modules on the class path.");
         return 0;
       }
       Table t = new Table("NAME", "DESCRIPTION", "CONFIG-KEYS");
@@ -343,8 +434,14 @@ public abstract class ComponentCommand {
   /** Adds the installed flavors to the help of every {@code register} command. */
   public static void addFlavorHelp(CommandLine root) {
     for (CommandLine group : root.getSubcommands().values()) {
-      if (group.getCommand() instanceof ComponentCommand c && group.getSubcommands().containsKey("register")) {
-        group.getSubcommands().get("register").getCommandSpec().usageMessage().footer(flavorsFooter(c.type()));
+      if (group.getCommand() instanceof ComponentCommand c
+          && group.getSubcommands().containsKey("register")) {
+        group
+            .getSubcommands()
+            .get("register")
+            .getCommandSpec()
+            .usageMessage()
+            .footer(flavorsFooter(c.type()));
       }
     }
   }

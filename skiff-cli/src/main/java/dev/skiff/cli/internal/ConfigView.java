@@ -19,8 +19,8 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /**
- * How component configurations look in the CLI: the keys of a flavor with their types, and
- * stored values (secret references as written, never resolved) next to the defaults.
+ * How component configurations look in the CLI: the keys of a flavor with their types, and stored
+ * values (secret references as written, never resolved) next to the defaults.
  */
 final class ConfigView {
   private ConfigView() {}
@@ -35,9 +35,16 @@ final class ConfigView {
   static String typeName(RecordComponent rc) {
     Class<?> t = rc.getType();
     if (t.isEnum()) {
-      return Arrays.stream(t.getEnumConstants()).map(c -> ((Enum<?>) c).name().toLowerCase(Locale.ROOT)).collect(Collectors.joining("|"));
+      return Arrays.stream(t.getEnumConstants())
+          .map(c -> ((Enum<?>) c).name().toLowerCase(Locale.ROOT))
+          .collect(Collectors.joining("|"));
     }
-    if (t == int.class || t == Integer.class || t == long.class || t == Long.class || t == short.class || t == Short.class) {
+    if (t == int.class
+        || t == Integer.class
+        || t == long.class
+        || t == Long.class
+        || t == short.class
+        || t == Short.class) {
       return "integer";
     }
     if (t == double.class || t == Double.class || t == float.class || t == Float.class) {
@@ -61,7 +68,10 @@ final class ConfigView {
     return t.getSimpleName();
   }
 
-  /** Each key of the flavor: the stored value, else the default marked "(default)", else "(not set)". */
+  /**
+   * Each key of the flavor: the stored value, else the default marked "(default)", else "(not
+   * set)".
+   */
   static Map<String, String> rows(Flavor<?> flavor, ObjectNode stored) {
     Optional<JsonNode> defaults = defaults(flavor);
     Map<String, String> rows = new LinkedHashMap<>();
@@ -72,10 +82,15 @@ final class ConfigView {
       } else {
         JsonNode d = defaults.map(j -> j.get(key)).orElse(null);
         String shown = d == null || d.isNull() ? null : show(d, rc);
-        rows.put(key, shown == null ? "(not set)" : (shown.isEmpty() ? "(empty)" : shown) + " (default)");
+        rows.put(
+            key,
+            shown == null ? "(not set)" : (shown.isEmpty() ? "(empty)" : shown) + " (default)");
       }
     }
-    stored.fieldNames().forEachRemaining(k -> rows.putIfAbsent(k, stored.get(k).toString())); // keys of an older flavor version
+    stored
+        .fieldNames()
+        .forEachRemaining(
+            k -> rows.putIfAbsent(k, stored.get(k).toString())); // keys of an older flavor version
     return rows;
   }
 
@@ -88,7 +103,10 @@ final class ConfigView {
         components.put(rc.getName(), rc);
       }
     }
-    stored.fields().forEachRemaining(f -> parts.add(f.getKey() + "=" + show(f.getValue(), components.get(f.getKey()))));
+    stored
+        .fields()
+        .forEachRemaining(
+            f -> parts.add(f.getKey() + "=" + show(f.getValue(), components.get(f.getKey()))));
     return String.join(", ", parts);
   }
 
@@ -103,7 +121,15 @@ final class ConfigView {
     }
     if (v.isObject()) {
       List<String> items = new ArrayList<>();
-      v.fields().forEachRemaining(f -> items.add(f.getKey() + "=" + (f.getValue().isTextual() ? f.getValue().asText() : f.getValue().toString())));
+      v.fields()
+          .forEachRemaining(
+              f ->
+                  items.add(
+                      f.getKey()
+                          + "="
+                          + (f.getValue().isTextual()
+                              ? f.getValue().asText()
+                              : f.getValue().toString())));
       return String.join(",", items);
     }
     return v.toString();
@@ -112,7 +138,12 @@ final class ConfigView {
   /** The configuration record's defaults (built from no values), when it has any. */
   private static Optional<JsonNode> defaults(Flavor<?> flavor) {
     try {
-      Record empty = ConfigBinder.instantiate(flavor.configType(), Json.mapper().createObjectNode(), UnaryOperator.identity(), "defaults");
+      Record empty =
+          ConfigBinder.instantiate(
+              flavor.configType(),
+              Json.mapper().createObjectNode(),
+              UnaryOperator.identity(),
+              "defaults");
       return Optional.of(Json.mapper().valueToTree(empty));
     } catch (RuntimeException required) {
       return Optional.empty(); // a key is required: there are no defaults to show

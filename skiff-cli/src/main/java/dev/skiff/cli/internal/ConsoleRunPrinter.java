@@ -1,8 +1,8 @@
 package dev.skiff.cli.internal;
 
+import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.spi.RunEvent;
 import dev.skiff.core.spi.RunListener;
-import dev.skiff.core.plan.RunPlan;
 import java.io.PrintWriter;
 import java.util.HashMap;
 import java.util.Map;
@@ -40,7 +40,9 @@ public final class ConsoleRunPrinter implements RunListener {
       step(
           e.step(),
           ansi.red("attempt " + e.attempt() + " failed: " + e.error())
-              + (e.retryIn() == null ? "" : ansi.dim(" — retrying in " + Format.duration(e.retryIn()))));
+              + (e.retryIn() == null
+                  ? ""
+                  : ansi.dim(" — retrying in " + Format.duration(e.retryIn()))));
     } else if (event instanceof RunEvent.StepSkipped e) {
       step(e.step(), ansi.dim("skipped: " + e.reason()));
     } else if (event instanceof RunEvent.StepStopped e) {
@@ -48,8 +50,14 @@ public final class ConsoleRunPrinter implements RunListener {
     } else if (event instanceof RunEvent.OrchestratorLine e) {
       out.println(ansi.dim(Redactor.redact(e.line())));
     } else if (event instanceof RunEvent.RunFinished e) {
-      out.println("Run " + e.runId() + " " + ansi.bold(ansi.status(e.status().name())) + " in " + Format.duration(e.took())
-          + (e.error() == null ? "" : ": " + Redactor.redact(e.error())));
+      out.println(
+          "Run "
+              + e.runId()
+              + " "
+              + ansi.bold(ansi.status(e.status().name()))
+              + " in "
+              + Format.duration(e.took())
+              + (e.error() == null ? "" : ": " + Redactor.redact(e.error())));
     }
     out.flush();
   }
@@ -61,7 +69,10 @@ public final class ConsoleRunPrinter implements RunListener {
       width = Math.max(width, name.length());
     }
     String stack = plan.stack() == null ? "" : " on stack '" + plan.stack() + "'";
-    out.println(ansi.bold((resumed ? "Resuming" : "Running") + " pipeline " + plan.pipeline() + stack) + " " + ansi.dim("(run " + runId + ", " + plan.steps().size() + " steps)"));
+    out.println(
+        ansi.bold((resumed ? "Resuming" : "Running") + " pipeline " + plan.pipeline() + stack)
+            + " "
+            + ansi.dim("(run " + runId + ", " + plan.steps().size() + " steps)"));
   }
 
   private void step(String step, String text) {

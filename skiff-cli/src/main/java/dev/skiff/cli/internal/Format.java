@@ -7,7 +7,8 @@ import java.time.format.DateTimeFormatter;
 
 /** Human formats for times, durations and sizes. */
 public final class Format {
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
 
   private Format() {}
 

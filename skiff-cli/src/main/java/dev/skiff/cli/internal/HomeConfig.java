@@ -17,14 +17,15 @@ import java.util.Properties;
 import java.util.TreeMap;
 
 /**
- * The settings file of a Skiff home, {@code config.properties}: where its metadata store is
- * ({@code metadata.url}) and that store's password sealed with the home's secret key ({@code
+ * The settings file of a Skiff home, {@code config.properties}: where its metadata store is ({@code
+ * metadata.url}) and that store's password sealed with the home's secret key ({@code
  * metadata.password.sealed}). No file means the defaults (the home's SQLite file).
  */
 public final class HomeConfig {
   public static final String FILE = "config.properties";
   public static final String METADATA_URL = "metadata.url";
   public static final String METADATA_PASSWORD_SEALED = "metadata.password.sealed";
+
   /** What the sealed password is bound to (AES-GCM associated data). */
   public static final String PASSWORD_AAD = "metadata.password";
 
@@ -92,7 +93,8 @@ public final class HomeConfig {
     for (String parameter : url.substring(query + 1).split("&")) {
       if (parameter.startsWith(PASSWORD_PARAMETER)) {
         password =
-            URLDecoder.decode(parameter.substring(PASSWORD_PARAMETER.length()), StandardCharsets.UTF_8);
+            URLDecoder.decode(
+                parameter.substring(PASSWORD_PARAMETER.length()), StandardCharsets.UTF_8);
       } else if (!parameter.isEmpty()) {
         kept.add(parameter);
       }
@@ -109,7 +111,10 @@ public final class HomeConfig {
     new TreeMap<>(properties)
         .forEach(
             (key, value) ->
-                text.append(escape(key.toString())).append('=').append(escape(value.toString())).append('\n'));
+                text.append(escape(key.toString()))
+                    .append('=')
+                    .append(escape(value.toString()))
+                    .append('\n'));
     try {
       Path temp = Files.createTempFile(file.getParent(), ".config", ".tmp");
       try {
@@ -120,7 +125,8 @@ public final class HomeConfig {
         }
         Files.writeString(temp, text, StandardCharsets.UTF_8);
         try {
-          Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+          Files.move(
+              temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
           Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
         }

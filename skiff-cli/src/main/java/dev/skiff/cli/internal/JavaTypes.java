@@ -5,8 +5,23 @@ import java.util.Map;
 /** Resolves the type names stored with artifacts (e.g. {@code int[]}) to classes when possible. */
 final class JavaTypes {
   private static final Map<String, Class<?>> PRIMITIVES =
-      Map.of("int", int.class, "long", long.class, "double", double.class, "float", float.class, "boolean", boolean.class,
-          "short", short.class, "byte", byte.class, "char", char.class);
+      Map.of(
+          "int",
+          int.class,
+          "long",
+          long.class,
+          "double",
+          double.class,
+          "float",
+          float.class,
+          "boolean",
+          boolean.class,
+          "short",
+          short.class,
+          "byte",
+          byte.class,
+          "char",
+          char.class);
 
   private JavaTypes() {}
 

@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The {@code --KEY=VALUE} arguments of commands that take free configuration keys (component
- * and secret commands). Keys are kept as typed; a {@code --KEY} without {@code =} is allowed only
- * where the command reads its value another way.
+ * The {@code --KEY=VALUE} arguments of commands that take free configuration keys (component and
+ * secret commands). Keys are kept as typed; a {@code --KEY} without {@code =} is allowed only where
+ * the command reads its value another way.
  */
 final class KeyValues {
   private KeyValues() {}
@@ -24,9 +24,13 @@ final class KeyValues {
       }
       int eq = a.indexOf('=');
       if (eq < 0 && !allowBare) {
-        throw new IllegalArgumentException("'" + a + "' has no value: write " + a + "=VALUE (with '=')");
+        throw new IllegalArgumentException(
+            "'" + a + "' has no value: write " + a + "=VALUE (with '=')");
       }
-      out.add(eq < 0 ? new Arg(a.substring(2), null) : new Arg(a.substring(2, eq), a.substring(eq + 1)));
+      out.add(
+          eq < 0
+              ? new Arg(a.substring(2), null)
+              : new Arg(a.substring(2, eq), a.substring(eq + 1)));
     }
     return out;
   }

@@ -12,7 +12,8 @@ final class Lookup {
 
   /** The run, settled: one whose orchestrator stopped heart-beating is recorded as lost first. */
   static RunRecord run(MetadataStore store, String idOrPrefix) {
-    return dev.skiff.core.engine.RunLifecycle.settle(store, find(store, idOrPrefix), java.time.Instant.now());
+    return dev.skiff.core.engine.RunLifecycle.settle(
+        store, find(store, idOrPrefix), java.time.Instant.now());
   }
 
   private static RunRecord find(MetadataStore store, String idOrPrefix) {
@@ -26,7 +27,13 @@ final class Lookup {
     }
     if (matches.size() > 1) {
       throw new IllegalArgumentException(
-          "'" + idOrPrefix + "' matches " + matches.size() + " runs (" + matches.stream().limit(3).map(RunRecord::id).collect(Collectors.joining(", ")) + "…): type more of the id");
+          "'"
+              + idOrPrefix
+              + "' matches "
+              + matches.size()
+              + " runs ("
+              + matches.stream().limit(3).map(RunRecord::id).collect(Collectors.joining(", "))
+              + "…): type more of the id");
     }
     return matches.get(0);
   }
@@ -38,10 +45,12 @@ final class Lookup {
     }
     List<ArtifactRecord> matches = store.findArtifactsByPrefix(idOrPrefix);
     if (matches.isEmpty()) {
-      throw new IllegalArgumentException("no artifact '" + idOrPrefix + "': see 'skiff artifacts list'");
+      throw new IllegalArgumentException(
+          "no artifact '" + idOrPrefix + "': see 'skiff artifacts list'");
     }
     if (matches.size() > 1) {
-      throw new IllegalArgumentException("'" + idOrPrefix + "' matches " + matches.size() + " artifacts: type more of the id");
+      throw new IllegalArgumentException(
+          "'" + idOrPrefix + "' matches " + matches.size() + " artifacts: type more of the id");
     }
     return matches.get(0);
   }

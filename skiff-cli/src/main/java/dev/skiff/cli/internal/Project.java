@@ -13,10 +13,10 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A Skiff home: the {@code .skiff/} folder holding the metadata database (runs, stacks,
- * components, encrypted secrets), the secret key and the folder of the {@code default} artifact
- * store. Commands use the nearest {@code .skiff/} from the working folder upward (like
- * git), else the global one under {@code $SKIFF_HOME} (default {@code ~/.config/skiff}).
+ * A Skiff home: the {@code .skiff/} folder holding the metadata database (runs, stacks, components,
+ * encrypted secrets), the secret key and the folder of the {@code default} artifact store. Commands
+ * use the nearest {@code .skiff/} from the working folder upward (like git), else the global one
+ * under {@code $SKIFF_HOME} (default {@code ~/.config/skiff}).
  *
  * <p>A home may keep its metadata in a server database instead ({@code skiff init
  * --metadata-url=jdbc:postgresql://...}, recorded in {@code config.properties}); {@code
@@ -30,6 +30,7 @@ public final class Project {
 
   /** Overrides the home's metadata URL for the processes that see it (one shell). */
   public static final String METADATA_URL_ENV = StoreAccess.METADATA_URL_ENV;
+
   /** The metadata store's password; wins over the one sealed in the home. */
   public static final String METADATA_PASSWORD_ENV = StoreAccess.METADATA_PASSWORD_ENV;
 
@@ -43,7 +44,10 @@ public final class Project {
     this.env = Map.copyOf(env);
   }
 
-  /** The nearest {@code .skiff/} from {@code start} upward, else the global home (created if missing). */
+  /**
+   * The nearest {@code .skiff/} from {@code start} upward, else the global home (created if
+   * missing).
+   */
   public static Project locate(Path start, Map<String, String> env) {
     return findUpward(start, env).orElseGet(() -> global(env));
   }
@@ -84,7 +88,8 @@ public final class Project {
     try {
       Files.createDirectories(home.resolve(ARTIFACTS_DIR));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the Skiff folder " + home + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot create the Skiff folder " + home + ": " + e.getMessage(), e);
     }
     return new Project(home, global, env);
   }
@@ -117,8 +122,8 @@ public final class Project {
   /**
    * The metadata store's password when it is kept apart from the URL: {@code
    * SKIFF_METADATA_PASSWORD} if set, else the one {@code skiff init} sealed in the home (only for
-   * the home's own URL: never sent to a server named by {@code SKIFF_METADATA_URL}), else null
-   * (the URL's own {@code password=}, {@code ~/.pgpass}, or none).
+   * the home's own URL: never sent to a server named by {@code SKIFF_METADATA_URL}), else null (the
+   * URL's own {@code password=}, {@code ~/.pgpass}, or none).
    */
   public String metadataPassword() {
     String fromEnv = env.get(METADATA_PASSWORD_ENV);
@@ -139,7 +144,8 @@ public final class Project {
    */
   public void useMetadataStore(String url, String password) {
     Objects.requireNonNull(url, "url");
-    String sealed = password == null ? null : secretBox().encrypt(password, HomeConfig.PASSWORD_AAD);
+    String sealed =
+        password == null ? null : secretBox().encrypt(password, HomeConfig.PASSWORD_AAD);
     HomeConfig.writeMetadata(home, url, sealed);
   }
 
@@ -159,10 +165,13 @@ public final class Project {
   }
 
   public MetadataStore openMetadataStore() {
-    return Backends.openMetadataStore(metadataUrl(), metadataPassword(), Project.class.getClassLoader());
+    return Backends.openMetadataStore(
+        metadataUrl(), metadataPassword(), Project.class.getClassLoader());
   }
 
-  /** The key that seals secrets and the metadata password: {@code SKIFF_SECRET_KEY} or the key file. */
+  /**
+   * The key that seals secrets and the metadata password: {@code SKIFF_SECRET_KEY} or the key file.
+   */
   private SecretBox secretBox() {
     return SecretBox.open(secretKeyFile(), env.get(SecretBox.KEY_ENV));
   }

@@ -11,8 +11,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * Keeps secret values out of what the CLI prints and records: every secret value this process
  * resolved (to configure a component, or in a setting such as {@code jvmArgs}) is replaced by its
  * reference {@code {{secret.NAME.KEY}}} in run output, warnings, errors (and {@code --debug}
- * traces), artifact addresses, and the errors and step logs the runs it drives record. Values shorter than {@value #MIN_LENGTH} characters are
- * not searched for (they would match ordinary text).
+ * traces), artifact addresses, and the errors and step logs the runs it drives record. Values
+ * shorter than {@value #MIN_LENGTH} characters are not searched for (they would match ordinary
+ * text).
  */
 public final class Redactor {
   static final int MIN_LENGTH = 4;
@@ -40,14 +41,20 @@ public final class Redactor {
     }
   }
 
-  /** Remembers a credential that is not a secret reference (e.g. the metadata password), shown as {@code shown}. */
+  /**
+   * Remembers a credential that is not a secret reference (e.g. the metadata password), shown as
+   * {@code shown}.
+   */
   public static void addCredential(String value, String shown) {
     if (value != null && value.length() >= MIN_LENGTH) {
       REPLACEMENTS.put(value, shown);
     }
   }
 
-  /** What {@link Throwable#printStackTrace()} prints for {@code t} (messages of causes included), redacted. */
+  /**
+   * What {@link Throwable#printStackTrace()} prints for {@code t} (messages of causes included),
+   * redacted.
+   */
   public static String redactTrace(Throwable t) {
     java.io.StringWriter trace = new java.io.StringWriter();
     t.printStackTrace(new java.io.PrintWriter(trace));

@@ -24,13 +24,23 @@ import picocli.CommandLine.Spec;
       "Exit code: 0 succeeded, 1 failed, 130 stopped, 2 usage or setup error."
     })
 public final class RunCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "PIPELINE_CLASS", description = "Fully qualified class name of the pipeline.")
+  @Parameters(
+      index = "0",
+      paramLabel = "PIPELINE_CLASS",
+      description = "Fully qualified class name of the pipeline.")
   String className;
 
-  @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments for the class's main method (main classes only).")
+  @Parameters(
+      index = "1..*",
+      paramLabel = "ARGS",
+      description = "Arguments for the class's main method (main classes only).")
   List<String> args = List.of();
 
-  @Option(names = {"--classpath", "-cp"}, paramLabel = "CP", description = "Where the pipeline's classes and dependencies are, like java -cp ('dir/*' for all jars).")
+  @Option(
+      names = {"--classpath", "-cp"},
+      paramLabel = "CP",
+      description =
+          "Where the pipeline's classes and dependencies are, like java -cp ('dir/*' for all jars).")
   String classpath;
 
   @Option(
@@ -47,28 +57,40 @@ public final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--isolation",
       paramLabel = "MODE",
-      description = "Run each step in a 'thread' of this JVM or its own 'process' (default: the local orchestrator's configuration, thread). Same as --set orchestrator.local.isolation=MODE.")
+      description =
+          "Run each step in a 'thread' of this JVM or its own 'process' (default: the local orchestrator's configuration, thread). Same as --set orchestrator.local.isolation=MODE.")
   Isolation isolation;
 
-  @Option(names = "--no-cache", description = "Run every step even when cached outputs exist. Same as --set enableCache=false.")
+  @Option(
+      names = "--no-cache",
+      description =
+          "Run every step even when cached outputs exist. Same as --set enableCache=false.")
   boolean noCache;
 
-  @Option(names = "--continue-on-failure", description = "Keep running branches that do not depend on a failed step (default: fail fast). Same as --set failFast=false.")
+  @Option(
+      names = "--continue-on-failure",
+      description =
+          "Keep running branches that do not depend on a failed step (default: fail fast). Same as --set failFast=false.")
   boolean continueOnFailure;
 
   @Option(
       names = "--max-parallelism",
       paramLabel = "N",
-      description = "Most steps running at once, 0 for no limit (default: the local orchestrator's configuration, no limit). Same as --set orchestrator.local.maxParallelism=N.")
+      description =
+          "Most steps running at once, 0 for no limit (default: the local orchestrator's configuration, no limit). Same as --set orchestrator.local.maxParallelism=N.")
   Integer maxParallelism;
 
   @Option(
       names = "--dry-run",
-      description = "Print what the run (with --schedule: the schedule) would create (Kubernetes manifests, or the run plan for local runs);"
-          + " create, record and contact nothing.")
+      description =
+          "Print what the run (with --schedule: the schedule) would create (Kubernetes manifests, or the run plan for local runs);"
+              + " create, record and contact nothing.")
   boolean dryRun;
 
-  @Option(names = {"--output", "-o"}, paramLabel = "FORMAT", description = "Format of --dry-run: yaml or json (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = {"--output", "-o"},
+      paramLabel = "FORMAT",
+      description = "Format of --dry-run: yaml or json (default: ${DEFAULT-VALUE}).")
   DryRunFormat output = DryRunFormat.yaml;
 
   /** Formats of {@code --dry-run}. */
@@ -77,10 +99,17 @@ public final class RunCommand implements Callable<Integer> {
     json
   }
 
-  @Option(names = "--schedule", paramLabel = "CRON", description = "Run on this cron schedule from now on (e.g. \"0 3 * * *\") instead of once: a CronJob on Kubernetes.")
+  @Option(
+      names = "--schedule",
+      paramLabel = "CRON",
+      description =
+          "Run on this cron schedule from now on (e.g. \"0 3 * * *\") instead of once: a CronJob on Kubernetes.")
   String schedule;
 
-  @Option(names = "--schedule-name", paramLabel = "NAME", description = "Name of the schedule, unique per pipeline (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--schedule-name",
+      paramLabel = "NAME",
+      description = "Name of the schedule, unique per pipeline (default: ${DEFAULT-VALUE}).")
   String scheduleName = "default";
 
   @Mixin ProjectOptions projectOptions;
@@ -95,40 +124,63 @@ public final class RunCommand implements Callable<Integer> {
     try {
       type = Class.forName(className, true, code.loader());
     } catch (ClassNotFoundException e) {
-      throw new IllegalArgumentException("class " + className + " not found: check the name and --classpath");
+      throw new IllegalArgumentException(
+          "class " + className + " not found: check the name and --classpath");
     }
     if (maxParallelism != null && maxParallelism < 0) {
-      throw new IllegalArgumentException("--max-parallelism must be 0 (no limit) or positive, got " + maxParallelism);
+      throw new IllegalArgumentException(
+          "--max-parallelism must be 0 (no limit) or positive, got " + maxParallelism);
     }
-    RunSettings options = RunSettings.of(noCache, continueOnFailure, isolation, maxParallelism, sets);
+    RunSettings options =
+        RunSettings.of(noCache, continueOnFailure, isolation, maxParallelism, sets);
     if (PipelineDefinition.class.isAssignableFrom(type)) {
       PipelineDefinition definition;
       try {
         definition = (PipelineDefinition) type.getDeclaredConstructor().newInstance();
       } catch (NoSuchMethodException | IllegalAccessException | InstantiationException e) {
-        throw new IllegalArgumentException("cannot create pipeline " + className + ": it needs to be a public class with a public no-argument constructor");
+        throw new IllegalArgumentException(
+            "cannot create pipeline "
+                + className
+                + ": it needs to be a public class with a public no-argument constructor");
       }
       PipelineSettings settings = definition.settings();
-      try (Workspace workspace = Workspace.open(projectOptions.project(), spec.commandLine().getErr())) {
-        dev.skiff.sdk.Schedule cron = schedule == null ? null : new dev.skiff.sdk.Schedule(scheduleName, schedule);
-        if (dryRun) { // with --schedule too: print what would be scheduled, create and contact nothing
-          out.print(new StackRuns(workspace).dryRun(definition, settings, options, code, output.name(), cron));
+      try (Workspace workspace =
+          Workspace.open(projectOptions.project(), spec.commandLine().getErr())) {
+        dev.skiff.sdk.Schedule cron =
+            schedule == null ? null : new dev.skiff.sdk.Schedule(scheduleName, schedule);
+        if (dryRun) { // with --schedule too: print what would be scheduled, create and contact
+          // nothing
+          out.print(
+              new StackRuns(workspace)
+                  .dryRun(definition, settings, options, code, output.name(), cron));
           out.flush();
           return 0;
         }
         if (cron != null) {
-          new StackRuns(workspace).schedule(definition, settings, options, code, cron, new ConsoleRunPrinter(out, Ansi.auto()));
+          new StackRuns(workspace)
+              .schedule(
+                  definition,
+                  settings,
+                  options,
+                  code,
+                  cron,
+                  new ConsoleRunPrinter(out, Ansi.auto()));
           return 0;
         }
-        StackRuns.Outcome outcome = new StackRuns(workspace).run(definition, settings, options, code, new ConsoleRunPrinter(out, Ansi.auto()));
+        StackRuns.Outcome outcome =
+            new StackRuns(workspace)
+                .run(definition, settings, options, code, new ConsoleRunPrinter(out, Ansi.auto()));
         RunsCommand.printSteps(workspace.store(), outcome.result().runId(), out, Ansi.auto());
         return outcome.result().status().exitCode();
       }
     }
     if (dryRun || schedule != null) {
       // a main method runs its pipeline itself: it cannot be asked to only print or schedule
-      throw new IllegalArgumentException((dryRun ? "--dry-run" : "--schedule") + " needs a class implementing PipelineDefinition, and "
-          + className + " is a main class: pass its PipelineDefinition class instead");
+      throw new IllegalArgumentException(
+          (dryRun ? "--dry-run" : "--schedule")
+              + " needs a class implementing PipelineDefinition, and "
+              + className
+              + " is a main class: pass its PipelineDefinition class instead");
     }
     return runMain(type, code, options);
   }
@@ -139,7 +191,8 @@ public final class RunCommand implements Callable<Integer> {
     try {
       main = type.getMethod("main", String[].class);
     } catch (NoSuchMethodException e) {
-      throw new IllegalArgumentException(className + " is neither a PipelineDefinition nor a class with a main method");
+      throw new IllegalArgumentException(
+          className + " is neither a PipelineDefinition nor a class with a main method");
     }
     if (!Modifier.isStatic(main.getModifiers())) {
       throw new IllegalArgumentException(className + ".main must be static");
@@ -147,7 +200,13 @@ public final class RunCommand implements Callable<Integer> {
     Thread current = Thread.currentThread();
     ClassLoader previous = current.getContextClassLoader();
     current.setContextClassLoader(code.loader());
-    SkiffRuntime.override(new SkiffRuntime.Options(projectOptions.project(), options, code, spec.commandLine().getOut(), spec.commandLine().getErr()));
+    SkiffRuntime.override(
+        new SkiffRuntime.Options(
+            projectOptions.project(),
+            options,
+            code,
+            spec.commandLine().getOut(),
+            spec.commandLine().getErr()));
     try {
       main.invoke(null, (Object) args.toArray(String[]::new));
       return SkiffRuntime.lastStatus().map(s -> s.exitCode()).orElse(0);

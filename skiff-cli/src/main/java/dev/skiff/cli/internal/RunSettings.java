@@ -24,7 +24,12 @@ public record RunSettings(List<Assignment> assignments) {
     assignments = List.copyOf(assignments);
   }
 
-  public static RunSettings of(boolean noCache, boolean continueOnFailure, Isolation isolation, Integer maxParallelism, List<String> sets) {
+  public static RunSettings of(
+      boolean noCache,
+      boolean continueOnFailure,
+      Isolation isolation,
+      Integer maxParallelism,
+      List<String> sets) {
     List<Assignment> a = new ArrayList<>();
     if (noCache) {
       a.add(new Assignment("--no-cache", "enableCache=false"));
@@ -33,16 +38,23 @@ public record RunSettings(List<Assignment> assignments) {
       a.add(new Assignment("--continue-on-failure", "failFast=false"));
     }
     if (isolation != null) {
-      a.add(new Assignment("--isolation", "orchestrator.local.isolation=" + isolation.name().toLowerCase(Locale.ROOT)));
+      a.add(
+          new Assignment(
+              "--isolation",
+              "orchestrator.local.isolation=" + isolation.name().toLowerCase(Locale.ROOT)));
     }
     if (maxParallelism != null) {
-      a.add(new Assignment("--max-parallelism", "orchestrator.local.maxParallelism=" + maxParallelism));
+      a.add(
+          new Assignment(
+              "--max-parallelism", "orchestrator.local.maxParallelism=" + maxParallelism));
     }
     sets.forEach(s -> a.add(Assignment.set(s)));
     return new RunSettings(a);
   }
 
-  /** The assignments checked against {@code flavors}: an unknown key is an error naming the closest. */
+  /**
+   * The assignments checked against {@code flavors}: an unknown key is an error naming the closest.
+   */
   public SettingOverrides parse(Flavors flavors) {
     return SettingOverrides.parse(flavors, assignments);
   }

@@ -1,13 +1,13 @@
 package dev.skiff.cli.internal;
 
+import dev.skiff.core.engine.RunLogs;
+import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.spi.ArtifactRecord;
 import dev.skiff.core.spi.ArtifactStore;
 import dev.skiff.core.spi.MetadataStore;
 import dev.skiff.core.spi.Orchestrator;
-import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.spi.RunRecord;
 import dev.skiff.core.spi.StepRecord;
-import dev.skiff.core.engine.RunLogs;
 import dev.skiff.local.Isolation;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,15 +29,29 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "runs",
     description = "List, inspect and resume pipeline runs.",
-    subcommands = {RunsCommand.ListRuns.class, RunsCommand.Describe.class, RunsCommand.Logs.class, RunsCommand.Resume.class, RunsCommand.Stop.class})
+    subcommands = {
+      RunsCommand.ListRuns.class,
+      RunsCommand.Describe.class,
+      RunsCommand.Logs.class,
+      RunsCommand.Resume.class,
+      RunsCommand.Stop.class
+    })
 public final class RunsCommand {
 
   /** Prints the steps table shown after a run and by {@code runs describe}. */
   public static void printSteps(MetadataStore store, String runId, PrintWriter out, Ansi ansi) {
     Table t = new Table("STEP", "STATUS", "ATTEMPT", "DURATION", "DETAIL");
     for (StepRecord s : store.listSteps(runId)) {
-      String detail = s.cachedFrom() != null ? "from run " + s.cachedFrom() : s.error() == null ? "" : Redactor.redact(s.error());
-      t.row(s.name(), ansi.status(s.status().name()), s.attempt() == 0 ? "" : s.attempt(), Format.duration(s.startedAt(), s.endedAt()), detail);
+      String detail =
+          s.cachedFrom() != null
+              ? "from run " + s.cachedFrom()
+              : s.error() == null ? "" : Redactor.redact(s.error());
+      t.row(
+          s.name(),
+          ansi.status(s.status().name()),
+          s.attempt() == 0 ? "" : s.attempt(),
+          Format.duration(s.startedAt(), s.endedAt()),
+          detail);
     }
     t.print(out, ansi);
   }
@@ -47,10 +61,16 @@ public final class RunsCommand {
     @Option(names = "--pipeline", paramLabel = "NAME", description = "Only runs of this pipeline.")
     String pipeline;
 
-    @Option(names = "--limit", paramLabel = "N", description = "At most N runs (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--limit",
+        paramLabel = "N",
+        description = "At most N runs (default: ${DEFAULT-VALUE}).")
     int limit = 20;
 
-    @Option(names = {"--output", "-o"}, paramLabel = "FORMAT", description = "table or json (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = {"--output", "-o"},
+        paramLabel = "FORMAT",
+        description = "table or json (default: ${DEFAULT-VALUE}).")
     OutputFormat output = OutputFormat.table;
 
     @Mixin ProjectOptions project;
@@ -61,9 +81,13 @@ public final class RunsCommand {
       PrintWriter out = spec.commandLine().getOut();
       try (MetadataStore store = project.project().openMetadataStore()) {
         java.time.Instant now = java.time.Instant.now();
-        List<RunRecord> runs = store.listRuns(pipeline, limit).stream()
-            .map(r -> dev.skiff.core.engine.RunLifecycle.settle(store, r, now)) // lost runs show as such
-            .toList();
+        List<RunRecord> runs =
+            store.listRuns(pipeline, limit).stream()
+                .map(
+                    r ->
+                        dev.skiff.core.engine.RunLifecycle.settle(
+                            store, r, now)) // lost runs show as such
+                .toList();
         if (output == OutputFormat.json) {
           JsonOutput.print(out, runs.stream().map(RunsCommand::runJson).toList());
           return 0;
@@ -71,7 +95,13 @@ public final class RunsCommand {
         Ansi ansi = Ansi.auto();
         Table t = new Table("RUN", "PIPELINE", "STATUS", "STACK", "STARTED", "DURATION");
         for (RunRecord r : runs) {
-          t.row(r.id(), r.pipeline(), ansi.status(r.status().name()), stackName(r), Format.time(r.createdAt()), Format.duration(r.createdAt(), r.endedAt()));
+          t.row(
+              r.id(),
+              r.pipeline(),
+              ansi.status(r.status().name()),
+              stackName(r),
+              Format.time(r.createdAt()),
+              Format.duration(r.createdAt(), r.endedAt()));
         }
         t.print(out, ansi);
       }
@@ -84,7 +114,10 @@ public final class RunsCommand {
     @Parameters(index = "0", paramLabel = "RUN", description = "Run id or a unique prefix of it.")
     String runId;
 
-    @Option(names = {"--output", "-o"}, paramLabel = "FORMAT", description = "table or json (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = {"--output", "-o"},
+        paramLabel = "FORMAT",
+        description = "table or json (default: ${DEFAULT-VALUE}).")
     OutputFormat output = OutputFormat.table;
 
     @Mixin ProjectOptions project;
@@ -138,9 +171,11 @@ public final class RunsCommand {
         out.println();
         Table outputs = new Table("STEP", "OUTPUT", "ARTIFACT", "TYPE", "SIZE");
         for (StepRecord s : steps) {
-          for (Map.Entry<String, ArtifactRecord> e : store.stepOutputs(run.id(), s.name()).entrySet()) {
+          for (Map.Entry<String, ArtifactRecord> e :
+              store.stepOutputs(run.id(), s.name()).entrySet()) {
             ArtifactRecord a = e.getValue();
-            outputs.row(s.name(), e.getKey(), Format.shortId(a.id()), a.type(), Format.size(a.size()));
+            outputs.row(
+                s.name(), e.getKey(), Format.shortId(a.id()), a.type(), Format.size(a.size()));
           }
         }
         outputs.print(out, ansi);
@@ -149,7 +184,10 @@ public final class RunsCommand {
     }
   }
 
-  @Command(name = "logs", description = "Print the saved logs of a run's steps (read from the artifact store of the stack the run used).")
+  @Command(
+      name = "logs",
+      description =
+          "Print the saved logs of a run's steps (read from the artifact store of the stack the run used).")
   static final class Logs implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN", description = "Run id or a unique prefix of it.")
     String runId;
@@ -166,7 +204,10 @@ public final class RunsCommand {
       try (Workspace workspace = Workspace.open(project.project(), spec.commandLine().getErr())) {
         RunRecord run = Lookup.run(workspace.store(), runId);
         RunPlan plan = RunPlan.fromJson(run.planJson());
-        List<String> steps = step == null ? plan.steps().stream().map(s -> s.name()).toList() : List.of(plan.step(step).name());
+        List<String> steps =
+            step == null
+                ? plan.steps().stream().map(s -> s.name()).toList()
+                : List.of(plan.step(step).name());
         ArtifactStore artifacts = workspace.artifactsOf(run, RunLogs.path(run.id(), steps.get(0)));
         Ansi ansi = Ansi.auto();
         for (int i = 0; i < steps.size(); i++) {
@@ -175,8 +216,12 @@ public final class RunsCommand {
             continue;
           }
           try (InputStream in = artifacts.open(path)) {
-            String prefix = ansi.step(plan.steps().indexOf(plan.step(steps.get(i))), steps.get(i) + " |");
-            new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().map(Redactor::redact).forEach(l -> out.println(step == null ? prefix + " " + l : l));
+            String prefix =
+                ansi.step(plan.steps().indexOf(plan.step(steps.get(i))), steps.get(i) + " |");
+            new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                .lines()
+                .map(Redactor::redact)
+                .forEach(l -> out.println(step == null ? prefix + " " + l : l));
           }
         }
         out.flush();
@@ -195,20 +240,25 @@ public final class RunsCommand {
     @Parameters(index = "0", paramLabel = "RUN", description = "Run id or a unique prefix of it.")
     String runId;
 
-    @Option(names = {"--classpath", "-cp"}, paramLabel = "CP", description = "Where the pipeline's classes are (as for 'skiff run').")
+    @Option(
+        names = {"--classpath", "-cp"},
+        paramLabel = "CP",
+        description = "Where the pipeline's classes are (as for 'skiff run').")
     String classpath;
 
     @Option(
         names = "--isolation",
         paramLabel = "MODE",
-        description = "thread or process, for a local orchestrator (default: as the run's plan says). Same as --set orchestrator.local.isolation=MODE.")
+        description =
+            "thread or process, for a local orchestrator (default: as the run's plan says). Same as --set orchestrator.local.isolation=MODE.")
     Isolation isolation;
 
     @Option(
         names = "--set",
         paramLabel = "KEY=VALUE",
-        description = "Change a component setting for this resume, as 'skiff run --set' does (<component>.<flavor>.<field>[.<nested>...]=VALUE);"
-            + " it wins over the run's own settings, at every step. Repeatable. Pipeline keys cannot change on resume.")
+        description =
+            "Change a component setting for this resume, as 'skiff run --set' does (<component>.<flavor>.<field>[.<nested>...]=VALUE);"
+                + " it wins over the run's own settings, at every step. Repeatable. Pipeline keys cannot change on resume.")
     List<String> sets = new java.util.ArrayList<>();
 
     @Mixin ProjectOptions project;
@@ -221,15 +271,21 @@ public final class RunsCommand {
       try (Workspace workspace = Workspace.open(project.project(), spec.commandLine().getErr())) {
         RunRecord run = Lookup.run(workspace.store(), runId);
         RunSettings options = RunSettings.of(false, false, isolation, null, sets);
-        Orchestrator.Result result = new StackRuns(workspace).resume(run, options, code, new ConsoleRunPrinter(out, Ansi.auto()));
+        Orchestrator.Result result =
+            new StackRuns(workspace)
+                .resume(run, options, code, new ConsoleRunPrinter(out, Ansi.auto()));
         printSteps(workspace.store(), result.runId(), out, Ansi.auto());
         return result.status().exitCode();
       }
     }
   }
 
-  @Command(name = "stop", description = {"Stop a running run: running steps are cancelled (pods deleted), the rest skipped, and it is recorded as stopped.",
-      "Works from any terminal; a run whose orchestrator died is recorded as stopped at once."})
+  @Command(
+      name = "stop",
+      description = {
+        "Stop a running run: running steps are cancelled (pods deleted), the rest skipped, and it is recorded as stopped.",
+        "Works from any terminal; a run whose orchestrator died is recorded as stopped at once."
+      })
   static final class Stop implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN", description = "Run id or a unique prefix of it.")
     String runId;
@@ -242,7 +298,12 @@ public final class RunsCommand {
       try (Workspace workspace = Workspace.open(project.project(), spec.commandLine().getErr())) {
         RunRecord run = Lookup.run(workspace.store(), runId);
         if (run.status().isFinal()) {
-          throw new IllegalArgumentException("run " + run.id() + " has ended already (" + run.status().name().toLowerCase(Locale.ROOT) + ")");
+          throw new IllegalArgumentException(
+              "run "
+                  + run.id()
+                  + " has ended already ("
+                  + run.status().name().toLowerCase(Locale.ROOT)
+                  + ")");
         }
         new StackRuns(workspace).stop(run, UserCode.of(null, RunsCommand.class.getClassLoader()));
         spec.commandLine().getOut().println("Stopped run " + run.id());

@@ -12,29 +12,44 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code skiff schedules}: pipelines that run on a cron schedule ({@code skiff run --schedule}). */
+/**
+ * {@code skiff schedules}: pipelines that run on a cron schedule ({@code skiff run --schedule}).
+ */
 @Command(
     name = "schedules",
-    description = "List, pause, resume and delete schedules made with 'skiff run --schedule' or Pipeline.run(Schedule).",
-    subcommands = {SchedulesCommand.ListSchedules.class, SchedulesCommand.Pause.class, SchedulesCommand.Resume.class, SchedulesCommand.Delete.class})
+    description =
+        "List, pause, resume and delete schedules made with 'skiff run --schedule' or Pipeline.run(Schedule).",
+    subcommands = {
+      SchedulesCommand.ListSchedules.class,
+      SchedulesCommand.Pause.class,
+      SchedulesCommand.Resume.class,
+      SchedulesCommand.Delete.class
+    })
 public final class SchedulesCommand {
 
   /** PIPELINE/NAME, or NAME when it is unique. */
   static ScheduleRecord find(Workspace workspace, String id) {
     List<ScheduleRecord> all = ScheduleRecord.list(workspace.store());
-    List<ScheduleRecord> matches = all.stream().filter(s -> (s.pipeline() + "/" + s.name()).equals(id) || s.name().equals(id)).toList();
+    List<ScheduleRecord> matches =
+        all.stream()
+            .filter(s -> (s.pipeline() + "/" + s.name()).equals(id) || s.name().equals(id))
+            .toList();
     if (matches.isEmpty()) {
       throw new IllegalArgumentException("no schedule '" + id + "': see 'skiff schedules list'");
     }
     if (matches.size() > 1) {
-      throw new IllegalArgumentException("'" + id + "' names schedules of several pipelines: write PIPELINE/NAME");
+      throw new IllegalArgumentException(
+          "'" + id + "' names schedules of several pipelines: write PIPELINE/NAME");
     }
     return matches.get(0);
   }
 
   @Command(name = "list", description = "List schedules.")
   static final class ListSchedules implements Callable<Integer> {
-    @Option(names = {"--output", "-o"}, paramLabel = "FORMAT", description = "table or json (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = {"--output", "-o"},
+        paramLabel = "FORMAT",
+        description = "table or json (default: ${DEFAULT-VALUE}).")
     OutputFormat output = OutputFormat.table;
 
     @Mixin ProjectOptions project;
@@ -52,7 +67,14 @@ public final class SchedulesCommand {
         Ansi ansi = Ansi.auto();
         Table t = new Table("PIPELINE", "NAME", "CRON", "STATE", "STACK", "WHERE", "CREATED");
         for (ScheduleRecord s : schedules) {
-          t.row(s.pipeline(), s.name(), s.cron(), s.paused() ? ansi.yellow("paused") : ansi.green("active"), s.stack(), s.location(), Format.time(s.createdAt()));
+          t.row(
+              s.pipeline(),
+              s.name(),
+              s.cron(),
+              s.paused() ? ansi.yellow("paused") : ansi.green("active"),
+              s.stack(),
+              s.location(),
+              Format.time(s.createdAt()));
         }
         t.print(out, ansi);
       }
@@ -62,7 +84,10 @@ public final class SchedulesCommand {
 
   /** Pause and resume differ only in the state they set. */
   abstract static class SetPaused implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "SCHEDULE", description = "PIPELINE/NAME, or NAME when unique.")
+    @Parameters(
+        index = "0",
+        paramLabel = "SCHEDULE",
+        description = "PIPELINE/NAME, or NAME when unique.")
     String id;
 
     @Mixin ProjectOptions project;
@@ -75,7 +100,10 @@ public final class SchedulesCommand {
       try (Workspace workspace = Workspace.open(project.project(), spec.commandLine().getErr())) {
         ScheduleRecord s = find(workspace, id);
         new StackRuns(workspace).orchestratorOf(s).pauseSchedule(s, paused());
-        spec.commandLine().getOut().println((paused() ? "Paused" : "Resumed") + " schedule " + s.pipeline() + "/" + s.name());
+        spec.commandLine()
+            .getOut()
+            .println(
+                (paused() ? "Paused" : "Resumed") + " schedule " + s.pipeline() + "/" + s.name());
       }
       return 0;
     }
@@ -99,7 +127,10 @@ public final class SchedulesCommand {
 
   @Command(name = "delete", description = "Delete a schedule (runs it started are kept).")
   static final class Delete implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "SCHEDULE", description = "PIPELINE/NAME, or NAME when unique.")
+    @Parameters(
+        index = "0",
+        paramLabel = "SCHEDULE",
+        description = "PIPELINE/NAME, or NAME when unique.")
     String id;
 
     @Mixin ProjectOptions project;

@@ -31,9 +31,15 @@ import picocli.CommandLine.Unmatched;
           + " the value is put in only when the component is used.",
       "The key is .skiff/secret.key (created on first use, readable only by you), or base64 in SKIFF_SECRET_KEY."
     },
-    subcommands = {SecretCommand.Create.class, SecretCommand.ListSecrets.class, SecretCommand.Update.class, SecretCommand.Delete.class})
+    subcommands = {
+      SecretCommand.Create.class,
+      SecretCommand.ListSecrets.class,
+      SecretCommand.Update.class,
+      SecretCommand.Delete.class
+    })
 public final class SecretCommand {
-  private static final String USAGE = "give values as --KEY=VALUE, or --KEY alone to type the value";
+  private static final String USAGE =
+      "give values as --KEY=VALUE, or --KEY alone to type the value";
   private static final String VALUES_HELP =
       "Give each value as --KEY=VALUE, or as --KEY alone to type it without echo (read from standard input when it is not"
           + " a terminal: one line per key, or all of it for a single key), so values stay out of your shell history.";
@@ -46,13 +52,20 @@ public final class SecretCommand {
   static Map<String, String> values(List<String> args, String name) {
     Map<String, String> values = new LinkedHashMap<>();
     List<KeyValues.Arg> parsed = KeyValues.parse(args, true, USAGE);
-    List<String> bare = parsed.stream().filter(a -> a.value() == null).map(KeyValues.Arg::key).toList();
+    List<String> bare =
+        parsed.stream().filter(a -> a.value() == null).map(KeyValues.Arg::key).toList();
     Console console = interactiveConsole();
-    BufferedReader stdin = bare.isEmpty() || console != null ? null : new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    BufferedReader stdin =
+        bare.isEmpty() || console != null
+            ? null
+            : new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     for (KeyValues.Arg a : parsed) {
       String value = a.value();
       if (value == null) {
-        value = console != null ? prompt(console, name, a.key()) : read(stdin, bare.size() == 1, a.key());
+        value =
+            console != null
+                ? prompt(console, name, a.key())
+                : read(stdin, bare.size() == 1, a.key());
       }
       if (values.put(a.key(), value) != null) {
         throw new IllegalArgumentException("--" + a.key() + " is given twice");
@@ -84,7 +97,8 @@ public final class SecretCommand {
         value = in.readLine();
       }
       if (value == null) {
-        throw new IllegalArgumentException("no value for --" + key + " on standard input: give one line per key without '='");
+        throw new IllegalArgumentException(
+            "no value for --" + key + " on standard input: give one line per key without '='");
       }
       return value;
     } catch (IOException e) {
@@ -110,7 +124,10 @@ public final class SecretCommand {
       customSynopsis = "skiff secret create [-hV] [--debug] NAME --KEY[=VALUE]... [--project=DIR]",
       description = {"Create a secret with one or more keys.", VALUES_HELP})
   static final class Create implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "NAME", description = "Name of the new secret: a letter, then letters, digits, '_' or '-'.")
+    @Parameters(
+        index = "0",
+        paramLabel = "NAME",
+        description = "Name of the new secret: a letter, then letters, digits, '_' or '-'.")
     String name;
 
     @Unmatched List<String> args = new ArrayList<>();
@@ -122,7 +139,9 @@ public final class SecretCommand {
     public Integer call() {
       try (Workspace ws = Workspace.open(project.project(), spec.commandLine().getErr())) {
         SecretRecord s = ws.stacks().createSecret(name, values(args, name));
-        spec.commandLine().getOut().println("Created secret '" + s.name() + "' with keys: " + keys(s) + ".");
+        spec.commandLine()
+            .getOut()
+            .println("Created secret '" + s.name() + "' with keys: " + keys(s) + ".");
       }
       return 0;
     }
@@ -146,7 +165,9 @@ public final class SecretCommand {
       try (Workspace ws = Workspace.open(project.project(), spec.commandLine().getErr())) {
         ws.stacks().secret(name); // an unknown name fails before anything is typed
         SecretRecord s = ws.stacks().updateSecret(name, values(args, name));
-        spec.commandLine().getOut().println("Updated secret '" + s.name() + "'; keys: " + keys(s) + ".");
+        spec.commandLine()
+            .getOut()
+            .println("Updated secret '" + s.name() + "'; keys: " + keys(s) + ".");
       }
       return 0;
     }
@@ -154,7 +175,10 @@ public final class SecretCommand {
 
   @Command(name = "list", description = "List secrets with their keys (never their values).")
   static final class ListSecrets implements Callable<Integer> {
-    @Option(names = {"--output", "-o"}, paramLabel = "FORMAT", description = "table or json (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = {"--output", "-o"},
+        paramLabel = "FORMAT",
+        description = "table or json (default: ${DEFAULT-VALUE}).")
     OutputFormat output = OutputFormat.table;
 
     @Mixin ProjectOptions project;
@@ -188,7 +212,9 @@ public final class SecretCommand {
     }
   }
 
-  @Command(name = "delete", description = "Delete a secret; refused while a component's configuration refers to it.")
+  @Command(
+      name = "delete",
+      description = "Delete a secret; refused while a component's configuration refers to it.")
   static final class Delete implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "Name of the secret.")
     String name;

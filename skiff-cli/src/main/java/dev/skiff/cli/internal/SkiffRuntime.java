@@ -24,10 +24,11 @@ public final class SkiffRuntime implements PipelineRunner {
   private static volatile RunStatus lastStatus;
 
   /**
-   * Settings of {@code skiff run} for a main class it starts; null to clear. {@code out} and
-   * {@code err} are where the run's progress and warnings go (null: System.out and System.err).
+   * Settings of {@code skiff run} for a main class it starts; null to clear. {@code out} and {@code
+   * err} are where the run's progress and warnings go (null: System.out and System.err).
    */
-  public record Options(Project project, RunSettings settings, UserCode code, PrintWriter out, PrintWriter err) {}
+  public record Options(
+      Project project, RunSettings settings, UserCode code, PrintWriter out, PrintWriter err) {}
 
   public static void override(Options options) {
     override = options;
@@ -45,10 +46,18 @@ public final class SkiffRuntime implements PipelineRunner {
     Project project = o != null ? o.project() : Project.locate(Path.of(""), System.getenv());
     UserCode code = o != null ? o.code() : UserCode.of(null, loader);
     RunSettings options = o != null ? o.settings() : RunSettings.NONE;
-    PrintWriter out = o != null && o.out() != null ? o.out() : new PrintWriter(System.out, true, StandardCharsets.UTF_8);
-    PrintWriter err = o != null && o.err() != null ? o.err() : new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+    PrintWriter out =
+        o != null && o.out() != null
+            ? o.out()
+            : new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+    PrintWriter err =
+        o != null && o.err() != null
+            ? o.err()
+            : new PrintWriter(System.err, true, StandardCharsets.UTF_8);
     try (Workspace workspace = Workspace.open(project, err)) {
-      StackRuns.Outcome outcome = new StackRuns(workspace).run(definition, settings, options, code, new ConsoleRunPrinter(out, Ansi.auto()));
+      StackRuns.Outcome outcome =
+          new StackRuns(workspace)
+              .run(definition, settings, options, code, new ConsoleRunPrinter(out, Ansi.auto()));
       String runId = outcome.result().runId();
       RunsCommand.printSteps(workspace.store(), runId, out, Ansi.auto());
       lastStatus = outcome.result().status();
@@ -61,15 +70,29 @@ public final class SkiffRuntime implements PipelineRunner {
   }
 
   @Override
-  public void schedule(PipelineDefinition definition, PipelineSettings settings, dev.skiff.sdk.Schedule schedule) {
+  public void schedule(
+      PipelineDefinition definition, PipelineSettings settings, dev.skiff.sdk.Schedule schedule) {
     Options o = override;
     ClassLoader loader = definition.getClass().getClassLoader();
     Project project = o != null ? o.project() : Project.locate(Path.of(""), System.getenv());
     UserCode code = o != null ? o.code() : UserCode.of(null, loader);
-    PrintWriter out = o != null && o.out() != null ? o.out() : new PrintWriter(System.out, true, StandardCharsets.UTF_8);
-    PrintWriter err = o != null && o.err() != null ? o.err() : new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+    PrintWriter out =
+        o != null && o.out() != null
+            ? o.out()
+            : new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+    PrintWriter err =
+        o != null && o.err() != null
+            ? o.err()
+            : new PrintWriter(System.err, true, StandardCharsets.UTF_8);
     try (Workspace workspace = Workspace.open(project, err)) {
-      new StackRuns(workspace).schedule(definition, settings, RunSettings.NONE, code, schedule, new ConsoleRunPrinter(out, Ansi.auto()));
+      new StackRuns(workspace)
+          .schedule(
+              definition,
+              settings,
+              RunSettings.NONE,
+              code,
+              schedule,
+              new ConsoleRunPrinter(out, Ansi.auto()));
     }
   }
 }

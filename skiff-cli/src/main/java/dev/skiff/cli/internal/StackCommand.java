@@ -58,16 +58,28 @@ public final class StackCommand {
 
   @Command(name = "register", description = "Register a new stack from registered components.")
   static final class Register implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "NAME", description = "Name of the new stack: a letter, then letters, digits, '_' or '-'.")
+    @Parameters(
+        index = "0",
+        paramLabel = "NAME",
+        description = "Name of the new stack: a letter, then letters, digits, '_' or '-'.")
     String name;
 
-    @Option(names = {"-o", "--orchestrator"}, paramLabel = "ORCHESTRATOR", description = "Name of a registered orchestrator (required).")
+    @Option(
+        names = {"-o", "--orchestrator"},
+        paramLabel = "ORCHESTRATOR",
+        description = "Name of a registered orchestrator (required).")
     String orchestrator;
 
-    @Option(names = {"-a", "--artifact-store"}, paramLabel = "ARTIFACT_STORE", description = "Name of a registered artifact store (required).")
+    @Option(
+        names = {"-a", "--artifact-store"},
+        paramLabel = "ARTIFACT_STORE",
+        description = "Name of a registered artifact store (required).")
     String artifactStore;
 
-    @Option(names = {"-c", "--container-registry"}, paramLabel = "CONTAINER_REGISTRY", description = "Name of a registered container registry (optional).")
+    @Option(
+        names = {"-c", "--container-registry"},
+        paramLabel = "CONTAINER_REGISTRY",
+        description = "Name of a registered container registry (optional).")
     String containerRegistry;
 
     @Option(names = "--set", description = "Make it the active stack.")
@@ -103,7 +115,10 @@ public final class StackCommand {
 
   @Command(name = "list", description = "List the stacks; the active one is marked with *.")
   static final class ListStacks implements Callable<Integer> {
-    @Option(names = {"--output", "-o"}, paramLabel = "FORMAT", description = "table or json (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = {"--output", "-o"},
+        paramLabel = "FORMAT",
+        description = "table or json (default: ${DEFAULT-VALUE}).")
     OutputFormat output = OutputFormat.table;
 
     @Mixin ProjectOptions project;
@@ -130,10 +145,13 @@ public final class StackCommand {
           return 0;
         }
         Ansi ansi = Ansi.auto();
-        Table t = new Table("ACTIVE", "NAME", "ORCHESTRATOR", "ARTIFACT-STORE", "CONTAINER-REGISTRY");
+        Table t =
+            new Table("ACTIVE", "NAME", "ORCHESTRATOR", "ARTIFACT-STORE", "CONTAINER-REGISTRY");
         for (StackRecord s : stacks) {
           boolean isActive = s.name().equals(active);
-          t.row(isActive ? "*" : "", isActive ? ansi.bold(s.name()) : s.name(),
+          t.row(
+              isActive ? "*" : "",
+              isActive ? ansi.bold(s.name()) : s.name(),
               s.component(ComponentType.ORCHESTRATOR).orElse(""),
               s.component(ComponentType.ARTIFACT_STORE).orElse(""),
               s.component(ComponentType.CONTAINER_REGISTRY).orElse(""));
@@ -146,13 +164,21 @@ public final class StackCommand {
 
   @Command(
       name = "describe",
-      description = "Show a stack (the active one when no NAME is given): its components, their flavors and configuration (secret references as written),"
-          + " and check that a run could use it (artifact store reachable, stores reachable from pods); exit code 1 when a check fails.")
+      description =
+          "Show a stack (the active one when no NAME is given): its components, their flavors and configuration (secret references as written),"
+              + " and check that a run could use it (artifact store reachable, stores reachable from pods); exit code 1 when a check fails.")
   static final class Describe implements Callable<Integer> {
-    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "Name of the stack (default: the active stack).")
+    @Parameters(
+        index = "0",
+        arity = "0..1",
+        paramLabel = "NAME",
+        description = "Name of the stack (default: the active stack).")
     String name;
 
-    @Option(names = {"--output", "-o"}, paramLabel = "FORMAT", description = "table or json (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = {"--output", "-o"},
+        paramLabel = "FORMAT",
+        description = "table or json (default: ${DEFAULT-VALUE}).")
     OutputFormat output = OutputFormat.table;
 
     @Mixin ProjectOptions project;
@@ -172,7 +198,11 @@ public final class StackCommand {
             continue;
           }
           ComponentRecord c = stacks.component(type, componentName.get());
-          Flavor<?> flavor = stacks.flavors().all().stream().filter(f -> f.type() == type && f.name().equals(c.flavor())).findFirst().orElse(null);
+          Flavor<?> flavor =
+              stacks.flavors().all().stream()
+                  .filter(f -> f.type() == type && f.name().equals(c.flavor()))
+                  .findFirst()
+                  .orElse(null);
           Map<String, Object> m = new LinkedHashMap<>();
           m.put("type", type.cliName());
           m.put("name", c.name());
@@ -195,14 +225,18 @@ public final class StackCommand {
           return problems.isEmpty() ? 0 : 1;
         }
         Ansi ansi = Ansi.auto();
-        out.println(ansi.bold("Stack '" + s.name() + "'") + (s.name().equals(active) ? " (active)" : ""));
+        out.println(
+            ansi.bold("Stack '" + s.name() + "'") + (s.name().equals(active) ? " (active)" : ""));
         Table t = new Table("COMPONENT", "NAME", "FLAVOR", "CONFIG");
         for (Map<String, Object> r : rows) {
           t.row(r.get("type"), r.get("name"), r.get("flavor"), r.get("summary"));
         }
         t.print(out, ansi);
         if (problems.isEmpty()) {
-          out.println("Checks: " + ansi.green("ready") + " (artifact store reachable; stores reachable by the orchestrator's executors)");
+          out.println(
+              "Checks: "
+                  + ansi.green("ready")
+                  + " (artifact store reachable; stores reachable by the orchestrator's executors)");
           return 0;
         }
         problems.forEach(p -> out.println(ansi.red("problem: ") + Redactor.redact(p)));
@@ -211,7 +245,9 @@ public final class StackCommand {
     }
   }
 
-  @Command(name = "set", description = "Make a stack the active one: the stack every following run uses.")
+  @Command(
+      name = "set",
+      description = "Make a stack the active one: the stack every following run uses.")
   static final class Set implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "Name of the stack.")
     String name;
@@ -223,7 +259,9 @@ public final class StackCommand {
     public Integer call() {
       try (Workspace ws = Workspace.open(project.project(), spec.commandLine().getErr())) {
         ws.stacks().setActive(name);
-        spec.commandLine().getOut().println("Active stack: '" + name + "' (" + announce(ws.stacks().stack(name)) + ").");
+        spec.commandLine()
+            .getOut()
+            .println("Active stack: '" + name + "' (" + announce(ws.stacks().stack(name)) + ").");
       }
       return 0;
     }
@@ -231,18 +269,28 @@ public final class StackCommand {
 
   @Command(
       name = "update",
-      description = "Replace components of a stack; the others stay. -c \"\" removes the container registry.")
+      description =
+          "Replace components of a stack; the others stay. -c \"\" removes the container registry.")
   static final class Update implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "Name of the stack.")
     String name;
 
-    @Option(names = {"-o", "--orchestrator"}, paramLabel = "ORCHESTRATOR", description = "Use this orchestrator.")
+    @Option(
+        names = {"-o", "--orchestrator"},
+        paramLabel = "ORCHESTRATOR",
+        description = "Use this orchestrator.")
     String orchestrator;
 
-    @Option(names = {"-a", "--artifact-store"}, paramLabel = "ARTIFACT_STORE", description = "Use this artifact store (cached outputs of the old one are not reused).")
+    @Option(
+        names = {"-a", "--artifact-store"},
+        paramLabel = "ARTIFACT_STORE",
+        description = "Use this artifact store (cached outputs of the old one are not reused).")
     String artifactStore;
 
-    @Option(names = {"-c", "--container-registry"}, paramLabel = "CONTAINER_REGISTRY", description = "Use this container registry; \"\" for none.")
+    @Option(
+        names = {"-c", "--container-registry"},
+        paramLabel = "CONTAINER_REGISTRY",
+        description = "Use this container registry; \"\" for none.")
     String containerRegistry;
 
     @Mixin ProjectOptions project;
@@ -261,11 +309,14 @@ public final class StackCommand {
         changes.put(ComponentType.CONTAINER_REGISTRY, containerRegistry);
       }
       if (changes.isEmpty()) {
-        throw new IllegalArgumentException("nothing to change: give -o ORCHESTRATOR, -a ARTIFACT_STORE or -c CONTAINER_REGISTRY");
+        throw new IllegalArgumentException(
+            "nothing to change: give -o ORCHESTRATOR, -a ARTIFACT_STORE or -c CONTAINER_REGISTRY");
       }
       try (Workspace ws = Workspace.open(project.project(), spec.commandLine().getErr())) {
         StackRecord s = ws.stacks().updateStack(name, changes);
-        spec.commandLine().getOut().println("Updated stack '" + s.name() + "': " + announce(s) + ".");
+        spec.commandLine()
+            .getOut()
+            .println("Updated stack '" + s.name() + "': " + announce(s) + ".");
       }
       return 0;
     }
@@ -286,13 +337,18 @@ public final class StackCommand {
     public Integer call() {
       try (Workspace ws = Workspace.open(project.project(), spec.commandLine().getErr())) {
         StackRecord s = ws.stacks().copyStack(source, target);
-        spec.commandLine().getOut().println("Copied stack '" + source + "' to '" + s.name() + "': " + announce(s) + ".");
+        spec.commandLine()
+            .getOut()
+            .println("Copied stack '" + source + "' to '" + s.name() + "': " + announce(s) + ".");
       }
       return 0;
     }
   }
 
-  @Command(name = "delete", description = "Delete a stack (its components stay registered); the active stack cannot be deleted.")
+  @Command(
+      name = "delete",
+      description =
+          "Delete a stack (its components stay registered); the active stack cannot be deleted.")
   static final class Delete implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "Name of the stack.")
     String name;

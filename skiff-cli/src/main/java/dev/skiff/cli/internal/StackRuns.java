@@ -1,19 +1,18 @@
 package dev.skiff.cli.internal;
 
+import dev.skiff.core.engine.PlanCompiler;
+import dev.skiff.core.plan.RunPlan;
+import dev.skiff.core.spi.ArtifactStore;
 import dev.skiff.core.spi.ContainerRegistryFlavor;
 import dev.skiff.core.spi.ImageProvider;
-
-import dev.skiff.core.spi.ArtifactStore;
 import dev.skiff.core.spi.Materializers;
 import dev.skiff.core.spi.Orchestrator;
 import dev.skiff.core.spi.OrchestratorContext;
-import dev.skiff.core.engine.PlanCompiler;
+import dev.skiff.core.spi.OrchestratorFlavor;
 import dev.skiff.core.spi.RunListener;
-import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.spi.RunRecord;
 import dev.skiff.core.stack.ComponentType;
 import dev.skiff.core.stack.ConfigException;
-import dev.skiff.core.spi.OrchestratorFlavor;
 import dev.skiff.core.stack.ResolvedComponent;
 import dev.skiff.core.stack.ResolvedStack;
 import dev.skiff.sdk.PipelineDefinition;
@@ -43,7 +42,12 @@ public final class StackRuns {
    * Compiles {@code definition} for the active stack, with {@code options} ({@code --set} and its
    * shorthands) over its settings, and runs it.
    */
-  public Outcome run(PipelineDefinition definition, PipelineSettings settings, RunSettings options, UserCode code, RunListener listener) {
+  public Outcome run(
+      PipelineDefinition definition,
+      PipelineSettings settings,
+      RunSettings options,
+      UserCode code,
+      RunListener listener) {
     ResolvedStack stack = workspace.stacks().resolve(workspace.stacks().activeName());
     RunPlan plan = compile(definition, settings, options, code, stack);
     Orchestrator orchestrator = orchestrator(stack, workspace.artifactStore(stack), code);
@@ -55,23 +59,38 @@ public final class StackRuns {
    * What a run (or, with {@code schedule}, a schedule) on the active stack would create, without
    * creating, recording or contacting anything.
    */
-  public String dryRun(PipelineDefinition definition, PipelineSettings settings, RunSettings options, UserCode code, String format, dev.skiff.sdk.Schedule schedule) {
+  public String dryRun(
+      PipelineDefinition definition,
+      PipelineSettings settings,
+      RunSettings options,
+      UserCode code,
+      String format,
+      dev.skiff.sdk.Schedule schedule) {
     ResolvedStack stack = workspace.stacks().resolve(workspace.stacks().activeName());
     RunPlan plan = compile(definition, settings, options, code, stack);
     Orchestrator orchestrator = orchestrator(stack, workspace.artifactStore(stack), code);
-    orchestrator.storeProblems().forEach(workspace::warn); // a dry run still shows what would be sent
+    orchestrator
+        .storeProblems()
+        .forEach(workspace::warn); // a dry run still shows what would be sent
     if (schedule == null) {
       return orchestrator.dryRun(plan, format);
     }
     try {
       return orchestrator.dryRunSchedule(plan, schedule, format);
     } catch (UnsupportedOperationException e) {
-      throw new IllegalArgumentException("stack '" + stack.name() + "' cannot schedule: " + e.getMessage());
+      throw new IllegalArgumentException(
+          "stack '" + stack.name() + "' cannot schedule: " + e.getMessage());
     }
   }
 
   /** Schedules {@code definition} with the active stack's orchestrator. */
-  public RunPlan schedule(PipelineDefinition definition, PipelineSettings settings, RunSettings options, UserCode code, dev.skiff.sdk.Schedule schedule, RunListener listener) {
+  public RunPlan schedule(
+      PipelineDefinition definition,
+      PipelineSettings settings,
+      RunSettings options,
+      UserCode code,
+      dev.skiff.sdk.Schedule schedule,
+      RunListener listener) {
     ResolvedStack stack = workspace.stacks().resolve(workspace.stacks().activeName());
     RunPlan plan = compile(definition, settings, options, code, stack);
     Orchestrator orchestrator = orchestrator(stack, workspace.artifactStore(stack), code);
@@ -79,7 +98,8 @@ public final class StackRuns {
     try {
       orchestrator.schedule(plan, schedule, listener);
     } catch (UnsupportedOperationException e) {
-      throw new IllegalArgumentException("stack '" + stack.name() + "' cannot schedule: " + e.getMessage());
+      throw new IllegalArgumentException(
+          "stack '" + stack.name() + "' cannot schedule: " + e.getMessage());
     }
     return plan;
   }
@@ -87,7 +107,8 @@ public final class StackRuns {
   /** The orchestrator of the stack a schedule was made on, for pause, resume and delete. */
   public Orchestrator orchestratorOf(dev.skiff.core.spi.ScheduleRecord schedule) {
     ResolvedStack stack = workspace.stacks().resolve(schedule.stack());
-    return orchestrator(stack, workspace.artifactStore(stack), UserCode.of(null, StackRuns.class.getClassLoader()));
+    return orchestrator(
+        stack, workspace.artifactStore(stack), UserCode.of(null, StackRuns.class.getClassLoader()));
   }
 
   /** Stops {@code run} through the orchestrator of the stack it runs on. */
@@ -96,7 +117,13 @@ public final class StackRuns {
     try {
       orchestrator(stack, workspace.artifactStore(stack), code).stop(run.id());
     } catch (UnsupportedOperationException e) {
-      throw new IllegalArgumentException("run " + run.id() + " is on a " + run.orchestrator() + " orchestrator: " + e.getMessage());
+      throw new IllegalArgumentException(
+          "run "
+              + run.id()
+              + " is on a "
+              + run.orchestrator()
+              + " orchestrator: "
+              + e.getMessage());
     }
   }
 
@@ -105,10 +132,13 @@ public final class StackRuns {
    * --set}, {@code --isolation}) are set over the plan's resolved settings for this resume, at
    * pipeline level and in every step: they win over everything the plan holds.
    */
-  public Orchestrator.Result resume(RunRecord run, RunSettings options, UserCode code, RunListener listener) {
+  public Orchestrator.Result resume(
+      RunRecord run, RunSettings options, UserCode code, RunListener listener) {
     ResolvedStack stack = workspace.stackOf(run);
     RunPlan plan = RunPlan.fromJson(run.planJson());
-    RunPlan changed = new PlanCompiler(Materializers.load(code.loader()), workspace::warn).override(plan, stack, options.parse(workspace.stacks().flavors()));
+    RunPlan changed =
+        new PlanCompiler(Materializers.load(code.loader()), workspace::warn)
+            .override(plan, stack, options.parse(workspace.stacks().flavors()));
     Orchestrator orchestrator = orchestrator(stack, workspace.artifactStore(stack), code);
     checkStores(stack, orchestrator);
     if (changed.toJson().equals(plan.toJson())) {
@@ -117,13 +147,25 @@ public final class StackRuns {
     try {
       return whileStoppable(orchestrator, () -> orchestrator.resume(run.id(), changed, listener));
     } catch (UnsupportedOperationException e) {
-      throw new IllegalArgumentException("run " + run.id() + " is on a " + run.orchestrator() + " orchestrator: " + e.getMessage());
+      throw new IllegalArgumentException(
+          "run "
+              + run.id()
+              + " is on a "
+              + run.orchestrator()
+              + " orchestrator: "
+              + e.getMessage());
     }
   }
 
-  private RunPlan compile(PipelineDefinition definition, PipelineSettings settings, RunSettings options, UserCode code, ResolvedStack stack) {
+  private RunPlan compile(
+      PipelineDefinition definition,
+      PipelineSettings settings,
+      RunSettings options,
+      UserCode code,
+      ResolvedStack stack) {
     var overrides = options.parse(workspace.stacks().flavors());
-    return new PlanCompiler(Materializers.load(code.loader()), workspace::warn).compile(definition, settings, stack, overrides);
+    return new PlanCompiler(Materializers.load(code.loader()), workspace::warn)
+        .compile(definition, settings, stack, overrides);
   }
 
   /**
@@ -139,7 +181,12 @@ public final class StackRuns {
       problems.add(e.getMessage());
     }
     try {
-      problems.addAll(orchestrator(stack, workspace.artifactStore(stack), UserCode.of(null, StackRuns.class.getClassLoader())).storeProblems());
+      problems.addAll(
+          orchestrator(
+                  stack,
+                  workspace.artifactStore(stack),
+                  UserCode.of(null, StackRuns.class.getClassLoader()))
+              .storeProblems());
     } catch (RuntimeException e) {
       problems.add(e.getMessage());
     }
@@ -148,8 +195,8 @@ public final class StackRuns {
 
   /**
    * Before anything is built, pushed or sent: the executors can reach the stores (a remote
-   * orchestrator's pods cannot see this machine's folders or SQLite file), and the artifact
-   * store answers (bucket present, credentials accepted), so no step fails on it mid-run.
+   * orchestrator's pods cannot see this machine's folders or SQLite file), and the artifact store
+   * answers (bucket present, credentials accepted), so no step fails on it mid-run.
    */
   private void checkStores(ResolvedStack stack, Orchestrator orchestrator) {
     List<String> problems = orchestrator.storeProblems();
@@ -163,10 +210,12 @@ public final class StackRuns {
   private Orchestrator orchestrator(ResolvedStack stack, ArtifactStore artifacts, UserCode code) {
     ResolvedComponent c = stack.required(ComponentType.ORCHESTRATOR);
     if (!(c.flavor() instanceof OrchestratorFlavor flavor)) {
-      throw new ConfigException("orchestrator flavor '" + c.flavor().name() + "' cannot run pipelines");
+      throw new ConfigException(
+          "orchestrator flavor '" + c.flavor().name() + "' cannot run pipelines");
     }
     Record config = workspace.configure(c.record());
-    // what the run records (errors, step logs) passes the redactor: secret values show as references
+    // what the run records (errors, step logs) passes the redactor: secret values show as
+    // references
     OrchestratorContext context =
         new OrchestratorContext(
             dev.skiff.core.spi.Redaction.metadataStore(workspace.store(), Redactor::redact),
@@ -184,20 +233,36 @@ public final class StackRuns {
   /** The image builder of the stack's container registry, if it has one. */
   @SuppressWarnings({"unchecked", "rawtypes"})
   Optional<ImageProvider> images(ResolvedStack stack, UserCode code) {
-    return stack.component(ComponentType.CONTAINER_REGISTRY).map(c -> {
-      if (!(c.flavor() instanceof ContainerRegistryFlavor flavor)) {
-        throw new ConfigException("container-registry flavor '" + c.flavor().name() + "' cannot build images");
-      }
-      return flavor.images(workspace.configure(c.record()), code.fullClasspath(), System.out);
-    });
+    return stack
+        .component(ComponentType.CONTAINER_REGISTRY)
+        .map(
+            c -> {
+              if (!(c.flavor() instanceof ContainerRegistryFlavor flavor)) {
+                throw new ConfigException(
+                    "container-registry flavor '" + c.flavor().name() + "' cannot build images");
+              }
+              return flavor.images(
+                  workspace.configure(c.record()), code.fullClasspath(), System.out);
+            });
   }
 
   /** Builds and pushes the image of {@code definition} to the active stack's container registry. */
-  public ImageProvider.PushedImage build(PipelineDefinition definition, PipelineSettings settings, UserCode code) {
+  public ImageProvider.PushedImage build(
+      PipelineDefinition definition, PipelineSettings settings, UserCode code) {
     ResolvedStack stack = workspace.stacks().resolve(workspace.stacks().activeName());
-    ImageProvider images = images(stack, code)
-        .orElseThrow(() -> new ConfigException("stack '" + stack.name() + "' has no container registry: add one with 'skiff stack update " + stack.name() + " -c REGISTRY'"));
-    RunPlan plan = new PlanCompiler(Materializers.load(code.loader()), workspace::warn).compile(definition, settings, stack);
+    ImageProvider images =
+        images(stack, code)
+            .orElseThrow(
+                () ->
+                    new ConfigException(
+                        "stack '"
+                            + stack.name()
+                            + "' has no container registry: add one with 'skiff stack update "
+                            + stack.name()
+                            + " -c REGISTRY'"));
+    RunPlan plan =
+        new PlanCompiler(Materializers.load(code.loader()), workspace::warn)
+            .compile(definition, settings, stack);
     return images.build(plan);
   }
 
@@ -232,9 +297,9 @@ public final class StackRuns {
   }
 
   /**
-   * A remote run goes on without this client, so Ctrl-C asks: stop it (its pods are deleted and
-   * it is recorded as stopped; exit 130) or leave it running (exit 0; follow it later with
-   * {@code skiff runs logs}).
+   * A remote run goes on without this client, so Ctrl-C asks: stop it (its pods are deleted and it
+   * is recorded as stopped; exit 130) or leave it running (exit 0; follow it later with {@code
+   * skiff runs logs}).
    */
   @SuppressWarnings("removal")
   private static <T> T withStopPrompt(Orchestrator orchestrator, Supplier<T> body) {
@@ -244,12 +309,17 @@ public final class StackRuns {
             interrupt,
             signal -> {
               java.io.Console console = System.console();
-              String answer = console == null ? "y" : console.readLine("%nStop the run? Its pods will be deleted. [y/N] ");
-              if (answer != null && answer.trim().toLowerCase(java.util.Locale.ROOT).startsWith("y")) {
+              String answer =
+                  console == null
+                      ? "y"
+                      : console.readLine("%nStop the run? Its pods will be deleted. [y/N] ");
+              if (answer != null
+                  && answer.trim().toLowerCase(java.util.Locale.ROOT).startsWith("y")) {
                 orchestrator.stop();
                 System.exit(130);
               }
-              System.out.println("The run goes on in the cluster: follow it with 'skiff runs logs RUN', stop it with 'skiff runs stop RUN'.");
+              System.out.println(
+                  "The run goes on in the cluster: follow it with 'skiff runs logs RUN', stop it with 'skiff runs stop RUN'.");
               System.exit(0);
             });
     try {
@@ -258,5 +328,4 @@ public final class StackRuns {
       sun.misc.Signal.handle(interrupt, previous);
     }
   }
-
 }

@@ -21,7 +21,10 @@ public final class UserCode {
     this.loader = loader;
   }
 
-  /** Parses a class path like java's: separated by ':' ({@code ;} on Windows), {@code dir/*} for all jars. */
+  /**
+   * Parses a class path like java's: separated by ':' ({@code ;} on Windows), {@code dir/*} for all
+   * jars.
+   */
   public static UserCode of(String classpath, ClassLoader parent) {
     List<Path> entries = new ArrayList<>();
     if (classpath != null && !classpath.isBlank()) {
@@ -32,7 +35,8 @@ public final class UserCode {
         if (part.endsWith("*")) {
           Path dir = Path.of(part.substring(0, part.length() - 1));
           if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("class path folder " + dir + " does not exist: build the project first");
+            throw new IllegalArgumentException(
+                "class path folder " + dir + " does not exist: build the project first");
           }
           try (DirectoryStream<Path> jars = Files.newDirectoryStream(dir, "*.jar")) {
             jars.forEach(j -> entries.add(j.toAbsolutePath()));
@@ -42,7 +46,10 @@ public final class UserCode {
         } else {
           Path p = Path.of(part);
           if (!Files.exists(p)) {
-            throw new IllegalArgumentException("class path entry " + p + " does not exist: build the project first or fix --classpath");
+            throw new IllegalArgumentException(
+                "class path entry "
+                    + p
+                    + " does not exist: build the project first or fix --classpath");
           }
           entries.add(p.toAbsolutePath());
         }
@@ -68,9 +75,9 @@ public final class UserCode {
 
   /**
    * The entries followed by the jars their manifests' {@code Class-Path} names (relative to the
-   * jar, recursively), as {@code java -cp} reads them: an image built from the class path must
-   * hold them too, or a {@code --classpath app.jar} whose libraries sit in {@code lib/} would miss
-   * them in its pods.
+   * jar, recursively), as {@code java -cp} reads them: an image built from the class path must hold
+   * them too, or a {@code --classpath app.jar} whose libraries sit in {@code lib/} would miss them
+   * in its pods.
    */
   private static List<Path> withManifestClassPaths(List<Path> entries) {
     java.util.LinkedHashSet<Path> all = new java.util.LinkedHashSet<>();
@@ -82,7 +89,10 @@ public final class UserCode {
       }
       try (java.util.jar.JarFile jar = new java.util.jar.JarFile(p.toFile())) {
         java.util.jar.Manifest manifest = jar.getManifest();
-        String classPath = manifest == null ? null : manifest.getMainAttributes().getValue(java.util.jar.Attributes.Name.CLASS_PATH);
+        String classPath =
+            manifest == null
+                ? null
+                : manifest.getMainAttributes().getValue(java.util.jar.Attributes.Name.CLASS_PATH);
         if (classPath == null) {
           continue;
         }
@@ -97,7 +107,8 @@ public final class UserCode {
           }
         }
       } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read the jar " + p + " on the class path: " + e.getMessage(), e);
+        throw new IllegalArgumentException(
+            "cannot read the jar " + p + " on the class path: " + e.getMessage(), e);
       }
     }
     return new ArrayList<>(all);

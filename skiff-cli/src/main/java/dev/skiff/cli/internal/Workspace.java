@@ -1,10 +1,10 @@
 package dev.skiff.cli.internal;
 
-import dev.skiff.core.spi.ArtifactStore;
-import dev.skiff.core.spi.MetadataStore;
 import dev.skiff.core.plan.RunPlan;
-import dev.skiff.core.spi.RunRecord;
+import dev.skiff.core.spi.ArtifactStore;
 import dev.skiff.core.spi.ArtifactStoreFlavor;
+import dev.skiff.core.spi.MetadataStore;
+import dev.skiff.core.spi.RunRecord;
 import dev.skiff.core.stack.ComponentRecord;
 import dev.skiff.core.stack.ComponentType;
 import dev.skiff.core.stack.ConfigBinder;
@@ -21,11 +21,13 @@ import java.util.Optional;
 
 /**
  * An opened project: its metadata store and its {@link Stacks} (flavors from the class path,
- * secrets sealed with the project's key). Opening creates the {@code default} stack the first
- * time, so new and old projects alike have one. Warnings print to stderr as {@code warning: …}.
+ * secrets sealed with the project's key). Opening creates the {@code default} stack the first time,
+ * so new and old projects alike have one. Warnings print to stderr as {@code warning: …}.
  */
 public final class Workspace implements AutoCloseable {
-  /** Project setting recording that the default stack was created once (it may be deleted later). */
+  /**
+   * Project setting recording that the default stack was created once (it may be deleted later).
+   */
   static final String DEFAULT_STACK_CREATED = "default_stack_created";
 
   private final Project project;
@@ -39,7 +41,8 @@ public final class Workspace implements AutoCloseable {
     this.store = store;
     this.err = err;
     SecretBox box = SecretBox.open(project.secretKeyFile(), System.getenv(SecretBox.KEY_ENV));
-    this.stacks = new Stacks(store, Flavors.load(Workspace.class.getClassLoader()), box, this::warn);
+    this.stacks =
+        new Stacks(store, Flavors.load(Workspace.class.getClassLoader()), box, this::warn);
   }
 
   public static Workspace open(Project project, PrintWriter err) {
@@ -95,14 +98,17 @@ public final class Workspace implements AutoCloseable {
 
   /**
    * {@code text} (a value of a run's settings, e.g. a step JVM flag) with its secret references
-   * resolved, the values remembered for redaction; for {@link dev.skiff.core.spi.OrchestratorContext#secrets()}.
+   * resolved, the values remembered for redaction; for {@link
+   * dev.skiff.core.spi.OrchestratorContext#secrets()}.
    */
   public String resolveSecrets(String text) {
-    return ConfigBinder.resolveSecrets(text, ref -> {
-      String value = stacks.secretValue(ref);
-      Redactor.add(value, ref);
-      return value;
-    });
+    return ConfigBinder.resolveSecrets(
+        text,
+        ref -> {
+          String value = stacks.secretValue(ref);
+          Redactor.add(value, ref);
+          return value;
+        });
   }
 
   /** The artifact store of {@code stack}, opened once per workspace. */
@@ -112,8 +118,8 @@ public final class Workspace implements AutoCloseable {
   }
 
   /**
-   * How step processes and pods reach the stores of {@code stack}: the metadata URL (and
-   * password) of this home and the stack's artifact store as its flavor and resolved configuration.
+   * How step processes and pods reach the stores of {@code stack}: the metadata URL (and password)
+   * of this home and the stack's artifact store as its flavor and resolved configuration.
    */
   public dev.skiff.core.spi.StoreAccess storeAccess(ResolvedStack stack) {
     ResolvedComponent c = stack.required(ComponentType.ARTIFACT_STORE);
@@ -124,8 +130,11 @@ public final class Workspace implements AutoCloseable {
       secretValues.put(ref, value);
     }
     // the values go along (in the same Secret or environment) so that pods can redact them too
-    String address = dev.skiff.core.spi.StoreAccess.artifactStoreAddress(
-        c.flavor().name(), ConfigBinder.resolveSecrets(c.record().config(), stacks::secretValue), secretValues);
+    String address =
+        dev.skiff.core.spi.StoreAccess.artifactStoreAddress(
+            c.flavor().name(),
+            ConfigBinder.resolveSecrets(c.record().config(), stacks::secretValue),
+            secretValues);
     String password = project.metadataPassword();
     Redactor.addCredential(password, "<metadata password>");
     return new dev.skiff.core.spi.StoreAccess(project.metadataUrl(), password, address);
@@ -134,7 +143,8 @@ public final class Workspace implements AutoCloseable {
   @SuppressWarnings({"unchecked", "rawtypes"})
   private ArtifactStore open(ResolvedComponent c) {
     if (!(c.flavor() instanceof ArtifactStoreFlavor flavor)) {
-      throw new ConfigException("artifact-store flavor '" + c.flavor().name() + "' cannot open stores");
+      throw new ConfigException(
+          "artifact-store flavor '" + c.flavor().name() + "' cannot open stores");
     }
     Record config = configure(c.record());
     return ((ArtifactStoreFlavor) flavor).open(config);
@@ -151,7 +161,14 @@ public final class Workspace implements AutoCloseable {
     }
     String active = stacks.activeName();
     if (name != null) {
-      warn("stack '" + name + "' of run " + run.id() + " no longer exists: using the active stack '" + active + "'");
+      warn(
+          "stack '"
+              + name
+              + "' of run "
+              + run.id()
+              + " no longer exists: using the active stack '"
+              + active
+              + "'");
     }
     return stacks.resolve(active);
   }
@@ -177,7 +194,10 @@ public final class Workspace implements AutoCloseable {
 
   private Optional<ArtifactStore> tryOpen(ComponentRecord c) {
     try {
-      return Optional.of(openStores.computeIfAbsent(c.name(), n -> open(new ResolvedComponent(c, stacks.flavors().find(c.type(), c.flavor())))));
+      return Optional.of(
+          openStores.computeIfAbsent(
+              c.name(),
+              n -> open(new ResolvedComponent(c, stacks.flavors().find(c.type(), c.flavor())))));
     } catch (RuntimeException unavailable) {
       return Optional.empty(); // a store we cannot reach here cannot be the one
     }

@@ -1,10 +1,9 @@
 package dev.skiff.core.engine;
 
+import dev.skiff.core.internal.Hashing;
 import dev.skiff.core.plan.PlanInput;
 import dev.skiff.core.plan.PlanOutput;
 import dev.skiff.core.plan.PlanStep;
-
-import dev.skiff.core.internal.Hashing;
 import java.util.List;
 import java.util.Map;
 
@@ -21,7 +20,8 @@ public final class CacheKeys {
    * @param artifactStore URI of the artifact store the run writes to: outputs can only be reused
    *     from the store that holds them
    */
-  public static String of(PlanStep step, Map<String, List<String>> inputContent, String artifactStore) {
+  public static String of(
+      PlanStep step, Map<String, List<String>> inputContent, String artifactStore) {
     StringBuilder sb = new StringBuilder("skiff-cache/v1\n");
     sb.append("store ").append(artifactStore).append('\n');
     sb.append("code ").append(step.codeHash()).append('\n');
@@ -32,14 +32,21 @@ public final class CacheKeys {
       } else {
         List<String> hashes = inputContent.get(in.name());
         if (hashes == null || hashes.isEmpty()) {
-          throw new IllegalArgumentException("no content hash for input '" + in.name() + "' of step '" + step.name() + "'");
+          throw new IllegalArgumentException(
+              "no content hash for input '" + in.name() + "' of step '" + step.name() + "'");
         }
         sb.append("artifact ").append(String.join(",", hashes));
       }
       sb.append('\n');
     }
     for (PlanOutput out : step.outputs()) {
-      sb.append("out ").append(out.name()).append(' ').append(out.type()).append(' ').append(out.materializer()).append('\n');
+      sb.append("out ")
+          .append(out.name())
+          .append(' ')
+          .append(out.type())
+          .append(' ')
+          .append(out.materializer())
+          .append('\n');
     }
     return Hashing.sha256(sb.toString());
   }

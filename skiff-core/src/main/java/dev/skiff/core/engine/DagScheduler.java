@@ -1,24 +1,23 @@
 package dev.skiff.core.engine;
 
+import dev.skiff.core.plan.PlanOutput;
+import dev.skiff.core.plan.PlanStep;
+import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.spi.ArtifactRecord;
 import dev.skiff.core.spi.ArtifactStore;
 import dev.skiff.core.spi.LaunchedStep;
 import dev.skiff.core.spi.MetadataStore;
-import dev.skiff.core.plan.PlanOutput;
-import dev.skiff.core.plan.PlanStep;
 import dev.skiff.core.spi.RunEvent;
 import dev.skiff.core.spi.RunListener;
 import dev.skiff.core.spi.RunOwnedException;
-import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.spi.RunRecord;
 import dev.skiff.core.spi.StepFailedException;
 import dev.skiff.core.spi.StepLaunch;
 import dev.skiff.core.spi.StepLauncher;
 import dev.skiff.core.spi.StepLogSink;
 import dev.skiff.core.spi.StepRecord;
-import dev.skiff.sdk.StepStatus;
-
 import dev.skiff.sdk.RunStatus;
+import dev.skiff.sdk.StepStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -34,14 +33,15 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Drives one run: feeds a {@link RunState} the events of the world (attempts ending, timers,
- * cache lookups, a stop) and carries out the actions it decides — persisting, launching,
- * cancelling, running timers, publishing logs. All state lives on the thread that calls {@link
- * #run}; launcher callbacks and timers post events to it. One scheduler runs one run at a time.
+ * Drives one run: feeds a {@link RunState} the events of the world (attempts ending, timers, cache
+ * lookups, a stop) and carries out the actions it decides — persisting, launching, cancelling,
+ * running timers, publishing logs. All state lives on the thread that calls {@link #run}; launcher
+ * callbacks and timers post events to it. One scheduler runs one run at a time.
  */
 public final class DagScheduler {
   /** How often the driver looks for a stop requested from another process ({@code runs stop}). */
   static final Duration STOP_POLL = Duration.ofSeconds(1);
+
   /** The variable that sets {@link #LEASE}, in seconds ({@code SKIFF_RUN_LEASE=10}). */
   public static final String LEASE_ENV = "SKIFF_RUN_LEASE";
 
@@ -58,7 +58,11 @@ public final class DagScheduler {
     try {
       return Duration.ofSeconds(Math.max(3, Long.parseLong(seconds.strip())));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(LEASE_ENV + "=" + seconds + " is not a number of seconds: set it to e.g. 60, or unset it");
+      throw new IllegalArgumentException(
+          LEASE_ENV
+              + "="
+              + seconds
+              + " is not a number of seconds: set it to e.g. 60, or unset it");
     }
   }
 
@@ -76,19 +80,32 @@ public final class DagScheduler {
    * @param artifacts the run's artifact store: step logs are saved there ({@code
    *     runs/<run>/logs/<step>.log}) and cache hits are limited to it
    */
-  public DagScheduler(MetadataStore store, StepLauncher launcher, RunListener listener, ArtifactStore artifacts) {
+  public DagScheduler(
+      MetadataStore store, StepLauncher launcher, RunListener listener, ArtifactStore artifacts) {
     this(store, launcher, listener, artifacts, thisProcess());
   }
 
   /**
-   * @param owner who runs the run, for its lease: an orchestrator that restarts under the same
-   *     name (e.g. the pod of the same Job) takes its own lease back at once
+   * @param owner who runs the run, for its lease: an orchestrator that restarts under the same name
+   *     (e.g. the pod of the same Job) takes its own lease back at once
    */
-  public DagScheduler(MetadataStore store, StepLauncher launcher, RunListener listener, ArtifactStore artifacts, String owner) {
+  public DagScheduler(
+      MetadataStore store,
+      StepLauncher launcher,
+      RunListener listener,
+      ArtifactStore artifacts,
+      String owner) {
     this(store, launcher, listener, artifacts, owner, LEASE, Clock.systemUTC());
   }
 
-  DagScheduler(MetadataStore store, StepLauncher launcher, RunListener listener, ArtifactStore artifacts, String owner, Duration lease, Clock clock) {
+  DagScheduler(
+      MetadataStore store,
+      StepLauncher launcher,
+      RunListener listener,
+      ArtifactStore artifacts,
+      String owner,
+      Duration lease,
+      Clock clock) {
     this.store = Objects.requireNonNull(store, "store");
     this.launcher = Objects.requireNonNull(launcher, "launcher");
     this.listener = Objects.requireNonNull(listener, "listener");
@@ -111,9 +128,9 @@ public final class DagScheduler {
 
   /**
    * Runs, resumes or continues {@code runId}, whose run record must exist, and blocks until it
-   * ends. Steps that already have outputs in this run are not run again. A run record that is
-   * still {@code RUNNING} (or {@code STOPPING}) is a run whose orchestrator restarted: attempts
-   * in flight are adopted and retry budgets kept.
+   * ends. Steps that already have outputs in this run are not run again. A run record that is still
+   * {@code RUNNING} (or {@code STOPPING}) is a run whose orchestrator restarted: attempts in flight
+   * are adopted and retry budgets kept.
    */
   public RunStatus run(RunPlan plan, String runId) {
     ScheduledExecutorService timers =
@@ -143,13 +160,22 @@ public final class DagScheduler {
     final RunState state;
     final Map<String, LaunchedStep> running = new HashMap<>();
     final Map<RunState.Timer, ScheduledFuture<?>> timerFutures = new HashMap<>();
-    /** Step logs being written; closed (published) when their attempt ends and when the run ends. */
+
+    /**
+     * Step logs being written; closed (published) when their attempt ends and when the run ends.
+     */
     final Map<String, RunLogs> openLogs = new HashMap<>();
+
     final Deque<RunState.Event> now = new ArrayDeque<>();
-    /** Attempts that were running when this orchestrator started: launching them again adopts them. */
+
+    /**
+     * Attempts that were running when this orchestrator started: launching them again adopts them.
+     */
     final Map<String, Integer> inFlight = new HashMap<>();
+
     /** Tokens written with a step's RUNNING row, for the launch that follows in the same batch. */
     final Map<String, String> tokens = new HashMap<>();
+
     boolean stopFed;
     boolean fenced;
     RunStatus result;
@@ -162,8 +188,13 @@ public final class DagScheduler {
     }
 
     RunStatus run() {
-      RunRecord record = store.findRun(runId).orElseThrow(() -> new IllegalArgumentException("no run " + runId + " in the metadata store"));
-      boolean restart = record.status() == RunStatus.RUNNING || record.status() == RunStatus.STOPPING;
+      RunRecord record =
+          store
+              .findRun(runId)
+              .orElseThrow(
+                  () -> new IllegalArgumentException("no run " + runId + " in the metadata store"));
+      boolean restart =
+          record.status() == RunStatus.RUNNING || record.status() == RunStatus.STOPPING;
       if (!store.acquireLease(runId, owner, clock.instant(), lease)) {
         throw new RunOwnedException(runId, store.findLease(runId).orElse(null));
       }
@@ -177,10 +208,16 @@ public final class DagScheduler {
       if (record.status() == RunStatus.STOPPING) {
         stopReason = "stopped by the user";
       }
-      ScheduledFuture<?> stopPoll = timers.scheduleWithFixedDelay(
-          () -> events.add(this::checkStopRequestedElsewhere), STOP_POLL.toMillis(), STOP_POLL.toMillis(), TimeUnit.MILLISECONDS);
+      ScheduledFuture<?> stopPoll =
+          timers.scheduleWithFixedDelay(
+              () -> events.add(this::checkStopRequestedElsewhere),
+              STOP_POLL.toMillis(),
+              STOP_POLL.toMillis(),
+              TimeUnit.MILLISECONDS);
       long beat = Math.max(1, lease.toMillis() / 3);
-      ScheduledFuture<?> heartbeat = timers.scheduleWithFixedDelay(() -> events.add(this::heartbeat), beat, beat, TimeUnit.MILLISECONDS);
+      ScheduledFuture<?> heartbeat =
+          timers.scheduleWithFixedDelay(
+              () -> events.add(this::heartbeat), beat, beat, TimeUnit.MILLISECONDS);
       try {
         while (result == null) {
           if (stopReason != null && !stopFed) {
@@ -217,24 +254,30 @@ public final class DagScheduler {
       fenced = true;
       running.values().forEach(LaunchedStep::cancel);
       running.clear();
-      listener.onEvent(new RunEvent.OrchestratorLine(runId, "lost the lease of run " + runId + " to another orchestrator: this one stops"));
+      listener.onEvent(
+          new RunEvent.OrchestratorLine(
+              runId,
+              "lost the lease of run " + runId + " to another orchestrator: this one stops"));
       result = store.findRun(runId).map(RunRecord::status).orElse(RunStatus.FAILED);
     }
 
     /**
-     * Outputs of earlier attempts that can still feed later steps. A kept output that is gone
-     * from the store (deleted, lifecycle rule) or known corrupt cannot: its step runs again
-     * instead of failing its readers forever.
+     * Outputs of earlier attempts that can still feed later steps. A kept output that is gone from
+     * the store (deleted, lifecycle rule) or known corrupt cannot: its step runs again instead of
+     * failing its readers forever.
      */
     Map<String, Map<String, ArtifactRecord>> keptOutputs(List<StepRecord> previous) {
       Map<String, Map<String, ArtifactRecord>> kept = new HashMap<>();
       for (StepRecord p : previous) {
-        PlanStep step = plan.steps().stream().filter(s -> s.name().equals(p.name())).findFirst().orElse(null);
+        PlanStep step =
+            plan.steps().stream().filter(s -> s.name().equals(p.name())).findFirst().orElse(null);
         if (step == null || !p.status().hasOutputs()) {
           continue;
         }
         Map<String, ArtifactRecord> outs = RunState.dataOutputs(store.stepOutputs(runId, p.name()));
-        if (outs.keySet().containsAll(step.outputs().stream().map(PlanOutput::name).toList()) && notCorrupt(outs) && present(outs)) {
+        if (outs.keySet().containsAll(step.outputs().stream().map(PlanOutput::name).toList())
+            && notCorrupt(outs)
+            && present(outs)) {
           kept.put(p.name(), outs);
         }
       }
@@ -242,7 +285,8 @@ public final class DagScheduler {
     }
 
     void checkStopRequestedElsewhere() {
-      if (stopReason == null && store.findRun(runId).map(r -> r.status() == RunStatus.STOPPING).orElse(false)) {
+      if (stopReason == null
+          && store.findRun(runId).map(r -> r.status() == RunStatus.STOPPING).orElse(false)) {
         stopReason = "stopped by the user";
       }
     }
@@ -279,7 +323,8 @@ public final class DagScheduler {
           }
         } else if (action instanceof RunState.SaveStep s) {
           StepRecord r = s.record();
-          if (r.status() == StepStatus.RUNNING && launching.contains(r.name() + "#" + r.attempt())) {
+          if (r.status() == StepStatus.RUNNING
+              && launching.contains(r.name() + "#" + r.attempt())) {
             startAttempt(r);
           } else {
             store.saveStep(r);
@@ -312,12 +357,18 @@ public final class DagScheduler {
     }
 
     void setTimer(RunState.Timer timer, Duration delay) {
-      ScheduledFuture<?> earlier = timerFutures.put(timer, timers.schedule(
-          () -> events.add(() -> {
-            timerFutures.remove(timer);
-            feed(new RunState.TimerFired(timer));
-          }),
-          delay.toMillis(), TimeUnit.MILLISECONDS));
+      ScheduledFuture<?> earlier =
+          timerFutures.put(
+              timer,
+              timers.schedule(
+                  () ->
+                      events.add(
+                          () -> {
+                            timerFutures.remove(timer);
+                            feed(new RunState.TimerFired(timer));
+                          }),
+                  delay.toMillis(),
+                  TimeUnit.MILLISECONDS));
       if (earlier != null) {
         earlier.cancel(false);
       }
@@ -330,24 +381,37 @@ public final class DagScheduler {
       LaunchedStep launched;
       try {
         String token = tokens.remove(step);
-        launched = launcher.launch(new StepLaunch(plan, runId, l.step(), attempt, log, token != null ? token : token(step, attempt)));
+        launched =
+            launcher.launch(
+                new StepLaunch(
+                    plan,
+                    runId,
+                    l.step(),
+                    attempt,
+                    log,
+                    token != null ? token : token(step, attempt)));
       } catch (RuntimeException e) {
         StepFailedException f = StepFailedException.of(e);
         now.add(new RunState.AttemptFailed(step, attempt, f.kind(), f.getMessage()));
         return;
       }
       running.put(step, launched);
-      launched.result().whenComplete((outs, err) -> events.add(() -> {
-        if (running.get(step) == launched) {
-          running.remove(step);
-        }
-        if (err == null) {
-          feed(new RunState.AttemptSucceeded(step, attempt, outs));
-        } else {
-          StepFailedException f = StepFailedException.of(err);
-          feed(new RunState.AttemptFailed(step, attempt, f.kind(), f.getMessage()));
-        }
-      }));
+      launched
+          .result()
+          .whenComplete(
+              (outs, err) ->
+                  events.add(
+                      () -> {
+                        if (running.get(step) == launched) {
+                          running.remove(step);
+                        }
+                        if (err == null) {
+                          feed(new RunState.AttemptSucceeded(step, attempt, outs));
+                        } else {
+                          StepFailedException f = StepFailedException.of(err);
+                          feed(new RunState.AttemptFailed(step, attempt, f.kind(), f.getMessage()));
+                        }
+                      }));
     }
 
     /**
@@ -385,7 +449,8 @@ public final class DagScheduler {
 
     /** An earlier execution with this key whose outputs are all still in the store. */
     java.util.Optional<RunState.CacheHit> cacheHit(String cacheKey) {
-      return store.findCacheHit(cacheKey)
+      return store
+          .findCacheHit(cacheKey)
           .filter(hit -> present(RunState.dataOutputs(hit.outputs())))
           .map(hit -> new RunState.CacheHit(hit.outputs(), hit.runId()));
     }
@@ -399,8 +464,8 @@ public final class DagScheduler {
     }
 
     /**
-     * Whether every artifact is still in the artifact store; one that is missing is marked
-     * corrupt, so later lookups skip its execution without asking the store.
+     * Whether every artifact is still in the artifact store; one that is missing is marked corrupt,
+     * so later lookups skip its execution without asking the store.
      */
     boolean present(Map<String, ArtifactRecord> outputs) {
       for (ArtifactRecord a : outputs.values()) {

@@ -1,19 +1,18 @@
 package dev.skiff.core.engine;
 
-import dev.skiff.core.spi.Materializers;
-import dev.skiff.core.plan.PipelineDefinitionException;
-import dev.skiff.core.plan.PlanInput;
-import dev.skiff.core.plan.PlanOutput;
-import dev.skiff.core.plan.PlanStep;
-import dev.skiff.core.plan.RunPlan;
-import dev.skiff.core.plan.StepPolicy;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.skiff.core.internal.Hashing;
 import dev.skiff.core.internal.Json;
 import dev.skiff.core.internal.StepSignature;
 import dev.skiff.core.internal.Types;
+import dev.skiff.core.plan.PipelineDefinitionException;
+import dev.skiff.core.plan.PlanInput;
+import dev.skiff.core.plan.PlanOutput;
+import dev.skiff.core.plan.PlanStep;
+import dev.skiff.core.plan.RunPlan;
+import dev.skiff.core.plan.StepPolicy;
+import dev.skiff.core.spi.Materializers;
 import dev.skiff.core.stack.ConfigException;
 import dev.skiff.core.stack.ResolvedStack;
 import dev.skiff.core.stack.SettingOverrides;
@@ -55,7 +54,9 @@ public final class PlanCompiler {
     this(materializers, w -> {});
   }
 
-  /** @param warnings receives problems that do not stop the run, e.g. ignored settings */
+  /**
+   * @param warnings receives problems that do not stop the run, e.g. ignored settings
+   */
   public PlanCompiler(Materializers materializers, Consumer<String> warnings) {
     this.materializers = materializers;
     this.warnings = warnings;
@@ -67,7 +68,8 @@ public final class PlanCompiler {
   }
 
   /** Compiles for {@code stack}, resolving its components' settings into the plan. */
-  public RunPlan compile(PipelineDefinition definition, PipelineSettings settings, ResolvedStack stack) {
+  public RunPlan compile(
+      PipelineDefinition definition, PipelineSettings settings, ResolvedStack stack) {
     return compile(definition, settings, stack, SettingOverrides.NONE);
   }
 
@@ -76,12 +78,18 @@ public final class PlanCompiler {
    * pipeline level over {@code settings}: its pipeline keys change the pipeline settings, its
    * component settings are resolved over the pipeline's own (and under the steps').
    */
-  public RunPlan compile(PipelineDefinition definition, PipelineSettings code, ResolvedStack stack, SettingOverrides overrides) {
+  public RunPlan compile(
+      PipelineDefinition definition,
+      PipelineSettings code,
+      ResolvedStack stack,
+      SettingOverrides overrides) {
     PipelineSettings settings = overrides.applyTo(code);
     String pipeline = definition.name();
     if (!Names.isValid(pipeline)) {
       throw new PipelineDefinitionException(
-          "pipeline name '" + pipeline + "' is invalid: use a letter then letters, digits, '_' or '-' (at most 63)");
+          "pipeline name '"
+              + pipeline
+              + "' is invalid: use a letter then letters, digits, '_' or '-' (at most 63)");
     }
     PipelineRecorder recorder;
     try {
@@ -91,18 +99,26 @@ public final class PlanCompiler {
     }
     List<StepDeclaration> declared = recorder.steps();
     if (declared.isEmpty()) {
-      throw new PipelineDefinitionException("pipeline '" + pipeline + "' declares no steps: add p.step(...) calls in define()");
+      throw new PipelineDefinitionException(
+          "pipeline '" + pipeline + "' declares no steps: add p.step(...) calls in define()");
     }
     Map<String, StepDeclaration> byName = new LinkedHashMap<>();
     for (StepDeclaration d : declared) {
       if (!Names.isValid(d.name())) {
         throw new PipelineDefinitionException(
-            "step name '" + d.name() + "' in pipeline '" + pipeline
+            "step name '"
+                + d.name()
+                + "' in pipeline '"
+                + pipeline
                 + "' is invalid: use a letter then letters, digits, '_' or '-' (at most 63)");
       }
       if (byName.putIfAbsent(d.name(), d) != null) {
         throw new PipelineDefinitionException(
-            "duplicate step name '" + d.name() + "' in pipeline '" + pipeline + "': step names must be unique");
+            "duplicate step name '"
+                + d.name()
+                + "' in pipeline '"
+                + pipeline
+                + "': step names must be unique");
       }
     }
     Map<String, StepSignature> signatures = new HashMap<>();
@@ -119,7 +135,8 @@ public final class PlanCompiler {
     try {
       pipelineSettings = resolver.pipelineLevel(settings.settings(), overrides, pipeline);
       for (StepDeclaration d : declared) {
-        Map<String, JsonNode> stepSettings = resolver.stepLevel(pipelineSettings, d.settings().settings(), d.name());
+        Map<String, JsonNode> stepSettings =
+            resolver.stepLevel(pipelineSettings, d.settings().settings(), d.name());
         steps.add(compileStep(pipeline, d, recorder, signatures, settings, stepSettings));
       }
     } catch (ConfigException e) {
@@ -147,13 +164,31 @@ public final class PlanCompiler {
     if (overrides.isEmpty()) {
       return plan;
     }
-    Map<String, JsonNode> settings = resolver.override(plan.settings(), overrides, "run of pipeline '" + plan.pipeline() + "'");
+    Map<String, JsonNode> settings =
+        resolver.override(plan.settings(), overrides, "run of pipeline '" + plan.pipeline() + "'");
     List<PlanStep> steps = new ArrayList<>();
     for (PlanStep s : plan.steps()) {
-      steps.add(new PlanStep(s.name(), s.function(), s.codeHash(), s.inputs(), s.outputs(), s.recordOutput(), s.after(), s.policy(),
-          resolver.override(s.settings(), overrides, "step '" + s.name() + "'")));
+      steps.add(
+          new PlanStep(
+              s.name(),
+              s.function(),
+              s.codeHash(),
+              s.inputs(),
+              s.outputs(),
+              s.recordOutput(),
+              s.after(),
+              s.policy(),
+              resolver.override(s.settings(), overrides, "step '" + s.name() + "'")));
     }
-    return new RunPlan(plan.version(), plan.pipeline(), plan.pipelineClass(), plan.failFast(), plan.maxParallelism(), plan.stack(), settings, steps);
+    return new RunPlan(
+        plan.version(),
+        plan.pipeline(),
+        plan.pipelineClass(),
+        plan.failFast(),
+        plan.maxParallelism(),
+        plan.stack(),
+        settings,
+        steps);
   }
 
   private PlanStep compileStep(
@@ -167,7 +202,12 @@ public final class PlanCompiler {
     List<Input<?>> inputs = d.inputs();
     if (sig.parameterTypes().size() != inputs.size()) {
       throw new PipelineDefinitionException(
-          "step '" + d.name() + "' takes " + sig.parameterTypes().size() + " arguments but is given " + inputs.size());
+          "step '"
+              + d.name()
+              + "' takes "
+              + sig.parameterTypes().size()
+              + " arguments but is given "
+              + inputs.size());
     }
     List<PlanInput> planInputs = new ArrayList<>();
     for (int i = 0; i < inputs.size(); i++) {
@@ -177,12 +217,19 @@ public final class PlanCompiler {
     for (StepDeclaration up : d.after()) {
       if (up.owner() != recorder) {
         throw new PipelineDefinitionException(
-            "step '" + d.name() + "' runs after unknown step '" + up.name() + "' (not declared in pipeline '" + pipeline + "')");
+            "step '"
+                + d.name()
+                + "' runs after unknown step '"
+                + up.name()
+                + "' (not declared in pipeline '"
+                + pipeline
+                + "')");
       }
       after.add(up.name());
     }
     Type ret = sig.returnType();
-    boolean isRecord = Types.raw(ret).isRecord() && !Types.raw(ret).isAnnotationPresent(SingleArtifact.class);
+    boolean isRecord =
+        Types.raw(ret).isRecord() && !Types.raw(ret).isAnnotationPresent(SingleArtifact.class);
     List<PlanOutput> outputs = new ArrayList<>();
     if (isRecord) {
       for (RecordComponent rc : Types.raw(ret).getRecordComponents()) {
@@ -197,7 +244,16 @@ public final class PlanCompiler {
             s.enableCache().orElse(settings.enableCache()),
             s.retry().orElse(settings.retry()),
             s.timeout().or(settings::stepTimeout).orElse(null));
-    return new PlanStep(d.name(), sig.function(), sig.codeHash(), planInputs, outputs, isRecord, after, policy, stepSettings);
+    return new PlanStep(
+        d.name(),
+        sig.function(),
+        sig.codeHash(),
+        planInputs,
+        outputs,
+        isRecord,
+        after,
+        policy,
+        stepSettings);
   }
 
   private PlanOutput output(String step, String name, Type type) {
@@ -205,9 +261,15 @@ public final class PlanCompiler {
         materializers
             .forType(type)
             .orElseThrow(
-                () -> new PipelineDefinitionException(
-                    "no materializer for output '" + name + "' of step '" + step + "' (type " + Types.simpleName(type)
-                        + "): use a record, array or primitive type, or register a dev.skiff.sdk.Materializer"))
+                () ->
+                    new PipelineDefinitionException(
+                        "no materializer for output '"
+                            + name
+                            + "' of step '"
+                            + step
+                            + "' (type "
+                            + Types.simpleName(type)
+                            + "): use a record, array or primitive type, or register a dev.skiff.sdk.Materializer"))
             .id();
     return new PlanOutput(name, type.getTypeName(), materializer);
   }
@@ -226,8 +288,14 @@ public final class PlanCompiler {
       Object value = p.value();
       if (!Types.assignable(expected, value.getClass())) {
         throw new PipelineDefinitionException(
-            "type mismatch: parameter '" + name + "' of step '" + d.name() + "' expects " + Types.simpleName(expected)
-                + " but is given a parameter of type " + Types.simpleName(value.getClass()));
+            "type mismatch: parameter '"
+                + name
+                + "' of step '"
+                + d.name()
+                + "' expects "
+                + Types.simpleName(expected)
+                + " but is given a parameter of type "
+                + Types.simpleName(value.getClass()));
       }
       try {
         JsonNode json = Json.mapper().valueToTree(value);
@@ -235,7 +303,12 @@ public final class PlanCompiler {
         return PlanInput.parameter(name, expected.getTypeName(), json, hash);
       } catch (IllegalArgumentException | JsonProcessingException e) {
         throw new PipelineDefinitionException(
-            "parameter '" + name + "' of step '" + d.name() + "' cannot be stored as JSON: use a record of plain values", e);
+            "parameter '"
+                + name
+                + "' of step '"
+                + d.name()
+                + "' cannot be stored as JSON: use a record of plain values",
+            e);
       }
     }
     if (!(input instanceof OutputRef<?> ref)) {
@@ -245,22 +318,37 @@ public final class PlanCompiler {
     StepDeclaration source = ref.declaration();
     if (source.owner() != recorder) {
       throw new PipelineDefinitionException(
-          "step '" + d.name() + "' uses an output of unknown step '" + source.name() + "' (not declared in pipeline '"
-              + pipeline + "')");
+          "step '"
+              + d.name()
+              + "' uses an output of unknown step '"
+              + source.name()
+              + "' (not declared in pipeline '"
+              + pipeline
+              + "')");
     }
     if (source == d) {
-      throw new PipelineDefinitionException("cycle in pipeline '" + pipeline + "': " + d.name() + " -> " + d.name());
+      throw new PipelineDefinitionException(
+          "cycle in pipeline '" + pipeline + "': " + d.name() + " -> " + d.name());
     }
     Type produced = producedType(d, name, ref, signatures.get(source.name()));
     if (!Types.assignable(expected, produced)) {
       throw new PipelineDefinitionException(
-          "type mismatch: parameter '" + name + "' of step '" + d.name() + "' expects " + Types.simpleName(expected)
-              + " but output '" + ref + "' is " + Types.simpleName(produced));
+          "type mismatch: parameter '"
+              + name
+              + "' of step '"
+              + d.name()
+              + "' expects "
+              + Types.simpleName(expected)
+              + " but output '"
+              + ref
+              + "' is "
+              + Types.simpleName(produced));
     }
     return PlanInput.artifact(name, expected.getTypeName(), source.name(), ref.component());
   }
 
-  private static Type producedType(StepDeclaration d, String input, OutputRef<?> ref, StepSignature source) {
+  private static Type producedType(
+      StepDeclaration d, String input, OutputRef<?> ref, StepSignature source) {
     Type ret = source.returnType();
     if (ref.component() == null) {
       return ret;
@@ -268,8 +356,15 @@ public final class PlanCompiler {
     Class<?> raw = Types.raw(ret);
     if (!raw.isRecord() || raw.isAnnotationPresent(SingleArtifact.class)) {
       throw new PipelineDefinitionException(
-          "input '" + input + "' of step '" + d.name() + "' takes component '" + ref.component() + "' of step '"
-              + ref.step() + "', whose output is not a record: pass the output itself");
+          "input '"
+              + input
+              + "' of step '"
+              + d.name()
+              + "' takes component '"
+              + ref.component()
+              + "' of step '"
+              + ref.step()
+              + "', whose output is not a record: pass the output itself");
     }
     for (RecordComponent rc : raw.getRecordComponents()) {
       if (rc.getName().equals(ref.component())) {
@@ -277,8 +372,14 @@ public final class PlanCompiler {
       }
     }
     throw new PipelineDefinitionException(
-        "step '" + ref.step() + "' has no output '" + ref.component() + "' (outputs: "
-            + java.util.Arrays.stream(raw.getRecordComponents()).map(RecordComponent::getName).collect(Collectors.joining(", "))
+        "step '"
+            + ref.step()
+            + "' has no output '"
+            + ref.component()
+            + "' (outputs: "
+            + java.util.Arrays.stream(raw.getRecordComponents())
+                .map(RecordComponent::getName)
+                .collect(Collectors.joining(", "))
             + ")");
   }
 
@@ -307,13 +408,20 @@ public final class PlanCompiler {
       }
     }
     if (order.size() < steps.size()) {
-      throw new PipelineDefinitionException("cycle in pipeline '" + pipeline + "': " + describeCycle(byName, indegree));
+      throw new PipelineDefinitionException(
+          "cycle in pipeline '" + pipeline + "': " + describeCycle(byName, indegree));
     }
     return order;
   }
 
   private static String describeCycle(Map<String, PlanStep> byName, Map<String, Integer> indegree) {
-    String start = indegree.entrySet().stream().filter(e -> e.getValue() > 0).map(Map.Entry::getKey).sorted().findFirst().orElseThrow();
+    String start =
+        indegree.entrySet().stream()
+            .filter(e -> e.getValue() > 0)
+            .map(Map.Entry::getKey)
+            .sorted()
+            .findFirst()
+            .orElseThrow();
     List<String> path = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     String cur = start;
@@ -332,7 +440,8 @@ public final class PlanCompiler {
     java.util.Collections.reverse(cycle);
     // Start at the step declared first, so the message does not depend on hash order.
     List<String> declared = new ArrayList<>(byName.keySet());
-    String first = cycle.stream().min(java.util.Comparator.comparingInt(declared::indexOf)).orElseThrow();
+    String first =
+        cycle.stream().min(java.util.Comparator.comparingInt(declared::indexOf)).orElseThrow();
     java.util.Collections.rotate(cycle, -cycle.indexOf(first));
     cycle.add(cycle.get(0));
     return String.join(" -> ", cycle);

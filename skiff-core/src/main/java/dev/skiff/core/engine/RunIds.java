@@ -6,8 +6,8 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 
 /**
- * Run ids such as {@code digits-20261123-132301-x7k2}: readable, sortable by time, unique, and
- * safe inside Kubernetes object names and labels.
+ * Run ids such as {@code digits-20261123-132301-x7k2}: readable, sortable by time, unique, and safe
+ * inside Kubernetes object names and labels.
  */
 public final class RunIds {
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
@@ -25,6 +25,10 @@ public final class RunIds {
     for (int i = 0; i < 4; i++) {
       suffix.append(ALPHABET.charAt(RANDOM.nextInt(ALPHABET.length())));
     }
-    return (prefix.isEmpty() ? "run" : prefix) + "-" + TIME.format(ZonedDateTime.now(ZoneOffset.UTC)) + "-" + suffix;
+    return (prefix.isEmpty() ? "run" : prefix)
+        + "-"
+        + TIME.format(ZonedDateTime.now(ZoneOffset.UTC))
+        + "-"
+        + suffix;
   }
 }

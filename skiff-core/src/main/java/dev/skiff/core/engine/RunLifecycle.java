@@ -5,7 +5,6 @@ import dev.skiff.core.spi.RunLease;
 import dev.skiff.core.spi.RunOwnedException;
 import dev.skiff.core.spi.RunRecord;
 import dev.skiff.core.spi.StepRecord;
-
 import dev.skiff.sdk.RunStatus;
 import dev.skiff.sdk.StepStatus;
 import java.time.Duration;
@@ -21,7 +20,10 @@ import java.util.Optional;
 public final class RunLifecycle {
   private RunLifecycle() {}
 
-  /** True while {@code run} is unfinished and its lease is live (or it started less than a lease ago and has none yet). */
+  /**
+   * True while {@code run} is unfinished and its lease is live (or it started less than a lease ago
+   * and has none yet).
+   */
   public static boolean isLive(MetadataStore store, RunRecord run, Instant now) {
     if (run.status().isFinal()) {
       return false;
@@ -42,9 +44,16 @@ public final class RunLifecycle {
     if (run.status().isFinal() || isLive(store, run, now)) {
       return run;
     }
-    String reason = store.findLease(run.id())
-        .map(l -> "lost: its orchestrator (" + l.owner() + ") stopped heart-beating; last heartbeat " + l.renewedAt())
-        .orElse("lost: its orchestrator never started or stopped without a trace");
+    String reason =
+        store
+            .findLease(run.id())
+            .map(
+                l ->
+                    "lost: its orchestrator ("
+                        + l.owner()
+                        + ") stopped heart-beating; last heartbeat "
+                        + l.renewedAt())
+            .orElse("lost: its orchestrator never started or stopped without a trace");
     endUnfinishedSteps(store, run.id(), StepStatus.FAILED, reason, now);
     RunStatus status = run.status() == RunStatus.STOPPING ? RunStatus.STOPPED : RunStatus.FAILED;
     Transitions.checkRun(run.status(), status);
@@ -54,11 +63,14 @@ public final class RunLifecycle {
 
   /**
    * Readies a failed, stopped or lost run to be driven again: refused while a live orchestrator
-   * owns it; steps left running by a dead orchestrator count as failed attempts; every step
-   * without outputs gets its retry budgets back; the run is {@code RUNNING} again.
+   * owns it; steps left running by a dead orchestrator count as failed attempts; every step without
+   * outputs gets its retry budgets back; the run is {@code RUNNING} again.
    */
   public static void prepareResume(MetadataStore store, String runId, Instant now) {
-    RunRecord run = store.findRun(runId).orElseThrow(() -> new IllegalArgumentException("run " + runId + " not found"));
+    RunRecord run =
+        store
+            .findRun(runId)
+            .orElseThrow(() -> new IllegalArgumentException("run " + runId + " not found"));
     if (run.status() == RunStatus.SUCCEEDED) {
       throw new IllegalArgumentException("run " + runId + " succeeded: nothing to resume");
     }
@@ -68,7 +80,19 @@ public final class RunLifecycle {
     run = settle(store, run, now);
     for (StepRecord s : store.listSteps(runId)) {
       if (!s.status().hasOutputs() && (s.userFailures() != 0 || s.infraFailures() != 0)) {
-        store.saveStep(new StepRecord(s.runId(), s.name(), s.status(), s.attempt(), s.cacheKey(), s.cachedFrom(), s.startedAt(), s.endedAt(), s.error(), 0, 0));
+        store.saveStep(
+            new StepRecord(
+                s.runId(),
+                s.name(),
+                s.status(),
+                s.attempt(),
+                s.cacheKey(),
+                s.cachedFrom(),
+                s.startedAt(),
+                s.endedAt(),
+                s.error(),
+                0,
+                0));
       }
     }
     Transitions.checkRun(run.status(), RunStatus.RUNNING);
@@ -76,11 +100,14 @@ public final class RunLifecycle {
   }
 
   /**
-   * Asks the run's orchestrator to stop: records {@code STOPPING}, which every driver watches
-   * for. Returns false if the run had already ended.
+   * Asks the run's orchestrator to stop: records {@code STOPPING}, which every driver watches for.
+   * Returns false if the run had already ended.
    */
   public static boolean requestStop(MetadataStore store, String runId) {
-    RunRecord run = store.findRun(runId).orElseThrow(() -> new IllegalArgumentException("run " + runId + " not found"));
+    RunRecord run =
+        store
+            .findRun(runId)
+            .orElseThrow(() -> new IllegalArgumentException("run " + runId + " not found"));
     if (run.status().isFinal()) {
       return false;
     }
@@ -91,11 +118,12 @@ public final class RunLifecycle {
   }
 
   /**
-   * Waits up to {@code timeout} for the run's driver to finish a requested stop; if none does
-   * (its orchestrator is dead or never started), finishes it here: unfinished steps {@code
-   * STOPPED}, the run {@code STOPPED}. Returns the final status.
+   * Waits up to {@code timeout} for the run's driver to finish a requested stop; if none does (its
+   * orchestrator is dead or never started), finishes it here: unfinished steps {@code STOPPED}, the
+   * run {@code STOPPED}. Returns the final status.
    */
-  public static RunStatus awaitStopped(MetadataStore store, String runId, Duration timeout) throws InterruptedException {
+  public static RunStatus awaitStopped(MetadataStore store, String runId, Duration timeout)
+      throws InterruptedException {
     long end = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < end) {
       RunStatus status = store.findRun(runId).map(RunRecord::status).orElse(RunStatus.STOPPED);
@@ -110,12 +138,24 @@ public final class RunLifecycle {
     return RunStatus.STOPPED;
   }
 
-  private static void endUnfinishedSteps(MetadataStore store, String runId, StepStatus to, String reason, Instant now) {
+  private static void endUnfinishedSteps(
+      MetadataStore store, String runId, StepStatus to, String reason, Instant now) {
     for (StepRecord s : store.listSteps(runId)) {
       if (s.status() == StepStatus.RUNNING) {
         Transitions.checkStep(s.name(), s.status(), to);
-        store.saveStep(new StepRecord(s.runId(), s.name(), to, s.attempt(), s.cacheKey(), s.cachedFrom(), s.startedAt(), now, reason,
-            s.userFailures(), s.infraFailures()));
+        store.saveStep(
+            new StepRecord(
+                s.runId(),
+                s.name(),
+                to,
+                s.attempt(),
+                s.cacheKey(),
+                s.cachedFrom(),
+                s.startedAt(),
+                now,
+                reason,
+                s.userFailures(),
+                s.infraFailures()));
       }
     }
   }

@@ -6,9 +6,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A step's saved log: {@code runs/<run>/logs/<step>.log} in the artifact store, written through
- * the store's {@linkplain ArtifactStore#appender appender}. Lines that arrive after {@link
- * #close()} (a pod's log stream still draining) are still saved.
+ * A step's saved log: {@code runs/<run>/logs/<step>.log} in the artifact store, written through the
+ * store's {@linkplain ArtifactStore#appender appender}. Lines that arrive after {@link #close()} (a
+ * pod's log stream still draining) are still saved.
  */
 public final class RunLogs implements AutoCloseable {
   private final ArtifactStore.Appender appender;

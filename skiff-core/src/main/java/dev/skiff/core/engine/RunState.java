@@ -1,15 +1,13 @@
 package dev.skiff.core.engine;
 
-import dev.skiff.core.spi.ArtifactRecord;
 import dev.skiff.core.plan.PlanInput;
 import dev.skiff.core.plan.PlanOutput;
 import dev.skiff.core.plan.PlanOutputs;
 import dev.skiff.core.plan.PlanStep;
-import dev.skiff.core.spi.RunEvent;
 import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.plan.StepPolicy;
-import dev.skiff.core.spi.StepRecord;
-
+import dev.skiff.core.spi.ArtifactRecord;
+import dev.skiff.core.spi.RunEvent;
 import dev.skiff.core.spi.RunEvent.RunFinished;
 import dev.skiff.core.spi.RunEvent.RunStarted;
 import dev.skiff.core.spi.RunEvent.StepCached;
@@ -19,6 +17,7 @@ import dev.skiff.core.spi.RunEvent.StepSkipped;
 import dev.skiff.core.spi.RunEvent.StepStarted;
 import dev.skiff.core.spi.RunEvent.StepStopped;
 import dev.skiff.core.spi.RunEvent.StepSucceeded;
+import dev.skiff.core.spi.StepRecord;
 import dev.skiff.sdk.FailureKind;
 import dev.skiff.sdk.RunStatus;
 import dev.skiff.sdk.StepStatus;
@@ -35,10 +34,10 @@ import java.util.Objects;
 
 /**
  * The life of one run as a pure function: an {@link Event} in, the {@link Action}s it calls for
- * out. It decides which step starts, what is cached, retried, timed out, stopped or skipped and
- * how the run ends; it does no I/O, reads no clock (every event comes with its time) and starts
- * no thread. A driver ({@link DagScheduler}) persists, launches, runs the timers and feeds the
- * results back, the same for threads, processes and pods.
+ * out. It decides which step starts, what is cached, retried, timed out, stopped or skipped and how
+ * the run ends; it does no I/O, reads no clock (every event comes with its time) and starts no
+ * thread. A driver ({@link DagScheduler}) persists, launches, runs the timers and feeds the results
+ * back, the same for threads, processes and pods.
  *
  * <p>Every status change goes through {@link Transitions}, so no path can move a step or a run
  * where the table does not allow.
@@ -62,9 +61,11 @@ public final class RunState {
     }
   }
 
-  public record AttemptSucceeded(String step, int attempt, Map<String, ArtifactRecord> outputs) implements Event {}
+  public record AttemptSucceeded(String step, int attempt, Map<String, ArtifactRecord> outputs)
+      implements Event {}
 
-  public record AttemptFailed(String step, int attempt, FailureKind kind, String message) implements Event {
+  public record AttemptFailed(String step, int attempt, FailureKind kind, String message)
+      implements Event {
     public AttemptFailed {
       Objects.requireNonNull(kind, "kind");
     }
@@ -92,7 +93,8 @@ public final class RunState {
   public record SaveStep(StepRecord record) implements Action {}
 
   /** Record a cache hit's outputs (and the inputs they were computed from) as this step's. */
-  public record LinkOutputs(String step, Map<String, String> outputIds, Map<String, String> inputIds) implements Action {}
+  public record LinkOutputs(
+      String step, Map<String, String> outputIds, Map<String, String> inputIds) implements Action {}
 
   public record SaveRun(RunStatus status, Instant endedAt, String error) implements Action {}
 
@@ -177,7 +179,11 @@ public final class RunState {
    * @param restart true when the same run continues after its orchestrator restarted (attempts in
    *     flight are adopted, retry budgets kept); false for a new run or a resume by the user
    */
-  public List<Action> start(List<StepRecord> previous, Map<String, Map<String, ArtifactRecord>> kept, boolean restart, Instant at) {
+  public List<Action> start(
+      List<StepRecord> previous,
+      Map<String, Map<String, ArtifactRecord>> kept,
+      boolean restart,
+      Instant at) {
     begin(at);
     if (start != null) {
       throw new IllegalStateException("run " + runId + " already started");
@@ -349,7 +355,10 @@ public final class RunState {
     s.outputs = Map.copyOf(a.outputs());
     move(s, StepStatus.SUCCEEDED);
     save(s, s.attempt, null, s.startedAt, now, null);
-    out.add(new Emit(new StepSucceeded(runId, s.step.name(), s.attempt, Duration.between(s.startedAt, now))));
+    out.add(
+        new Emit(
+            new StepSucceeded(
+                runId, s.step.name(), s.attempt, Duration.between(s.startedAt, now))));
     active--;
     succeeded(s);
   }
@@ -366,9 +375,12 @@ public final class RunState {
     }
     boolean infra = a.kind() == FailureKind.INFRASTRUCTURE;
     StepPolicy policy = s.step.policy();
-    boolean retry = !halted && a.kind() != FailureKind.CANCELLED
-        && (infra ? s.infraFailures < policy.infrastructureRetries()
-            : policy.retryOn().contains(a.kind()) && s.userFailures + 1 < policy.maxAttempts());
+    boolean retry =
+        !halted
+            && a.kind() != FailureKind.CANCELLED
+            && (infra
+                ? s.infraFailures < policy.infrastructureRetries()
+                : policy.retryOn().contains(a.kind()) && s.userFailures + 1 < policy.maxAttempts());
     if (infra) {
       s.infraFailures++;
     } else {
@@ -393,7 +405,12 @@ public final class RunState {
         if (isCurrent(s, timer.attempt())) {
           Duration timeout = s.step.policy().timeout();
           out.add(new Cancel(s.step.name(), timer.attempt()));
-          attemptFailed(new AttemptFailed(s.step.name(), timer.attempt(), FailureKind.TIMEOUT, "timed out after " + human(timeout)));
+          attemptFailed(
+              new AttemptFailed(
+                  s.step.name(),
+                  timer.attempt(),
+                  FailureKind.TIMEOUT,
+                  "timed out after " + human(timeout)));
         }
       }
       case RETRY -> {
@@ -414,7 +431,12 @@ public final class RunState {
             // the attempt did not end when cancelled: give up on it; its late end is ignored
             out.add(new CloseLog(s.step.name()));
             s.running = false;
-            stopped(s, s.attempt, "stopped: the attempt did not end within " + human(STOP_GRACE) + " of the stop and was abandoned");
+            stopped(
+                s,
+                s.attempt,
+                "stopped: the attempt did not end within "
+                    + human(STOP_GRACE)
+                    + " of the stop and was abandoned");
           }
         }
       }
@@ -501,17 +523,22 @@ public final class RunState {
   }
 
   private void finish() {
-    String reason = stopping ? "the run was stopped" : "not run: " + (firstError == null ? "the run stopped" : firstError);
+    String reason =
+        stopping
+            ? "the run was stopped"
+            : "not run: " + (firstError == null ? "the run stopped" : firstError);
     for (StepState s : states.values()) {
       if (s.status == StepStatus.PENDING) {
         skip(s, reason);
       }
     }
     boolean allDone = states.values().stream().allMatch(s -> s.status.hasOutputs());
-    RunStatus status = stopping ? RunStatus.STOPPED : allDone ? RunStatus.SUCCEEDED : RunStatus.FAILED;
+    RunStatus status =
+        stopping ? RunStatus.STOPPED : allDone ? RunStatus.SUCCEEDED : RunStatus.FAILED;
     Transitions.checkRun(runStatus, status);
     runStatus = status;
-    String error = status == RunStatus.SUCCEEDED ? null : stopping ? "stopped by the user" : firstError;
+    String error =
+        status == RunStatus.SUCCEEDED ? null : stopping ? "stopped by the user" : firstError;
     finished = true;
     out.add(new CancelTimer(new Timer(TimerKind.STOP_GRACE, null, 0)));
     out.add(new SaveRun(status, now, error));
@@ -530,9 +557,27 @@ public final class RunState {
     s.status = to;
   }
 
-  private void save(StepState s, int attempt, String cachedFrom, Instant startedAt, Instant endedAt, String error) {
-    out.add(new SaveStep(new StepRecord(runId, s.step.name(), s.status, attempt, s.cacheKey, cachedFrom, startedAt, endedAt, error,
-        s.userFailures, s.infraFailures)));
+  private void save(
+      StepState s,
+      int attempt,
+      String cachedFrom,
+      Instant startedAt,
+      Instant endedAt,
+      String error) {
+    out.add(
+        new SaveStep(
+            new StepRecord(
+                runId,
+                s.step.name(),
+                s.status,
+                attempt,
+                s.cacheKey,
+                cachedFrom,
+                startedAt,
+                endedAt,
+                error,
+                s.userFailures,
+                s.infraFailures)));
   }
 
   private StepState state(String step) {
@@ -570,7 +615,10 @@ public final class RunState {
         continue;
       }
       StepState up = states.get(in.step());
-      List<String> names = in.output() != null ? List.of(in.output()) : up.step.outputs().stream().map(PlanOutput::name).toList();
+      List<String> names =
+          in.output() != null
+              ? List.of(in.output())
+              : up.step.outputs().stream().map(PlanOutput::name).toList();
       content.put(in.name(), names.stream().map(n -> up.outputs.get(n).contentHash()).toList());
     }
     return content;

@@ -1,29 +1,28 @@
 package dev.skiff.core.engine;
 
-import dev.skiff.core.spi.ArtifactReader;
-import dev.skiff.core.spi.ArtifactRecord;
-import dev.skiff.core.spi.ArtifactStore;
-import dev.skiff.core.spi.Materializers;
-import dev.skiff.core.spi.MetadataStore;
+import dev.skiff.core.engine.internal.StepContextImpl;
+import dev.skiff.core.internal.Hashing;
+import dev.skiff.core.internal.Json;
+import dev.skiff.core.internal.StartupTrace;
+import dev.skiff.core.internal.StepCode;
+import dev.skiff.core.internal.StepSignature;
+import dev.skiff.core.internal.Types;
 import dev.skiff.core.plan.PlanInput;
 import dev.skiff.core.plan.PlanOutput;
 import dev.skiff.core.plan.PlanOutputs;
 import dev.skiff.core.plan.PlanStep;
 import dev.skiff.core.plan.RunPlan;
+import dev.skiff.core.spi.ArtifactReader;
+import dev.skiff.core.spi.ArtifactRecord;
+import dev.skiff.core.spi.ArtifactStore;
+import dev.skiff.core.spi.Materializers;
+import dev.skiff.core.spi.MetadataStore;
 import dev.skiff.core.spi.StaleAttemptException;
 import dev.skiff.core.spi.StepFailedException;
 import dev.skiff.core.spi.StepLogSink;
-
-import dev.skiff.core.internal.Hashing;
-import dev.skiff.core.internal.Json;
-import dev.skiff.core.internal.StartupTrace;
-import dev.skiff.core.internal.StepCode;
-import dev.skiff.core.engine.internal.StepContextImpl;
-import dev.skiff.core.internal.StepSignature;
-import dev.skiff.core.internal.Types;
+import dev.skiff.sdk.CurrentStep;
 import dev.skiff.sdk.Materializer;
 import dev.skiff.sdk.Visualization;
-import dev.skiff.sdk.CurrentStep;
 import dev.skiff.sdk.internal.StepDeclaration;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -42,10 +41,10 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * Runs one attempt of one step in this JVM: finds the step's code and checks it is the code
- * the plan was compiled from, loads the inputs, calls the step with its {@link
- * dev.skiff.sdk.StepContext} bound, writes the outputs and visualizations, and records them.
- * Shared by the in-process launcher, step subprocesses and step pods.
+ * Runs one attempt of one step in this JVM: finds the step's code and checks it is the code the
+ * plan was compiled from, loads the inputs, calls the step with its {@link
+ * dev.skiff.sdk.StepContext} bound, writes the outputs and visualizations, and records them. Shared
+ * by the in-process launcher, step subprocesses and step pods.
  */
 public final class StepExecutor {
   private final MetadataStore store;
@@ -54,7 +53,11 @@ public final class StepExecutor {
   private final ClassLoader loader;
   private final Clock clock = Clock.systemUTC();
 
-  public StepExecutor(MetadataStore store, ArtifactStore artifacts, Materializers materializers, ClassLoader loader) {
+  public StepExecutor(
+      MetadataStore store,
+      ArtifactStore artifacts,
+      Materializers materializers,
+      ClassLoader loader) {
     this.store = store;
     this.artifacts = artifacts;
     this.materializers = materializers;
@@ -62,26 +65,31 @@ public final class StepExecutor {
   }
 
   /** Runs the attempt; returns the data outputs, or throws {@link StepFailedException}. */
-  public Map<String, ArtifactRecord> execute(RunPlan plan, String runId, PlanStep step, int attempt, StepLogSink log) {
+  public Map<String, ArtifactRecord> execute(
+      RunPlan plan, String runId, PlanStep step, int attempt, StepLogSink log) {
     return execute(plan, runId, step, attempt, log, null);
   }
 
   /**
-   * Runs the attempt holding {@code token} (null: unfenced); its outputs are recorded only while
-   * it is the step's current attempt, else it fails as {@link dev.skiff.sdk.FailureKind#CANCELLED}.
+   * Runs the attempt holding {@code token} (null: unfenced); its outputs are recorded only while it
+   * is the step's current attempt, else it fails as {@link dev.skiff.sdk.FailureKind#CANCELLED}.
    */
-  public Map<String, ArtifactRecord> execute(RunPlan plan, String runId, PlanStep step, int attempt, StepLogSink log, String token) {
+  public Map<String, ArtifactRecord> execute(
+      RunPlan plan, String runId, PlanStep step, int attempt, StepLogSink log, String token) {
     StepDeclaration declaration = StepCode.find(plan.pipelineClass(), step.name(), loader);
     StepSignature signature = StepSignature.of(step.name(), declaration.code());
     String codeHash = signature.codeHash();
     if (!codeHash.equals(step.codeHash())) {
       throw new StepFailedException(
-          "the code of step '" + step.name() + "' differs from the code the run was compiled from: rebuild the image or class path from the same sources");
+          "the code of step '"
+              + step.name()
+              + "' differs from the code the run was compiled from: rebuild the image or class path from the same sources");
     }
     Map<String, String> inputIds = new LinkedHashMap<>();
     Object[] args = loadInputs(plan, runId, step, signature, inputIds);
     StartupTrace.mark("inputs-loaded");
-    StepContextImpl context = new StepContextImpl(runId, plan.pipeline(), step.name(), attempt, log);
+    StepContextImpl context =
+        new StepContextImpl(runId, plan.pipeline(), step.name(), attempt, log);
     Object result;
     CurrentStep.set(context);
     try {
@@ -100,7 +108,12 @@ public final class StepExecutor {
     outputs.forEach((name, a) -> links.put(name, a.id()));
     for (Visualization v : context.visualizations()) {
       if (links.containsKey(v.name())) {
-        throw new StepFailedException("visualization '" + v.name() + "' of step '" + step.name() + "' has the name of an output: rename it");
+        throw new StepFailedException(
+            "visualization '"
+                + v.name()
+                + "' of step '"
+                + step.name()
+                + "' has the name of an output: rename it");
       }
       ArtifactRecord a = writeVisualization(runId, step, attempt, v);
       links.put(v.name(), a.id());
@@ -117,7 +130,12 @@ public final class StepExecutor {
     return outputs;
   }
 
-  private Object[] loadInputs(RunPlan plan, String runId, PlanStep step, StepSignature signature, Map<String, String> inputIds) {
+  private Object[] loadInputs(
+      RunPlan plan,
+      String runId,
+      PlanStep step,
+      StepSignature signature,
+      Map<String, String> inputIds) {
     List<PlanInput> inputs = step.inputs();
     Object[] args = new Object[inputs.size()];
     Map<String, Map<String, ArtifactRecord>> upstreamOutputs = new LinkedHashMap<>();
@@ -128,7 +146,8 @@ public final class StepExecutor {
         args[i] = Json.mapper().convertValue(in.value(), Json.mapper().constructType(type));
         continue;
       }
-      Map<String, ArtifactRecord> outs = upstreamOutputs.computeIfAbsent(in.step(), s -> store.stepOutputs(runId, s));
+      Map<String, ArtifactRecord> outs =
+          upstreamOutputs.computeIfAbsent(in.step(), s -> store.stepOutputs(runId, s));
       if (in.output() != null || !plan.step(in.step()).recordOutput()) {
         String name = in.output() != null ? in.output() : PlanOutputs.DEFAULT;
         ArtifactRecord a = required(outs, in.step(), name);
@@ -141,7 +160,8 @@ public final class StepExecutor {
     return args;
   }
 
-  private Object rebuildRecord(Class<?> type, Map<String, ArtifactRecord> outs, PlanInput in, Map<String, String> inputIds) {
+  private Object rebuildRecord(
+      Class<?> type, Map<String, ArtifactRecord> outs, PlanInput in, Map<String, String> inputIds) {
     RecordComponent[] components = type.getRecordComponents();
     Object[] values = new Object[components.length];
     Class<?>[] types = new Class<?>[components.length];
@@ -156,14 +176,22 @@ public final class StepExecutor {
       c.setAccessible(true);
       return c.newInstance(values);
     } catch (ReflectiveOperationException e) {
-      throw new StepFailedException("cannot rebuild record " + type.getSimpleName() + " from the outputs of step '" + in.step() + "': " + e);
+      throw new StepFailedException(
+          "cannot rebuild record "
+              + type.getSimpleName()
+              + " from the outputs of step '"
+              + in.step()
+              + "': "
+              + e);
     }
   }
 
-  private static ArtifactRecord required(Map<String, ArtifactRecord> outs, String step, String name) {
+  private static ArtifactRecord required(
+      Map<String, ArtifactRecord> outs, String step, String name) {
     ArtifactRecord a = outs.get(name);
     if (a == null) {
-      throw new StepFailedException("input missing: step '" + step + "' has no recorded output '" + name + "' in this run");
+      throw new StepFailedException(
+          "input missing: step '" + step + "' has no recorded output '" + name + "' in this run");
     }
     return a;
   }
@@ -192,12 +220,15 @@ public final class StepExecutor {
       store.markArtifactCorrupt(a.id());
       throw new StepFailedException(e.getMessage(), e);
     } catch (IOException | RuntimeException e) {
-      throw new StepFailedException("cannot read " + ArtifactReader.describe(a) + " at " + a.path() + ": " + e.getMessage(), e);
+      throw new StepFailedException(
+          "cannot read " + ArtifactReader.describe(a) + " at " + a.path() + ": " + e.getMessage(),
+          e);
     }
   }
 
   /** Closes (so verifies) a stream whose reader failed: corruption found there wins. */
-  private static void closeChecked(InputStream in, Exception readFailure) throws ArtifactReader.CorruptArtifactException {
+  private static void closeChecked(InputStream in, Exception readFailure)
+      throws ArtifactReader.CorruptArtifactException {
     try {
       in.close();
     } catch (ArtifactReader.CorruptArtifactException corrupt) {
@@ -208,13 +239,17 @@ public final class StepExecutor {
     }
   }
 
-  private Map<String, ArtifactRecord> writeOutputs(String runId, PlanStep step, int attempt, Object result) {
+  private Map<String, ArtifactRecord> writeOutputs(
+      String runId, PlanStep step, int attempt, Object result) {
     Map<String, ArtifactRecord> outputs = new LinkedHashMap<>();
     if (step.outputs().isEmpty()) {
       return outputs;
     }
     if (result == null) {
-      throw new StepFailedException("step '" + step.name() + "' returned null: return a value (a step without outputs returns Void: return null)");
+      throw new StepFailedException(
+          "step '"
+              + step.name()
+              + "' returned null: return a value (a step without outputs returns Void: return null)");
     }
     if (step.recordOutput()) {
       for (RecordComponent rc : result.getClass().getRecordComponents()) {
@@ -224,12 +259,16 @@ public final class StepExecutor {
           accessor.setAccessible(true);
           value = accessor.invoke(result);
         } catch (IllegalAccessException | InvocationTargetException e) {
-          throw new StepFailedException("cannot read component " + rc.getName() + " of the result: " + e);
+          throw new StepFailedException(
+              "cannot read component " + rc.getName() + " of the result: " + e);
         }
         if (value == null) {
-          throw new StepFailedException("step '" + step.name() + "' returned null for output '" + rc.getName() + "'");
+          throw new StepFailedException(
+              "step '" + step.name() + "' returned null for output '" + rc.getName() + "'");
         }
-        outputs.put(rc.getName(), writeData(runId, step, attempt, step.output(rc.getName()), rc.getGenericType(), value));
+        outputs.put(
+            rc.getName(),
+            writeData(runId, step, attempt, step.output(rc.getName()), rc.getGenericType(), value));
       }
     } else {
       PlanOutput out = step.outputs().get(0);
@@ -238,7 +277,8 @@ public final class StepExecutor {
     return outputs;
   }
 
-  private ArtifactRecord writeData(String runId, PlanStep step, int attempt, PlanOutput out, Type type, Object value) {
+  private ArtifactRecord writeData(
+      String runId, PlanStep step, int attempt, PlanOutput out, Type type, Object value) {
     Materializer m = materializers.byId(out.materializer());
     String path = "runs/" + runId + "/" + step.name() + "/" + attempt + "/" + out.name();
     MessageDigest digest = Hashing.sha256();
@@ -248,26 +288,70 @@ public final class StepExecutor {
           path,
           blob -> {
             CountingOutputStream counter = new CountingOutputStream(blob);
-            OutputStream os = new BufferedOutputStream(new DigestOutputStream(counter, digest), 1 << 16);
+            OutputStream os =
+                new BufferedOutputStream(new DigestOutputStream(counter, digest), 1 << 16);
             m.write(value, type, os);
             os.flush();
             size[0] = counter.count;
           });
     } catch (IOException | RuntimeException e) {
-      throw new StepFailedException("cannot write output '" + out.name() + "' of step '" + step.name() + "': " + e.getMessage(), e);
+      throw new StepFailedException(
+          "cannot write output '"
+              + out.name()
+              + "' of step '"
+              + step.name()
+              + "': "
+              + e.getMessage(),
+          e);
     }
-    return save(new ArtifactRecord(newId(), runId, step.name(), out.name(), ArtifactRecord.Kind.DATA, out.type(), m.id(), path, Hashing.hex(digest), size[0], clock.instant()));
+    return save(
+        new ArtifactRecord(
+            newId(),
+            runId,
+            step.name(),
+            out.name(),
+            ArtifactRecord.Kind.DATA,
+            out.type(),
+            m.id(),
+            path,
+            Hashing.hex(digest),
+            size[0],
+            clock.instant()));
   }
 
-  private ArtifactRecord writeVisualization(String runId, PlanStep step, int attempt, Visualization v) {
-    String path = "runs/" + runId + "/" + step.name() + "/" + attempt + "/" + v.name() + "." + v.kind().extension();
+  private ArtifactRecord writeVisualization(
+      String runId, PlanStep step, int attempt, Visualization v) {
+    String path =
+        "runs/"
+            + runId
+            + "/"
+            + step.name()
+            + "/"
+            + attempt
+            + "/"
+            + v.name()
+            + "."
+            + v.kind().extension();
     byte[] content = v.content();
     try {
       artifacts.write(path, out -> out.write(content));
     } catch (IOException e) {
-      throw new StepFailedException("cannot write visualization '" + v.name() + "': " + e.getMessage(), e);
+      throw new StepFailedException(
+          "cannot write visualization '" + v.name() + "': " + e.getMessage(), e);
     }
-    return save(new ArtifactRecord(newId(), runId, step.name(), v.name(), ArtifactRecord.Kind.VISUALIZATION, v.kind().mediaType(), null, path, Hashing.sha256(content), content.length, clock.instant()));
+    return save(
+        new ArtifactRecord(
+            newId(),
+            runId,
+            step.name(),
+            v.name(),
+            ArtifactRecord.Kind.VISUALIZATION,
+            v.kind().mediaType(),
+            null,
+            path,
+            Hashing.sha256(content),
+            content.length,
+            clock.instant()));
   }
 
   private ArtifactRecord save(ArtifactRecord a) {

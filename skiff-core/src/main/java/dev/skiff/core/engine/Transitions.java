@@ -8,21 +8,27 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The one table of status changes a run and its steps may make. {@link RunState} moves every
- * status through it; a change the table does not list is a bug and fails loudly.
+ * The one table of status changes a run and its steps may make. {@link RunState} moves every status
+ * through it; a change the table does not list is a bug and fails loudly.
  */
 public final class Transitions {
   private static final Map<StepStatus, Set<StepStatus>> STEP = new EnumMap<>(StepStatus.class);
   private static final Map<RunStatus, Set<RunStatus>> RUN = new EnumMap<>(RunStatus.class);
 
   static {
-    STEP.put(StepStatus.PENDING, EnumSet.of(StepStatus.RUNNING, StepStatus.CACHED, StepStatus.SKIPPED));
+    STEP.put(
+        StepStatus.PENDING, EnumSet.of(StepStatus.RUNNING, StepStatus.CACHED, StepStatus.SKIPPED));
     // RUNNING → RUNNING: the next attempt of a retried step
-    STEP.put(StepStatus.RUNNING, EnumSet.of(StepStatus.RUNNING, StepStatus.SUCCEEDED, StepStatus.FAILED, StepStatus.STOPPED));
+    STEP.put(
+        StepStatus.RUNNING,
+        EnumSet.of(
+            StepStatus.RUNNING, StepStatus.SUCCEEDED, StepStatus.FAILED, StepStatus.STOPPED));
     for (StepStatus s : StepStatus.values()) {
       STEP.putIfAbsent(s, EnumSet.noneOf(StepStatus.class));
     }
-    RUN.put(RunStatus.RUNNING, EnumSet.of(RunStatus.STOPPING, RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.STOPPED));
+    RUN.put(
+        RunStatus.RUNNING,
+        EnumSet.of(RunStatus.STOPPING, RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.STOPPED));
     RUN.put(RunStatus.STOPPING, EnumSet.of(RunStatus.STOPPED));
     // a resume starts a finished run again
     RUN.put(RunStatus.FAILED, EnumSet.of(RunStatus.RUNNING));

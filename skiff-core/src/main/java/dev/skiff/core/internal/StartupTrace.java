@@ -3,10 +3,10 @@ package dev.skiff.core.internal;
 import java.time.Instant;
 
 /**
- * Time stamps of a step process's start-up phases, for benchmarks: with the system property
- * {@value #PROPERTY}{@code =true}, {@link #mark} prints {@code @@skiff-startup@@ PHASE MICROS} on
- * standard error, MICROS being wall-clock microseconds since the epoch (comparable across
- * processes on one machine). Off by default: one boolean read per mark.
+ * Time stamps of a step process's start-up phases, for benchmarks: with the system property {@value
+ * #PROPERTY}{@code =true}, {@link #mark} prints {@code @@skiff-startup@@ PHASE MICROS} on standard
+ * error, MICROS being wall-clock microseconds since the epoch (comparable across processes on one
+ * machine). Off by default: one boolean read per mark.
  */
 public final class StartupTrace {
   public static final String PROPERTY = "skiff.startupTrace";

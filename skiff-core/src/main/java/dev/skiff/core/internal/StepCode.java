@@ -11,7 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * steps once per class loader and class.
  */
 public final class StepCode {
-  private static final Map<Class<?>, Map<String, StepDeclaration>> CACHE = new ConcurrentHashMap<>();
+  private static final Map<Class<?>, Map<String, StepDeclaration>> CACHE =
+      new ConcurrentHashMap<>();
 
   private StepCode() {}
 
@@ -28,7 +29,9 @@ public final class StepCode {
       }
     } catch (ClassNotFoundException | NoSuchMethodException e) {
       throw new IllegalArgumentException(
-          "pipeline class " + pipelineClass + " needs to be public with a public no-argument constructor: each step runs on a fresh instance of it");
+          "pipeline class "
+              + pipelineClass
+              + " needs to be public with a public no-argument constructor: each step runs on a fresh instance of it");
     }
   }
 
@@ -38,12 +41,15 @@ public final class StepCode {
       c = Class.forName(pipelineClass, true, loader);
     } catch (ClassNotFoundException e) {
       throw new IllegalStateException(
-          "pipeline class " + pipelineClass + " is not on the class path of this step process: check --classpath or the image");
+          "pipeline class "
+              + pipelineClass
+              + " is not on the class path of this step process: check --classpath or the image");
     }
     Map<String, StepDeclaration> steps = CACHE.computeIfAbsent(c, StepCode::record);
     StepDeclaration d = steps.get(step);
     if (d == null) {
-      throw new IllegalStateException("pipeline " + pipelineClass + " has no step '" + step + "' in this code version");
+      throw new IllegalStateException(
+          "pipeline " + pipelineClass + " has no step '" + step + "' in this code version");
     }
     return d;
   }
@@ -54,7 +60,12 @@ public final class StepCode {
       definition = (PipelineDefinition) c.getDeclaredConstructor().newInstance();
     } catch (ReflectiveOperationException | ClassCastException e) {
       throw new IllegalStateException(
-          "cannot create pipeline " + c.getName() + ": it needs a public no-argument constructor (" + e + ")", e);
+          "cannot create pipeline "
+              + c.getName()
+              + ": it needs a public no-argument constructor ("
+              + e
+              + ")",
+          e);
     }
     Map<String, StepDeclaration> byName = new ConcurrentHashMap<>();
     for (StepDeclaration d : PipelineRecorder.record(definition).steps()) {

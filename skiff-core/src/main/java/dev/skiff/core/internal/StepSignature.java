@@ -17,16 +17,20 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What a step's code looks like to the runtime: the method behind a method reference, lambda
- * or step class, its argument types (generic where Java keeps them), names, return type and a
- * hash of the code.
+ * What a step's code looks like to the runtime: the method behind a method reference, lambda or
+ * step class, its argument types (generic where Java keeps them), names, return type and a hash of
+ * the code.
  */
 public record StepSignature(
-    Class<?> implClass, String function, List<Type> parameterTypes, List<String> parameterNames, Type returnType) {
+    Class<?> implClass,
+    String function,
+    List<Type> parameterTypes,
+    List<String> parameterNames,
+    Type returnType) {
 
   /**
-   * Inspects {@code fn}. Fails with {@link IllegalArgumentException} when it captures values
-   * other than the pipeline instance: those would change results without changing the plan.
+   * Inspects {@code fn}. Fails with {@link IllegalArgumentException} when it captures values other
+   * than the pipeline instance: those would change results without changing the plan.
    */
   public static StepSignature of(String step, StepFunction fn) {
     Optional<SerializedLambda> lambda = Lambdas.serialized(fn);
@@ -45,14 +49,16 @@ public record StepSignature(
       boolean receiver = i == 0 && boundReceiver;
       if (!(receiver && arg instanceof PipelineDefinition)) {
         throw new IllegalArgumentException(
-            "step '" + step + "' captures a value (" + describe(arg)
+            "step '"
+                + step
+                + "' captures a value ("
+                + describe(arg)
                 + "): pass it as an input with Param.of(...) so it is stored in the plan and part of the cache key");
       }
     }
     List<Type> params = new ArrayList<>();
     List<String> names = new ArrayList<>();
-    boolean unboundInstance =
-        !Modifier.isStatic(method.getModifiers()) && captured == 0;
+    boolean unboundInstance = !Modifier.isStatic(method.getModifiers()) && captured == 0;
     if (unboundInstance) {
       params.add(implClass);
       names.add("self");
@@ -62,9 +68,13 @@ public record StepSignature(
     int skip = Modifier.isStatic(method.getModifiers()) ? captured : 0;
     for (int i = skip; i < ps.length; i++) {
       params.add(generic.length == ps.length ? generic[i] : ps[i].getType());
-      names.add(method.isSynthetic() || !ps[i].isNamePresent() ? "arg" + (params.size() - 1) : ps[i].getName());
+      names.add(
+          method.isSynthetic() || !ps[i].isNamePresent()
+              ? "arg" + (params.size() - 1)
+              : ps[i].getName());
     }
-    String function = implClass.getName() + "#" + sl.getImplMethodName() + sl.getImplMethodSignature();
+    String function =
+        implClass.getName() + "#" + sl.getImplMethodName() + sl.getImplMethodSignature();
     return new StepSignature(implClass, function, params, names, method.getGenericReturnType());
   }
 
@@ -74,7 +84,12 @@ public record StepSignature(
       for (java.lang.reflect.Field f : k.getDeclaredFields()) {
         if (!Modifier.isStatic(f.getModifiers())) {
           throw new IllegalArgumentException(
-              "step '" + step + "' is an object with state (field '" + f.getName() + "' of " + (c.getSimpleName().isEmpty() ? c.getName() : c.getSimpleName())
+              "step '"
+                  + step
+                  + "' is an object with state (field '"
+                  + f.getName()
+                  + "' of "
+                  + (c.getSimpleName().isEmpty() ? c.getName() : c.getSimpleName())
                   + "): pass configuration as an input with Param.of(...) so it is stored in the plan and part of the cache key");
         }
       }
@@ -90,7 +105,8 @@ public record StepSignature(
     for (Parameter p : apply.getParameters()) {
       names.add(p.isNamePresent() ? p.getName() : "arg" + names.size());
     }
-    return new StepSignature(c, c.getName() + "#apply", params, names, apply.getGenericReturnType());
+    return new StepSignature(
+        c, c.getName() + "#apply", params, names, apply.getGenericReturnType());
   }
 
   /** SHA-256 of the bytecode of the class holding the step code, and the method's identity. */
@@ -104,14 +120,19 @@ public record StepSignature(
         @Override
         protected String computeValue(Class<?> type) {
           String resource = type.getName().replace('.', '/') + ".class";
-          ClassLoader loader = type.getClassLoader() == null ? ClassLoader.getSystemClassLoader() : type.getClassLoader();
+          ClassLoader loader =
+              type.getClassLoader() == null
+                  ? ClassLoader.getSystemClassLoader()
+                  : type.getClassLoader();
           try (InputStream in = loader.getResourceAsStream(resource)) {
             if (in == null) {
-              throw new IllegalStateException("cannot read the bytecode of " + type.getName() + " to hash it");
+              throw new IllegalStateException(
+                  "cannot read the bytecode of " + type.getName() + " to hash it");
             }
             return Hashing.sha256(in.readAllBytes());
           } catch (IOException e) {
-            throw new IllegalStateException("cannot read the bytecode of " + type.getName() + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                "cannot read the bytecode of " + type.getName() + ": " + e.getMessage(), e);
           }
         }
       };
@@ -130,7 +151,8 @@ public record StepSignature(
         return m;
       }
     }
-    throw new IllegalStateException("method " + c.getName() + "#" + name + descriptor + " not found");
+    throw new IllegalStateException(
+        "method " + c.getName() + "#" + name + descriptor + " not found");
   }
 
   private static String descriptor(Method m) {

@@ -54,7 +54,9 @@ public final class Types {
     if (!boxed(raw(to)).isAssignableFrom(boxed(raw(from)))) {
       return false;
     }
-    if (to instanceof ParameterizedType pt && from instanceof ParameterizedType pf && raw(to) == raw(from)) {
+    if (to instanceof ParameterizedType pt
+        && from instanceof ParameterizedType pf
+        && raw(to) == raw(from)) {
       Type[] a = pt.getActualTypeArguments();
       Type[] b = pf.getActualTypeArguments();
       for (int i = 0; i < a.length; i++) {

@@ -8,15 +8,18 @@ import java.util.Optional;
 
 /**
  * This user's cache folder for what Skiff can make again at any time (start-up aids such as an
- * extracted native library or a class-data-sharing archive): {@code $SKIFF_CACHE_DIR}, else
- * {@code $XDG_CACHE_HOME/skiff}, else {@code ~/.cache/skiff}. Deleting it loses nothing.
+ * extracted native library or a class-data-sharing archive): {@code $SKIFF_CACHE_DIR}, else {@code
+ * $XDG_CACHE_HOME/skiff}, else {@code ~/.cache/skiff}. Deleting it loses nothing.
  */
 public final class UserCache {
   public static final String ENV = "SKIFF_CACHE_DIR";
 
   private UserCache() {}
 
-  /** The folder {@code name} in the cache, created if missing; empty if it cannot be written (a read-only home). */
+  /**
+   * The folder {@code name} in the cache, created if missing; empty if it cannot be written (a
+   * read-only home).
+   */
   public static Optional<Path> dir(String name) {
     return dir(System.getenv(), System.getProperty("user.home"), name);
   }

@@ -4,10 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * One argument of a step: an upstream output ({@code step}, {@code output}; {@code output} null
- * means the whole record output rebuilt from its components) or a literal parameter ({@code
- * value}, with {@code valueHash} entering the cache key).
+ * means the whole record output rebuilt from its components) or a literal parameter ({@code value},
+ * with {@code valueHash} entering the cache key).
  */
-public record PlanInput(String name, String type, String step, String output, JsonNode value, String valueHash) {
+public record PlanInput(
+    String name, String type, String step, String output, JsonNode value, String valueHash) {
   public PlanInput {
     if (value != null && value.isNull()) {
       value = null; // JSON null reads back as NullNode; parameters are never null

@@ -2,15 +2,15 @@ package dev.skiff.core.plan;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.skiff.core.internal.Json;
-import java.util.Optional;
 import java.util.LinkedHashSet;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
- * A step of a {@link RunPlan}: its code (method and hash), its inputs wired to upstream outputs
- * or parameters, its outputs, extra ordering edges ({@code after}) and resolved settings.
+ * A step of a {@link RunPlan}: its code (method and hash), its inputs wired to upstream outputs or
+ * parameters, its outputs, extra ordering edges ({@code after}) and resolved settings.
  */
 public record PlanStep(
     String name,
@@ -48,13 +48,17 @@ public record PlanStep(
    * compiled for a stack using that flavor.
    */
   public <T> Optional<T> setting(String key, Class<T> type) {
-    return Optional.ofNullable(settings.get(key)).map(json -> Json.mapper().convertValue(json, type));
+    return Optional.ofNullable(settings.get(key))
+        .map(json -> Json.mapper().convertValue(json, type));
   }
 
   public PlanOutput output(String outputName) {
     return outputs.stream()
         .filter(o -> o.name().equals(outputName))
         .findFirst()
-        .orElseThrow(() -> new IllegalArgumentException("step '" + name + "' has no output '" + outputName + "'"));
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "step '" + name + "' has no output '" + outputName + "'"));
   }
 }

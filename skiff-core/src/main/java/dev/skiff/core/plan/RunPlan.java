@@ -1,21 +1,21 @@
 package dev.skiff.core.plan;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.skiff.core.internal.Hashing;
 import dev.skiff.core.internal.Json;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * The compiled, immutable form of a pipeline: every step with its code hash, wiring, outputs
- * and resolved settings, in topological order. It is the contract between the client, the
- * orchestrator and the step processes or pods, and is stored with the run as JSON. {@code
- * settings} are the stack components' settings records resolved for the pipeline, complete
- * (component config &lt; pipeline settings &lt; {@code --set}); each step carries its own
- * resolution (… &lt; step settings). Only {@code SettingsResolver} writes them; components read
- * them and merge nothing. Secret references stay unresolved.
+ * The compiled, immutable form of a pipeline: every step with its code hash, wiring, outputs and
+ * resolved settings, in topological order. It is the contract between the client, the orchestrator
+ * and the step processes or pods, and is stored with the run as JSON. {@code settings} are the
+ * stack components' settings records resolved for the pipeline, complete (component config &lt;
+ * pipeline settings &lt; {@code --set}); each step carries its own resolution (… &lt; step
+ * settings). Only {@code SettingsResolver} writes them; components read them and merge nothing.
+ * Secret references stay unresolved.
  */
 public record RunPlan(
     int version,
@@ -50,7 +50,10 @@ public record RunPlan(
     return steps.stream()
         .filter(s -> s.name().equals(name))
         .findFirst()
-        .orElseThrow(() -> new IllegalArgumentException("pipeline '" + pipeline + "' has no step '" + name + "'"));
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "pipeline '" + pipeline + "' has no step '" + name + "'"));
   }
 
   /** Canonical JSON (sorted keys): equal plans give equal text and hash. */
@@ -58,7 +61,8 @@ public record RunPlan(
     try {
       return Json.mapper().writeValueAsString(this);
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write plan of " + pipeline + ": " + e.getOriginalMessage(), e);
+      throw new IllegalStateException(
+          "cannot write plan of " + pipeline + ": " + e.getOriginalMessage(), e);
     }
   }
 
@@ -71,7 +75,11 @@ public record RunPlan(
       RunPlan plan = Json.mapper().readValue(json, RunPlan.class);
       if (plan.version() != CURRENT_VERSION) {
         throw new IllegalArgumentException(
-            "run plan version " + plan.version() + " is not supported by this Skiff (expects " + CURRENT_VERSION + ")");
+            "run plan version "
+                + plan.version()
+                + " is not supported by this Skiff (expects "
+                + CURRENT_VERSION
+                + ")");
       }
       return plan;
     } catch (JsonProcessingException e) {

@@ -9,8 +9,8 @@ import java.nio.file.NoSuchFileException;
 import java.security.MessageDigest;
 
 /**
- * Reads artifacts checked against their recorded content hash: the stream hashes what it hands
- * out and, at its end (or on close, after reading what is left), throws {@link
+ * Reads artifacts checked against their recorded content hash: the stream hashes what it hands out
+ * and, at its end (or on close, after reading what is left), throws {@link
  * CorruptArtifactException} when the bytes are not the ones the producer wrote. Every read of an
  * artifact goes through here, whatever the store.
  */
@@ -23,14 +23,30 @@ public final class ArtifactReader {
     try {
       raw = store.open(artifact.path());
     } catch (NoSuchFileException | FileNotFoundException e) {
-      throw new CorruptArtifactException(artifact, describe(artifact) + " is missing from the artifact store " + store.uri() + " (" + artifact.path() + ")", e);
+      throw new CorruptArtifactException(
+          artifact,
+          describe(artifact)
+              + " is missing from the artifact store "
+              + store.uri()
+              + " ("
+              + artifact.path()
+              + ")",
+          e);
     }
     return new Verifying(raw, artifact);
   }
 
   /** "artifact ID (output 'x' of step 's' in run R)". */
   public static String describe(ArtifactRecord a) {
-    return "artifact " + a.id() + " (output '" + a.name() + "' of step '" + a.step() + "' in run " + a.runId() + ")";
+    return "artifact "
+        + a.id()
+        + " (output '"
+        + a.name()
+        + "' of step '"
+        + a.step()
+        + "' in run "
+        + a.runId()
+        + ")";
   }
 
   /** An artifact whose bytes are gone or differ from its content hash. */
@@ -124,7 +140,11 @@ public final class ArtifactReader {
       if (!actual.equals(artifact.contentHash())) {
         throw new CorruptArtifactException(
             artifact,
-            describe(artifact) + " is corrupt: its recorded sha256 is " + artifact.contentHash() + " but the stored bytes hash to " + actual
+            describe(artifact)
+                + " is corrupt: its recorded sha256 is "
+                + artifact.contentHash()
+                + " but the stored bytes hash to "
+                + actual
                 + "; its producer runs again on the next run",
             null);
       }

@@ -4,9 +4,9 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * An artifact written by a step: a data output, or a visualization attached to the step's
- * outputs. {@code path} is relative to the artifact store root; {@code contentHash} is the
- * SHA-256 of the stored bytes in hex.
+ * An artifact written by a step: a data output, or a visualization attached to the step's outputs.
+ * {@code path} is relative to the artifact store root; {@code contentHash} is the SHA-256 of the
+ * stored bytes in hex.
  */
 public record ArtifactRecord(
     String id,
@@ -37,13 +37,15 @@ public record ArtifactRecord(
   }
 
   /** The step outputs among {@code all} (visualizations left out), in their order. */
-  public static java.util.Map<String, ArtifactRecord> dataOnly(java.util.Map<String, ArtifactRecord> all) {
+  public static java.util.Map<String, ArtifactRecord> dataOnly(
+      java.util.Map<String, ArtifactRecord> all) {
     java.util.Map<String, ArtifactRecord> data = new java.util.LinkedHashMap<>();
-    all.forEach((name, a) -> {
-      if (a.kind() == Kind.DATA) {
-        data.put(name, a);
-      }
-    });
+    all.forEach(
+        (name, a) -> {
+          if (a.kind() == Kind.DATA) {
+            data.put(name, a);
+          }
+        });
     return data;
   }
 }

@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Blob storage for artifacts and step logs, addressed by '/'-separated relative paths.
- * Backends (local folder, S3) live in their own modules and pass the artifact store contract
- * suite of {@code skiff-testing}. Opening a store needs no network; {@link #check()} does.
+ * Blob storage for artifacts and step logs, addressed by '/'-separated relative paths. Backends
+ * (local folder, S3) live in their own modules and pass the artifact store contract suite of {@code
+ * skiff-testing}. Opening a store needs no network; {@link #check()} does.
  */
 public interface ArtifactStore {
 
@@ -24,12 +24,15 @@ public interface ArtifactStore {
   /**
    * Writes a blob with {@code writer}, streaming (a store never needs the whole blob in memory).
    * The blob becomes visible only when the writer returns normally, so readers never see
-   * half-written artifacts; if it throws, or the process dies, nothing visible is left behind.
-   * An existing blob is replaced.
+   * half-written artifacts; if it throws, or the process dies, nothing visible is left behind. An
+   * existing blob is replaced.
    */
   void write(String path, BlobWriter writer) throws IOException;
 
-  /** A stream of the blob's bytes; fails with {@link java.io.FileNotFoundException} or {@link java.nio.file.NoSuchFileException} when it is missing. */
+  /**
+   * A stream of the blob's bytes; fails with {@link java.io.FileNotFoundException} or {@link
+   * java.nio.file.NoSuchFileException} when it is missing.
+   */
   InputStream open(String path) throws IOException;
 
   boolean exists(String path);
@@ -42,8 +45,8 @@ public interface ArtifactStore {
 
   /**
    * A writer for a log blob that grows while a step runs. The default appends each call at once;
-   * stores without cheap appends (S3) buffer and publish the whole log now and then and on
-   * {@link Appender#close()}.
+   * stores without cheap appends (S3) buffer and publish the whole log now and then and on {@link
+   * Appender#close()}.
    */
   default Appender appender(String path) {
     return bytes -> append(path, bytes);

@@ -1,8 +1,8 @@
 package dev.skiff.core.spi;
 
 /**
- * An artifact store cannot be used: unreachable, missing, refused credentials. The message is
- * one line that names the fix.
+ * An artifact store cannot be used: unreachable, missing, refused credentials. The message is one
+ * line that names the fix.
  */
 public class ArtifactStoreException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -3,9 +3,9 @@ package dev.skiff.core.spi;
 import java.util.ServiceLoader;
 
 /**
- * Opens stores by address, so a step process or pod given only a metadata URL and an artifact
- * URI reaches the same stores as the client. Backends register {@link MetadataStoreProvider} and
- * {@link ArtifactStoreProvider} services.
+ * Opens stores by address, so a step process or pod given only a metadata URL and an artifact URI
+ * reaches the same stores as the client. Backends register {@link MetadataStoreProvider} and {@link
+ * ArtifactStoreProvider} services.
  */
 public final class Backends {
   private Backends() {}
@@ -44,7 +44,9 @@ public final class Backends {
       }
     }
     throw new IllegalArgumentException(
-        "no metadata store backend for '" + redact(url) + "': add the module that provides it (e.g. skiff-store)");
+        "no metadata store backend for '"
+            + redact(url)
+            + "': add the module that provides it (e.g. skiff-store)");
   }
 
   public static ArtifactStore openArtifactStore(String uri, ClassLoader loader) {
@@ -54,10 +56,15 @@ public final class Backends {
       }
     }
     throw new IllegalArgumentException(
-        "no artifact store backend for '" + uri + "': add the module that provides it (e.g. skiff-artifacts)");
+        "no artifact store backend for '"
+            + uri
+            + "': add the module that provides it (e.g. skiff-artifacts)");
   }
 
-  /** Whether only processes on this machine can reach the metadata store at {@code url} (an SQLite file). */
+  /**
+   * Whether only processes on this machine can reach the metadata store at {@code url} (an SQLite
+   * file).
+   */
   public static boolean metadataOnlyOnThisMachine(String url) {
     return url.startsWith("jdbc:sqlite:");
   }

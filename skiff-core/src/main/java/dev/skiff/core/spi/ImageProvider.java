@@ -14,7 +14,8 @@ public interface ImageProvider {
 
   /** Builds and pushes the plan's image now, whatever its settings say ({@code skiff build}). */
   default PushedImage build(RunPlan plan) {
-    throw new ConfigException("this container registry cannot build images: use one of flavor 'default'");
+    throw new ConfigException(
+        "this container registry cannot build images: use one of flavor 'default'");
   }
 
   /**

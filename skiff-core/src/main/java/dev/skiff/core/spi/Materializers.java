@@ -44,7 +44,10 @@ public final class Materializers {
         .filter(m -> m.id().equals(id))
         .findFirst()
         .orElseThrow(
-            () -> new IllegalStateException(
-                "materializer '" + id + "' is not on the class path: add the module that provides it"));
+            () ->
+                new IllegalStateException(
+                    "materializer '"
+                        + id
+                        + "' is not on the class path: add the module that provides it"));
   }
 }

@@ -9,9 +9,9 @@ import java.util.Optional;
 
 /**
  * Where runs, steps, artifacts and lineage are recorded, and (as a {@link StackStore}) stacks,
- * components, secrets and project settings. Backends (SQLite, PostgreSQL, the
- * Skiff server) live in their own modules and must pass the contract test in {@code
- * skiff-testing}. Implementations are thread-safe and may be shared by several processes.
+ * components, secrets and project settings. Backends (SQLite, PostgreSQL, the Skiff server) live in
+ * their own modules and must pass the contract test in {@code skiff-testing}. Implementations are
+ * thread-safe and may be shared by several processes.
  */
 public interface MetadataStore extends StackStore, AutoCloseable {
 
@@ -49,10 +49,11 @@ public interface MetadataStore extends StackStore, AutoCloseable {
   List<ArtifactRecord> listArtifacts(String runId, int limit);
 
   /**
-   * Links a step's outputs (output name to artifact id) and inputs (input name to artifact id).
-   * A cached step links the artifacts of the run it reused. Replaces earlier links of the step.
+   * Links a step's outputs (output name to artifact id) and inputs (input name to artifact id). A
+   * cached step links the artifacts of the run it reused. Replaces earlier links of the step.
    */
-  void linkArtifacts(String runId, String step, Map<String, String> outputs, Map<String, String> inputs);
+  void linkArtifacts(
+      String runId, String step, Map<String, String> outputs, Map<String, String> inputs);
 
   /** Output name to artifact of a step, data outputs and visualizations alike. */
   Map<String, ArtifactRecord> stepOutputs(String runId, String step);
@@ -61,15 +62,15 @@ public interface MetadataStore extends StackStore, AutoCloseable {
   Map<String, String> stepInputs(String runId, String step);
 
   /**
-   * The newest step that really ran (status SUCCEEDED, not CACHED) with this cache key, with
-   * its outputs, skipping executions with an output marked corrupt.
+   * The newest step that really ran (status SUCCEEDED, not CACHED) with this cache key, with its
+   * outputs, skipping executions with an output marked corrupt.
    */
   Optional<CacheHit> findCacheHit(String cacheKey);
 
   /**
    * Marks an artifact as unusable: its bytes no longer match its content hash, or they are gone
-   * from the artifact store. Cache lookups skip every execution that produced it, so the next
-   * run re-runs its producer. Idempotent.
+   * from the artifact store. Cache lookups skip every execution that produced it, so the next run
+   * re-runs its producer. Idempotent.
    */
   void markArtifactCorrupt(String artifactId);
 
@@ -87,7 +88,10 @@ public interface MetadataStore extends StackStore, AutoCloseable {
 
   Optional<RunLease> findLease(String runId);
 
-  /** Makes {@code token} the step's current attempt: only it may {@link #publishOutputs} from now on. */
+  /**
+   * Makes {@code token} the step's current attempt: only it may {@link #publishOutputs} from now
+   * on.
+   */
   void setAttemptToken(String runId, String step, String token);
 
   /**
@@ -106,7 +110,12 @@ public interface MetadataStore extends StackStore, AutoCloseable {
    * {@link #linkArtifacts} for the attempt holding {@code token}; when another attempt has taken
    * the step over, nothing is written and {@link StaleAttemptException} is thrown.
    */
-  void publishOutputs(String runId, String step, String token, Map<String, String> outputs, Map<String, String> inputs);
+  void publishOutputs(
+      String runId,
+      String step,
+      String token,
+      Map<String, String> outputs,
+      Map<String, String> inputs);
 
   @Override
   void close();

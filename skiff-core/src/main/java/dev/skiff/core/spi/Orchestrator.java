@@ -1,7 +1,6 @@
 package dev.skiff.core.spi;
 
 import dev.skiff.core.plan.RunPlan;
-
 import dev.skiff.sdk.RunStatus;
 
 /** Runs compiled plans somewhere; made by an orchestrator flavor from its configuration. */
@@ -19,12 +18,13 @@ public interface Orchestrator {
    * orchestrators whose executors read the stored plan themselves.
    */
   default Result resume(String runId, RunPlan plan, RunListener listener) {
-    throw new UnsupportedOperationException("settings cannot change when a run resumes on this orchestrator: resume without --set");
+    throw new UnsupportedOperationException(
+        "settings cannot change when a run resumes on this orchestrator: resume without --set");
   }
 
   /**
-   * Whether runs go on without the client (e.g. in a cluster): then Ctrl-C asks whether to stop
-   * the run or leave it running, instead of stopping it.
+   * Whether runs go on without the client (e.g. in a cluster): then Ctrl-C asks whether to stop the
+   * run or leave it running, instead of stopping it.
    */
   default boolean runsRemotely() {
     return false;
@@ -32,8 +32,8 @@ public interface Orchestrator {
 
   /**
    * Why this orchestrator's executors could not reach the run's stores, one line each naming the
-   * fix; the client refuses to run (and warns in dry runs) before building, pushing or
-   * contacting anything. Default: none (steps run on this machine).
+   * fix; the client refuses to run (and warns in dry runs) before building, pushing or contacting
+   * anything. Default: none (steps run on this machine).
    */
   default java.util.List<String> storeProblems() {
     return java.util.List.of();
@@ -47,7 +47,8 @@ public interface Orchestrator {
    * this orchestrator cannot schedule.
    */
   default void schedule(RunPlan plan, dev.skiff.sdk.Schedule schedule, RunListener listener) {
-    throw new UnsupportedOperationException("this orchestrator cannot schedule runs: use a stack with the kubernetes orchestrator");
+    throw new UnsupportedOperationException(
+        "this orchestrator cannot schedule runs: use a stack with the kubernetes orchestrator");
   }
 
   /** Suspends ({@code paused}) or resumes a schedule made by {@link #schedule}. */
@@ -62,25 +63,27 @@ public interface Orchestrator {
 
   /** Stops a run started earlier, maybe by another process ({@code skiff runs stop}). */
   default void stop(String runId) {
-    throw new UnsupportedOperationException("runs of this orchestrator are stopped with Ctrl-C where they run");
+    throw new UnsupportedOperationException(
+        "runs of this orchestrator are stopped with Ctrl-C where they run");
   }
 
   /**
    * What a run of {@code plan} would create, as text ({@code yaml} or {@code json}); nothing is
-   * created, recorded or contacted (no cluster request, not even a read). Default: the plan
-   * itself, as JSON.
+   * created, recorded or contacted (no cluster request, not even a read). Default: the plan itself,
+   * as JSON.
    */
   default String dryRun(RunPlan plan, String format) {
     return plan.toJson();
   }
 
   /**
-   * What {@link #schedule} would create for {@code plan} on {@code schedule}, as text ({@code
-   * yaml} or {@code json}); nothing is created, recorded or contacted. Default: this orchestrator
-   * cannot schedule.
+   * What {@link #schedule} would create for {@code plan} on {@code schedule}, as text ({@code yaml}
+   * or {@code json}); nothing is created, recorded or contacted. Default: this orchestrator cannot
+   * schedule.
    */
   default String dryRunSchedule(RunPlan plan, dev.skiff.sdk.Schedule schedule, String format) {
-    throw new UnsupportedOperationException("this orchestrator cannot schedule runs: use a stack with the kubernetes orchestrator");
+    throw new UnsupportedOperationException(
+        "this orchestrator cannot schedule runs: use a stack with the kubernetes orchestrator");
   }
 
   /** The id of a run and its status when {@link #run} returned. */

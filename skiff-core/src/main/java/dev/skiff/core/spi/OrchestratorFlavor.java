@@ -3,7 +3,6 @@ package dev.skiff.core.spi;
 import dev.skiff.core.stack.ComponentType;
 import dev.skiff.core.stack.Flavor;
 
-
 /** A flavor of orchestrator: makes the {@link Orchestrator} that runs plans. */
 public interface OrchestratorFlavor<C extends Record> extends Flavor<C> {
   @Override

@@ -1,7 +1,6 @@
 package dev.skiff.core.spi;
 
 import dev.skiff.core.plan.RunPlan;
-
 import dev.skiff.sdk.RunStatus;
 import java.time.Duration;
 
@@ -20,7 +19,8 @@ public sealed interface RunEvent {
   record StepSucceeded(String runId, String step, int attempt, Duration took) implements RunEvent {}
 
   /** An attempt failed; {@code retryIn} is null when no retry follows. */
-  record StepFailed(String runId, String step, int attempt, String error, Duration retryIn) implements RunEvent {}
+  record StepFailed(String runId, String step, int attempt, String error, Duration retryIn)
+      implements RunEvent {}
 
   record StepSkipped(String runId, String step, String reason) implements RunEvent {}
 
@@ -33,5 +33,6 @@ public sealed interface RunEvent {
   /** A line of a remote orchestrator's own output (not of a step), relayed as is. */
   record OrchestratorLine(String runId, String line) implements RunEvent {}
 
-  record RunFinished(String runId, RunStatus status, String error, Duration took) implements RunEvent {}
+  record RunFinished(String runId, RunStatus status, String error, Duration took)
+      implements RunEvent {}
 }

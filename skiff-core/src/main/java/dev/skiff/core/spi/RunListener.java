@@ -2,7 +2,10 @@ package dev.skiff.core.spi;
 
 import java.util.List;
 
-/** Receives run events; called from scheduler and launcher threads, so implementations are thread-safe. */
+/**
+ * Receives run events; called from scheduler and launcher threads, so implementations are
+ * thread-safe.
+ */
 @FunctionalInterface
 public interface RunListener {
   RunListener NONE = event -> {};

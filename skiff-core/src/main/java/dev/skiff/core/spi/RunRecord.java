@@ -5,8 +5,8 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * A run as stored. {@code planJson} is the full {@link RunPlan}; {@code endedAt} and {@code
- * error} are null while running.
+ * A run as stored. {@code planJson} is the full {@link RunPlan}; {@code endedAt} and {@code error}
+ * are null while running.
  */
 public record RunRecord(
     String id,

@@ -9,11 +9,19 @@ import java.util.Optional;
 
 /**
  * A pipeline that runs on a cron schedule, as kept in the metadata store: its compiled plan, so
- * each firing records a new run of exactly that plan. {@code location} says where the
- * orchestrator keeps it (e.g. the CronJob's namespace/name).
+ * each firing records a new run of exactly that plan. {@code location} says where the orchestrator
+ * keeps it (e.g. the CronJob's namespace/name).
  */
 public record ScheduleRecord(
-    String pipeline, String name, String cron, String stack, String orchestrator, String location, String planJson, boolean paused, Instant createdAt) {
+    String pipeline,
+    String name,
+    String cron,
+    String stack,
+    String orchestrator,
+    String location,
+    String planJson,
+    boolean paused,
+    Instant createdAt) {
   private static final String PREFIX = "schedule/";
 
   public static String key(String pipeline, String name) {
@@ -21,14 +29,16 @@ public record ScheduleRecord(
   }
 
   public ScheduleRecord withPaused(boolean newPaused) {
-    return new ScheduleRecord(pipeline, name, cron, stack, orchestrator, location, planJson, newPaused, createdAt);
+    return new ScheduleRecord(
+        pipeline, name, cron, stack, orchestrator, location, planJson, newPaused, createdAt);
   }
 
   public void save(StackStore store) {
     try {
       store.putSetting(key(pipeline, name), Json.mapper().writeValueAsString(this));
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot store schedule " + name + ": " + e.getOriginalMessage(), e);
+      throw new IllegalStateException(
+          "cannot store schedule " + name + ": " + e.getOriginalMessage(), e);
     }
   }
 

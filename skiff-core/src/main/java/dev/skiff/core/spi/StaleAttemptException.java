@@ -11,7 +11,12 @@ public final class StaleAttemptException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   public StaleAttemptException(String runId, String step) {
-    super("attempt of step '" + step + "' in run " + runId + " is no longer the current one: its outputs were not recorded");
+    super(
+        "attempt of step '"
+            + step
+            + "' in run "
+            + runId
+            + " is no longer the current one: its outputs were not recorded");
   }
 
   /** As a step failure: the attempt was cancelled by the one that replaced it. */

@@ -4,8 +4,8 @@ import dev.skiff.sdk.FailureKind;
 import java.util.Objects;
 
 /**
- * A step attempt failed; the message is what users see next to the step (one line), the same
- * on every executor, and the kind decides whether the retry policy tries again.
+ * A step attempt failed; the message is what users see next to the step (one line), the same on
+ * every executor, and the kind decides whether the retry policy tries again.
  */
 public final class StepFailedException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -47,7 +47,8 @@ public final class StepFailedException extends RuntimeException {
     int space = report.indexOf(' ');
     if (space > 0) {
       try {
-        return new StepFailedException(FailureKind.valueOf(report.substring(0, space)), report.substring(space + 1));
+        return new StepFailedException(
+            FailureKind.valueOf(report.substring(0, space)), report.substring(space + 1));
       } catch (IllegalArgumentException notAKind) {
         // a plain message
       }
@@ -55,9 +56,15 @@ public final class StepFailedException extends RuntimeException {
     return new StepFailedException(FailureKind.USER_CODE, report);
   }
 
-  /** The failure {@code t} stands for: itself, or a user-code failure named by its class and message. */
+  /**
+   * The failure {@code t} stands for: itself, or a user-code failure named by its class and
+   * message.
+   */
   public static StepFailedException of(Throwable t) {
-    Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+    Throwable cause =
+        t instanceof java.util.concurrent.CompletionException && t.getCause() != null
+            ? t.getCause()
+            : t;
     if (cause instanceof StepFailedException f) {
       return f;
     }
@@ -80,6 +87,7 @@ public final class StepFailedException extends RuntimeException {
   /** {@code SimpleName: first line of the message}, as users know exceptions from stack traces. */
   public static String describe(Throwable t) {
     String m = t.getMessage();
-    return t.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m.lines().findFirst().orElse(""));
+    return t.getClass().getSimpleName()
+        + (m == null || m.isBlank() ? "" : ": " + m.lines().findFirst().orElse(""));
   }
 }

@@ -2,8 +2,8 @@ package dev.skiff.core.spi;
 
 /**
  * Runs one attempt of one step somewhere: a thread, a local process, a Kubernetes pod. The
- * scheduler owns ordering, caching, retries and timeouts; a launcher only starts the attempt
- * and reports its end.
+ * scheduler owns ordering, caching, retries and timeouts; a launcher only starts the attempt and
+ * reports its end.
  */
 public interface StepLauncher extends AutoCloseable {
 

@@ -8,7 +8,13 @@ import java.util.Objects;
  * A registered component as stored: its configuration as typed JSON (secret references kept as
  * {@code {{secret.NAME.KEY}}} strings, never resolved values).
  */
-public record ComponentRecord(ComponentType type, String name, String flavor, ObjectNode config, Instant createdAt, Instant updatedAt) {
+public record ComponentRecord(
+    ComponentType type,
+    String name,
+    String flavor,
+    ObjectNode config,
+    Instant createdAt,
+    Instant updatedAt) {
   public ComponentRecord {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(name, "name");

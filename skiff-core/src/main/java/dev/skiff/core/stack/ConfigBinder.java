@@ -28,15 +28,16 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * Binds {@code key=value} strings and settings maps to configuration records: keys may be
- * written camelCase, snake_case or kebab-case; values parse to the component's type (numbers,
- * booleans, enums, durations such as {@code 30s}, lists as {@code a,b}, maps as {@code k=v,k2=v2},
- * or JSON); unknown keys fail with the closest valid key. String values may be secret references
- * {@code {{secret.NAME.KEY}}}, kept verbatim in stored configuration.
+ * Binds {@code key=value} strings and settings maps to configuration records: keys may be written
+ * camelCase, snake_case or kebab-case; values parse to the component's type (numbers, booleans,
+ * enums, durations such as {@code 30s}, lists as {@code a,b}, maps as {@code k=v,k2=v2}, or JSON);
+ * unknown keys fail with the closest valid key. String values may be secret references {@code
+ * {{secret.NAME.KEY}}}, kept verbatim in stored configuration.
  */
 public final class ConfigBinder {
   /** A secret reference: {@code {{secret.NAME.KEY}}}. */
-  public static final Pattern SECRET_REF = Pattern.compile("\\{\\{\\s*secret\\.([A-Za-z0-9_-]+)\\.([A-Za-z0-9_.-]+)\\s*}}");
+  public static final Pattern SECRET_REF =
+      Pattern.compile("\\{\\{\\s*secret\\.([A-Za-z0-9_-]+)\\.([A-Za-z0-9_.-]+)\\s*}}");
 
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -47,11 +48,18 @@ public final class ConfigBinder {
    * Typed JSON for {@code raw} values, on top of {@code base} (an earlier configuration, or an
    * empty object). {@code what} names the target in messages, e.g. "orchestrator flavor 'local'".
    */
-  public static ObjectNode bind(Class<? extends Record> type, Map<String, String> raw, ObjectNode base, String what) {
+  public static ObjectNode bind(
+      Class<? extends Record> type, Map<String, String> raw, ObjectNode base, String what) {
     ObjectNode out = base == null ? NODES.objectNode() : base.deepCopy();
     for (Map.Entry<String, String> e : raw.entrySet()) {
       RecordComponent rc = component(type, e.getKey(), what);
-      out.set(rc.getName(), checked(rc.getGenericType(), parse(rc.getName(), rc.getGenericType(), e.getValue(), what), what, rc.getName()));
+      out.set(
+          rc.getName(),
+          checked(
+              rc.getGenericType(),
+              parse(rc.getName(), rc.getGenericType(), e.getValue(), what),
+              what,
+              rc.getName()));
     }
     return out;
   }
@@ -65,12 +73,16 @@ public final class ConfigBinder {
   public static ObjectNode normalize(Class<? extends Record> type, Object value, String what) {
     JsonNode json = value instanceof JsonNode j ? j : Json.mapper().valueToTree(value);
     if (!(json instanceof ObjectNode obj)) {
-      throw new ConfigException(what + " must be an object of settings (a record or a map), got " + json.getNodeType().name().toLowerCase(Locale.ROOT));
+      throw new ConfigException(
+          what
+              + " must be an object of settings (a record or a map), got "
+              + json.getNodeType().name().toLowerCase(Locale.ROOT));
     }
     return normalizeRecord(type, obj, what, "");
   }
 
-  private static ObjectNode normalizeRecord(Class<? extends Record> type, ObjectNode obj, String what, String path) {
+  private static ObjectNode normalizeRecord(
+      Class<? extends Record> type, ObjectNode obj, String what, String path) {
     String at = path.isEmpty() ? what : what + " (" + path + ")";
     ObjectNode out = NODES.objectNode();
     for (Map.Entry<String, JsonNode> field : obj.properties()) {
@@ -82,12 +94,21 @@ public final class ConfigBinder {
       if (v.isTextual() && !isTextType(rc.getGenericType())) {
         v = parse(rc.getName(), rc.getGenericType(), v.asText(), at);
       }
-      out.set(rc.getName(), checked(rc.getGenericType(), v, what, path.isEmpty() ? rc.getName() : path + "." + rc.getName()));
+      out.set(
+          rc.getName(),
+          checked(
+              rc.getGenericType(),
+              v,
+              what,
+              path.isEmpty() ? rc.getName() : path + "." + rc.getName()));
     }
     return out;
   }
 
-  /** Keys of nested objects checked against their types: records, maps of them, lists of them, beans. */
+  /**
+   * Keys of nested objects checked against their types: records, maps of them, lists of them,
+   * beans.
+   */
   private static JsonNode checked(Type type, JsonNode v, String what, String path) {
     return checked(Json.mapper().constructType(type), v, what, path);
   }
@@ -101,7 +122,13 @@ public final class ConfigBinder {
       }
       if (type.isMapLikeType()) {
         ObjectNode out = NODES.objectNode();
-        obj.properties().forEach(e -> out.set(e.getKey(), checked(type.getContentType(), e.getValue(), what, path + "." + e.getKey())));
+        obj.properties()
+            .forEach(
+                e ->
+                    out.set(
+                        e.getKey(),
+                        checked(
+                            type.getContentType(), e.getValue(), what, path + "." + e.getKey())));
         return out;
       }
       Map<String, JavaType> properties = beanProperties(type);
@@ -117,7 +144,8 @@ public final class ConfigBinder {
       }
       return v;
     }
-    if (v instanceof com.fasterxml.jackson.databind.node.ArrayNode arr && (type.isCollectionLikeType() || type.isArrayType())) {
+    if (v instanceof com.fasterxml.jackson.databind.node.ArrayNode arr
+        && (type.isCollectionLikeType() || type.isArrayType())) {
       var out = NODES.arrayNode();
       for (int i = 0; i < arr.size(); i++) {
         out.add(checked(type.getContentType(), arr.get(i), what, path + "[" + i + "]"));
@@ -134,8 +162,14 @@ public final class ConfigBinder {
    */
   static Map<String, JavaType> beanProperties(JavaType type) {
     Class<?> raw = type.getRawClass();
-    if (raw.isPrimitive() || raw.isEnum() || raw.isInterface() || raw.isArray() || raw == Object.class || JsonNode.class.isAssignableFrom(raw)
-        || raw.getName().startsWith("java.") || java.lang.reflect.Modifier.isAbstract(raw.getModifiers())) {
+    if (raw.isPrimitive()
+        || raw.isEnum()
+        || raw.isInterface()
+        || raw.isArray()
+        || raw == Object.class
+        || JsonNode.class.isAssignableFrom(raw)
+        || raw.getName().startsWith("java.")
+        || java.lang.reflect.Modifier.isAbstract(raw.getModifiers())) {
       return Map.of();
     }
     var config = Json.mapper().getDeserializationConfig();
@@ -156,13 +190,17 @@ public final class ConfigBinder {
    * Builds the record from JSON, running its validation, after replacing secret references with
    * {@code secrets}. Errors are {@link ConfigException}s with the record's own message.
    */
-  public static <C extends Record> C instantiate(Class<C> type, ObjectNode json, UnaryOperator<String> secrets, String what) {
+  public static <C extends Record> C instantiate(
+      Class<C> type, ObjectNode json, UnaryOperator<String> secrets, String what) {
     ObjectNode resolved = resolveSecrets(json, secrets);
     try {
       return Json.mapper().treeToValue(withDefaults(type, resolved), type);
     } catch (IOException | IllegalArgumentException e) {
       Throwable root = rootCause(e);
-      String reason = root instanceof IllegalArgumentException || root instanceof NullPointerException ? root.getMessage() : firstLine(e.getMessage());
+      String reason =
+          root instanceof IllegalArgumentException || root instanceof NullPointerException
+              ? root.getMessage()
+              : firstLine(e.getMessage());
       throw new ConfigException("invalid configuration for " + what + ": " + reason, e);
     }
   }
@@ -184,7 +222,9 @@ public final class ConfigBinder {
     return copy;
   }
 
-  /** {@code text} with every secret reference replaced by {@code secrets} (given {@code NAME.KEY}). */
+  /**
+   * {@code text} with every secret reference replaced by {@code secrets} (given {@code NAME.KEY}).
+   */
   public static String resolveSecrets(String text, UnaryOperator<String> secrets) {
     return text == null ? null : replaceRefs(text, secrets);
   }
@@ -231,12 +271,15 @@ public final class ConfigBinder {
     Matcher m = SECRET_REF.matcher(text);
     StringBuilder sb = new StringBuilder();
     while (m.find()) {
-      m.appendReplacement(sb, Matcher.quoteReplacement(secrets.apply(m.group(1) + "." + m.group(2))));
+      m.appendReplacement(
+          sb, Matcher.quoteReplacement(secrets.apply(m.group(1) + "." + m.group(2))));
     }
     return m.appendTail(sb).toString();
   }
 
-  /** Record components missing from JSON get Java defaults (0, false, null) or empty collections. */
+  /**
+   * Record components missing from JSON get Java defaults (0, false, null) or empty collections.
+   */
   private static ObjectNode withDefaults(Class<? extends Record> type, ObjectNode json) {
     ObjectNode out = json.deepCopy();
     for (RecordComponent rc : type.getRecordComponents()) {
@@ -264,10 +307,21 @@ public final class ConfigBinder {
 
   /** The one-line error for a key that is not one of {@code keys}, naming the closest. */
   static ConfigException unknownKey(String key, List<String> keys, String what) {
-    return new ConfigException("unknown key '" + key + "' for " + what + closest(key, keys).map(k -> ": did you mean '" + k + "'?").orElse("") + " (valid keys: " + String.join(", ", keys) + ")");
+    return new ConfigException(
+        "unknown key '"
+            + key
+            + "' for "
+            + what
+            + closest(key, keys).map(k -> ": did you mean '" + k + "'?").orElse("")
+            + " (valid keys: "
+            + String.join(", ", keys)
+            + ")");
   }
 
-  /** The name in {@code names} closest to {@code key} (in any spelling), if close enough to be a typo. */
+  /**
+   * The name in {@code names} closest to {@code key} (in any spelling), if close enough to be a
+   * typo.
+   */
   static Optional<String> closest(String key, List<String> names) {
     String wanted = canonical(key);
     return names.stream()
@@ -304,7 +358,8 @@ public final class ConfigBinder {
         return Json.mapper().readTree(v);
       }
       if (List.class.isAssignableFrom(raw)) {
-        Type item = type instanceof ParameterizedType p ? p.getActualTypeArguments()[0] : String.class;
+        Type item =
+            type instanceof ParameterizedType p ? p.getActualTypeArguments()[0] : String.class;
         var arr = NODES.arrayNode();
         if (!v.isEmpty()) {
           for (String part : v.split(",")) {
@@ -328,9 +383,27 @@ public final class ConfigBinder {
       }
       return Json.mapper().readTree(v);
     } catch (NumberFormatException e) {
-      throw new ConfigException("key '" + key + "' of " + what + " expects a " + (raw == Double.class || raw == Float.class ? "number" : "whole number") + ", got '" + value + "'");
+      throw new ConfigException(
+          "key '"
+              + key
+              + "' of "
+              + what
+              + " expects a "
+              + (raw == Double.class || raw == Float.class ? "number" : "whole number")
+              + ", got '"
+              + value
+              + "'");
     } catch (IOException | IllegalArgumentException e) {
-      throw new ConfigException("key '" + key + "' of " + what + " " + (e instanceof IOException ? "expects JSON" : e.getMessage()) + ", got '" + value + "'");
+      throw new ConfigException(
+          "key '"
+              + key
+              + "' of "
+              + what
+              + " "
+              + (e instanceof IOException ? "expects JSON" : e.getMessage())
+              + ", got '"
+              + value
+              + "'");
     }
   }
 
@@ -347,7 +420,10 @@ public final class ConfigBinder {
     };
   }
 
-  /** {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}, or ISO-8601 such as {@code PT30S}. */
+  /**
+   * {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}, or ISO-8601 such as {@code
+   * PT30S}.
+   */
   public static Duration parseDuration(String v) {
     if (v.toUpperCase(Locale.ROOT).startsWith("P")) {
       return Duration.parse(v.toUpperCase(Locale.ROOT));
@@ -373,7 +449,10 @@ public final class ConfigBinder {
       }
     }
     throw new IllegalArgumentException(
-        "expects one of " + Arrays.stream(type.getEnumConstants()).map(c -> ((Enum<?>) c).name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")));
+        "expects one of "
+            + Arrays.stream(type.getEnumConstants())
+                .map(c -> ((Enum<?>) c).name().toLowerCase(Locale.ROOT))
+                .collect(Collectors.joining(", ")));
   }
 
   /** camelCase, snake_case and kebab-case spell the same key. */
@@ -390,7 +469,10 @@ public final class ConfigBinder {
     for (int i = 1; i <= a.length(); i++) {
       cur[0] = i;
       for (int j = 1; j <= b.length(); j++) {
-        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+        cur[j] =
+            Math.min(
+                Math.min(cur[j - 1] + 1, prev[j] + 1),
+                prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
       }
       int[] t = prev;
       prev = cur;

@@ -26,8 +26,8 @@ public interface Flavor<C extends Record> {
    * the flavor takes no settings. It must be a part of {@link #configType()}: every field is a
    * configuration field of the same name and type, which gives its starting value and default
    * ({@link SettingsResolver#settingsProblems} checks it; the resolver refuses a flavor that breaks
-   * it). {@link SettingsResolver} resolves configuration &lt; pipeline &lt; {@code --set} &lt;
-   * step into the plan; the flavor's components read the records from there.
+   * it). {@link SettingsResolver} resolves configuration &lt; pipeline &lt; {@code --set} &lt; step
+   * into the plan; the flavor's components read the records from there.
    */
   default Class<? extends Record> settingsType() {
     return null;

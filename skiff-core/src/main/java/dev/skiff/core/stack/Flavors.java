@@ -42,11 +42,21 @@ public final class Flavors {
         .filter(f -> f.type() == type && f.name().equals(name))
         .findFirst()
         .orElseThrow(
-            () -> ofType(type).isEmpty()
-                ? new ConfigException("no " + type.cliName() + " flavors are installed: they come with their modules on the class path")
-                : new ConfigException(
-                    "unknown " + type.cliName() + " flavor '" + name + "': available: "
-                        + ofType(type).stream().map(Flavor::name).collect(Collectors.joining(", "))
-                        + " (other flavors come with their modules on the class path)"));
+            () ->
+                ofType(type).isEmpty()
+                    ? new ConfigException(
+                        "no "
+                            + type.cliName()
+                            + " flavors are installed: they come with their modules on the class path")
+                    : new ConfigException(
+                        "unknown "
+                            + type.cliName()
+                            + " flavor '"
+                            + name
+                            + "': available: "
+                            + ofType(type).stream()
+                                .map(Flavor::name)
+                                .collect(Collectors.joining(", "))
+                            + " (other flavors come with their modules on the class path)"));
   }
 }

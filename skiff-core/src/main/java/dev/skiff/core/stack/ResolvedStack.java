@@ -7,7 +7,10 @@ import java.util.Optional;
 /** A stack with its components and their flavors. */
 public record ResolvedStack(String name, Map<ComponentType, ResolvedComponent> components) {
   public ResolvedStack {
-    components = components.isEmpty() ? Map.of() : java.util.Collections.unmodifiableMap(new EnumMap<>(components)); // in type order
+    components =
+        components.isEmpty()
+            ? Map.of()
+            : java.util.Collections.unmodifiableMap(new EnumMap<>(components)); // in type order
   }
 
   public Optional<ResolvedComponent> component(ComponentType type) {
@@ -15,6 +18,16 @@ public record ResolvedStack(String name, Map<ComponentType, ResolvedComponent> c
   }
 
   public ResolvedComponent required(ComponentType type) {
-    return component(type).orElseThrow(() -> new ConfigException("stack '" + name + "' has no " + type.cliName() + ": add one with 'skiff stack update " + name + "'"));
+    return component(type)
+        .orElseThrow(
+            () ->
+                new ConfigException(
+                    "stack '"
+                        + name
+                        + "' has no "
+                        + type.cliName()
+                        + ": add one with 'skiff stack update "
+                        + name
+                        + "'"));
   }
 }

@@ -18,8 +18,8 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Encrypts secret values with AES-256-GCM. The key lives outside the metadata store: in a file
- * readable only by its owner (created on first use), or in the {@code SKIFF_SECRET_KEY}
- * environment variable (base64), so a copy of the database alone reveals nothing.
+ * readable only by its owner (created on first use), or in the {@code SKIFF_SECRET_KEY} environment
+ * variable (base64), so a copy of the database alone reveals nothing.
  */
 public final class SecretBox {
   public static final String KEY_ENV = "SKIFF_SECRET_KEY";
@@ -41,9 +41,11 @@ public final class SecretBox {
       if (!Files.exists(keyFile)) {
         create(keyFile);
       }
-      return fromBase64(Files.readString(keyFile, StandardCharsets.US_ASCII).trim(), keyFile.toString());
+      return fromBase64(
+          Files.readString(keyFile, StandardCharsets.US_ASCII).trim(), keyFile.toString());
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the secret key " + keyFile + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot read the secret key " + keyFile + ": " + e.getMessage(), e);
     }
   }
 
@@ -58,7 +60,8 @@ public final class SecretBox {
     try {
       return of(Base64.getDecoder().decode(text));
     } catch (IllegalArgumentException e) {
-      throw new ConfigException("the secret key in " + source + " is not 32 bytes of base64: " + e.getMessage());
+      throw new ConfigException(
+          "the secret key in " + source + " is not 32 bytes of base64: " + e.getMessage());
     }
   }
 
@@ -79,7 +82,8 @@ public final class SecretBox {
       } catch (UnsupportedOperationException notPosix) {
         // Windows: the user's profile folder is private already
       }
-      Files.writeString(temp, Base64.getEncoder().encodeToString(key) + "\n", StandardCharsets.US_ASCII);
+      Files.writeString(
+          temp, Base64.getEncoder().encodeToString(key) + "\n", StandardCharsets.US_ASCII);
       try {
         Files.move(temp, keyFile); // no REPLACE_EXISTING: a concurrent first use keeps one key
       } catch (FileAlreadyExistsException other) {
@@ -90,7 +94,9 @@ public final class SecretBox {
     }
   }
 
-  /** Base64 of a fresh nonce followed by the ciphertext and tag; {@code aad} binds it to its place. */
+  /**
+   * Base64 of a fresh nonce followed by the ciphertext and tag; {@code aad} binds it to its place.
+   */
   public String encrypt(String plain, String aad) {
     try {
       byte[] nonce = new byte[NONCE_BYTES];
@@ -114,9 +120,15 @@ public final class SecretBox {
       Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
       c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, in, 0, NONCE_BYTES));
       c.updateAAD(aad.getBytes(StandardCharsets.UTF_8));
-      return new String(c.doFinal(in, NONCE_BYTES, in.length - NONCE_BYTES), StandardCharsets.UTF_8);
+      return new String(
+          c.doFinal(in, NONCE_BYTES, in.length - NONCE_BYTES), StandardCharsets.UTF_8);
     } catch (GeneralSecurityException | IllegalArgumentException e) {
-      throw new ConfigException("cannot decrypt secret " + aad + ": wrong secret key (" + KEY_ENV + " or the key file) or damaged data");
+      throw new ConfigException(
+          "cannot decrypt secret "
+              + aad
+              + ": wrong secret key ("
+              + KEY_ENV
+              + " or the key file) or damaged data");
     }
   }
 }

@@ -4,9 +4,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Where components, stacks, secrets and project settings (such as the active stack) are kept.
- * Part of every metadata store, so they move to the Skiff server unchanged. Plain storage:
- * rules such as "a component used by a stack cannot be deleted" live in {@link Stacks}.
+ * Where components, stacks, secrets and project settings (such as the active stack) are kept. Part
+ * of every metadata store, so they move to the Skiff server unchanged. Plain storage: rules such as
+ * "a component used by a stack cannot be deleted" live in {@link Stacks}.
  */
 public interface StackStore {
 

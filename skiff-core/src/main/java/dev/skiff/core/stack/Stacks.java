@@ -17,13 +17,14 @@ import java.util.regex.Pattern;
 /**
  * Components, stacks and secrets with their rules: configurations are typed and validated when
  * registered, a component used by a stack cannot be deleted, the active stack cannot be deleted,
- * secrets are encrypted before they reach the store and never returned in clear except to
- * configure a component.
+ * secrets are encrypted before they reach the store and never returned in clear except to configure
+ * a component.
  */
 public final class Stacks {
   public static final String DEFAULT = "default";
   static final String ACTIVE_STACK = "active_stack";
-  private static final Pattern SENSITIVE_KEY = Pattern.compile("(?i).*(password|secret|token|credential|accesskey|secretkey).*");
+  private static final Pattern SENSITIVE_KEY =
+      Pattern.compile("(?i).*(password|secret|token|credential|accesskey|secretkey).*");
 
   private final StackStore store;
   private final Flavors flavors;
@@ -49,10 +50,19 @@ public final class Stacks {
 
   // ---- components
 
-  public ComponentRecord registerComponent(ComponentType type, String name, String flavorName, Map<String, String> values) {
+  public ComponentRecord registerComponent(
+      ComponentType type, String name, String flavorName, Map<String, String> values) {
     checkName(type.cliName(), name);
     if (store.findComponent(type, name).isPresent()) {
-      throw new ConfigException(type.cliName() + " '" + name + "' exists already: change it with 'skiff " + type.cliName() + " update " + name + "'");
+      throw new ConfigException(
+          type.cliName()
+              + " '"
+              + name
+              + "' exists already: change it with 'skiff "
+              + type.cliName()
+              + " update "
+              + name
+              + "'");
     }
     Flavor<?> flavor = flavors.find(type, flavorName);
     ObjectNode config = ConfigBinder.bind(flavor.configType(), values, null, what(type, flavor));
@@ -63,22 +73,35 @@ public final class Stacks {
     return record;
   }
 
-  public ComponentRecord updateComponent(ComponentType type, String name, Map<String, String> values, List<String> removeKeys) {
+  public ComponentRecord updateComponent(
+      ComponentType type, String name, Map<String, String> values, List<String> removeKeys) {
     ComponentRecord old = component(type, name);
     Flavor<?> flavor = flavors.find(type, old.flavor());
-    ObjectNode config = ConfigBinder.bind(flavor.configType(), values, old.config(), what(type, flavor));
+    ObjectNode config =
+        ConfigBinder.bind(flavor.configType(), values, old.config(), what(type, flavor));
     for (String key : removeKeys) {
       config.remove(ConfigBinder.canonicalKey(flavor.configType(), key, what(type, flavor)));
     }
     validate(flavor, config, type, name);
-    ComponentRecord record = new ComponentRecord(type, name, old.flavor(), config, old.createdAt(), clock.instant());
+    ComponentRecord record =
+        new ComponentRecord(type, name, old.flavor(), config, old.createdAt(), clock.instant());
     store.saveComponent(record);
     return record;
   }
 
   public ComponentRecord component(ComponentType type, String name) {
-    return store.findComponent(type, name)
-        .orElseThrow(() -> new ConfigException("no " + type.cliName() + " named '" + name + "': see 'skiff " + type.cliName() + " list'"));
+    return store
+        .findComponent(type, name)
+        .orElseThrow(
+            () ->
+                new ConfigException(
+                    "no "
+                        + type.cliName()
+                        + " named '"
+                        + name
+                        + "': see 'skiff "
+                        + type.cliName()
+                        + " list'"));
   }
 
   public List<ComponentRecord> components(ComponentType type) {
@@ -90,7 +113,12 @@ public final class Stacks {
     for (StackRecord s : store.listStacks()) {
       if (name.equals(s.components().get(type))) {
         throw new ConfigException(
-            type.cliName() + " '" + name + "' is used by stack '" + s.name() + "': change or delete that stack first");
+            type.cliName()
+                + " '"
+                + name
+                + "' is used by stack '"
+                + s.name()
+                + "': change or delete that stack first");
       }
     }
     store.deleteComponent(type, name);
@@ -99,7 +127,11 @@ public final class Stacks {
   /** The configuration record of a component, with secret references resolved. */
   public Record configure(ComponentRecord component) {
     Flavor<?> flavor = flavors.find(component.type(), component.flavor());
-    return ConfigBinder.instantiate(flavor.configType(), component.config(), this::secretValue, what(component.type(), flavor) + " '" + component.name() + "'");
+    return ConfigBinder.instantiate(
+        flavor.configType(),
+        component.config(),
+        this::secretValue,
+        what(component.type(), flavor) + " '" + component.name() + "'");
   }
 
   // ---- stacks
@@ -107,9 +139,11 @@ public final class Stacks {
   public StackRecord registerStack(String name, Map<ComponentType, String> components) {
     checkName("stack", name);
     if (store.findStack(name).isPresent()) {
-      throw new ConfigException("stack '" + name + "' exists already: change it with 'skiff stack update " + name + "'");
+      throw new ConfigException(
+          "stack '" + name + "' exists already: change it with 'skiff stack update " + name + "'");
     }
-    StackRecord stack = new StackRecord(name, checkedComponents(name, components), clock.instant(), null);
+    StackRecord stack =
+        new StackRecord(name, checkedComponents(name, components), clock.instant(), null);
     store.saveStack(stack);
     return stack;
   }
@@ -119,14 +153,16 @@ public final class Stacks {
     StackRecord old = stack(name);
     Map<ComponentType, String> merged = new EnumMap<>(ComponentType.class);
     merged.putAll(old.components());
-    changes.forEach((type, component) -> {
-      if (component == null || component.isEmpty()) {
-        merged.remove(type);
-      } else {
-        merged.put(type, component);
-      }
-    });
-    StackRecord stack = new StackRecord(name, checkedComponents(name, merged), old.createdAt(), clock.instant());
+    changes.forEach(
+        (type, component) -> {
+          if (component == null || component.isEmpty()) {
+            merged.remove(type);
+          } else {
+            merged.put(type, component);
+          }
+        });
+    StackRecord stack =
+        new StackRecord(name, checkedComponents(name, merged), old.createdAt(), clock.instant());
     store.saveStack(stack);
     return stack;
   }
@@ -136,7 +172,10 @@ public final class Stacks {
   }
 
   public StackRecord stack(String name) {
-    return store.findStack(name).orElseThrow(() -> new ConfigException("no stack named '" + name + "': see 'skiff stack list'"));
+    return store
+        .findStack(name)
+        .orElseThrow(
+            () -> new ConfigException("no stack named '" + name + "': see 'skiff stack list'"));
   }
 
   public List<StackRecord> stacks() {
@@ -146,7 +185,8 @@ public final class Stacks {
   public void deleteStack(String name) {
     stack(name);
     if (name.equals(activeName())) {
-      throw new ConfigException("stack '" + name + "' is the active stack: 'skiff stack set' another one first");
+      throw new ConfigException(
+          "stack '" + name + "' is the active stack: 'skiff stack set' another one first");
     }
     store.deleteStack(name);
   }
@@ -167,10 +207,12 @@ public final class Stacks {
   public ResolvedStack resolve(String name) {
     StackRecord s = stack(name);
     Map<ComponentType, ResolvedComponent> components = new EnumMap<>(ComponentType.class);
-    s.components().forEach((type, componentName) -> {
-      ComponentRecord c = component(type, componentName);
-      components.put(type, new ResolvedComponent(c, flavors.find(type, c.flavor())));
-    });
+    s.components()
+        .forEach(
+            (type, componentName) -> {
+              ComponentRecord c = component(type, componentName);
+              components.put(type, new ResolvedComponent(c, flavors.find(type, c.flavor())));
+            });
     return new ResolvedStack(s.name(), components);
   }
 
@@ -186,9 +228,12 @@ public final class Stacks {
       registerComponent(ComponentType.ORCHESTRATOR, DEFAULT, "local", Map.of());
     }
     if (store.findComponent(ComponentType.ARTIFACT_STORE, DEFAULT).isEmpty()) {
-      registerComponent(ComponentType.ARTIFACT_STORE, DEFAULT, "local", Map.of("path", artifactPath));
+      registerComponent(
+          ComponentType.ARTIFACT_STORE, DEFAULT, "local", Map.of("path", artifactPath));
     }
-    registerStack(DEFAULT, Map.of(ComponentType.ORCHESTRATOR, DEFAULT, ComponentType.ARTIFACT_STORE, DEFAULT));
+    registerStack(
+        DEFAULT,
+        Map.of(ComponentType.ORCHESTRATOR, DEFAULT, ComponentType.ARTIFACT_STORE, DEFAULT));
   }
 
   // ---- secrets
@@ -196,7 +241,12 @@ public final class Stacks {
   public SecretRecord createSecret(String name, Map<String, String> values) {
     checkName("secret", name);
     if (store.findSecret(name).isPresent()) {
-      throw new ConfigException("secret '" + name + "' exists already: delete it first or use 'skiff secret update " + name + "'");
+      throw new ConfigException(
+          "secret '"
+              + name
+              + "' exists already: delete it first or use 'skiff secret update "
+              + name
+              + "'");
     }
     return saveSecret(name, values, clock.instant(), null);
   }
@@ -209,24 +259,30 @@ public final class Stacks {
     return saveSecret(name, merged, old.createdAt(), clock.instant());
   }
 
-  private SecretRecord saveSecret(String name, Map<String, String> values, Instant created, Instant updated) {
+  private SecretRecord saveSecret(
+      String name, Map<String, String> values, Instant created, Instant updated) {
     if (values.isEmpty()) {
       throw new ConfigException("secret '" + name + "' needs at least one --KEY=VALUE");
     }
     Map<String, String> encrypted = new TreeMap<>();
-    values.forEach((k, v) -> {
-      if (!k.matches("[A-Za-z0-9_.-]+")) {
-        throw new ConfigException("secret key '" + k + "' is invalid: use letters, digits, '_', '-' or '.'");
-      }
-      encrypted.put(k, box().encrypt(v, aad(name, k)));
-    });
+    values.forEach(
+        (k, v) -> {
+          if (!k.matches("[A-Za-z0-9_.-]+")) {
+            throw new ConfigException(
+                "secret key '" + k + "' is invalid: use letters, digits, '_', '-' or '.'");
+          }
+          encrypted.put(k, box().encrypt(v, aad(name, k)));
+        });
     SecretRecord record = new SecretRecord(name, encrypted, created, updated);
     store.saveSecret(record);
     return record;
   }
 
   public SecretRecord secret(String name) {
-    return store.findSecret(name).orElseThrow(() -> new ConfigException("no secret named '" + name + "': see 'skiff secret list'"));
+    return store
+        .findSecret(name)
+        .orElseThrow(
+            () -> new ConfigException("no secret named '" + name + "': see 'skiff secret list'"));
   }
 
   public List<SecretRecord> secrets() {
@@ -238,7 +294,14 @@ public final class Stacks {
     for (ComponentRecord c : store.listComponents(null)) {
       for (String ref : ConfigBinder.secretReferences(c.config())) {
         if (ref.startsWith(name + ".")) {
-          throw new ConfigException("secret '" + name + "' is used by " + c.type().cliName() + " '" + c.name() + "': change that component first");
+          throw new ConfigException(
+              "secret '"
+                  + name
+                  + "' is used by "
+                  + c.type().cliName()
+                  + " '"
+                  + c.name()
+                  + "': change that component first");
         }
       }
     }
@@ -250,24 +313,52 @@ public final class Stacks {
     int dot = reference.indexOf('.');
     String name = reference.substring(0, dot);
     String key = reference.substring(dot + 1);
-    SecretRecord s = store.findSecret(name)
-        .orElseThrow(() -> new ConfigException("secret '" + name + "' (referenced as {{secret." + reference + "}}) does not exist: create it with 'skiff secret create " + name + " --" + key + "=...'"));
+    SecretRecord s =
+        store
+            .findSecret(name)
+            .orElseThrow(
+                () ->
+                    new ConfigException(
+                        "secret '"
+                            + name
+                            + "' (referenced as {{secret."
+                            + reference
+                            + "}}) does not exist: create it with 'skiff secret create "
+                            + name
+                            + " --"
+                            + key
+                            + "=...'"));
     String enc = s.encryptedValues().get(key);
     if (enc == null) {
-      throw new ConfigException("secret '" + name + "' has no key '" + key + "' (keys: " + String.join(", ", s.encryptedValues().keySet()) + ")");
+      throw new ConfigException(
+          "secret '"
+              + name
+              + "' has no key '"
+              + key
+              + "' (keys: "
+              + String.join(", ", s.encryptedValues().keySet())
+              + ")");
     }
     return box().decrypt(enc, aad(name, key));
   }
 
   // ---- helpers
 
-  private Map<ComponentType, String> checkedComponents(String stack, Map<ComponentType, String> components) {
+  private Map<ComponentType, String> checkedComponents(
+      String stack, Map<ComponentType, String> components) {
     Map<ComponentType, String> checked = new LinkedHashMap<>();
     for (ComponentType type : ComponentType.values()) {
       String name = components.get(type);
       if (name == null) {
         if (type.required()) {
-          throw new ConfigException("stack '" + stack + "' needs an " + type.cliName() + " (--" + type.cliName() + " NAME)");
+          throw new ConfigException(
+              "stack '"
+                  + stack
+                  + "' needs an "
+                  + type.cliName()
+                  + " (--"
+                  + type.cliName()
+                  + " NAME)");
         }
         continue;
       }
@@ -284,13 +375,25 @@ public final class Stacks {
     }
     Record value = ConfigBinder.instantiate(flavor.configType(), config, this::secretValue, what);
     validateWith(flavor, value, what);
-    config.properties().forEach(f -> {
-      if (SENSITIVE_KEY.matcher(f.getKey()).matches() && f.getValue().isTextual() && !f.getValue().asText().isEmpty()
-          && !ConfigBinder.SECRET_REF.matcher(f.getValue().asText()).find() && warnings != null) {
-        warnings.accept("'" + f.getKey() + "' of " + what + " looks like a secret stored in clear: use 'skiff secret create' and --"
-            + f.getKey() + "={{secret.NAME.KEY}}");
-      }
-    });
+    config
+        .properties()
+        .forEach(
+            f -> {
+              if (SENSITIVE_KEY.matcher(f.getKey()).matches()
+                  && f.getValue().isTextual()
+                  && !f.getValue().asText().isEmpty()
+                  && !ConfigBinder.SECRET_REF.matcher(f.getValue().asText()).find()
+                  && warnings != null) {
+                warnings.accept(
+                    "'"
+                        + f.getKey()
+                        + "' of "
+                        + what
+                        + " looks like a secret stored in clear: use 'skiff secret create' and --"
+                        + f.getKey()
+                        + "={{secret.NAME.KEY}}");
+              }
+            });
   }
 
   @SuppressWarnings("unchecked")
@@ -319,7 +422,11 @@ public final class Stacks {
 
   private static void checkName(String kind, String name) {
     if (!Names.isValid(name)) {
-      throw new ConfigException(kind + " name '" + name + "' is invalid: use a letter then letters, digits, '_' or '-' (at most 63)");
+      throw new ConfigException(
+          kind
+              + " name '"
+              + name
+              + "' is invalid: use a letter then letters, digits, '_' or '-' (at most 63)");
     }
   }
 

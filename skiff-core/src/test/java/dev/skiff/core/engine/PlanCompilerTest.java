@@ -1,16 +1,15 @@
 package dev.skiff.core.engine;
 
-import dev.skiff.core.spi.Materializers;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.skiff.core.plan.PipelineDefinitionException;
 import dev.skiff.core.plan.PlanInput;
 import dev.skiff.core.plan.PlanOutput;
 import dev.skiff.core.plan.PlanStep;
 import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.plan.StepPolicy;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
+import dev.skiff.core.spi.Materializers;
 import dev.skiff.sdk.Materializer;
 import dev.skiff.sdk.Out;
 import dev.skiff.sdk.Param;
@@ -105,15 +104,23 @@ public class PlanCompilerTest {
             compiler,
             p -> {
               Out<Split> data = p.step("load", PlanCompilerTest::load);
-              p.step("label", PlanCompilerTest::label, data.get(Split::labels), Param.of(new Config(3, "knn")));
+              p.step(
+                  "label",
+                  PlanCompilerTest::label,
+                  data.get(Split::labels),
+                  Param.of(new Config(3, "knn")));
               p.step("mean", PlanCompilerTest::mean, data.get(Split::train));
               p.step("sink", PlanCompilerTest::sink, data);
             });
 
-    assertThat(plan.steps()).extracting(PlanStep::name).containsExactly("load", "label", "mean", "sink");
+    assertThat(plan.steps())
+        .extracting(PlanStep::name)
+        .containsExactly("load", "label", "mean", "sink");
     PlanStep load = plan.step("load");
     assertThat(load.recordOutput()).isTrue();
-    assertThat(load.outputs()).extracting(PlanOutput::name).containsExactly("train", "test", "labels");
+    assertThat(load.outputs())
+        .extracting(PlanOutput::name)
+        .containsExactly("train", "test", "labels");
     PlanStep label = plan.step("label");
     assertThat(label.inputs()).extracting(PlanInput::name).containsExactly("labels", "config");
     assertThat(label.inputs().get(0).step()).isEqualTo("load");
@@ -128,7 +135,12 @@ public class PlanCompilerTest {
   @Test
   void planJsonRoundTripsAndHashIsStable() {
     Consumer<PipelineBuilder> body =
-        p -> p.step("label", PlanCompilerTest::label, p.step("load", PlanCompilerTest::load).get(Split::labels), Param.of(new Config(3, "a")));
+        p ->
+            p.step(
+                "label",
+                PlanCompilerTest::label,
+                p.step("load", PlanCompilerTest::load).get(Split::labels),
+                Param.of(new Config(3, "a")));
     RunPlan plan = compile(compiler, body);
     RunPlan again = RunPlan.fromJson(plan.toJson());
     assertThat(again).isEqualTo(plan);
@@ -137,9 +149,26 @@ public class PlanCompilerTest {
 
   @Test
   void parameterChangeChangesPlanHashAndValueHash() {
-    RunPlan a = compile(compiler, p -> p.step("label", PlanCompilerTest::label, p.step("load", PlanCompilerTest::load).get(Split::labels), Param.of(new Config(3, "a"))));
-    RunPlan b = compile(compiler, p -> p.step("label", PlanCompilerTest::label, p.step("load", PlanCompilerTest::load).get(Split::labels), Param.of(new Config(4, "a"))));
-    assertThat(a.step("label").inputs().get(1).valueHash()).isNotEqualTo(b.step("label").inputs().get(1).valueHash());
+    RunPlan a =
+        compile(
+            compiler,
+            p ->
+                p.step(
+                    "label",
+                    PlanCompilerTest::label,
+                    p.step("load", PlanCompilerTest::load).get(Split::labels),
+                    Param.of(new Config(3, "a"))));
+    RunPlan b =
+        compile(
+            compiler,
+            p ->
+                p.step(
+                    "label",
+                    PlanCompilerTest::label,
+                    p.step("load", PlanCompilerTest::load).get(Split::labels),
+                    Param.of(new Config(4, "a"))));
+    assertThat(a.step("label").inputs().get(1).valueHash())
+        .isNotEqualTo(b.step("label").inputs().get(1).valueHash());
     assertThat(a.hash()).isNotEqualTo(b.hash());
   }
 
@@ -163,10 +192,14 @@ public class PlanCompilerTest {
 
   @Test
   void selfDependencyIsACycle() {
-    assertThatThrownBy(() -> compile(compiler, p -> {
-              Out<String> a = p.step("a", PlanCompilerTest::noop);
-              p.after(a, a);
-            }))
+    assertThatThrownBy(
+            () ->
+                compile(
+                    compiler,
+                    p -> {
+                      Out<String> a = p.step("a", PlanCompilerTest::noop);
+                      p.after(a, a);
+                    }))
         .hasMessage("cycle in pipeline 'p': a -> a");
   }
 
@@ -180,36 +213,52 @@ public class PlanCompilerTest {
                     p -> {
                       Out<Split> data = p.step("load", PlanCompilerTest::load);
                       Out raw = data.get(Split::labels);
-                      Out<double[]> labels = raw; // really int[]: an unchecked cast hides it from javac
+                      Out<double[]> labels =
+                          raw; // really int[]: an unchecked cast hides it from javac
                       p.step("mean", PlanCompilerTest::mean, labels);
                     }))
         .isInstanceOf(PipelineDefinitionException.class)
-        .hasMessage("type mismatch: parameter 'xs' of step 'mean' expects double[] but output 'load.labels' is int[]");
+        .hasMessage(
+            "type mismatch: parameter 'xs' of step 'mean' expects double[] but output 'load.labels' is int[]");
   }
 
   @Test
   @SuppressWarnings({"unchecked", "rawtypes"})
   void parameterOfWrongTypeIsAnError() {
-    assertThatThrownBy(() -> compile(compiler, p -> p.step("count", PlanCompilerTest::count, (Param) Param.of(42))))
-        .hasMessage("type mismatch: parameter 's' of step 'count' expects String but is given a parameter of type Integer");
+    assertThatThrownBy(
+            () ->
+                compile(
+                    compiler, p -> p.step("count", PlanCompilerTest::count, (Param) Param.of(42))))
+        .hasMessage(
+            "type mismatch: parameter 's' of step 'count' expects String but is given a parameter of type Integer");
   }
 
   @Test
   void duplicateStepNameIsAnError() {
-    assertThatThrownBy(() -> compile(compiler, p -> {
-              p.step("a", PlanCompilerTest::noop);
-              p.step("a", PlanCompilerTest::noop);
-            }))
+    assertThatThrownBy(
+            () ->
+                compile(
+                    compiler,
+                    p -> {
+                      p.step("a", PlanCompilerTest::noop);
+                      p.step("a", PlanCompilerTest::noop);
+                    }))
         .hasMessage("duplicate step name 'a' in pipeline 'p': step names must be unique");
   }
 
   @Test
   void outputOfAnotherPipelineIsAnUnknownStep() {
-    Out<String> foreign = PipelineRecorder.record(new Inline("other", p -> p.step("elsewhere", PlanCompilerTest::noop))).steps().isEmpty()
-        ? null
-        : new PipelineRecorder().step("elsewhere", PlanCompilerTest::noop);
-    assertThatThrownBy(() -> compile(compiler, p -> p.step("count", PlanCompilerTest::count, foreign)))
-        .hasMessage("step 'count' uses an output of unknown step 'elsewhere' (not declared in pipeline 'p')");
+    Out<String> foreign =
+        PipelineRecorder.record(
+                    new Inline("other", p -> p.step("elsewhere", PlanCompilerTest::noop)))
+                .steps()
+                .isEmpty()
+            ? null
+            : new PipelineRecorder().step("elsewhere", PlanCompilerTest::noop);
+    assertThatThrownBy(
+            () -> compile(compiler, p -> p.step("count", PlanCompilerTest::count, foreign)))
+        .hasMessage(
+            "step 'count' uses an output of unknown step 'elsewhere' (not declared in pipeline 'p')");
   }
 
   @Test
@@ -224,7 +273,8 @@ public class PlanCompilerTest {
   void capturedValuesMustBeParameters() {
     int k = 7;
     assertThatThrownBy(() -> compile(compiler, p -> p.step("captures", () -> k + 1)))
-        .hasMessage("step 'captures' captures a value (Integer): pass it as an input with Param.of(...) so it is stored in the plan and part of the cache key");
+        .hasMessage(
+            "step 'captures' captures a value (Integer): pass it as an input with Param.of(...) so it is stored in the plan and part of the cache key");
   }
 
   /** A step written as a class; its field would change results without changing the plan. */
@@ -252,28 +302,51 @@ public class PlanCompilerTest {
   @Test
   void stepObjectsWithStateMustUseParameters() {
     assertThatThrownBy(() -> compile(compiler, p -> p.step("scale", new Scaler(2.0))))
-        .hasMessage("step 'scale' is an object with state (field 'factor' of Scaler): pass configuration as an input with Param.of(...) so it is stored in the plan and part of the cache key");
-    assertThat(compile(compiler, p -> p.step("two", new Two())).step("two").outputs()).extracting(PlanOutput::type).containsExactly("java.lang.Integer");
+        .hasMessage(
+            "step 'scale' is an object with state (field 'factor' of Scaler): pass configuration as an input with Param.of(...) so it is stored in the plan and part of the cache key");
+    assertThat(compile(compiler, p -> p.step("two", new Two())).step("two").outputs())
+        .extracting(PlanOutput::type)
+        .containsExactly("java.lang.Integer");
   }
 
   @Test
   void outputWithoutMaterializerIsAnError() {
     assertThatThrownBy(() -> compile(compiler, p -> p.step("o", PlanCompilerTest::opaque)))
-        .hasMessageStartingWith("no materializer for output 'output' of step 'o' (type PlanCompilerTest.Opaque)");
+        .hasMessageStartingWith(
+            "no materializer for output 'output' of step 'o' (type PlanCompilerTest.Opaque)");
   }
 
   @Test
   void settingsResolvePipelineThenStep() {
     PipelineSettings settings =
-        PipelineSettings.newBuilder().enableCache(false).stepTimeout(Duration.ofSeconds(9)).retry(RetryPolicy.newBuilder().maxAttempts(2).build()).build();
+        PipelineSettings.newBuilder()
+            .enableCache(false)
+            .stepTimeout(Duration.ofSeconds(9))
+            .retry(RetryPolicy.newBuilder().maxAttempts(2).build())
+            .build();
     RunPlan plan =
         compiler.compile(
-            new Inline("p", p -> {
-              p.step("a", PlanCompilerTest::noop);
-              p.step("b", PlanCompilerTest::noop).configure(s -> s.enableCache(true).maxAttempts(5).timeout(Duration.ofSeconds(1)));
-            }),
+            new Inline(
+                "p",
+                p -> {
+                  p.step("a", PlanCompilerTest::noop);
+                  p.step("b", PlanCompilerTest::noop)
+                      .configure(
+                          s -> s.enableCache(true).maxAttempts(5).timeout(Duration.ofSeconds(1)));
+                }),
             settings);
-    assertThat(plan.step("a").policy()).isEqualTo(new StepPolicy(false, 2, Duration.ofSeconds(1), 2.0, Duration.ofMinutes(1), Duration.ofSeconds(9)));
-    assertThat(plan.step("b").policy()).isEqualTo(new StepPolicy(true, 5, Duration.ofSeconds(1), 2.0, Duration.ofMinutes(1), Duration.ofSeconds(1)));
+    assertThat(plan.step("a").policy())
+        .isEqualTo(
+            new StepPolicy(
+                false,
+                2,
+                Duration.ofSeconds(1),
+                2.0,
+                Duration.ofMinutes(1),
+                Duration.ofSeconds(9)));
+    assertThat(plan.step("b").policy())
+        .isEqualTo(
+            new StepPolicy(
+                true, 5, Duration.ofSeconds(1), 2.0, Duration.ofMinutes(1), Duration.ofSeconds(1)));
   }
 }

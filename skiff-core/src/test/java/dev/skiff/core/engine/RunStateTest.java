@@ -1,13 +1,5 @@
 package dev.skiff.core.engine;
 
-import dev.skiff.core.spi.ArtifactRecord;
-import dev.skiff.core.spi.Materializers;
-import dev.skiff.core.plan.PlanOutput;
-import dev.skiff.core.plan.PlanOutputs;
-import dev.skiff.core.spi.RunEvent;
-import dev.skiff.core.plan.RunPlan;
-import dev.skiff.core.spi.StepRecord;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.skiff.core.engine.RunState.Action;
@@ -24,6 +16,13 @@ import dev.skiff.core.engine.RunState.StopRequested;
 import dev.skiff.core.engine.RunState.Timer;
 import dev.skiff.core.engine.RunState.TimerFired;
 import dev.skiff.core.engine.RunState.TimerKind;
+import dev.skiff.core.plan.PlanOutput;
+import dev.skiff.core.plan.PlanOutputs;
+import dev.skiff.core.plan.RunPlan;
+import dev.skiff.core.spi.ArtifactRecord;
+import dev.skiff.core.spi.Materializers;
+import dev.skiff.core.spi.RunEvent;
+import dev.skiff.core.spi.StepRecord;
 import dev.skiff.sdk.FailureKind;
 import dev.skiff.sdk.Out;
 import dev.skiff.sdk.PipelineBuilder;
@@ -45,7 +44,8 @@ import org.junit.jupiter.api.Test;
  * that is the test itself (it answers each {@link Launch} when it chooses). No threads, no sleeps.
  */
 class RunStateTest {
-  static final PlanCompiler COMPILER = new PlanCompiler(Materializers.of(List.of(PlanCompilerTest.ANY)));
+  static final PlanCompiler COMPILER =
+      new PlanCompiler(Materializers.of(List.of(PlanCompilerTest.ANY)));
 
   static String a() {
     return "a";
@@ -73,12 +73,15 @@ class RunStateTest {
     @Override
     public void define(PipelineBuilder p) {
       Out<String> a = p.step("a", RunStateTest::a);
-      Out<String> b = p.step("b", RunStateTest::b, a).configure(s -> {
-        s.retry(retry);
-        if (timeout != null) {
-          s.timeout(timeout);
-        }
-      });
+      Out<String> b =
+          p.step("b", RunStateTest::b, a)
+              .configure(
+                  s -> {
+                    s.retry(retry);
+                    if (timeout != null) {
+                      s.timeout(timeout);
+                    }
+                  });
       Out<String> c = p.step("c", RunStateTest::c, a);
       p.step("d", RunStateTest::d, b, c);
     }
@@ -101,7 +104,8 @@ class RunStateTest {
       return start(List.of(), Map.of(), false);
     }
 
-    Harness start(List<StepRecord> previous, Map<String, Map<String, ArtifactRecord>> kept, boolean restart) {
+    Harness start(
+        List<StepRecord> previous, Map<String, Map<String, ArtifactRecord>> kept, boolean restart) {
       record(state.start(previous, kept, restart, now));
       return this;
     }
@@ -110,7 +114,9 @@ class RunStateTest {
       record(state.on(e, now));
     }
 
-    /** Records the actions and answers cache lookups with a miss, as a driver with an empty cache. */
+    /**
+     * Records the actions and answers cache lookups with a miss, as a driver with an empty cache.
+     */
     private void record(List<Action> out) {
       List<CacheChecked> misses = new ArrayList<>();
       for (Action a : out) {
@@ -130,26 +136,45 @@ class RunStateTest {
     }
 
     List<String> launched() {
-      return actions.stream().filter(a -> a instanceof Launch).map(a -> ((Launch) a).step().name() + "#" + ((Launch) a).attempt()).toList();
+      return actions.stream()
+          .filter(a -> a instanceof Launch)
+          .map(a -> ((Launch) a).step().name() + "#" + ((Launch) a).attempt())
+          .toList();
     }
 
     void succeed(String step, int attempt) {
       Map<String, ArtifactRecord> outs = new LinkedHashMap<>();
       for (PlanOutput o : plan.step(step).outputs()) {
-        outs.put(o.name(), new ArtifactRecord(step + "-" + o.name() + "-" + attempt, "run-1", step, o.name(), ArtifactRecord.Kind.DATA,
-            o.type(), o.materializer(), "runs/run-1/" + step, "hash-" + step, 1, now));
+        outs.put(
+            o.name(),
+            new ArtifactRecord(
+                step + "-" + o.name() + "-" + attempt,
+                "run-1",
+                step,
+                o.name(),
+                ArtifactRecord.Kind.DATA,
+                o.type(),
+                o.materializer(),
+                "runs/run-1/" + step,
+                "hash-" + step,
+                1,
+                now));
       }
       on(new AttemptSucceeded(step, attempt, outs));
     }
 
     void fail(String step, int attempt, FailureKind kind) {
-      on(new AttemptFailed(step, attempt, kind, "IllegalStateException: " + kind + " on attempt " + attempt));
+      on(
+          new AttemptFailed(
+              step, attempt, kind, "IllegalStateException: " + kind + " on attempt " + attempt));
     }
 
     /** The delay of the last timer set of this kind for this step. */
     Duration timer(TimerKind kind, String step) {
       for (int i = actions.size() - 1; i >= 0; i--) {
-        if (actions.get(i) instanceof SetTimer t && t.timer().kind() == kind && java.util.Objects.equals(step, t.timer().step())) {
+        if (actions.get(i) instanceof SetTimer t
+            && t.timer().kind() == kind
+            && java.util.Objects.equals(step, t.timer().step())) {
           return t.delay();
         }
       }
@@ -195,7 +220,8 @@ class RunStateTest {
 
   @Test
   void userFailuresSpendMaxAttemptsWithBackoffAndTheLastOneFailsTheStep() {
-    RetryPolicy retry = RetryPolicy.newBuilder().maxAttempts(3).initialBackoff(Duration.ofSeconds(2)).build();
+    RetryPolicy retry =
+        RetryPolicy.newBuilder().maxAttempts(3).initialBackoff(Duration.ofSeconds(2)).build();
     Harness h = diamond(retry).start();
     h.succeed("a", 1);
     h.succeed("c", 1);
@@ -220,7 +246,12 @@ class RunStateTest {
 
   @Test
   void infrastructureFailuresHaveTheirOwnBudgetAndDoNotSpendTheUsersAttempts() {
-    RetryPolicy retry = RetryPolicy.newBuilder().maxAttempts(1).infrastructureRetries(2).initialBackoff(Duration.ZERO).build();
+    RetryPolicy retry =
+        RetryPolicy.newBuilder()
+            .maxAttempts(1)
+            .infrastructureRetries(2)
+            .initialBackoff(Duration.ZERO)
+            .build();
     Harness h = diamond(retry).start();
     h.succeed("a", 1);
 
@@ -244,13 +275,15 @@ class RunStateTest {
 
     Harness userCode = diamond(retry).start();
     userCode.succeed("a", 1);
-    userCode.fail("b", 1, FailureKind.USER_CODE); // maxAttempts 1: no retry for the step's own failure
+    userCode.fail(
+        "b", 1, FailureKind.USER_CODE); // maxAttempts 1: no retry for the step's own failure
     assertThat(userCode.state.stepStatus("b")).isEqualTo(StepStatus.FAILED);
   }
 
   @Test
   void retryOnDecidesWhichKindsAreRetried() {
-    RetryPolicy onlyUserCode = RetryPolicy.newBuilder().maxAttempts(3).retryOn(FailureKind.USER_CODE).build();
+    RetryPolicy onlyUserCode =
+        RetryPolicy.newBuilder().maxAttempts(3).retryOn(FailureKind.USER_CODE).build();
     Harness h = diamond(onlyUserCode).start();
     h.succeed("a", 1);
     h.fail("b", 1, FailureKind.TIMEOUT);
@@ -264,7 +297,12 @@ class RunStateTest {
 
   @Test
   void aTimeoutCancelsTheAttemptAndCountsAsATimeoutFailure() {
-    Harness h = diamond(RetryPolicy.newBuilder().maxAttempts(2).initialBackoff(Duration.ZERO).build(), Duration.ofMinutes(5), PipelineSettings.DEFAULTS).start();
+    Harness h =
+        diamond(
+                RetryPolicy.newBuilder().maxAttempts(2).initialBackoff(Duration.ZERO).build(),
+                Duration.ofMinutes(5),
+                PipelineSettings.DEFAULTS)
+            .start();
     h.succeed("a", 1);
     assertThat(h.timer(TimerKind.TIMEOUT, "b")).isEqualTo(Duration.ofMinutes(5));
 
@@ -282,7 +320,12 @@ class RunStateTest {
 
   @Test
   void failFastStartsNothingNewButLetsRunningStepsFinish() {
-    Harness h = diamond(RetryPolicy.newBuilder().maxAttempts(2).build(), null, PipelineSettings.newBuilder().failFast(true).build()).start();
+    Harness h =
+        diamond(
+                RetryPolicy.newBuilder().maxAttempts(2).build(),
+                null,
+                PipelineSettings.newBuilder().failFast(true).build())
+            .start();
     h.succeed("a", 1);
     h.fail("b", 1, FailureKind.USER_CODE); // b waits for its retry
     h.fail("c", 1, FailureKind.USER_CODE); // c has no retry on its own policy: the run fails fast
@@ -297,7 +340,9 @@ class RunStateTest {
 
   @Test
   void continuingAfterAFailureRunsEveryIndependentBranch() {
-    Harness h = diamond(RetryPolicy.NONE, null, PipelineSettings.newBuilder().failFast(false).build()).start();
+    Harness h =
+        diamond(RetryPolicy.NONE, null, PipelineSettings.newBuilder().failFast(false).build())
+            .start();
     h.succeed("a", 1);
     h.fail("b", 1, FailureKind.USER_CODE);
     assertThat(h.last("d").status()).isEqualTo(StepStatus.SKIPPED);
@@ -316,20 +361,28 @@ class RunStateTest {
 
     h.on(new StopRequested("stopped by the user"));
 
-    assertThat(h.actions).contains(new RunState.SaveRun(RunStatus.STOPPING, null, null), new Cancel("c", 1),
-        new RunState.CancelTimer(new Timer(TimerKind.RETRY, "b", 2)));
+    assertThat(h.actions)
+        .contains(
+            new RunState.SaveRun(RunStatus.STOPPING, null, null),
+            new Cancel("c", 1),
+            new RunState.CancelTimer(new Timer(TimerKind.RETRY, "b", 2)));
     assertThat(h.last("b").status()).isEqualTo(StepStatus.STOPPED);
     assertThat(h.state.status()).isEqualTo(RunStatus.STOPPING);
     h.fail("c", 1, FailureKind.CANCELLED);
     assertThat(h.last("c").status()).isEqualTo(StepStatus.STOPPED);
     assertThat(h.last("d").status()).isEqualTo(StepStatus.SKIPPED);
     assertThat(h.state.status()).isEqualTo(RunStatus.STOPPED);
-    assertThat(h.saved).noneSatisfy(r -> assertThat(h.last(r.name()).status()).isIn(StepStatus.RUNNING, StepStatus.PENDING));
+    assertThat(h.saved)
+        .noneSatisfy(
+            r ->
+                assertThat(h.last(r.name()).status()).isIn(StepStatus.RUNNING, StepStatus.PENDING));
   }
 
   @Test
   void aStopDuringFailFastWindDownEndsAfterTheGraceEvenIfAnAttemptNeverEnds() {
-    Harness h = diamond(RetryPolicy.NONE, null, PipelineSettings.newBuilder().failFast(true).build()).start();
+    Harness h =
+        diamond(RetryPolicy.NONE, null, PipelineSettings.newBuilder().failFast(true).build())
+            .start();
     h.succeed("a", 1);
     h.fail("b", 1, FailureKind.USER_CODE); // fail fast: the run winds down while c still runs
 
@@ -357,11 +410,15 @@ class RunStateTest {
     Harness restarted = diamond(retry).start(stored, kept(first, "a", "c"), true);
     assertThat(restarted.launched()).containsExactly("b#2");
     restarted.fail("b", 2, FailureKind.USER_CODE);
-    assertThat(restarted.state.stepStatus("b")).as("attempt 2 was the last of 2").isEqualTo(StepStatus.FAILED);
+    assertThat(restarted.state.stepStatus("b"))
+        .as("attempt 2 was the last of 2")
+        .isEqualTo(StepStatus.FAILED);
 
     Harness resumed = diamond(retry).start(latest(first, restarted), kept(first, "a", "c"), false);
     resumed.fail("b", 3, FailureKind.USER_CODE);
-    assertThat(resumed.state.stepStatus("b")).as("a resume grants new attempts").isEqualTo(StepStatus.RUNNING);
+    assertThat(resumed.state.stepStatus("b"))
+        .as("a resume grants new attempts")
+        .isEqualTo(StepStatus.RUNNING);
   }
 
   @Test
@@ -370,12 +427,15 @@ class RunStateTest {
     first.succeed("a", 1); // b and c in flight when the orchestrator dies
 
     Harness restarted = diamond(RetryPolicy.NONE).start(latest(first), kept(first, "a"), true);
-    assertThat(restarted.launched()).containsExactlyInAnyOrder("b#1", "c#1"); // same attempts: their pods are adopted
-    assertThat(restarted.actions).contains(new RunState.Emit(new RunEvent.StepReused("run-1", "a")));
+    assertThat(restarted.launched())
+        .containsExactlyInAnyOrder("b#1", "c#1"); // same attempts: their pods are adopted
+    assertThat(restarted.actions)
+        .contains(new RunState.Emit(new RunEvent.StepReused("run-1", "a")));
 
     restarted.succeed("c", 1);
     restarted.fail("b", 1, FailureKind.USER_CODE);
-    Harness resumed = diamond(RetryPolicy.NONE).start(latest(first, restarted), kept(restarted, "a", "c"), false);
+    Harness resumed =
+        diamond(RetryPolicy.NONE).start(latest(first, restarted), kept(restarted, "a", "c"), false);
     assertThat(resumed.launched()).containsExactly("b#2");
     resumed.succeed("b", 2);
     resumed.succeed("d", 1);
@@ -384,17 +444,40 @@ class RunStateTest {
 
   @Test
   void aCacheHitLinksTheOutputsAndLaunchesNothing() {
-    Harness h = new Harness(COMPILER.compile(new Diamond(RetryPolicy.NONE, null), PipelineSettings.DEFAULTS));
+    Harness h =
+        new Harness(
+            COMPILER.compile(new Diamond(RetryPolicy.NONE, null), PipelineSettings.DEFAULTS));
     List<Action> out = h.state.start(List.of(), Map.of(), false, h.now);
-    CheckCache check = (CheckCache) out.stream().filter(a -> a instanceof CheckCache).findFirst().orElseThrow();
-    ArtifactRecord cached = new ArtifactRecord("x", "run-0", "a", PlanOutputs.DEFAULT, ArtifactRecord.Kind.DATA, "java.lang.String", "test.any/v1", "p", "h", 1, h.now);
+    CheckCache check =
+        (CheckCache) out.stream().filter(a -> a instanceof CheckCache).findFirst().orElseThrow();
+    ArtifactRecord cached =
+        new ArtifactRecord(
+            "x",
+            "run-0",
+            "a",
+            PlanOutputs.DEFAULT,
+            ArtifactRecord.Kind.DATA,
+            "java.lang.String",
+            "test.any/v1",
+            "p",
+            "h",
+            1,
+            h.now);
 
-    List<Action> after = h.state.on(new CacheChecked(check.step().name(), new CacheHit(Map.of(PlanOutputs.DEFAULT, cached), "run-0")), h.now);
+    List<Action> after =
+        h.state.on(
+            new CacheChecked(
+                check.step().name(), new CacheHit(Map.of(PlanOutputs.DEFAULT, cached), "run-0")),
+            h.now);
 
     assertThat(after).noneMatch(a -> a instanceof Launch && ((Launch) a).step().name().equals("a"));
-    assertThat(after).contains(new RunState.LinkOutputs("a", Map.of(PlanOutputs.DEFAULT, "x"), Map.of()));
+    assertThat(after)
+        .contains(new RunState.LinkOutputs("a", Map.of(PlanOutputs.DEFAULT, "x"), Map.of()));
     assertThat(h.state.stepStatus("a")).isEqualTo(StepStatus.CACHED);
-    assertThat(after).filteredOn(a -> a instanceof CheckCache).extracting(a -> ((CheckCache) a).step().name()).containsExactlyInAnyOrder("b", "c");
+    assertThat(after)
+        .filteredOn(a -> a instanceof CheckCache)
+        .extracting(a -> ((CheckCache) a).step().name())
+        .containsExactlyInAnyOrder("b", "c");
   }
 
   @Test
@@ -408,7 +491,9 @@ class RunStateTest {
     assertThat(Transitions.allowed(RunStatus.FAILED, RunStatus.RUNNING)).isTrue();
   }
 
-  /** The last record saved of every step by these machines in turn, as the store would hold them. */
+  /**
+   * The last record saved of every step by these machines in turn, as the store would hold them.
+   */
   static List<StepRecord> latest(Harness... machines) {
     Map<String, StepRecord> last = new LinkedHashMap<>();
     for (Harness h : machines) {
@@ -423,7 +508,20 @@ class RunStateTest {
     for (String step : steps) {
       Map<String, ArtifactRecord> outs = new LinkedHashMap<>();
       for (PlanOutput o : h.plan.step(step).outputs()) {
-        outs.put(o.name(), new ArtifactRecord(step + "-" + o.name(), "run-1", step, o.name(), ArtifactRecord.Kind.DATA, o.type(), o.materializer(), "p", "hash-" + step, 1, h.now));
+        outs.put(
+            o.name(),
+            new ArtifactRecord(
+                step + "-" + o.name(),
+                "run-1",
+                step,
+                o.name(),
+                ArtifactRecord.Kind.DATA,
+                o.type(),
+                o.materializer(),
+                "p",
+                "hash-" + step,
+                1,
+                h.now));
       }
       kept.put(step, outs);
     }

@@ -29,7 +29,8 @@ class SecretBoxTest {
     Path keyFile = dir.resolve("home/secret.key");
     String enc = SecretBox.open(keyFile, null).encrypt("v", "n.k");
 
-    assertThat(Files.getPosixFilePermissions(keyFile)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    assertThat(Files.getPosixFilePermissions(keyFile))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
     assertThat(SecretBox.open(keyFile, null).decrypt(enc, "n.k")).isEqualTo("v");
   }
 
@@ -40,7 +41,8 @@ class SecretBoxTest {
 
     assertThatThrownBy(() -> other.decrypt(enc, "n.k"))
         .isInstanceOf(ConfigException.class)
-        .hasMessage("cannot decrypt secret n.k: wrong secret key (SKIFF_SECRET_KEY or the key file) or damaged data");
+        .hasMessage(
+            "cannot decrypt secret n.k: wrong secret key (SKIFF_SECRET_KEY or the key file) or damaged data");
     SecretBox same = SecretBox.open(dir.resolve("a.key"), null);
     assertThatThrownBy(() -> same.decrypt(enc, "n.other")).isInstanceOf(ConfigException.class);
   }

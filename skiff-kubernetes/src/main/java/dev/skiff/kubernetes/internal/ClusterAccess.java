@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * Cluster access: a kubeconfig context, the current context, or the in-cluster configuration of
- * a pod; and the translation of client errors into one-line messages that name the fix.
+ * Cluster access: a kubeconfig context, the current context, or the in-cluster configuration of a
+ * pod; and the translation of client errors into one-line messages that name the fix.
  */
 public final class ClusterAccess {
   private ClusterAccess() {}
@@ -28,36 +28,61 @@ public final class ClusterAccess {
       Config probe = Config.autoConfigure(null);
       List<NamedContext> contexts = probe.getContexts();
       if (contexts == null || contexts.stream().noneMatch(c -> c.getName().equals(context))) {
-        String known = contexts == null || contexts.isEmpty() ? "none: is KUBECONFIG set?" : contexts.stream().map(NamedContext::getName).collect(Collectors.joining(", "));
-        throw new ConfigException("kubeconfig has no context '" + context + "' (contexts: " + known + "): fix kubernetesContext with 'skiff orchestrator update'");
+        String known =
+            contexts == null || contexts.isEmpty()
+                ? "none: is KUBECONFIG set?"
+                : contexts.stream().map(NamedContext::getName).collect(Collectors.joining(", "));
+        throw new ConfigException(
+            "kubeconfig has no context '"
+                + context
+                + "' (contexts: "
+                + known
+                + "): fix kubernetesContext with 'skiff orchestrator update'");
       }
       config = Config.autoConfigure(context);
     }
     if (config.getMasterUrl() == null || config.getMasterUrl().isBlank()) {
-      throw new ConfigException("no Kubernetes cluster configured: set KUBECONFIG or kubernetesContext, or run inside a cluster");
+      throw new ConfigException(
+          "no Kubernetes cluster configured: set KUBECONFIG or kubernetesContext, or run inside a cluster");
     }
     config.setRequestRetryBackoffLimit(2);
     return new KubernetesClientBuilder().withConfig(config).build();
   }
 
   /** A one-line reason for a failed API call, naming the likely fix. */
-  public static ConfigException explain(KubernetesClientException e, String doing, String masterUrl) {
+  public static ConfigException explain(
+      KubernetesClientException e, String doing, String masterUrl) {
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    if (root instanceof ConnectException || root instanceof UnknownHostException || root instanceof HttpTimeoutException
+    if (root instanceof ConnectException
+        || root instanceof UnknownHostException
+        || root instanceof HttpTimeoutException
         || (e.getCode() <= 0 && root instanceof java.io.IOException)) {
-      return new ConfigException("cannot reach the Kubernetes API server at " + masterUrl + " while " + doing + " (" + root.getClass().getSimpleName()
-          + (root.getMessage() == null ? "" : ": " + root.getMessage()) + "): check kubernetesContext, your network or VPN", e);
+      return new ConfigException(
+          "cannot reach the Kubernetes API server at "
+              + masterUrl
+              + " while "
+              + doing
+              + " ("
+              + root.getClass().getSimpleName()
+              + (root.getMessage() == null ? "" : ": " + root.getMessage())
+              + "): check kubernetesContext, your network or VPN",
+          e);
     }
     if (e.getCode() == 401) {
-      return new ConfigException("the Kubernetes API server rejected the credentials while " + doing + " (401): refresh your kubeconfig login", e);
+      return new ConfigException(
+          "the Kubernetes API server rejected the credentials while "
+              + doing
+              + " (401): refresh your kubeconfig login",
+          e);
     }
     if (e.getCode() == 403) {
       return new ConfigException("not allowed while " + doing + " (403): " + status(e), e);
     }
-    return new ConfigException("Kubernetes API error while " + doing + " (" + e.getCode() + "): " + status(e), e);
+    return new ConfigException(
+        "Kubernetes API error while " + doing + " (" + e.getCode() + "): " + status(e), e);
   }
 
   static String status(KubernetesClientException e) {

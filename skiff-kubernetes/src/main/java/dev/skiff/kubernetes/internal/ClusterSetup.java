@@ -11,7 +11,9 @@ public final class ClusterSetup {
   private final String namespace;
   private final String serviceAccountName;
 
-  /** @param serviceAccountName the run's service account (resolved settings), null for Skiff's own */
+  /**
+   * @param serviceAccountName the run's service account (resolved settings), null for Skiff's own
+   */
   public ClusterSetup(KubernetesClient client, String namespace, String serviceAccountName) {
     this.client = client;
     this.namespace = namespace;
@@ -19,8 +21,8 @@ public final class ClusterSetup {
   }
 
   /**
-   * Fails when the namespace is missing. Users who may not read namespaces (403) pass: the
-   * creation of the run's objects then reports a missing namespace.
+   * Fails when the namespace is missing. Users who may not read namespaces (403) pass: the creation
+   * of the run's objects then reports a missing namespace.
    */
   public void checkNamespace() {
     String ns = namespace;
@@ -30,13 +32,19 @@ public final class ClusterSetup {
       }
     } catch (KubernetesClientException e) {
       if (e.getCode() != 403) {
-        throw ClusterAccess.explain(e, "checking namespace '" + ns + "'", client.getMasterUrl().toString());
+        throw ClusterAccess.explain(
+            e, "checking namespace '" + ns + "'", client.getMasterUrl().toString());
       }
     }
   }
 
   public static ConfigException missingNamespace(String ns) {
-    return new ConfigException("namespace '" + ns + "' does not exist: create it (kubectl create namespace " + ns + ") or set kubernetesNamespace");
+    return new ConfigException(
+        "namespace '"
+            + ns
+            + "' does not exist: create it (kubectl create namespace "
+            + ns
+            + ") or set kubernetesNamespace");
   }
 
   /**
@@ -49,13 +57,27 @@ public final class ClusterSetup {
     }
     String ns = namespace;
     try {
-      client.serviceAccounts().inNamespace(ns).resource(manifests.serviceAccount()).createOr(NonDeletingOperation::update);
+      client
+          .serviceAccounts()
+          .inNamespace(ns)
+          .resource(manifests.serviceAccount())
+          .createOr(NonDeletingOperation::update);
     } catch (KubernetesClientException e) {
       throw rbacError(e, "service account");
     }
     try {
-      client.rbac().roles().inNamespace(ns).resource(manifests.role()).createOr(NonDeletingOperation::update);
-      client.rbac().roleBindings().inNamespace(ns).resource(manifests.roleBinding()).createOr(NonDeletingOperation::update);
+      client
+          .rbac()
+          .roles()
+          .inNamespace(ns)
+          .resource(manifests.role())
+          .createOr(NonDeletingOperation::update);
+      client
+          .rbac()
+          .roleBindings()
+          .inNamespace(ns)
+          .resource(manifests.roleBinding())
+          .createOr(NonDeletingOperation::update);
     } catch (KubernetesClientException e) {
       throw rbacError(e, "Role and RoleBinding");
     }
@@ -65,11 +87,17 @@ public final class ClusterSetup {
     String ns = namespace;
     if (e.getCode() == 403) {
       return new ConfigException(
-          "not allowed to create the " + what + " for Skiff in namespace '" + ns + "' (403): ask an admin for a service account that may manage pods there and set serviceAccountName", e);
+          "not allowed to create the "
+              + what
+              + " for Skiff in namespace '"
+              + ns
+              + "' (403): ask an admin for a service account that may manage pods there and set serviceAccountName",
+          e);
     }
     if (e.getCode() == 404) {
       return missingNamespace(ns);
     }
-    return ClusterAccess.explain(e, "creating the " + what + " in namespace '" + ns + "'", client.getMasterUrl().toString());
+    return ClusterAccess.explain(
+        e, "creating the " + what + " in namespace '" + ns + "'", client.getMasterUrl().toString());
   }
 }

@@ -1,10 +1,9 @@
 package dev.skiff.kubernetes.internal;
 
-import dev.skiff.kubernetes.KubernetesOrchestratorConfig;
-import dev.skiff.kubernetes.KubernetesSettings;
-
 import dev.skiff.core.plan.PlanStep;
 import dev.skiff.core.plan.RunPlan;
+import dev.skiff.kubernetes.KubernetesOrchestratorConfig;
+import dev.skiff.kubernetes.KubernetesSettings;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -15,19 +14,23 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Every object a run would create, without a cluster (nothing is sent to it, not even a read):
- * RBAC (unless a service account is given), the orchestrator Job and its Secret (or, for a
- * schedule, the CronJob and its Secret), and the first attempt's pod of each step. Settings come
- * from the plan as resolved (each step's pod from its own); namespace, image and pull secrets from
- * {@code config}. Secret values are shown as placeholders, never the real addresses.
+ * Every object a run would create, without a cluster (nothing is sent to it, not even a read): RBAC
+ * (unless a service account is given), the orchestrator Job and its Secret (or, for a schedule, the
+ * CronJob and its Secret), and the first attempt's pod of each step. Settings come from the plan as
+ * resolved (each step's pod from its own); namespace, image and pull secrets from {@code config}.
+ * Secret values are shown as placeholders, never the real addresses.
  */
 public final class DryRun {
   public static final String RUN_PLACEHOLDER = "dry-run";
 
   private DryRun() {}
 
-  public static List<HasMetadata> manifests(RunPlan plan, KubernetesOrchestratorConfig config, Optional<String> cronSchedule) {
-    return manifests(plan, config, cronSchedule.map(cron -> new dev.skiff.sdk.Schedule("default", cron)).orElse(null));
+  public static List<HasMetadata> manifests(
+      RunPlan plan, KubernetesOrchestratorConfig config, Optional<String> cronSchedule) {
+    return manifests(
+        plan,
+        config,
+        cronSchedule.map(cron -> new dev.skiff.sdk.Schedule("default", cron)).orElse(null));
   }
 
   /**
@@ -35,7 +38,8 @@ public final class DryRun {
    * the CronJob and its Secret (owned by the CronJob) instead of the orchestrator Job and its
    * Secret, named as {@code skiff run --schedule} names them.
    */
-  public static List<HasMetadata> manifests(RunPlan plan, KubernetesOrchestratorConfig config, dev.skiff.sdk.Schedule schedule) {
+  public static List<HasMetadata> manifests(
+      RunPlan plan, KubernetesOrchestratorConfig config, dev.skiff.sdk.Schedule schedule) {
     String image = config.image() == null ? "IMAGE" : config.image();
     Manifests m = new Manifests(config, image);
     KubernetesSettings run = KubernetesSettings.of(plan, config);
@@ -46,28 +50,67 @@ public final class DryRun {
       out.add(m.roleBinding());
     }
     String runId = RUN_PLACEHOLDER;
-    var placeholders = new dev.skiff.core.spi.StoreAccess("<metadata store URL>", null, "<artifact store>");
+    var placeholders =
+        new dev.skiff.core.spi.StoreAccess("<metadata store URL>", null, "<artifact store>");
     if (schedule != null) {
       String secretName = scheduleSecret(plan, schedule);
-      var cronJob = m.cronJob(plan, schedule.name(), schedule.cron(), secretName, run.orchestratorPodSettings(), run.effectiveServiceAccount());
+      var cronJob =
+          m.cronJob(
+              plan,
+              schedule.name(),
+              schedule.cron(),
+              secretName,
+              run.orchestratorPodSettings(),
+              run.effectiveServiceAccount());
       out.add(cronJob);
-      var secret = m.runSecret("schedule-" + plan.pipeline() + "-" + schedule.name(), plan.pipeline(), placeholders);
+      var secret =
+          m.runSecret(
+              "schedule-" + plan.pipeline() + "-" + schedule.name(), plan.pipeline(), placeholders);
       secret.getMetadata().setName(secretName);
-      secret.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder().withApiVersion("batch/v1").withKind("CronJob")
-          .withName(cronJob.getMetadata().getName()).withUid("<uid of the CronJob>").withController(true).withBlockOwnerDeletion(true).build()));
+      secret
+          .getMetadata()
+          .setOwnerReferences(
+              List.of(
+                  new OwnerReferenceBuilder()
+                      .withApiVersion("batch/v1")
+                      .withKind("CronJob")
+                      .withName(cronJob.getMetadata().getName())
+                      .withUid("<uid of the CronJob>")
+                      .withController(true)
+                      .withBlockOwnerDeletion(true)
+                      .build()));
       out.add(secret);
     } else {
-      Job job = m.orchestratorJob(plan, runId, run.orchestratorPodSettings(), run.effectiveServiceAccount());
+      Job job =
+          m.orchestratorJob(
+              plan, runId, run.orchestratorPodSettings(), run.effectiveServiceAccount());
       out.add(job);
       var secret = m.runSecret(runId, plan.pipeline(), placeholders);
-      OwnerReference owner = new OwnerReferenceBuilder().withApiVersion("batch/v1").withKind("Job").withName(job.getMetadata().getName()).withUid("<uid of the Job>").withController(true).withBlockOwnerDeletion(true).build();
+      OwnerReference owner =
+          new OwnerReferenceBuilder()
+              .withApiVersion("batch/v1")
+              .withKind("Job")
+              .withName(job.getMetadata().getName())
+              .withUid("<uid of the Job>")
+              .withController(true)
+              .withBlockOwnerDeletion(true)
+              .build();
       secret.getMetadata().setOwnerReferences(List.of(owner));
       out.add(secret);
     }
-    OwnerReference podOwner = new OwnerReferenceBuilder().withApiVersion("batch/v1").withKind("Job").withName(Names.orchestratorJob(runId)).withUid("<uid of the Job>").withController(true).withBlockOwnerDeletion(true).build();
+    OwnerReference podOwner =
+        new OwnerReferenceBuilder()
+            .withApiVersion("batch/v1")
+            .withKind("Job")
+            .withName(Names.orchestratorJob(runId))
+            .withUid("<uid of the Job>")
+            .withController(true)
+            .withBlockOwnerDeletion(true)
+            .build();
     for (PlanStep step : plan.steps()) {
       KubernetesSettings s = KubernetesSettings.of(step, run);
-      out.add(m.stepPod(plan, runId, step, 1, s.podSettings(), s.effectiveServiceAccount(), podOwner));
+      out.add(
+          m.stepPod(plan, runId, step, 1, s.podSettings(), s.effectiveServiceAccount(), podOwner));
     }
     return out;
   }

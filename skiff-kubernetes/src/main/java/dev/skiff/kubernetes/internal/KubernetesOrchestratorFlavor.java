@@ -1,14 +1,14 @@
 package dev.skiff.kubernetes.internal;
 
-import dev.skiff.kubernetes.KubernetesOrchestratorConfig;
-import dev.skiff.kubernetes.KubernetesSettings;
-
 import dev.skiff.core.spi.Orchestrator;
 import dev.skiff.core.spi.OrchestratorContext;
 import dev.skiff.core.spi.OrchestratorFlavor;
+import dev.skiff.kubernetes.KubernetesOrchestratorConfig;
+import dev.skiff.kubernetes.KubernetesSettings;
 
 /** The {@code kubernetes} orchestrator: one pod per step, driven by an orchestrator pod. */
-public final class KubernetesOrchestratorFlavor implements OrchestratorFlavor<KubernetesOrchestratorConfig> {
+public final class KubernetesOrchestratorFlavor
+    implements OrchestratorFlavor<KubernetesOrchestratorConfig> {
   @Override
   public String name() {
     return KubernetesOrchestrator.NAME;

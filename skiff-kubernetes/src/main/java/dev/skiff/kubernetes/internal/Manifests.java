@@ -55,13 +55,18 @@ import java.util.Map;
 public final class Manifests {
   /** Key in the run Secret holding the metadata store URL. */
   public static final String SECRET_METADATA_URL = "metadata-url";
+
   /** Key in the run Secret holding the metadata store password, when there is one. */
   public static final String SECRET_METADATA_PASSWORD = "metadata-password";
+
   /** Key in the run Secret holding the artifact store (flavor and settings, keys included). */
   public static final String SECRET_ARTIFACT_STORE = "artifact-store";
+
   public static final String ROLE_NAME = "skiff-orchestrator";
+
   /** Name of the one container of every Skiff pod. */
   public static final String CONTAINER = "main";
+
   static final long RUN_AS_USER = 65532; // the conventional non-root uid of distroless images
   static final int JOB_RESTARTS = 3;
   static final int TTL_AFTER_FINISHED = 7 * 24 * 3600;
@@ -75,12 +80,15 @@ public final class Manifests {
     this(config.kubernetesNamespace(), config.imagePullSecrets(), image);
   }
 
-  /** Objects in {@code namespace}, pods running {@code image} pulled with {@code imagePullSecrets}. */
+  /**
+   * Objects in {@code namespace}, pods running {@code image} pulled with {@code imagePullSecrets}.
+   */
   public Manifests(String namespace, List<String> imagePullSecrets, String image) {
     this(namespace, imagePullSecrets, image, null);
   }
 
-  private Manifests(String namespace, List<String> imagePullSecrets, String image, String secretOverride) {
+  private Manifests(
+      String namespace, List<String> imagePullSecrets, String image, String secretOverride) {
     this.namespace = namespace;
     this.imagePullSecrets = List.copyOf(imagePullSecrets);
     this.image = image;
@@ -102,23 +110,43 @@ public final class Manifests {
 
   public ServiceAccount serviceAccount() {
     return new ServiceAccountBuilder()
-        .withNewMetadata().withName(KubernetesOrchestratorConfig.DEFAULT_SERVICE_ACCOUNT).withNamespace(ns()).withLabels(Map.of(Labels.MANAGED_BY, "skiff")).endMetadata()
+        .withNewMetadata()
+        .withName(KubernetesOrchestratorConfig.DEFAULT_SERVICE_ACCOUNT)
+        .withNamespace(ns())
+        .withLabels(Map.of(Labels.MANAGED_BY, "skiff"))
+        .endMetadata()
         .withAutomountServiceAccountToken(false)
         .build();
   }
 
   public Role role() {
     return new RoleBuilder()
-        .withNewMetadata().withName(ROLE_NAME).withNamespace(ns()).withLabels(Map.of(Labels.MANAGED_BY, "skiff")).endMetadata()
+        .withNewMetadata()
+        .withName(ROLE_NAME)
+        .withNamespace(ns())
+        .withLabels(Map.of(Labels.MANAGED_BY, "skiff"))
+        .endMetadata()
         .withRules(roleRules())
         .build();
   }
 
   public RoleBinding roleBinding() {
     return new RoleBindingBuilder()
-        .withNewMetadata().withName(ROLE_NAME).withNamespace(ns()).withLabels(Map.of(Labels.MANAGED_BY, "skiff")).endMetadata()
-        .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("Role").withName(ROLE_NAME).endRoleRef()
-        .addNewSubject().withKind("ServiceAccount").withName(KubernetesOrchestratorConfig.DEFAULT_SERVICE_ACCOUNT).withNamespace(ns()).endSubject()
+        .withNewMetadata()
+        .withName(ROLE_NAME)
+        .withNamespace(ns())
+        .withLabels(Map.of(Labels.MANAGED_BY, "skiff"))
+        .endMetadata()
+        .withNewRoleRef()
+        .withApiGroup("rbac.authorization.k8s.io")
+        .withKind("Role")
+        .withName(ROLE_NAME)
+        .endRoleRef()
+        .addNewSubject()
+        .withKind("ServiceAccount")
+        .withName(KubernetesOrchestratorConfig.DEFAULT_SERVICE_ACCOUNT)
+        .withNamespace(ns())
+        .endSubject()
         .build();
   }
 
@@ -134,83 +162,165 @@ public final class Manifests {
     }
     data.put(SECRET_ARTIFACT_STORE, b64(stores.artifactStore()));
     return new SecretBuilder()
-        .withNewMetadata().withName(Names.runSecret(runId)).withNamespace(ns()).withLabels(Labels.run(runId, pipeline, "secret")).endMetadata()
+        .withNewMetadata()
+        .withName(Names.runSecret(runId))
+        .withNamespace(ns())
+        .withLabels(Labels.run(runId, pipeline, "secret"))
+        .endMetadata()
         .withType("Opaque")
         .withData(data)
         .build();
   }
 
   /** The Job that runs the orchestrator of one run; the cluster restarts it if its node dies. */
-  public Job orchestratorJob(RunPlan plan, String runId, PodSettings podSettings, String serviceAccount) {
+  public Job orchestratorJob(
+      RunPlan plan, String runId, PodSettings podSettings, String serviceAccount) {
     Map<String, String> labels = Labels.run(runId, plan.pipeline(), "orchestrator");
     return new JobBuilder()
-        .withNewMetadata().withName(Names.orchestratorJob(runId)).withNamespace(ns()).withLabels(labels).endMetadata()
-        .withSpec(jobSpec(labels, podSettings, serviceAccount, List.of("orchestrator", "--run", runId), Names.runSecret(runId)))
+        .withNewMetadata()
+        .withName(Names.orchestratorJob(runId))
+        .withNamespace(ns())
+        .withLabels(labels)
+        .endMetadata()
+        .withSpec(
+            jobSpec(
+                labels,
+                podSettings,
+                serviceAccount,
+                List.of("orchestrator", "--run", runId),
+                Names.runSecret(runId)))
         .build();
   }
 
   /** A CronJob whose job template is the orchestrator Job of a scheduled run. */
-  public CronJob cronJob(RunPlan plan, String schedule, String cron, String secretName, PodSettings podSettings, String serviceAccount) {
+  public CronJob cronJob(
+      RunPlan plan,
+      String schedule,
+      String cron,
+      String secretName,
+      PodSettings podSettings,
+      String serviceAccount) {
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(Labels.PIPELINE, Names.labelValue(plan.pipeline()));
     labels.put(Labels.ROLE, "orchestrator");
     labels.put(Labels.MANAGED_BY, "skiff");
     labels.put("skiff.dev/schedule", Names.labelValue(schedule));
     return new CronJobBuilder()
-        .withNewMetadata().withName(Names.cronJob(plan.pipeline(), schedule)).withNamespace(ns()).withLabels(labels).endMetadata()
+        .withNewMetadata()
+        .withName(Names.cronJob(plan.pipeline(), schedule))
+        .withNamespace(ns())
+        .withLabels(labels)
+        .endMetadata()
         .withNewSpec()
         .withSchedule(cron)
         .withConcurrencyPolicy("Forbid")
         .withNewJobTemplate()
-        .withNewMetadata().withLabels(labels).endMetadata()
-        .withSpec(jobSpec(labels, podSettings, serviceAccount, List.of("orchestrator", "--schedule", plan.pipeline() + "/" + schedule), secretName))
+        .withNewMetadata()
+        .withLabels(labels)
+        .endMetadata()
+        .withSpec(
+            jobSpec(
+                labels,
+                podSettings,
+                serviceAccount,
+                List.of("orchestrator", "--schedule", plan.pipeline() + "/" + schedule),
+                secretName))
         .endJobTemplate()
         .endSpec()
         .build();
   }
 
   /** The pod of one attempt of one step, owned by the run's orchestrator Job. */
-  public Pod stepPod(RunPlan plan, String runId, PlanStep step, int attempt, PodSettings podSettings, String serviceAccount, OwnerReference owner) {
+  public Pod stepPod(
+      RunPlan plan,
+      String runId,
+      PlanStep step,
+      int attempt,
+      PodSettings podSettings,
+      String serviceAccount,
+      OwnerReference owner) {
     return stepPod(plan, runId, step, attempt, null, podSettings, serviceAccount, owner);
   }
 
-  /** The pod of one attempt; {@code token} (null for none) is the attempt's, which alone may publish its outputs. */
-  public Pod stepPod(RunPlan plan, String runId, PlanStep step, int attempt, String token, PodSettings podSettings, String serviceAccount, OwnerReference owner) {
+  /**
+   * The pod of one attempt; {@code token} (null for none) is the attempt's, which alone may publish
+   * its outputs.
+   */
+  public Pod stepPod(
+      RunPlan plan,
+      String runId,
+      PlanStep step,
+      int attempt,
+      String token,
+      PodSettings podSettings,
+      String serviceAccount,
+      OwnerReference owner) {
     Map<String, String> labels = new LinkedHashMap<>(podSettings.labels());
     labels.putAll(Labels.step(runId, plan.pipeline(), step.name()));
-    List<String> args = new ArrayList<>(List.of("step", "--run", runId, "--step", step.name(), "--attempt", String.valueOf(attempt)));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "step",
+                "--run",
+                runId,
+                "--step",
+                step.name(),
+                "--attempt",
+                String.valueOf(attempt)));
     if (token != null) {
       args.addAll(List.of("--token", token));
     }
-    PodSpecBuilder spec = new PodSpecBuilder(podSpec(podSettings, serviceAccount, args, secretOverride != null ? secretOverride : Names.runSecret(runId)))
-        .withRestartPolicy("Never")
-        .withAutomountServiceAccountToken(false); // a step talks to the stores, never to the API
+    PodSpecBuilder spec =
+        new PodSpecBuilder(
+                podSpec(
+                    podSettings,
+                    serviceAccount,
+                    args,
+                    secretOverride != null ? secretOverride : Names.runSecret(runId)))
+            .withRestartPolicy("Never")
+            .withAutomountServiceAccountToken(
+                false); // a step talks to the stores, never to the API
     if (step.policy().timeout() != null) {
-      spec.withActiveDeadlineSeconds(Math.max(1, (long) Math.ceil(step.policy().timeout().toMillis() / 1000.0)));
+      spec.withActiveDeadlineSeconds(
+          Math.max(1, (long) Math.ceil(step.policy().timeout().toMillis() / 1000.0)));
     }
-    PodBuilder pod = new PodBuilder()
-        .withNewMetadata()
-        .withName(Names.stepPod(runId, step.name(), attempt))
-        .withNamespace(ns())
-        .withLabels(labels)
-        .withAnnotations(podSettings.annotations())
-        .endMetadata()
-        .withSpec(spec.build());
+    PodBuilder pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(Names.stepPod(runId, step.name(), attempt))
+            .withNamespace(ns())
+            .withLabels(labels)
+            .withAnnotations(podSettings.annotations())
+            .endMetadata()
+            .withSpec(spec.build());
     if (owner != null) {
       pod.editMetadata().withOwnerReferences(owner).endMetadata();
     }
     return pod.build();
   }
 
-  private JobSpec jobSpec(Map<String, String> labels, PodSettings podSettings, String serviceAccount, List<String> args, String secretName) {
+  private JobSpec jobSpec(
+      Map<String, String> labels,
+      PodSettings podSettings,
+      String serviceAccount,
+      List<String> args,
+      String secretName) {
     Map<String, String> podLabels = new LinkedHashMap<>(podSettings.labels());
     podLabels.putAll(labels);
-    PodTemplateSpec template = new PodTemplateSpecBuilder()
-        .withNewMetadata().withLabels(podLabels).withAnnotations(podSettings.annotations()).endMetadata()
-        .withSpec(new PodSpecBuilder(podSpec(podSettings, serviceAccount, args, secretName)).withRestartPolicy("Never")
-            .withAutomountServiceAccountToken(true) // only the orchestrator talks to the API; the account itself mounts nothing
-            .build())
-        .build();
+    PodTemplateSpec template =
+        new PodTemplateSpecBuilder()
+            .withNewMetadata()
+            .withLabels(podLabels)
+            .withAnnotations(podSettings.annotations())
+            .endMetadata()
+            .withSpec(
+                new PodSpecBuilder(podSpec(podSettings, serviceAccount, args, secretName))
+                    .withRestartPolicy("Never")
+                    .withAutomountServiceAccountToken(
+                        true) // only the orchestrator talks to the API; the account itself mounts
+                    // nothing
+                    .build())
+            .build();
     return new JobSpecBuilder()
         .withBackoffLimit(JOB_RESTARTS)
         .withTtlSecondsAfterFinished(TTL_AFTER_FINISHED)
@@ -218,13 +328,31 @@ public final class Manifests {
         .build();
   }
 
-  private PodSpec podSpec(PodSettings s, String serviceAccount, List<String> args, String secretName) {
+  private PodSpec podSpec(
+      PodSettings s, String serviceAccount, List<String> args, String secretName) {
     List<EnvVar> env = new ArrayList<>();
     env.add(secretEnv(StoreAccess.METADATA_URL_ENV, secretName, SECRET_METADATA_URL, false));
-    env.add(secretEnv(StoreAccess.METADATA_PASSWORD_ENV, secretName, SECRET_METADATA_PASSWORD, true));
+    env.add(
+        secretEnv(StoreAccess.METADATA_PASSWORD_ENV, secretName, SECRET_METADATA_PASSWORD, true));
     env.add(secretEnv(StoreAccess.ARTIFACT_STORE_ENV, secretName, SECRET_ARTIFACT_STORE, false));
-    env.add(new EnvVarBuilder().withName("SKIFF_NAMESPACE").withNewValueFrom().withNewFieldRef().withFieldPath("metadata.namespace").endFieldRef().endValueFrom().build());
-    env.add(new EnvVarBuilder().withName("SKIFF_POD_NAME").withNewValueFrom().withNewFieldRef().withFieldPath("metadata.name").endFieldRef().endValueFrom().build());
+    env.add(
+        new EnvVarBuilder()
+            .withName("SKIFF_NAMESPACE")
+            .withNewValueFrom()
+            .withNewFieldRef()
+            .withFieldPath("metadata.namespace")
+            .endFieldRef()
+            .endValueFrom()
+            .build());
+    env.add(
+        new EnvVarBuilder()
+            .withName("SKIFF_POD_NAME")
+            .withNewValueFrom()
+            .withNewFieldRef()
+            .withFieldPath("metadata.name")
+            .endFieldRef()
+            .endValueFrom()
+            .build());
     env.addAll(s.env());
     List<VolumeMount> mounts = new ArrayList<>();
     mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
@@ -232,36 +360,44 @@ public final class Manifests {
     List<Volume> volumes = new ArrayList<>();
     volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
     volumes.addAll(s.volumes());
-    Container container = new ContainerBuilder()
-        .withName(CONTAINER)
-        .withImage(image)
-        .withImagePullPolicy("IfNotPresent")
-        .withArgs(args)
-        .withEnv(env)
-        .withVolumeMounts(mounts)
-        .withResources(resources(s))
-        .withNewSecurityContext()
-        .withAllowPrivilegeEscalation(false)
-        .withReadOnlyRootFilesystem(true)
-        .withRunAsNonRoot(true)
-        .withNewCapabilities().withDrop("ALL").endCapabilities()
-        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
-        .endSecurityContext()
-        .build();
-    PodSpecBuilder spec = new PodSpecBuilder()
-        .withServiceAccountName(serviceAccount)
-        .withContainers(container)
-        .withVolumes(volumes)
-        .withNodeSelector(s.nodeSelector().isEmpty() ? null : s.nodeSelector())
-        .withAffinity(s.affinity())
-        .withTolerations(s.tolerations())
-        .withNewSecurityContext()
-        .withRunAsNonRoot(true)
-        .withRunAsUser(RUN_AS_USER)
-        .withRunAsGroup(RUN_AS_USER)
-        .withFsGroup(RUN_AS_USER)
-        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
-        .endSecurityContext();
+    Container container =
+        new ContainerBuilder()
+            .withName(CONTAINER)
+            .withImage(image)
+            .withImagePullPolicy("IfNotPresent")
+            .withArgs(args)
+            .withEnv(env)
+            .withVolumeMounts(mounts)
+            .withResources(resources(s))
+            .withNewSecurityContext()
+            .withAllowPrivilegeEscalation(false)
+            .withReadOnlyRootFilesystem(true)
+            .withRunAsNonRoot(true)
+            .withNewCapabilities()
+            .withDrop("ALL")
+            .endCapabilities()
+            .withNewSeccompProfile()
+            .withType("RuntimeDefault")
+            .endSeccompProfile()
+            .endSecurityContext()
+            .build();
+    PodSpecBuilder spec =
+        new PodSpecBuilder()
+            .withServiceAccountName(serviceAccount)
+            .withContainers(container)
+            .withVolumes(volumes)
+            .withNodeSelector(s.nodeSelector().isEmpty() ? null : s.nodeSelector())
+            .withAffinity(s.affinity())
+            .withTolerations(s.tolerations())
+            .withNewSecurityContext()
+            .withRunAsNonRoot(true)
+            .withRunAsUser(RUN_AS_USER)
+            .withRunAsGroup(RUN_AS_USER)
+            .withFsGroup(RUN_AS_USER)
+            .withNewSeccompProfile()
+            .withType("RuntimeDefault")
+            .endSeccompProfile()
+            .endSecurityContext();
     for (String pull : imagePullSecrets) {
       spec.addToImagePullSecrets(new LocalObjectReference(pull));
     }
@@ -269,21 +405,38 @@ public final class Manifests {
   }
 
   private static ResourceRequirements resources(PodSettings s) {
-    ResourceRequirementsBuilder r = s.resources() == null ? new ResourceRequirementsBuilder() : new ResourceRequirementsBuilder(s.resources());
+    ResourceRequirementsBuilder r =
+        s.resources() == null
+            ? new ResourceRequirementsBuilder()
+            : new ResourceRequirementsBuilder(s.resources());
     if (s.gpus() != null && s.gpus() > 0) {
       r.addToLimits("nvidia.com/gpu", new Quantity(String.valueOf(s.gpus())));
     }
     ResourceRequirements built = r.build();
-    return built.getLimits() == null && built.getRequests() == null && built.getClaims() == null ? null : built;
+    return built.getLimits() == null && built.getRequests() == null && built.getClaims() == null
+        ? null
+        : built;
   }
 
   private static EnvVar secretEnv(String name, String secret, String key, boolean optional) {
-    return new EnvVarBuilder().withName(name).withNewValueFrom().withNewSecretKeyRef().withName(secret).withKey(key)
-        .withOptional(optional ? Boolean.TRUE : null).endSecretKeyRef().endValueFrom().build();
+    return new EnvVarBuilder()
+        .withName(name)
+        .withNewValueFrom()
+        .withNewSecretKeyRef()
+        .withName(secret)
+        .withKey(key)
+        .withOptional(optional ? Boolean.TRUE : null)
+        .endSecretKeyRef()
+        .endValueFrom()
+        .build();
   }
 
   private static PolicyRule rule(String apiGroup, String resource, String... verbs) {
-    return new PolicyRuleBuilder().withApiGroups(apiGroup).withResources(resource).withVerbs(verbs).build();
+    return new PolicyRuleBuilder()
+        .withApiGroups(apiGroup)
+        .withResources(resource)
+        .withVerbs(verbs)
+        .build();
   }
 
   private String ns() {
@@ -291,7 +444,8 @@ public final class Manifests {
   }
 
   private static String b64(String s) {
-    return Base64.getEncoder().encodeToString((s == null ? "" : s).getBytes(StandardCharsets.UTF_8));
+    return Base64.getEncoder()
+        .encodeToString((s == null ? "" : s).getBytes(StandardCharsets.UTF_8));
   }
 
   /** Owner reference making {@code job} the owner of the pods and Secret of its run. */

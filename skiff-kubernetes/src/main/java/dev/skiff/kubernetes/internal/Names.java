@@ -12,7 +12,10 @@ public final class Names {
 
   private Names() {}
 
-  /** Pod of attempt {@code attempt} of step {@code step} in run {@code run}: {@code <run>-<step>-<attempt>}. */
+  /**
+   * Pod of attempt {@code attempt} of step {@code step} in run {@code run}: {@code
+   * <run>-<step>-<attempt>}.
+   */
   public static String stepPod(String run, String step, int attempt) {
     return dns(run + "-" + step + "-" + attempt);
   }
@@ -34,7 +37,11 @@ public final class Names {
    * and ends with a hash of the full name, so distinct inputs stay distinct.
    */
   public static String dns(String name) {
-    String s = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]+", "-").replaceAll("-{2,}", "-").replaceAll("^-+|-+$", "");
+    String s =
+        name.toLowerCase(Locale.ROOT)
+            .replaceAll("[^a-z0-9-]+", "-")
+            .replaceAll("-{2,}", "-")
+            .replaceAll("^-+|-+$", "");
     if (s.isEmpty()) {
       s = "x";
     }
@@ -43,7 +50,10 @@ public final class Names {
     }
     if (s.length() <= MAX && !s.equals(name)) {
       // sanitized: add a short hash so e.g. "a_b" and "a-b" do not collide
-      String hashed = s.length() <= MAX - 9 ? s + "-" + hash(name) : s.substring(0, MAX - 9).replaceAll("-+$", "") + "-" + hash(name);
+      String hashed =
+          s.length() <= MAX - 9
+              ? s + "-" + hash(name)
+              : s.substring(0, MAX - 9).replaceAll("-+$", "") + "-" + hash(name);
       return hashed;
     }
     return s.substring(0, MAX - 9).replaceAll("-+$", "") + "-" + hash(name);
@@ -60,7 +70,10 @@ public final class Names {
 
   private static String hash(String s) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8))).substring(0, 8);
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)))
+          .substring(0, 8);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -19,7 +19,15 @@ final class PlainRunPrinter implements RunListener {
   public synchronized void onEvent(RunEvent event) {
     String line = null;
     if (event instanceof RunEvent.RunStarted e) {
-      line = (e.resumed() ? "Resuming" : "Running") + " pipeline " + e.plan().pipeline() + " (run " + e.runId() + ", " + e.plan().steps().size() + " steps)";
+      line =
+          (e.resumed() ? "Resuming" : "Running")
+              + " pipeline "
+              + e.plan().pipeline()
+              + " (run "
+              + e.runId()
+              + ", "
+              + e.plan().steps().size()
+              + " steps)";
     } else if (event instanceof RunEvent.StepStarted e) {
       line = prefix(e.step()) + (e.attempt() == 1 ? "started" : "started attempt " + e.attempt());
     } else if (event instanceof RunEvent.StepLogLine e) {
@@ -31,13 +39,27 @@ final class PlainRunPrinter implements RunListener {
     } else if (event instanceof RunEvent.StepSucceeded e) {
       line = prefix(e.step()) + "succeeded in " + e.took().toMillis() + " ms";
     } else if (event instanceof RunEvent.StepFailed e) {
-      line = prefix(e.step()) + "attempt " + e.attempt() + " failed: " + e.error() + (e.retryIn() == null ? "" : " — retrying in " + e.retryIn().toMillis() + " ms");
+      line =
+          prefix(e.step())
+              + "attempt "
+              + e.attempt()
+              + " failed: "
+              + e.error()
+              + (e.retryIn() == null ? "" : " — retrying in " + e.retryIn().toMillis() + " ms");
     } else if (event instanceof RunEvent.StepSkipped e) {
       line = prefix(e.step()) + "skipped: " + e.reason();
     } else if (event instanceof RunEvent.StepStopped e) {
       line = prefix(e.step()) + "stopped: " + e.reason();
     } else if (event instanceof RunEvent.RunFinished e) {
-      line = "Run " + e.runId() + " " + e.status().name().toLowerCase() + " in " + e.took().toMillis() + " ms" + (e.error() == null ? "" : ": " + e.error());
+      line =
+          "Run "
+              + e.runId()
+              + " "
+              + e.status().name().toLowerCase()
+              + " in "
+              + e.took().toMillis()
+              + " ms"
+              + (e.error() == null ? "" : ": " + e.error());
     }
     if (line != null) {
       out.println(line);

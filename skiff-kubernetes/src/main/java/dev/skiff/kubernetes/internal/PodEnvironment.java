@@ -1,20 +1,25 @@
 package dev.skiff.kubernetes.internal;
 
-import dev.skiff.core.spi.MetadataStore;
 import dev.skiff.core.plan.RunPlan;
+import dev.skiff.core.spi.MetadataStore;
 import dev.skiff.core.spi.RunRecord;
 import dev.skiff.core.spi.StoreAccess;
 
-/** What a Skiff pod reads from its environment: how to reach the stores (from the run Secret), its name. */
+/**
+ * What a Skiff pod reads from its environment: how to reach the stores (from the run Secret), its
+ * name.
+ */
 record PodEnvironment(StoreAccess stores, String namespace, String podName) {
   static PodEnvironment fromEnv() {
     StoreAccess stores;
     try {
       stores = StoreAccess.fromEnvironment(System.getenv());
     } catch (IllegalStateException e) {
-      throw new IllegalStateException(e.getMessage() + " (this pod was not created by Skiff, or its run Secret is missing)", e);
+      throw new IllegalStateException(
+          e.getMessage() + " (this pod was not created by Skiff, or its run Secret is missing)", e);
     }
-    return new PodEnvironment(stores, System.getenv("SKIFF_NAMESPACE"), System.getenv("SKIFF_POD_NAME"));
+    return new PodEnvironment(
+        stores, System.getenv("SKIFF_NAMESPACE"), System.getenv("SKIFF_POD_NAME"));
   }
 
   MetadataStore openStore(ClassLoader loader) {
@@ -26,7 +31,11 @@ record PodEnvironment(StoreAccess stores, String namespace, String podName) {
   }
 
   static RunPlan plan(MetadataStore store, String runId) {
-    RunRecord run = store.findRun(runId).orElseThrow(() -> new IllegalStateException("run " + runId + " is not in the metadata store"));
+    RunRecord run =
+        store
+            .findRun(runId)
+            .orElseThrow(
+                () -> new IllegalStateException("run " + runId + " is not in the metadata store"));
     return RunPlan.fromJson(run.planJson());
   }
 }

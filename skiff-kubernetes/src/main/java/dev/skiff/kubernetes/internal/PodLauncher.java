@@ -4,11 +4,11 @@ import dev.skiff.core.spi.ArtifactRecord;
 import dev.skiff.core.spi.LaunchedStep;
 import dev.skiff.core.spi.MetadataStore;
 import dev.skiff.core.spi.StepFailedException;
-import dev.skiff.sdk.FailureKind;
 import dev.skiff.core.spi.StepLaunch;
 import dev.skiff.core.spi.StepLauncher;
 import dev.skiff.kubernetes.KubernetesSettings;
 import dev.skiff.kubernetes.PodSettings;
+import dev.skiff.sdk.FailureKind;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
@@ -20,7 +20,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -32,9 +31,9 @@ import java.util.function.Function;
 
 /**
  * Runs each step attempt in its own pod. One informer watches the run's pods (label {@code
- * skiff.dev/run}); a pod's end completes its step at once — no polling. Creating a pod that
- * exists adopts it, which is how a restarted orchestrator resumes. A pod stuck Pending past the
- * startup timeout fails its step with the scheduler's or kubelet's reason.
+ * skiff.dev/run}); a pod's end completes its step at once — no polling. Creating a pod that exists
+ * adopts it, which is how a restarted orchestrator resumes. A pod stuck Pending past the startup
+ * timeout fails its step with the scheduler's or kubelet's reason.
  */
 public final class PodLauncher implements StepLauncher {
   private final KubernetesClient client;
@@ -48,16 +47,20 @@ public final class PodLauncher implements StepLauncher {
   private final boolean keepPods;
   private final int maxParallelism;
   private final Map<String, Attempt> attempts = new ConcurrentHashMap<>();
-  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "skiff-pod-timers");
-    t.setDaemon(true);
-    return t;
-  });
-  private final java.util.concurrent.ExecutorService workers = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "skiff-pod-end");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService timers =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "skiff-pod-timers");
+            t.setDaemon(true);
+            return t;
+          });
+  private final java.util.concurrent.ExecutorService workers =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "skiff-pod-end");
+            t.setDaemon(true);
+            return t;
+          });
   private final SharedIndexInformer<Pod> informer;
 
   /**
@@ -75,10 +78,25 @@ public final class PodLauncher implements StepLauncher {
       int maxParallelism) {
 
     /** The same pod settings (by step name), service account and startup timeout for every step. */
-    public Options(String namespace, String runId, OwnerReference owner, Function<String, PodSettings> podSettings, String serviceAccount,
-        Duration startupTimeout, boolean keepPods, int maxParallelism) {
-      this(namespace, runId, owner, step -> new KubernetesSettings(podSettings.apply(step), null, null, null, null, startupTimeout, null),
-          serviceAccount, keepPods, maxParallelism);
+    public Options(
+        String namespace,
+        String runId,
+        OwnerReference owner,
+        Function<String, PodSettings> podSettings,
+        String serviceAccount,
+        Duration startupTimeout,
+        boolean keepPods,
+        int maxParallelism) {
+      this(
+          namespace,
+          runId,
+          owner,
+          step ->
+              new KubernetesSettings(
+                  podSettings.apply(step), null, null, null, null, startupTimeout, null),
+          serviceAccount,
+          keepPods,
+          maxParallelism);
     }
   }
 
@@ -94,27 +112,35 @@ public final class PodLauncher implements StepLauncher {
     this.keepPods = o.keepPods();
     this.maxParallelism = o.maxParallelism();
     this.informer =
-        client.pods().inNamespace(namespace).withLabel(Labels.RUN_SELECTOR, Names.labelValue(runId))
-            .inform(new ResourceEventHandler<>() {
-              @Override
-              public void onAdd(Pod pod) {
-                observe(pod);
-              }
+        client
+            .pods()
+            .inNamespace(namespace)
+            .withLabel(Labels.RUN_SELECTOR, Names.labelValue(runId))
+            .inform(
+                new ResourceEventHandler<>() {
+                  @Override
+                  public void onAdd(Pod pod) {
+                    observe(pod);
+                  }
 
-              @Override
-              public void onUpdate(Pod old, Pod pod) {
-                observe(pod);
-              }
+                  @Override
+                  public void onUpdate(Pod old, Pod pod) {
+                    observe(pod);
+                  }
 
-              @Override
-              public void onDelete(Pod pod, boolean unknownFinalState) {
-                Attempt a = attempts.get(pod.getMetadata().getName());
-                if (a != null && !a.result.isDone()) {
-                  a.fail(new StepFailedException(FailureKind.INFRASTRUCTURE,
-                      "pod " + pod.getMetadata().getName() + " was deleted before it finished (node lost or removed by hand)"));
-                }
-              }
-            });
+                  @Override
+                  public void onDelete(Pod pod, boolean unknownFinalState) {
+                    Attempt a = attempts.get(pod.getMetadata().getName());
+                    if (a != null && !a.result.isDone()) {
+                      a.fail(
+                          new StepFailedException(
+                              FailureKind.INFRASTRUCTURE,
+                              "pod "
+                                  + pod.getMetadata().getName()
+                                  + " was deleted before it finished (node lost or removed by hand)"));
+                    }
+                  }
+                });
   }
 
   @Override
@@ -125,15 +151,29 @@ public final class PodLauncher implements StepLauncher {
   @Override
   public LaunchedStep launch(StepLaunch launch) {
     KubernetesSettings settings = stepSettings.apply(launch.step().name());
-    String account = settings.serviceAccountName() != null ? settings.serviceAccountName() : serviceAccount;
-    Pod pod = manifests.stepPod(launch.plan(), runId, launch.step(), launch.attempt(), launch.token(), settings.podSettings(), account, owner);
+    String account =
+        settings.serviceAccountName() != null ? settings.serviceAccountName() : serviceAccount;
+    Pod pod =
+        manifests.stepPod(
+            launch.plan(),
+            runId,
+            launch.step(),
+            launch.attempt(),
+            launch.token(),
+            settings.podSettings(),
+            account,
+            owner);
     String name = pod.getMetadata().getName();
     Attempt attempt = new Attempt(launch, name);
     attempts.put(name, attempt);
     // Created off the scheduler's thread: steps that become ready together get their pods in
     // parallel instead of one request after another.
     workers.execute(() -> create(pod, attempt));
-    attempt.startupTimer = timers.schedule(() -> pendingTooLong(attempt, settings.podStartupTimeout()), settings.podStartupTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    attempt.startupTimer =
+        timers.schedule(
+            () -> pendingTooLong(attempt, settings.podStartupTimeout()),
+            settings.podStartupTimeout().toMillis(),
+            TimeUnit.MILLISECONDS);
     return attempt;
   }
 
@@ -143,13 +183,19 @@ public final class PodLauncher implements StepLauncher {
       client.pods().inNamespace(namespace).resource(pod).create();
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) { // 409: the pod exists — adopt it (orchestrator restart)
-        attempt.fail(new StepFailedException(e.getCode() >= 500 || e.getCode() == 429 ? FailureKind.INFRASTRUCTURE : FailureKind.USER_CODE,
-            "cannot create pod " + name + ": " + ClusterAccess.status(e)));
+        attempt.fail(
+            new StepFailedException(
+                e.getCode() >= 500 || e.getCode() == 429
+                    ? FailureKind.INFRASTRUCTURE
+                    : FailureKind.USER_CODE,
+                "cannot create pod " + name + ": " + ClusterAccess.status(e)));
         return;
       }
     }
     if (attempt.cancelled) {
-      attempt.deletePod(); // cancelled while its pod was being created: the deletion in end() may have come first
+      attempt
+          .deletePod(); // cancelled while its pod was being created: the deletion in end() may have
+      // come first
       return;
     }
     Pod current = informer.getIndexer().getByKey(namespace + "/" + name);
@@ -169,39 +215,60 @@ public final class PodLauncher implements StepLauncher {
       a.followLogs();
     }
     if ("Succeeded".equals(phase)) {
-      Map<String, ArtifactRecord> outputs = ArtifactRecord.dataOnly(store.stepOutputs(runId, a.launch.step().name()));
+      Map<String, ArtifactRecord> outputs =
+          ArtifactRecord.dataOnly(store.stepOutputs(runId, a.launch.step().name()));
       a.finish(() -> a.result.complete(outputs));
     } else if ("Failed".equals(phase)) {
       a.fail(failure(pod));
     } else {
-      waitingProblem(pod).ifPresent(p -> {
-        String previous = a.problem;
-        a.lastProblem(p);
-        if (isPermanent(p)) {
-          // the back-off message only repeats the image; the pull error before it says why
-          boolean pullError = p.startsWith("ImagePullBackOff") && previous != null && previous.startsWith("ErrImagePull");
-          a.fail(new StepFailedException("pod " + a.pod + " cannot start: " + (pullError ? previous + " (then ImagePullBackOff)" : p)));
-        }
-      });
+      waitingProblem(pod)
+          .ifPresent(
+              p -> {
+                String previous = a.problem;
+                a.lastProblem(p);
+                if (isPermanent(p)) {
+                  // the back-off message only repeats the image; the pull error before it says why
+                  boolean pullError =
+                      p.startsWith("ImagePullBackOff")
+                          && previous != null
+                          && previous.startsWith("ErrImagePull");
+                  a.fail(
+                      new StepFailedException(
+                          "pod "
+                              + a.pod
+                              + " cannot start: "
+                              + (pullError ? previous + " (then ImagePullBackOff)" : p)));
+                }
+              });
     }
   }
 
   /**
    * Waiting reasons that no wait can cure, so the step fails at once instead of after {@code
    * podStartupTimeout}: an image that cannot be pulled (after the kubelet's first back-off), an
-   * invalid image name, a security context the image cannot meet. A missing Secret or ConfigMap
-   * is not among them: it may be created a moment later.
+   * invalid image name, a security context the image cannot meet. A missing Secret or ConfigMap is
+   * not among them: it may be created a moment later.
    */
   static boolean isPermanent(String problem) {
-    return problem.startsWith("ImagePullBackOff") || problem.startsWith("InvalidImageName") || problem.startsWith("ErrImageNeverPull")
-        || problem.startsWith("CreateContainerConfigError") && (problem.contains("runAsNonRoot") || problem.contains("non-root"));
+    return problem.startsWith("ImagePullBackOff")
+        || problem.startsWith("InvalidImageName")
+        || problem.startsWith("ErrImageNeverPull")
+        || problem.startsWith("CreateContainerConfigError")
+            && (problem.contains("runAsNonRoot") || problem.contains("non-root"));
   }
 
   private void pendingTooLong(Attempt a, Duration startupTimeout) {
     if (a.result.isDone() || a.started) {
       return;
     }
-    a.fail(new StepFailedException("pod " + a.pod + " did not start within " + startupTimeout.toSeconds() + " s" + (a.problem == null ? "" : ": " + a.problem)));
+    a.fail(
+        new StepFailedException(
+            "pod "
+                + a.pod
+                + " did not start within "
+                + startupTimeout.toSeconds()
+                + " s"
+                + (a.problem == null ? "" : ": " + a.problem)));
   }
 
   /**
@@ -212,9 +279,15 @@ public final class PodLauncher implements StepLauncher {
   static StepFailedException failure(Pod pod) {
     String reason = failureReason(pod);
     var status = pod.getStatus();
-    boolean disrupted = status.getConditions() != null && status.getConditions().stream()
-        .anyMatch(c -> "DisruptionTarget".equals(c.getType()) && "True".equals(c.getStatus()));
-    if (disrupted || "Evicted".equals(status.getReason()) || "Preempting".equals(status.getReason()) || "NodeLost".equals(status.getReason())) {
+    boolean disrupted =
+        status.getConditions() != null
+            && status.getConditions().stream()
+                .anyMatch(
+                    c -> "DisruptionTarget".equals(c.getType()) && "True".equals(c.getStatus()));
+    if (disrupted
+        || "Evicted".equals(status.getReason())
+        || "Preempting".equals(status.getReason())
+        || "NodeLost".equals(status.getReason())) {
       return new StepFailedException(FailureKind.INFRASTRUCTURE, reason);
     }
     if ("DeadlineExceeded".equals(status.getReason())) {
@@ -222,7 +295,10 @@ public final class PodLauncher implements StepLauncher {
     }
     for (ContainerStatus cs : status.getContainerStatuses()) {
       ContainerStateTerminated t = cs.getState() == null ? null : cs.getState().getTerminated();
-      if (t != null && !"OOMKilled".equals(t.getReason()) && t.getMessage() != null && !t.getMessage().isBlank()) {
+      if (t != null
+          && !"OOMKilled".equals(t.getReason())
+          && t.getMessage() != null
+          && !t.getMessage().isBlank()) {
         return StepFailedException.fromReport(t.getMessage().strip());
       }
     }
@@ -239,14 +315,21 @@ public final class PodLauncher implements StepLauncher {
       ContainerStateTerminated t = cs.getState() == null ? null : cs.getState().getTerminated();
       if (t != null) {
         String reason = t.getReason() == null ? "Error" : t.getReason();
-        return "OOMKilled".equals(reason) ? "OOMKilled: the step used more memory than its limit (raise resources.limits.memory)"
-            : reason + " (exit code " + t.getExitCode() + ")" + (t.getMessage() == null ? "" : ": " + t.getMessage());
+        return "OOMKilled".equals(reason)
+            ? "OOMKilled: the step used more memory than its limit (raise resources.limits.memory)"
+            : reason
+                + " (exit code "
+                + t.getExitCode()
+                + ")"
+                + (t.getMessage() == null ? "" : ": " + t.getMessage());
       }
     }
     return "pod failed";
   }
 
-  /** Scheduling or image problems of a Pending pod, e.g. Unschedulable with the scheduler's message. */
+  /**
+   * Scheduling or image problems of a Pending pod, e.g. Unschedulable with the scheduler's message.
+   */
   static Optional<String> waitingProblem(Pod pod) {
     var status = pod.getStatus();
     if (status == null) {
@@ -254,13 +337,18 @@ public final class PodLauncher implements StepLauncher {
     }
     for (ContainerStatus cs : status.getContainerStatuses()) {
       ContainerStateWaiting w = cs.getState() == null ? null : cs.getState().getWaiting();
-      if (w != null && w.getReason() != null && !"ContainerCreating".equals(w.getReason()) && !"PodInitializing".equals(w.getReason())) {
+      if (w != null
+          && w.getReason() != null
+          && !"ContainerCreating".equals(w.getReason())
+          && !"PodInitializing".equals(w.getReason())) {
         return Optional.of(w.getReason() + (w.getMessage() == null ? "" : ": " + w.getMessage()));
       }
     }
     for (PodCondition c : status.getConditions()) {
       if ("PodScheduled".equals(c.getType()) && "False".equals(c.getStatus())) {
-        return Optional.of((c.getReason() == null ? "Unschedulable" : c.getReason()) + (c.getMessage() == null ? "" : ": " + c.getMessage()));
+        return Optional.of(
+            (c.getReason() == null ? "Unschedulable" : c.getReason())
+                + (c.getMessage() == null ? "" : ": " + c.getMessage()));
       }
     }
     return Optional.empty();
@@ -287,7 +375,8 @@ public final class PodLauncher implements StepLauncher {
     volatile String problem;
     volatile java.util.concurrent.ScheduledFuture<?> startupTimer;
     Thread logFollower;
-    final java.util.concurrent.atomic.AtomicBoolean finishing = new java.util.concurrent.atomic.AtomicBoolean();
+    final java.util.concurrent.atomic.AtomicBoolean finishing =
+        new java.util.concurrent.atomic.AtomicBoolean();
 
     Attempt(StepLaunch launch, String pod) {
       this.launch = launch;
@@ -310,23 +399,40 @@ public final class PodLauncher implements StepLauncher {
       if (logFollower != null) {
         return;
       }
-      logFollower = new Thread(() -> {
-        // the pod is Running or done: no readiness wait (it would cost a list of pods per step)
-        try (var watch = client.pods().inNamespace(namespace).withName(pod).inContainer(Manifests.CONTAINER).withReadyWaitTimeout(0).watchLog();
-            var in = new java.io.BufferedReader(new java.io.InputStreamReader(watch.getOutput(), java.nio.charset.StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = in.readLine()) != null) {
-            launch.log().line(line);
-          }
-        } catch (java.io.IOException | KubernetesClientException e) {
-          launch.log().line("log stream of pod " + pod + " ended: " + e.getMessage());
-        }
-      }, "skiff-log-" + pod);
+      logFollower =
+          new Thread(
+              () -> {
+                // the pod is Running or done: no readiness wait (it would cost a list of pods per
+                // step)
+                try (var watch =
+                        client
+                            .pods()
+                            .inNamespace(namespace)
+                            .withName(pod)
+                            .inContainer(Manifests.CONTAINER)
+                            .withReadyWaitTimeout(0)
+                            .watchLog();
+                    var in =
+                        new java.io.BufferedReader(
+                            new java.io.InputStreamReader(
+                                watch.getOutput(), java.nio.charset.StandardCharsets.UTF_8))) {
+                  String line;
+                  while ((line = in.readLine()) != null) {
+                    launch.log().line(line);
+                  }
+                } catch (java.io.IOException | KubernetesClientException e) {
+                  launch.log().line("log stream of pod " + pod + " ended: " + e.getMessage());
+                }
+              },
+              "skiff-log-" + pod);
       logFollower.setDaemon(true);
       logFollower.start();
     }
 
-    /** Ends the attempt off the informer's thread: it waits for the log to drain, then deletes the pod. */
+    /**
+     * Ends the attempt off the informer's thread: it waits for the log to drain, then deletes the
+     * pod.
+     */
     void finish(Runnable complete) {
       finish(complete, false);
     }
@@ -351,7 +457,8 @@ public final class PodLauncher implements StepLauncher {
       complete.run();
       attempts.remove(pod);
       if (cancelled) {
-        deletePod(); // the step's code stops now (kept pods too: a cancelled step must not run on), and its log ends
+        deletePod(); // the step's code stops now (kept pods too: a cancelled step must not run on),
+        // and its log ends
       }
       Thread follower;
       synchronized (this) {
@@ -384,7 +491,11 @@ public final class PodLauncher implements StepLauncher {
 
     @Override
     public void cancel() {
-      finish(() -> result.completeExceptionally(new StepFailedException(FailureKind.CANCELLED, "cancelled")), true);
+      finish(
+          () ->
+              result.completeExceptionally(
+                  new StepFailedException(FailureKind.CANCELLED, "cancelled")),
+          true);
     }
   }
 }

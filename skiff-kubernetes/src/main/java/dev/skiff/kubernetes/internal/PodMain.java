@@ -3,8 +3,8 @@ package dev.skiff.kubernetes.internal;
 import java.util.Arrays;
 
 /**
- * Entry point of Skiff images: {@code orchestrator --run RUN} drives a run from inside the
- * cluster; {@code step --run RUN --step STEP --attempt N} runs one step. Exit code 0 on success.
+ * Entry point of Skiff images: {@code orchestrator --run RUN} drives a run from inside the cluster;
+ * {@code step --run RUN --step STEP --attempt N} runs one step. Exit code 0 on success.
  */
 public final class PodMain {
   private PodMain() {}

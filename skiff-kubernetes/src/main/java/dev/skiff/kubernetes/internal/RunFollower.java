@@ -1,9 +1,9 @@
 package dev.skiff.kubernetes.internal;
 
+import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.spi.MetadataStore;
 import dev.skiff.core.spi.RunEvent;
 import dev.skiff.core.spi.RunListener;
-import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.spi.RunRecord;
 import dev.skiff.sdk.RunStatus;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -29,10 +29,10 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * Follows a run from the client: streams the orchestrator pod's output (which carries every
- * step's lines, prefixed) as run events, shows why its pod is not starting, and ends when the
- * orchestrator Job ends. A Job that failed for good, or an orchestrator pod stuck Pending past the
- * startup timeout, fails the run with that reason — a run is never left running forever.
+ * Follows a run from the client: streams the orchestrator pod's output (which carries every step's
+ * lines, prefixed) as run events, shows why its pod is not starting, and ends when the orchestrator
+ * Job ends. A Job that failed for good, or an orchestrator pod stuck Pending past the startup
+ * timeout, fails the run with that reason — a run is never left running forever.
  */
 public final class RunFollower {
   private static final Pattern STEP_LINE = Pattern.compile("^(\\S+) \\| (.*)$");
@@ -49,8 +49,17 @@ public final class RunFollower {
   private volatile String failure;
   private volatile String lastProblem;
 
-  /** @param podStartupTimeout how long the orchestrator pod may stay Pending */
-  public RunFollower(KubernetesClient client, MetadataStore store, RunPlan plan, String runId, String namespace, Duration podStartupTimeout, RunListener listener) {
+  /**
+   * @param podStartupTimeout how long the orchestrator pod may stay Pending
+   */
+  public RunFollower(
+      KubernetesClient client,
+      MetadataStore store,
+      RunPlan plan,
+      String runId,
+      String namespace,
+      Duration podStartupTimeout,
+      RunListener listener) {
     this.client = client;
     this.store = store;
     this.plan = plan;
@@ -66,12 +75,25 @@ public final class RunFollower {
     listener.onEvent(new RunEvent.RunStarted(runId, plan, false));
     String ns = namespace;
     String jobName = Names.orchestratorJob(runId);
-    try (SharedIndexInformer<Pod> pods = client.pods().inNamespace(ns).withLabel(Labels.RUN_SELECTOR, Names.labelValue(runId)).withLabel(Labels.ROLE, "orchestrator")
-            .inform(handler(this::onOrchestratorPod));
-        SharedIndexInformer<Job> jobs = client.batch().v1().jobs().inNamespace(ns).withField("metadata.name", jobName).inform(handler(this::onJob))) {
+    try (SharedIndexInformer<Pod> pods =
+            client
+                .pods()
+                .inNamespace(ns)
+                .withLabel(Labels.RUN_SELECTOR, Names.labelValue(runId))
+                .withLabel(Labels.ROLE, "orchestrator")
+                .inform(handler(this::onOrchestratorPod));
+        SharedIndexInformer<Job> jobs =
+            client
+                .batch()
+                .v1()
+                .jobs()
+                .inNamespace(ns)
+                .withField("metadata.name", jobName)
+                .inform(handler(this::onJob))) {
       boolean done = false;
       while (!done) {
-        done = ended.await(1, TimeUnit.SECONDS) || runEndedInStore() || startupTimedOut(pods, start);
+        done =
+            ended.await(1, TimeUnit.SECONDS) || runEndedInStore() || startupTimedOut(pods, start);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -85,19 +107,32 @@ public final class RunFollower {
       status = RunStatus.FAILED;
       error = failure;
     }
-    listener.onEvent(new RunEvent.RunFinished(runId, status, error, Duration.between(start, Instant.now())));
+    listener.onEvent(
+        new RunEvent.RunFinished(runId, status, error, Duration.between(start, Instant.now())));
     return status;
   }
 
   private boolean runEndedInStore() {
     // the orchestrator records the end itself; the Job may take a moment longer to report it
-    return store.findRun(runId).map(r -> r.status().isFinal()).orElse(false) && followers.values().stream().noneMatch(Thread::isAlive);
+    return store.findRun(runId).map(r -> r.status().isFinal()).orElse(false)
+        && followers.values().stream().noneMatch(Thread::isAlive);
   }
 
   private boolean startupTimedOut(SharedIndexInformer<Pod> pods, Instant start) {
-    if (followers.isEmpty() && Duration.between(start, Instant.now()).compareTo(podStartupTimeout) > 0) {
-      failure = "the orchestrator pod did not start within " + podStartupTimeout.toSeconds() + " s" + (lastProblem == null ? "" : ": " + lastProblem);
-      client.batch().v1().jobs().inNamespace(namespace).withName(Names.orchestratorJob(runId)).delete();
+    if (followers.isEmpty()
+        && Duration.between(start, Instant.now()).compareTo(podStartupTimeout) > 0) {
+      failure =
+          "the orchestrator pod did not start within "
+              + podStartupTimeout.toSeconds()
+              + " s"
+              + (lastProblem == null ? "" : ": " + lastProblem);
+      client
+          .batch()
+          .v1()
+          .jobs()
+          .inNamespace(namespace)
+          .withName(Names.orchestratorJob(runId))
+          .delete();
       return true;
     }
     return false;
@@ -108,12 +143,15 @@ public final class RunFollower {
     if ("Running".equals(phase) || "Succeeded".equals(phase) || "Failed".equals(phase)) {
       followers.computeIfAbsent(pod.getMetadata().getName(), this::startFollowing);
     } else {
-      PodLauncher.waitingProblem(pod).ifPresent(p -> {
-        if (!p.equals(lastProblem)) {
-          lastProblem = p;
-          listener.onEvent(new RunEvent.OrchestratorLine(runId, "orchestrator pod waiting: " + p));
-        }
-      });
+      PodLauncher.waitingProblem(pod)
+          .ifPresent(
+              p -> {
+                if (!p.equals(lastProblem)) {
+                  lastProblem = p;
+                  listener.onEvent(
+                      new RunEvent.OrchestratorLine(runId, "orchestrator pod waiting: " + p));
+                }
+              });
     }
   }
 
@@ -122,9 +160,14 @@ public final class RunFollower {
       return;
     }
     for (JobCondition c : job.getStatus().getConditions()) {
-      if ("True".equals(c.getStatus()) && ("Complete".equals(c.getType()) || "Failed".equals(c.getType()))) {
+      if ("True".equals(c.getStatus())
+          && ("Complete".equals(c.getType()) || "Failed".equals(c.getType()))) {
         if ("Failed".equals(c.getType())) {
-          failure = "the orchestrator Job failed (" + c.getReason() + (c.getMessage() == null ? "" : ": " + c.getMessage()) + ")";
+          failure =
+              "the orchestrator Job failed ("
+                  + c.getReason()
+                  + (c.getMessage() == null ? "" : ": " + c.getMessage())
+                  + ")";
         }
         ended.countDown();
       }
@@ -132,17 +175,31 @@ public final class RunFollower {
   }
 
   private Thread startFollowing(String pod) {
-    Thread t = new Thread(() -> {
-      try (var watch = client.pods().inNamespace(namespace).withName(pod).inContainer(Manifests.CONTAINER).withReadyWaitTimeout(0).watchLog();
-          BufferedReader in = new BufferedReader(new InputStreamReader(watch.getOutput(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          relay(line);
-        }
-      } catch (IOException | KubernetesClientException e) {
-        listener.onEvent(new RunEvent.OrchestratorLine(runId, "log stream of " + pod + " ended: " + e.getMessage()));
-      }
-    }, "skiff-follow-" + pod);
+    Thread t =
+        new Thread(
+            () -> {
+              try (var watch =
+                      client
+                          .pods()
+                          .inNamespace(namespace)
+                          .withName(pod)
+                          .inContainer(Manifests.CONTAINER)
+                          .withReadyWaitTimeout(0)
+                          .watchLog();
+                  BufferedReader in =
+                      new BufferedReader(
+                          new InputStreamReader(watch.getOutput(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                  relay(line);
+                }
+              } catch (IOException | KubernetesClientException e) {
+                listener.onEvent(
+                    new RunEvent.OrchestratorLine(
+                        runId, "log stream of " + pod + " ended: " + e.getMessage()));
+              }
+            },
+            "skiff-follow-" + pod);
     t.setDaemon(true);
     t.start();
     return t;
@@ -152,7 +209,9 @@ public final class RunFollower {
     Matcher m = STEP_LINE.matcher(line);
     if (m.matches() && steps.contains(m.group(1))) {
       listener.onEvent(new RunEvent.StepLogLine(runId, m.group(1), m.group(2)));
-    } else if (!line.startsWith("Running pipeline ") && !line.startsWith("Resuming pipeline ") && !line.startsWith("Run " + runId + " ")) {
+    } else if (!line.startsWith("Running pipeline ")
+        && !line.startsWith("Resuming pipeline ")
+        && !line.startsWith("Run " + runId + " ")) {
       listener.onEvent(new RunEvent.OrchestratorLine(runId, line));
     }
   }

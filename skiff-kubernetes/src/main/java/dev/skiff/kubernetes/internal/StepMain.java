@@ -1,12 +1,12 @@
 package dev.skiff.kubernetes.internal;
 
+import dev.skiff.core.engine.StepExecutor;
+import dev.skiff.core.internal.StartupTrace;
+import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.spi.ArtifactStore;
 import dev.skiff.core.spi.Materializers;
 import dev.skiff.core.spi.MetadataStore;
-import dev.skiff.core.plan.RunPlan;
-import dev.skiff.core.engine.StepExecutor;
 import dev.skiff.core.spi.StepFailedException;
-import dev.skiff.core.internal.StartupTrace;
 
 /**
  * Runs one step in its pod: reads the plan by run id, loads the inputs, runs the step, writes
@@ -28,8 +28,12 @@ public final class StepMain {
         StartupTrace.mark("stores-opened");
         RunPlan plan = PodEnvironment.plan(store, runId);
         StartupTrace.mark("plan-read");
-        String token = java.util.Arrays.asList(args).contains("--token") ? PodMain.option(args, "token") : null;
-        new StepExecutor(store, artifacts, Materializers.load(loader), loader).execute(plan, runId, plan.step(step), attempt, System.out::println, token);
+        String token =
+            java.util.Arrays.asList(args).contains("--token")
+                ? PodMain.option(args, "token")
+                : null;
+        new StepExecutor(store, artifacts, Materializers.load(loader), loader)
+            .execute(plan, runId, plan.step(step), attempt, System.out::println, token);
         StartupTrace.mark("step-recorded");
       }
       System.out.flush();
@@ -43,7 +47,9 @@ public final class StepMain {
     }
   }
 
-  /** Where the kubelet reads a container's termination message (the default terminationMessagePath). */
+  /**
+   * Where the kubelet reads a container's termination message (the default terminationMessagePath).
+   */
   static final java.nio.file.Path TERMINATION_LOG = java.nio.file.Path.of("/dev/termination-log");
 
   /**
@@ -52,14 +58,17 @@ public final class StepMain {
    * {@code SKIFF_TERMINATION_LOG}) nothing is written.
    */
   private static void writeTerminationMessage(String report) {
-    java.nio.file.Path path = java.nio.file.Path.of(System.getenv().getOrDefault("SKIFF_TERMINATION_LOG", TERMINATION_LOG.toString()));
+    java.nio.file.Path path =
+        java.nio.file.Path.of(
+            System.getenv().getOrDefault("SKIFF_TERMINATION_LOG", TERMINATION_LOG.toString()));
     if (!java.nio.file.Files.isRegularFile(path)) {
       return;
     }
     try {
       java.nio.file.Files.writeString(path, report);
     } catch (java.io.IOException | RuntimeException e) {
-      System.out.println("could not write the termination message to " + path + ": " + e.getMessage());
+      System.out.println(
+          "could not write the termination message to " + path + ": " + e.getMessage());
     }
   }
 }

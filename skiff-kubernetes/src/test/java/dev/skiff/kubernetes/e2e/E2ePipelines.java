@@ -53,7 +53,9 @@ public final class E2ePipelines {
       return new Split(new double[] {1, 2, 3}, new double[] {4});
     }
 
-    /** Marks itself started, then waits for the other parallel step: only overlap lets both pass. */
+    /**
+     * Marks itself started, then waits for the other parallel step: only overlap lets both pass.
+     */
     static double meet(double[] data, Dir dir) throws Exception {
       String me = StepContext.current().stepName();
       String other = me.equals("trainer") ? "skew_comparison" : "trainer";
@@ -108,7 +110,15 @@ public final class E2ePipelines {
 
     @Override
     public void define(PipelineBuilder p) {
-      Out<String> ok = p.step("flaky", Flaky::flaky).configure(s -> s.retry(dev.skiff.sdk.RetryPolicy.newBuilder().maxAttempts(2).initialBackoff(Duration.ofMillis(100)).build()));
+      Out<String> ok =
+          p.step("flaky", Flaky::flaky)
+              .configure(
+                  s ->
+                      s.retry(
+                          dev.skiff.sdk.RetryPolicy.newBuilder()
+                              .maxAttempts(2)
+                              .initialBackoff(Duration.ofMillis(100))
+                              .build()));
       p.step("broken", Flaky::broken, ok);
     }
   }
@@ -127,14 +137,46 @@ public final class E2ePipelines {
 
     @Override
     public void define(PipelineBuilder p) {
-      p.step("work", Single::work).configure(s -> s.setting("orchestrator.kubernetes", java.util.Map.of("podSettings", java.util.Map.of(
-          "nodeSelector", java.util.Map.of("pool", "gpu"),
-          "tolerations", java.util.List.of(java.util.Map.of("key", "nvidia.com/gpu", "operator", "Exists", "effect", "NoSchedule")),
-          "affinity", java.util.Map.of("nodeAffinity", java.util.Map.of("requiredDuringSchedulingIgnoredDuringExecution", java.util.Map.of(
-              "nodeSelectorTerms", java.util.List.of(java.util.Map.of("matchExpressions", java.util.List.of(
-                  java.util.Map.of("key", "node.kubernetes.io/name", "operator", "In", "values", java.util.List.of("big")))))))),
-          "resources", java.util.Map.of("requests", java.util.Map.of("cpu", "1", "memory", "1Gi")),
-          "gpus", 1))));
+      p.step("work", Single::work)
+          .configure(
+              s ->
+                  s.setting(
+                      "orchestrator.kubernetes",
+                      java.util.Map.of(
+                          "podSettings",
+                          java.util.Map.of(
+                              "nodeSelector", java.util.Map.of("pool", "gpu"),
+                              "tolerations",
+                                  java.util.List.of(
+                                      java.util.Map.of(
+                                          "key",
+                                          "nvidia.com/gpu",
+                                          "operator",
+                                          "Exists",
+                                          "effect",
+                                          "NoSchedule")),
+                              "affinity",
+                                  java.util.Map.of(
+                                      "nodeAffinity",
+                                      java.util.Map.of(
+                                          "requiredDuringSchedulingIgnoredDuringExecution",
+                                          java.util.Map.of(
+                                              "nodeSelectorTerms",
+                                              java.util.List.of(
+                                                  java.util.Map.of(
+                                                      "matchExpressions",
+                                                      java.util.List.of(
+                                                          java.util.Map.of(
+                                                              "key",
+                                                              "node.kubernetes.io/name",
+                                                              "operator",
+                                                              "In",
+                                                              "values",
+                                                              java.util.List.of("big")))))))),
+                              "resources",
+                                  java.util.Map.of(
+                                      "requests", java.util.Map.of("cpu", "1", "memory", "1Gi")),
+                              "gpus", 1))));
     }
   }
 
@@ -161,13 +203,31 @@ public final class E2ePipelines {
 
     @Override
     public void define(PipelineBuilder p) {
-      p.step("hog", Hog::hog).configure(s -> s.setting("orchestrator.kubernetes", java.util.Map.of("podSettings", java.util.Map.of(
-          "env", java.util.List.of(java.util.Map.of("name", "JAVA_TOOL_OPTIONS", "value", "-Xmx1g")),
-          "resources", java.util.Map.of("requests", java.util.Map.of("memory", "128Mi"), "limits", java.util.Map.of("memory", "256Mi"))))));
+      p.step("hog", Hog::hog)
+          .configure(
+              s ->
+                  s.setting(
+                      "orchestrator.kubernetes",
+                      java.util.Map.of(
+                          "podSettings",
+                          java.util.Map.of(
+                              "env",
+                                  java.util.List.of(
+                                      java.util.Map.of(
+                                          "name", "JAVA_TOOL_OPTIONS", "value", "-Xmx1g")),
+                              "resources",
+                                  java.util.Map.of(
+                                      "requests",
+                                      java.util.Map.of("memory", "128Mi"),
+                                      "limits",
+                                      java.util.Map.of("memory", "256Mi"))))));
     }
   }
 
-  /** One step whose first attempt waits (up to 60 s) for a release that never comes; later attempts go on at once. */
+  /**
+   * One step whose first attempt waits (up to 60 s) for a release that never comes; later attempts
+   * go on at once.
+   */
   public static final class Evictable implements PipelineDefinition {
     static String gate(Dir dir) throws Exception {
       int attempt = StepContext.current().attempt();
@@ -192,7 +252,10 @@ public final class E2ePipelines {
     }
   }
 
-  /** first → second, where second waits for a release file: lets a test kill the orchestrator mid-run. */
+  /**
+   * first → second, where second waits for a release file: lets a test kill the orchestrator
+   * mid-run.
+   */
   public static final class Gated implements PipelineDefinition {
     static String first(Dir dir) {
       System.out.println("first ran");

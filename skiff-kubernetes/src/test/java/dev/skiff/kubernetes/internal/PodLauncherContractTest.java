@@ -39,9 +39,25 @@ class PodLauncherContractTest extends StepLauncherContractTest {
     cluster = FakeCluster.start();
     cluster.images().registerJavaMain(IMAGE, PodMain.class);
     store = MetadataStores.sqlite(dir.resolve("skiff.db"));
-    access = new StoreAccess("jdbc:sqlite:" + dir.resolve("skiff.db"), null, new LocalArtifactStore(dir.resolve("artifacts")).uri());
-    var config = new KubernetesOrchestratorConfig(null, FakeCluster.DEFAULT_NAMESPACE, "default", true, IMAGE, null, 0, false,
-        Duration.ofSeconds(60), null, null, null);
+    access =
+        new StoreAccess(
+            "jdbc:sqlite:" + dir.resolve("skiff.db"),
+            null,
+            new LocalArtifactStore(dir.resolve("artifacts")).uri());
+    var config =
+        new KubernetesOrchestratorConfig(
+            null,
+            FakeCluster.DEFAULT_NAMESPACE,
+            "default",
+            true,
+            IMAGE,
+            null,
+            0,
+            false,
+            Duration.ofSeconds(60),
+            null,
+            null,
+            null);
     manifests = new Manifests(config, IMAGE);
   }
 
@@ -60,13 +76,28 @@ class PodLauncherContractTest extends StepLauncherContractTest {
     return store;
   }
 
-  /** A launcher as the orchestrator pod makes it, with the run Secret its step pods read the stores from. */
+  /**
+   * A launcher as the orchestrator pod makes it, with the run Secret its step pods read the stores
+   * from.
+   */
   @Override
   protected StepLauncher newLauncher(RunPlan plan, String runId) {
-    cluster.client().secrets().inNamespace(FakeCluster.DEFAULT_NAMESPACE).resource(manifests.runSecret(runId, plan.pipeline(), access))
+    cluster
+        .client()
+        .secrets()
+        .inNamespace(FakeCluster.DEFAULT_NAMESPACE)
+        .resource(manifests.runSecret(runId, plan.pipeline(), access))
         .createOr(NonDeletingOperation::update);
-    var options = new PodLauncher.Options(FakeCluster.DEFAULT_NAMESPACE, runId, null, step -> PodSettings.EMPTY, "default",
-        Duration.ofSeconds(60), false, 0);
+    var options =
+        new PodLauncher.Options(
+            FakeCluster.DEFAULT_NAMESPACE,
+            runId,
+            null,
+            step -> PodSettings.EMPTY,
+            "default",
+            Duration.ofSeconds(60),
+            false,
+            0);
     return new PodLauncher(cluster.client(), store, manifests, options);
   }
 

@@ -7,8 +7,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Routes what in-process steps print to {@code System.out}/{@code System.err} into their step
- * log, by thread (threads a step starts inherit its log). Other threads print as before.
+ * Routes what in-process steps print to {@code System.out}/{@code System.err} into their step log,
+ * by thread (threads a step starts inherit its log). Other threads print as before.
  */
 public final class ConsoleCapture {
   private static final InheritableThreadLocal<StepLogSink> SINK = new InheritableThreadLocal<>();
@@ -55,7 +55,8 @@ public final class ConsoleCapture {
   /** Buffers per thread until a newline, then hands the line to that thread's step log. */
   private static final class Router extends OutputStream {
     private final PrintStream original;
-    private final ThreadLocal<ByteArrayOutputStream> buffer = ThreadLocal.withInitial(ByteArrayOutputStream::new);
+    private final ThreadLocal<ByteArrayOutputStream> buffer =
+        ThreadLocal.withInitial(ByteArrayOutputStream::new);
 
     Router(PrintStream original) {
       this.original = original;

@@ -22,8 +22,8 @@ import java.util.UUID;
  * A class-data-sharing archive of the classes a step process loads (JDK dynamic archive), one per
  * JDK, class path (with each jar's size and time) and JVM flags, kept in the user cache ({@code
  * <cache>/cds/}). The first step process of a class path writes it as it exits ({@code
- * -XX:ArchiveClassesAtExit}, about a second more for that step); later ones map the classes from
- * it ({@code -XX:SharedArchiveFile}) instead of loading and verifying them from the jars. The JVM
+ * -XX:ArchiveClassesAtExit}, about a second more for that step); later ones map the classes from it
+ * ({@code -XX:SharedArchiveFile}) instead of loading and verifying them from the jars. The JVM
  * checks the archive against the class path itself and ignores one that does not match; its CDS
  * messages are turned off so they never reach a step's log. Only class paths of jars are archived
  * (the JDK refuses class folders); one the JDK wrote no archive for is remembered and not tried
@@ -48,11 +48,17 @@ public final class StepClassArchive {
     return dir.resolve(key + SUFFIX);
   }
 
-  /** The archive for step JVMs started with {@code java} on {@code classpath} with {@code jvmArgs}; null if none can be kept. */
+  /**
+   * The archive for step JVMs started with {@code java} on {@code classpath} with {@code jvmArgs};
+   * null if none can be kept.
+   */
   public static StepClassArchive of(Path java, String classpath, List<String> jvmArgs) {
     for (String arg : jvmArgs) {
-      if (arg.startsWith("-Xshare") || arg.contains("SharedArchiveFile") || arg.contains("ArchiveClassesAtExit")
-          || arg.contains("SharedClassListFile") || arg.contains("DumpLoadedClassList")) {
+      if (arg.startsWith("-Xshare")
+          || arg.contains("SharedArchiveFile")
+          || arg.contains("ArchiveClassesAtExit")
+          || arg.contains("SharedClassListFile")
+          || arg.contains("DumpLoadedClassList")) {
         return null;
       }
     }
@@ -60,10 +66,14 @@ public final class StepClassArchive {
     if (dir == null) {
       return null;
     }
-    StringBuilder identity = new StringBuilder()
-        .append(java.toAbsolutePath()).append('\n')
-        .append(System.getProperty("java.vm.version")).append('\n')
-        .append(String.join("\u0000", jvmArgs)).append('\n');
+    StringBuilder identity =
+        new StringBuilder()
+            .append(java.toAbsolutePath())
+            .append('\n')
+            .append(System.getProperty("java.vm.version"))
+            .append('\n')
+            .append(String.join("\u0000", jvmArgs))
+            .append('\n');
     for (String entry : classpath.split(File.pathSeparator)) {
       identity.append(entry);
       try {
@@ -79,7 +89,8 @@ public final class StepClassArchive {
       }
       identity.append('\n');
     }
-    String key = Hashing.sha256(identity.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 32);
+    String key =
+        Hashing.sha256(identity.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 32);
     return new StepClassArchive(dir, key);
   }
 
@@ -110,21 +121,28 @@ public final class StepClassArchive {
     Path part = dir.resolve(key + "." + UUID.randomUUID() + ".part");
     List<String> args = new ArrayList<>(QUIET);
     args.add("-XX:ArchiveClassesAtExit=" + part);
-    return use(args, code -> {
-      try {
-        if (code == 0 && Files.isRegularFile(part) && Files.size(part) > 0) {
-          Files.move(part, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-          pruneUnused();
-        } else if (code == 0) {
-          Files.writeString(unusable, "the JDK wrote no archive for this class path\n"); // do not try again
-        }
-      } catch (IOException | RuntimeException e) {
-        // a start-up aid only
-      } finally {
-        deleteQuietly(part);
-        deleteQuietly(dumping);
-      }
-    });
+    return use(
+        args,
+        code -> {
+          try {
+            if (code == 0 && Files.isRegularFile(part) && Files.size(part) > 0) {
+              Files.move(
+                  part,
+                  archive,
+                  StandardCopyOption.ATOMIC_MOVE,
+                  StandardCopyOption.REPLACE_EXISTING);
+              pruneUnused();
+            } else if (code == 0) {
+              Files.writeString(
+                  unusable, "the JDK wrote no archive for this class path\n"); // do not try again
+            }
+          } catch (IOException | RuntimeException e) {
+            // a start-up aid only
+          } finally {
+            deleteQuietly(part);
+            deleteQuietly(dumping);
+          }
+        });
   }
 
   private static Use use(List<String> args, java.util.function.IntConsumer onExit) {
@@ -141,14 +159,19 @@ public final class StepClassArchive {
     };
   }
 
-  /** Whether this JVM may write the archive now: no other is writing it (a claim older than the timeout is stale). */
+  /**
+   * Whether this JVM may write the archive now: no other is writing it (a claim older than the
+   * timeout is stale).
+   */
   private static boolean claim(Path dumping) {
     try {
       Files.createFile(dumping);
       return true;
     } catch (FileAlreadyExistsException e) {
       try {
-        if (Files.getLastModifiedTime(dumping).toInstant().isBefore(Instant.now().minus(DUMP_TIMEOUT))) {
+        if (Files.getLastModifiedTime(dumping)
+            .toInstant()
+            .isBefore(Instant.now().minus(DUMP_TIMEOUT))) {
           Files.deleteIfExists(dumping);
           Files.createFile(dumping);
           return true;
@@ -168,7 +191,8 @@ public final class StepClassArchive {
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
       for (Path f : files) {
         String name = f.getFileName().toString();
-        if (!name.startsWith(key) && (name.endsWith(SUFFIX) || name.endsWith(".unusable") || name.endsWith(".part"))
+        if (!name.startsWith(key)
+            && (name.endsWith(SUFFIX) || name.endsWith(".unusable") || name.endsWith(".part"))
             && Files.getLastModifiedTime(f).compareTo(cutoff) < 0) {
           deleteQuietly(f);
         }

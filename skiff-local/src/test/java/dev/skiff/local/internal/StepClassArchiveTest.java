@@ -15,14 +15,19 @@ class StepClassArchiveTest {
   void firstJvmWritesTheArchiveOthersMapIt() throws Exception {
     StepClassArchive archive = new StepClassArchive(dir, "k");
     StepClassArchive.Use first = archive.next();
-    String dump = first.jvmArgs().stream().filter(a -> a.startsWith("-XX:ArchiveClassesAtExit=")).findFirst().orElseThrow();
+    String dump =
+        first.jvmArgs().stream()
+            .filter(a -> a.startsWith("-XX:ArchiveClassesAtExit="))
+            .findFirst()
+            .orElseThrow();
     assertThat(first.jvmArgs()).contains("-Xlog:cds=off", "-Xlog:cds+dynamic=off");
     // while the first writes it, others run without
     assertThat(archive.next().jvmArgs()).isEmpty();
     Files.writeString(Path.of(dump.substring(dump.indexOf('=') + 1)), "archive");
     first.exited(0);
     assertThat(archive.file()).hasContent("archive");
-    assertThat(archive.next().jvmArgs()).contains("-XX:SharedArchiveFile=" + archive.file(), "-Xlog:cds=off");
+    assertThat(archive.next().jvmArgs())
+        .contains("-XX:SharedArchiveFile=" + archive.file(), "-Xlog:cds=off");
     try (var files = Files.list(dir)) {
       assertThat(files).containsExactly(archive.file());
     }
@@ -51,6 +56,8 @@ class StepClassArchiveTest {
   @Test
   void userFlagsThatChooseAnArchiveTurnItOff() {
     assertThat(StepClassArchive.of(Path.of("java"), "a.jar", List.of("-Xshare:off"))).isNull();
-    assertThat(StepClassArchive.of(Path.of("java"), "a.jar", List.of("-XX:SharedArchiveFile=x.jsa"))).isNull();
+    assertThat(
+            StepClassArchive.of(Path.of("java"), "a.jar", List.of("-XX:SharedArchiveFile=x.jsa")))
+        .isNull();
   }
 }

@@ -41,14 +41,21 @@ public final class OutputRef<T> implements Out<T> {
   public <C> Out<C> get(Component<T, C> accessor) {
     if (component != null) {
       throw new IllegalArgumentException(
-          "output '" + component + "' of step '" + step() + "' is already a component; get() applies to the whole output");
+          "output '"
+              + component
+              + "' of step '"
+              + step()
+              + "' is already a component; get() applies to the whole output");
     }
     String name =
         Lambdas.methodName(accessor)
             .filter(n -> !n.startsWith("lambda$"))
             .orElseThrow(
-                () -> new IllegalArgumentException(
-                    "get() on step '" + step() + "' needs a record accessor method reference such as Split::xTrain"));
+                () ->
+                    new IllegalArgumentException(
+                        "get() on step '"
+                            + step()
+                            + "' needs a record accessor method reference such as Split::xTrain"));
     return new OutputRef<>(declaration, name);
   }
 

@@ -17,8 +17,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Records the {@code step} calls of {@link PipelineDefinition#define}. It does not validate:
- * the plan compiler reports every wiring error with one message.
+ * Records the {@code step} calls of {@link PipelineDefinition#define}. It does not validate: the
+ * plan compiler reports every wiring error with one message.
  */
 public final class PipelineRecorder implements PipelineBuilder {
   private final List<StepDeclaration> steps = new ArrayList<>();
@@ -62,7 +62,8 @@ public final class PipelineRecorder implements PipelineBuilder {
   }
 
   @Override
-  public <A, B, C, R> Out<R> step(String name, F3<A, B, C, R> code, Input<A> a, Input<B> b, Input<C> c) {
+  public <A, B, C, R> Out<R> step(
+      String name, F3<A, B, C, R> code, Input<A> a, Input<B> b, Input<C> c) {
     return add(name, code, a, b, c);
   }
 
@@ -74,7 +75,13 @@ public final class PipelineRecorder implements PipelineBuilder {
 
   @Override
   public <A, B, C, D, E, R> Out<R> step(
-      String name, F5<A, B, C, D, E, R> code, Input<A> a, Input<B> b, Input<C> c, Input<D> d, Input<E> e) {
+      String name,
+      F5<A, B, C, D, E, R> code,
+      Input<A> a,
+      Input<B> b,
+      Input<C> c,
+      Input<D> d,
+      Input<E> e) {
     return add(name, code, a, b, c, d, e);
   }
 

@@ -78,8 +78,7 @@ public final class ArtifactTable {
   }
 
   /** {@code runId} null for the newest artifacts of all runs. */
-  public static List<ArtifactRecord> list(Session db, String runId, int limit)
-      throws SQLException {
+  public static List<ArtifactRecord> list(Session db, String runId, int limit) throws SQLException {
     PreparedStatement list;
     if (runId == null) {
       list = db.prepare(LIST_ALL);

@@ -33,8 +33,8 @@ final class Columns {
   }
 
   /**
-   * The constant named by the column, or null for a name this version does not know (a newer
-   * Skiff may have written it).
+   * The constant named by the column, or null for a name this version does not know (a newer Skiff
+   * may have written it).
    */
   static <E extends Enum<E>> E findEnum(ResultSet row, String column, Class<E> type)
       throws SQLException {

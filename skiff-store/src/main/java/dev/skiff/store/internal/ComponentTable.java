@@ -96,8 +96,7 @@ public final class ComponentTable {
                 name,
                 row.getString("flavor"),
                 Json.readObject(
-                    row.getString("config"),
-                    "config of " + type.cliName() + " " + name),
+                    row.getString("config"), "config of " + type.cliName() + " " + name),
                 getInstant(row, "created_at"),
                 getInstant(row, "updated_at")));
       }

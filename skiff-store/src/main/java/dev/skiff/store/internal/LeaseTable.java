@@ -20,9 +20,12 @@ public final class LeaseTable {
           + " renewed_at = excluded.renewed_at, expires_at = excluded.expires_at"
           + " WHERE run_leases.owner = excluded.owner OR run_leases.expires_at < excluded.renewed_at";
   private static final String RELEASE = "DELETE FROM run_leases WHERE run_id = ? AND owner = ?";
-  private static final String FIND = "SELECT owner, renewed_at, expires_at FROM run_leases WHERE run_id = ?";
-  private static final String SET_TOKEN = "UPDATE steps SET attempt_token = ? WHERE run_id = ? AND name = ?";
-  private static final String GET_TOKEN = "SELECT attempt_token FROM steps WHERE run_id = ? AND name = ?";
+  private static final String FIND =
+      "SELECT owner, renewed_at, expires_at FROM run_leases WHERE run_id = ?";
+  private static final String SET_TOKEN =
+      "UPDATE steps SET attempt_token = ? WHERE run_id = ? AND name = ?";
+  private static final String GET_TOKEN =
+      "SELECT attempt_token FROM steps WHERE run_id = ? AND name = ?";
   // A write, so it locks the row (PostgreSQL) or the database (SQLite) until the links are in:
   // a new attempt cannot take the step over half-way through a publication.
   private static final String CLAIM =
@@ -30,7 +33,8 @@ public final class LeaseTable {
 
   private LeaseTable() {}
 
-  public static boolean acquire(Session db, String runId, String owner, Instant now, Instant expires) throws SQLException {
+  public static boolean acquire(
+      Session db, String runId, String owner, Instant now, Instant expires) throws SQLException {
     PreparedStatement s = db.prepare(ACQUIRE);
     s.setString(1, runId);
     s.setString(2, owner);
@@ -53,11 +57,17 @@ public final class LeaseTable {
       if (!row.next()) {
         return Optional.empty();
       }
-      return Optional.of(new RunLease(runId, row.getString("owner"), getInstant(row, "renewed_at"), getInstant(row, "expires_at")));
+      return Optional.of(
+          new RunLease(
+              runId,
+              row.getString("owner"),
+              getInstant(row, "renewed_at"),
+              getInstant(row, "expires_at")));
     }
   }
 
-  public static void setToken(Session db, String runId, String step, String token) throws SQLException {
+  public static void setToken(Session db, String runId, String step, String token)
+      throws SQLException {
     PreparedStatement s = db.prepare(SET_TOKEN);
     s.setString(1, token);
     s.setString(2, runId);
@@ -74,8 +84,12 @@ public final class LeaseTable {
     }
   }
 
-  /** Whether {@code token} is the step's current attempt's, holding the step until the transaction ends. */
-  public static boolean claim(Session db, String runId, String step, String token) throws SQLException {
+  /**
+   * Whether {@code token} is the step's current attempt's, holding the step until the transaction
+   * ends.
+   */
+  public static boolean claim(Session db, String runId, String step, String token)
+      throws SQLException {
     PreparedStatement s = db.prepare(CLAIM);
     s.setString(1, runId);
     s.setString(2, step);
@@ -84,7 +98,13 @@ public final class LeaseTable {
   }
 
   /** Links outputs and inputs if {@code token} is current; false (nothing written) if not. */
-  public static boolean publish(Session db, String runId, String step, String token, Map<String, String> outputs, Map<String, String> inputs)
+  public static boolean publish(
+      Session db,
+      String runId,
+      String step,
+      String token,
+      Map<String, String> outputs,
+      Map<String, String> inputs)
       throws SQLException {
     if (outputs.isEmpty() && inputs.isEmpty()) {
       // Nothing to link, so no publication a new attempt could cut in half: a plain read of the

@@ -6,13 +6,15 @@ import java.util.function.Function;
 import javax.sql.DataSource;
 
 /**
- * A connection from a pool per call or transaction, so threads of a process write a server
- * database at once. Statements live as long as the call: the PostgreSQL driver keeps the
- * server-side prepared statements of each connection itself (keyed by SQL text).
+ * A connection from a pool per call or transaction, so threads of a process write a server database
+ * at once. Statements live as long as the call: the PostgreSQL driver keeps the server-side
+ * prepared statements of each connection itself (keyed by SQL text).
  */
 final class PooledConnections extends Database {
 
-  /** Deadlocks and serialization failures roll back the whole transaction: running it again helps. */
+  /**
+   * Deadlocks and serialization failures roll back the whole transaction: running it again helps.
+   */
   private static final int TRANSACTION_ATTEMPTS = 3;
 
   private final DataSource pool;

@@ -9,14 +9,16 @@ import java.time.Duration;
 /**
  * Opens PostgreSQL stores: checks the server with one connection (so an unreachable server or a
  * refused login fails at once, not after the pool's timeout), migrates if needed, then hands that
- * connection to a small lazy pool. A step process opens a store for a few writes, so start-up
- * opens one connection and the pool grows only when threads write at once.
+ * connection to a small lazy pool. A step process opens a store for a few writes, so start-up opens
+ * one connection and the pool grows only when threads write at once.
  */
 public final class Postgres {
   /** At most this many connections per store (per process). */
   public static final int MAX_CONNECTIONS = 8;
+
   /** Connections unused this long are closed (the pool keeps none idle). */
   public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
+
   /** How long a call waits for a connection before failing. */
   public static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(10);
 

@@ -11,10 +11,10 @@ import javax.sql.DataSource;
 import org.postgresql.Driver;
 
 /**
- * Opens connections with the PostgreSQL driver directly: the URL without its password, the
- * password (if any) as a property. Without one the driver reads {@code ~/.pgpass} (or {@code
- * PGPASSFILE}) itself. Can hand out one already open connection first, so the pool adopts the
- * connection that checked the schema instead of opening another.
+ * Opens connections with the PostgreSQL driver directly: the URL without its password, the password
+ * (if any) as a property. Without one the driver reads {@code ~/.pgpass} (or {@code PGPASSFILE})
+ * itself. Can hand out one already open connection first, so the pool adopts the connection that
+ * checked the schema instead of opening another.
  */
 final class PostgresConnector implements DataSource, AutoCloseable {
   private static final Driver DRIVER = new Driver();

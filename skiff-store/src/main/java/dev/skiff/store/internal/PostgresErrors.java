@@ -7,10 +7,10 @@ import java.net.UnknownHostException;
 import java.sql.SQLException;
 
 /**
- * One-line reasons, each naming the fix, for the ways reaching PostgreSQL fails: the server
- * cannot be reached (or ended the connection), it refuses the login, the database does not exist. Classified by SQLState
- * (the pool's own "timed out" error carries the state of the last failed attempt). Never quotes
- * a password: the driver's and server's texts used here contain none.
+ * One-line reasons, each naming the fix, for the ways reaching PostgreSQL fails: the server cannot
+ * be reached (or ended the connection), it refuses the login, the database does not exist.
+ * Classified by SQLState (the pool's own "timed out" error carries the state of the last failed
+ * attempt). Never quotes a password: the driver's and server's texts used here contain none.
  */
 final class PostgresErrors {
   private static final String PASSWORD_FIX = "set SKIFF_METADATA_PASSWORD or ~/.pgpass";
@@ -68,7 +68,9 @@ final class PostgresErrors {
     return null;
   }
 
-  /** The driver's "server requested password-based authentication, but no password was provided". */
+  /**
+   * The driver's "server requested password-based authentication, but no password was provided".
+   */
   private static boolean isMissingPassword(SQLException e) {
     String message = String.valueOf(e.getMessage());
     return e.getSQLState().equals("08004") && message.contains("password");

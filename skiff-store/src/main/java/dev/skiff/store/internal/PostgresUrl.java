@@ -43,8 +43,8 @@ public final class PostgresUrl {
   }
 
   /**
-   * @throws IllegalArgumentException if {@code url} is not a PostgreSQL JDBC URL; the message
-   *     shows it without its query
+   * @throws IllegalArgumentException if {@code url} is not a PostgreSQL JDBC URL; the message shows
+   *     it without its query
    */
   public static PostgresUrl parse(String url) {
     String location = redact(url);

@@ -7,8 +7,8 @@ import java.sql.SQLException;
 public interface Session {
 
   /**
-   * A prepared statement for {@code sql} on this session's connection. Callers set every
-   * parameter and must not close it: the session does (or keeps it for the next call).
+   * A prepared statement for {@code sql} on this session's connection. Callers set every parameter
+   * and must not close it: the session does (or keeps it for the next call).
    */
   PreparedStatement prepare(String sql) throws SQLException;
 }

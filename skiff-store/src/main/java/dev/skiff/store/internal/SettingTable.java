@@ -12,7 +12,8 @@ public final class SettingTable {
   private static final String UPSERT =
       "INSERT INTO project_settings (key, value) VALUES (?, ?)"
           + " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
-  private static final String WITH_PREFIX = "SELECT key, value FROM project_settings WHERE key LIKE ? ESCAPE '!'";
+  private static final String WITH_PREFIX =
+      "SELECT key, value FROM project_settings WHERE key LIKE ? ESCAPE '!'";
   private static final String DELETE = "DELETE FROM project_settings WHERE key = ?";
 
   private SettingTable() {}
@@ -25,8 +26,12 @@ public final class SettingTable {
     }
   }
 
-  /** Settings whose key starts with {@code prefix}, sorted by key (in Java: databases collate differently). */
-  public static java.util.SortedMap<String, String> withPrefix(Session db, String prefix) throws SQLException {
+  /**
+   * Settings whose key starts with {@code prefix}, sorted by key (in Java: databases collate
+   * differently).
+   */
+  public static java.util.SortedMap<String, String> withPrefix(Session db, String prefix)
+      throws SQLException {
     PreparedStatement query = db.prepare(WITH_PREFIX);
     query.setString(1, Columns.startsWith(prefix));
     java.util.SortedMap<String, String> out = new java.util.TreeMap<>();

@@ -12,13 +12,13 @@ import org.sqlite.SQLiteJDBCLoader;
 import org.sqlite.util.LibraryLoaderUtil;
 
 /**
- * Keeps sqlite-jdbc's native library extracted in the user cache, so a JVM does not write it to
- * the temporary folder again: by default sqlite-jdbc extracts (1 MB, then compares it byte by
- * byte) and asks {@code uname} about the system on every start, which every step process and
- * {@code skiff} command paid. The first JVM on a machine extracts the library of sqlite-jdbc's own
- * choosing into {@code <cache>/sqlite-native/<version>-<os>-<arch>/}; later ones point sqlite-jdbc
- * there ({@code org.sqlite.lib.path}/{@code .name}). If that copy does not load, sqlite-jdbc falls
- * back to extracting its own, as before; settings the user gave win.
+ * Keeps sqlite-jdbc's native library extracted in the user cache, so a JVM does not write it to the
+ * temporary folder again: by default sqlite-jdbc extracts (1 MB, then compares it byte by byte) and
+ * asks {@code uname} about the system on every start, which every step process and {@code skiff}
+ * command paid. The first JVM on a machine extracts the library of sqlite-jdbc's own choosing into
+ * {@code <cache>/sqlite-native/<version>-<os>-<arch>/}; later ones point sqlite-jdbc there ({@code
+ * org.sqlite.lib.path}/{@code .name}). If that copy does not load, sqlite-jdbc falls back to
+ * extracting its own, as before; settings the user gave win.
  */
 final class SqliteNativeLibrary {
   private static final String PATH = "org.sqlite.lib.path";
@@ -27,7 +27,10 @@ final class SqliteNativeLibrary {
 
   private SqliteNativeLibrary() {}
 
-  /** Points sqlite-jdbc at the cached library, extracting it first if needed; best effort, once per JVM. */
+  /**
+   * Points sqlite-jdbc at the cached library, extracting it first if needed; best effort, once per
+   * JVM.
+   */
   static synchronized void useCached() {
     if (done) {
       return;
@@ -37,7 +40,12 @@ final class SqliteNativeLibrary {
       return;
     }
     try {
-      String folder = SQLiteJDBCLoader.getVersion() + "-" + clean(System.getProperty("os.name")) + "-" + clean(System.getProperty("os.arch"));
+      String folder =
+          SQLiteJDBCLoader.getVersion()
+              + "-"
+              + clean(System.getProperty("os.name"))
+              + "-"
+              + clean(System.getProperty("os.arch"));
       Path dir = UserCache.dir("sqlite-native").map(d -> d.resolve(folder)).orElse(null);
       if (dir == null) {
         return;
@@ -45,7 +53,10 @@ final class SqliteNativeLibrary {
       Path library = dir.resolve(System.mapLibraryName(LibraryLoaderUtil.NATIVE_LIB_BASE_NAME));
       if (!Files.isRegularFile(library)) {
         // sqlite-jdbc's own choice for this system (asks uname once), under one fixed name
-        String resource = LibraryLoaderUtil.getNativeLibResourcePath() + "/" + LibraryLoaderUtil.getNativeLibName();
+        String resource =
+            LibraryLoaderUtil.getNativeLibResourcePath()
+                + "/"
+                + LibraryLoaderUtil.getNativeLibName();
         try (InputStream in = SQLiteJDBCLoader.class.getResourceAsStream(resource)) {
           if (in == null) {
             return; // no bundled library for this system: sqlite-jdbc finds its own way
@@ -54,7 +65,8 @@ final class SqliteNativeLibrary {
           Path part = dir.resolve(library.getFileName() + "." + UUID.randomUUID() + ".part");
           try {
             Files.copy(in, part);
-            Files.move(part, library, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(
+                part, library, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
           } finally {
             Files.deleteIfExists(part);
           }

@@ -6,7 +6,9 @@ import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Prepared statements of one connection, by SQL text: parsing SQL costs more than a small write. */
+/**
+ * Prepared statements of one connection, by SQL text: parsing SQL costs more than a small write.
+ */
 final class StatementCache implements Session, AutoCloseable {
   private final Connection connection;
   private final Map<String, PreparedStatement> statements = new HashMap<>();

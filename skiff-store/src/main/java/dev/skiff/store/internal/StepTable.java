@@ -35,7 +35,9 @@ public final class StepTable {
           + " user_failures = excluded.user_failures, infra_failures = excluded.infra_failures";
   // The same upsert that also makes a new attempt current: one statement per launch.
   private static final String UPSERT_STARTING =
-      UPSERT.replace("infra_failures, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,", "infra_failures, attempt_token, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,")
+      UPSERT.replace(
+              "infra_failures, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,",
+              "infra_failures, attempt_token, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,")
           + ", attempt_token = excluded.attempt_token";
   private static final String FIND =
       "SELECT " + COLUMNS + " FROM steps WHERE run_id = ? AND name = ?";

@@ -29,8 +29,8 @@ import java.util.regex.Pattern;
  * @param noNewPrivileges {@code allowPrivilegeEscalation: false}
  * @param cgroupParent an absolute cgroup path such as {@link PodCgroup#parent()}, or null for the
  *     podman instance's own parent
- * @param podCgroup the pod cgroup behind {@code cgroupParent}, if any: then an exit by the
- *     kernel's OOM killer is told apart from a plain exit 137
+ * @param podCgroup the pod cgroup behind {@code cgroupParent}, if any: then an exit by the kernel's
+ *     OOM killer is told apart from a plain exit 137
  * @param name the container name, or null for a generated one; unique in podman's storage
  * @param labels container labels
  */
@@ -107,8 +107,11 @@ public record ContainerSpec(
   public record BindMount(Path hostPath, String containerPath, boolean readOnly) {
     public BindMount {
       Objects.requireNonNull(hostPath, "hostPath");
-      if (!hostPath.isAbsolute() || hostPath.toString().contains(":") || hostPath.toString().contains(",")) {
-        throw new IllegalArgumentException("host path must be absolute, without ':' or ',': " + hostPath);
+      if (!hostPath.isAbsolute()
+          || hostPath.toString().contains(":")
+          || hostPath.toString().contains(",")) {
+        throw new IllegalArgumentException(
+            "host path must be absolute, without ':' or ',': " + hostPath);
       }
       requireContainerPath(containerPath);
     }
@@ -139,7 +142,8 @@ public record ContainerSpec(
     /** Replaces the entrypoint (and drops the image's cmd). Default: the image's. */
     public Builder command(List<String> command) {
       if (command != null && command.isEmpty()) {
-        throw new IllegalArgumentException("command must not be empty: use null for the image's entrypoint");
+        throw new IllegalArgumentException(
+            "command must not be empty: use null for the image's entrypoint");
       }
       this.command = command == null ? null : List.copyOf(command);
       return this;
@@ -263,8 +267,21 @@ public record ContainerSpec(
 
     public ContainerSpec build() {
       return new ContainerSpec(
-          image, command, args, env, workingDir, user, readOnlyRootFilesystem, tmpfs, binds, capDrop,
-          noNewPrivileges, cgroupParent, podCgroup, name, labels);
+          image,
+          command,
+          args,
+          env,
+          workingDir,
+          user,
+          readOnlyRootFilesystem,
+          tmpfs,
+          binds,
+          capDrop,
+          noNewPrivileges,
+          cgroupParent,
+          podCgroup,
+          name,
+          labels);
     }
   }
 
@@ -277,7 +294,8 @@ public record ContainerSpec(
 
   private static String requireContainerPath(String path) {
     if (path == null || !path.startsWith("/") || path.contains(":") || path.contains(",")) {
-      throw new IllegalArgumentException("container path must be absolute, without ':' or ',': " + path);
+      throw new IllegalArgumentException(
+          "container path must be absolute, without ':' or ',': " + path);
     }
     return path;
   }

@@ -13,7 +13,13 @@ import java.util.OptionalLong;
  * @param env {@code NAME=value} entries
  * @param workingDir empty when unset
  */
-public record ImageConfig(String id, String user, List<String> entrypoint, List<String> cmd, List<String> env, String workingDir) {
+public record ImageConfig(
+    String id,
+    String user,
+    List<String> entrypoint,
+    List<String> cmd,
+    List<String> env,
+    String workingDir) {
 
   public ImageConfig {
     user = user == null ? "" : user;

@@ -61,11 +61,16 @@ public final class ImagePullException extends Exception {
     if (e.contains("manifest unknown") || e.contains("name unknown") || e.contains("not found")) {
       return Kind.NOT_FOUND;
     }
-    if (e.contains("unauthorized") || e.contains("authentication required") || e.contains("denied")) {
+    if (e.contains("unauthorized")
+        || e.contains("authentication required")
+        || e.contains("denied")) {
       return Kind.UNAUTHORIZED;
     }
-    if (e.contains("connection refused") || e.contains("no such host") || e.contains("timeout")
-        || e.contains("pinging container registry") || e.contains("network is unreachable")) {
+    if (e.contains("connection refused")
+        || e.contains("no such host")
+        || e.contains("timeout")
+        || e.contains("pinging container registry")
+        || e.contains("network is unreachable")) {
       return Kind.UNREACHABLE;
     }
     if (e.contains("invalid reference") || e.contains("parsing reference")) {

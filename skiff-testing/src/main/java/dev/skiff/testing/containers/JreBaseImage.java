@@ -46,8 +46,8 @@ import java.util.stream.Stream;
  * /lib/x86_64-linux-gnu/} (links followed) plus the dynamic loader, an {@code /etc/passwd} and
  * {@code /etc/group} with {@code root} and {@code nonroot} (uid/gid {@value #NONROOT_UID}), {@code
  * /home/nonroot} and an empty {@code /tmp}. One layer, packed by Jib from scratch (OCI format,
- * {@code PATH=/opt/java/bin:/usr/bin:/bin}, {@code JAVA_HOME=/opt/java}, user {@value
- * #NONROOT_UID} or root), no entrypoint.
+ * {@code PATH=/opt/java/bin:/usr/bin:/bin}, {@code JAVA_HOME=/opt/java}, user {@value #NONROOT_UID}
+ * or root), no entrypoint.
  *
  * <p>The root filesystem and Jib's compressed layer are cached in {@code
  * ~/.cache/skiff-testing/jre-HASH/} (or under {@code $SKIFF_TESTING_CACHE}), keyed by the JDK's
@@ -56,10 +56,22 @@ import java.util.stream.Stream;
  * same JDK gives the same digest every time.
  */
 public final class JreBaseImage {
-  public static final List<String> DEFAULT_MODULES = List.of(
-      "java.base", "java.sql", "java.logging", "java.management", "java.naming", "java.net.http", "jdk.crypto.ec",
-      "java.xml", "jdk.unsupported", "java.instrument", "jdk.zipfs", "java.desktop");
+  public static final List<String> DEFAULT_MODULES =
+      List.of(
+          "java.base",
+          "java.sql",
+          "java.logging",
+          "java.management",
+          "java.naming",
+          "java.net.http",
+          "jdk.crypto.ec",
+          "java.xml",
+          "jdk.unsupported",
+          "java.instrument",
+          "jdk.zipfs",
+          "java.desktop");
   public static final int NONROOT_UID = 65532;
+
   /** The repository {@link #push(RegistryProcess)} uses. */
   public static final String REPOSITORY = "base/jre";
 
@@ -103,7 +115,14 @@ public final class JreBaseImage {
    * @param rootfsTime the time to build (or find) the root filesystem
    * @param pushTime the time Jib took to pack and push
    */
-  public record Pushed(String tagReference, String digestReference, String digest, User user, boolean rootfsFromCache, Duration rootfsTime, Duration pushTime) {}
+  public record Pushed(
+      String tagReference,
+      String digestReference,
+      String digest,
+      User user,
+      boolean rootfsFromCache,
+      Duration rootfsTime,
+      Duration pushTime) {}
 
   private JreBaseImage(Path javaHome, List<String> modules, Path cacheDir) throws IOException {
     this.javaHome = javaHome.toAbsolutePath().normalize();
@@ -111,9 +130,18 @@ public final class JreBaseImage {
     this.cacheDir = cacheDir.toAbsolutePath();
     Path release = this.javaHome.resolve("release");
     String releaseText = Files.exists(release) ? Files.readString(release) : "";
-    this.javaVersion = releaseValue(releaseText, "JAVA_VERSION", System.getProperty("java.version"));
-    this.key = sha256(String.join("\n", RECIPE_VERSION, this.javaHome.toString(), releaseText, String.join(",", this.modules), loaderFingerprint()))
-        .substring(0, 16);
+    this.javaVersion =
+        releaseValue(releaseText, "JAVA_VERSION", System.getProperty("java.version"));
+    this.key =
+        sha256(
+                String.join(
+                    "\n",
+                    RECIPE_VERSION,
+                    this.javaHome.toString(),
+                    releaseText,
+                    String.join(",", this.modules),
+                    loaderFingerprint()))
+            .substring(0, 16);
   }
 
   /** From the JDK running this JVM, with {@link #DEFAULT_MODULES}, cached in the default folder. */
@@ -187,7 +215,11 @@ public final class JreBaseImage {
 
   /** Pushes {@code base/jre:FEATURE} ({@code nonroot}) or {@code base/jre:FEATURE-root}. */
   public Pushed push(RegistryProcess registry, User user) throws IOException, InterruptedException {
-    return push(registry.hostPort(), REPOSITORY, featureVersion() + (user == User.ROOT ? "-root" : ""), user);
+    return push(
+        registry.hostPort(),
+        REPOSITORY,
+        featureVersion() + (user == User.ROOT ? "-root" : ""),
+        user);
   }
 
   /**
@@ -195,7 +227,8 @@ public final class JreBaseImage {
    *
    * @param registryHostPort e.g. {@code 127.0.0.1:5000}
    */
-  public synchronized Pushed push(String registryHostPort, String repository, String tag, User user) throws IOException, InterruptedException {
+  public synchronized Pushed push(String registryHostPort, String repository, String tag, User user)
+      throws IOException, InterruptedException {
     Objects.requireNonNull(user, "user");
     Path rootfs = rootfs();
     boolean cached = lastRootfsCached;
@@ -206,19 +239,27 @@ public final class JreBaseImage {
     env.put("PATH", JAVA_DIR + "/bin:/usr/bin:/bin");
     env.put("JAVA_HOME", JAVA_DIR);
     try {
-      JibContainer pushed = Jib.fromScratch()
-          .setFileEntriesLayers(layer(rootfs))
-          .setEnvironment(env)
-          .setUser(user.uid())
-          .setFormat(ImageFormat.OCI)
-          .setPlatforms(Set.of(new Platform(jibArchitecture(), "linux")))
-          .containerize(Containerizer.to(RegistryImage.named(target))
-              .setAllowInsecureRegistries(true)
-              .setToolName("skiff-testing")
-              .setApplicationLayersCache(cacheFolder().resolve("jib-cache"))
-              .setBaseImageLayersCache(cacheFolder().resolve("jib-base-cache")));
+      JibContainer pushed =
+          Jib.fromScratch()
+              .setFileEntriesLayers(layer(rootfs))
+              .setEnvironment(env)
+              .setUser(user.uid())
+              .setFormat(ImageFormat.OCI)
+              .setPlatforms(Set.of(new Platform(jibArchitecture(), "linux")))
+              .containerize(
+                  Containerizer.to(RegistryImage.named(target))
+                      .setAllowInsecureRegistries(true)
+                      .setToolName("skiff-testing")
+                      .setApplicationLayersCache(cacheFolder().resolve("jib-cache"))
+                      .setBaseImageLayersCache(cacheFolder().resolve("jib-base-cache")));
       String digest = pushed.getDigest().toString();
-      return new Pushed(target, registryHostPort + "/" + repository + "@" + digest, digest, user, cached, rootfsTime,
+      return new Pushed(
+          target,
+          registryHostPort + "/" + repository + "@" + digest,
+          digest,
+          user,
+          cached,
+          rootfsTime,
           Duration.ofNanos(System.nanoTime() - start));
     } catch (InvalidImageReferenceException e) {
       throw new IllegalArgumentException("bad image reference " + target, e);
@@ -229,7 +270,15 @@ public final class JreBaseImage {
 
   @Override
   public String toString() {
-    return "JreBaseImage{" + javaHome + " " + javaVersion + ", " + modules.size() + " modules, " + cacheFolder() + "}";
+    return "JreBaseImage{"
+        + javaHome
+        + " "
+        + javaVersion
+        + ", "
+        + modules.size()
+        + " modules, "
+        + cacheFolder()
+        + "}";
   }
 
   private void buildRootfs(Path rootfs) throws IOException, InterruptedException {
@@ -239,13 +288,28 @@ public final class JreBaseImage {
     }
     Path java = rootfs.resolve(JAVA_DIR.substring(1));
     Files.createDirectories(java.getParent());
-    run(List.of(jlink.toString(), "--add-modules", String.join(",", modules), "--strip-debug", "--no-header-files",
-        "--no-man-pages", "--output", java.toString()));
+    run(
+        List.of(
+            jlink.toString(),
+            "--add-modules",
+            String.join(",", modules),
+            "--strip-debug",
+            "--no-header-files",
+            "--no-man-pages",
+            "--output",
+            java.toString()));
     materializeLinks(java);
 
-    List<String> ldd = new ArrayList<>(List.of("ldd", java.resolve("bin/java").toString(), java.resolve("lib/server/libjvm.so").toString()));
+    List<String> ldd =
+        new ArrayList<>(
+            List.of(
+                "ldd",
+                java.resolve("bin/java").toString(),
+                java.resolve("lib/server/libjvm.so").toString()));
     try (Stream<Path> libs = Files.list(java.resolve("lib"))) {
-      libs.filter(p -> p.getFileName().toString().endsWith(".so")).sorted().forEach(p -> ldd.add(p.toString()));
+      libs.filter(p -> p.getFileName().toString().endsWith(".so"))
+          .sorted()
+          .forEach(p -> ldd.add(p.toString()));
     }
     Set<String> loaders = new LinkedHashSet<>();
     Map<String, Path> libraries = new LinkedHashMap<>();
@@ -267,12 +331,24 @@ public final class JreBaseImage {
     }
     Path libc = libraries.get("libc.so.6");
     if (libc == null || loaders.isEmpty()) {
-      throw new IOException("ldd listed no libc or dynamic loader for " + java + ": " + libraries.keySet() + " " + loaders);
+      throw new IOException(
+          "ldd listed no libc or dynamic loader for "
+              + java
+              + ": "
+              + libraries.keySet()
+              + " "
+              + loaders);
     }
-    Path libDir = rootfs.resolve("lib").resolve(libc.getParent().getFileName().toString()); // x86_64-linux-gnu
+    Path libDir =
+        rootfs
+            .resolve("lib")
+            .resolve(libc.getParent().getFileName().toString()); // x86_64-linux-gnu
     Files.createDirectories(libDir);
     for (Map.Entry<String, Path> lib : libraries.entrySet()) {
-      Files.copy(lib.getValue(), libDir.resolve(lib.getKey()), StandardCopyOption.REPLACE_EXISTING); // follows links
+      Files.copy(
+          lib.getValue(),
+          libDir.resolve(lib.getKey()),
+          StandardCopyOption.REPLACE_EXISTING); // follows links
     }
     for (String loader : loaders) {
       Path target = rootfs.resolve(loader.substring(1));
@@ -281,13 +357,17 @@ public final class JreBaseImage {
     }
 
     Path etc = Files.createDirectories(rootfs.resolve("etc"));
-    Files.writeString(etc.resolve("passwd"),
+    Files.writeString(
+        etc.resolve("passwd"),
         "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n");
     Files.writeString(etc.resolve("group"), "root:x:0:\nnonroot:x:65532:\n");
-    Files.writeString(etc.resolve("nsswitch.conf"), "passwd: files\ngroup: files\nhosts: files dns\n");
+    Files.writeString(
+        etc.resolve("nsswitch.conf"), "passwd: files\ngroup: files\nhosts: files dns\n");
     Files.createDirectories(rootfs.resolve("home/nonroot"));
     Files.createDirectories(rootfs.resolve("root"));
-    Files.setPosixFilePermissions(Files.createDirectories(rootfs.resolve("tmp")), PosixFilePermissions.fromString("rwxrwxrwx"));
+    Files.setPosixFilePermissions(
+        Files.createDirectories(rootfs.resolve("tmp")),
+        PosixFilePermissions.fromString("rwxrwxrwx"));
   }
 
   /** One layer of every file and folder, owned by root (the home by nonroot), at a fixed time. */
@@ -299,9 +379,17 @@ public final class JreBaseImage {
     }
     for (Path p : paths) {
       String inImage = "/" + rootfs.relativize(p).toString().replace('\\', '/');
-      FilePermissions perms = FilePermissions.fromPosixFilePermissions(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+      FilePermissions perms =
+          FilePermissions.fromPosixFilePermissions(
+              Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
       String owner = inImage.equals("/home/nonroot") ? NONROOT_UID + ":" + NONROOT_UID : "0:0";
-      layer.addEntry(new FileEntry(p, AbsoluteUnixPath.get(inImage), perms, FileEntriesLayer.DEFAULT_MODIFICATION_TIME, owner));
+      layer.addEntry(
+          new FileEntry(
+              p,
+              AbsoluteUnixPath.get(inImage),
+              perms,
+              FileEntriesLayer.DEFAULT_MODIFICATION_TIME,
+              owner));
     }
     return layer.build();
   }
@@ -361,7 +449,9 @@ public final class JreBaseImage {
 
   private static String sha256(String text) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -21,8 +21,8 @@ import java.util.regex.Pattern;
  * <p>Podman's own {@code State.OOMKilled} stays false on cgroup v1, so the kill is read here:
  * {@link #oomCounter()} is {@code memory.failcnt} on v1 (the times usage hit the limit; the v1
  * {@code oom_kill} count of {@code memory.oom_control} only counts in the victim's own container
- * cgroup, which podman deletes) and {@code oom_kill} of {@code memory.events} on v2. Both v1 (and the
- * hybrid layout, where the memory controller is on v1) and v2 are handled; needs root.
+ * cgroup, which podman deletes) and {@code oom_kill} of {@code memory.events} on v2. Both v1 (and
+ * the hybrid layout, where the memory controller is on v1) and v2 are handled; needs root.
  *
  * <p>Podman creates the same path in every other v1 hierarchy (cpu, pids, ...): {@link #remove()}
  * deletes them all. ({@link Podman} keeps conmon out of the pod cgroup.)
@@ -59,7 +59,8 @@ public final class PodCgroup implements AutoCloseable {
     }
     try {
       Path controllers = ROOT.resolve("cgroup.controllers");
-      if (Files.exists(controllers) && List.of(Files.readString(controllers).trim().split("\\s+")).contains("memory")) {
+      if (Files.exists(controllers)
+          && List.of(Files.readString(controllers).trim().split("\\s+")).contains("memory")) {
         return Layout.V2;
       }
     } catch (IOException e) {
@@ -98,7 +99,8 @@ public final class PodCgroup implements AutoCloseable {
       throw new IllegalArgumentException("cgroup name must match " + NAME + ": " + name);
     }
     if (memoryLimitBytes < 4L << 20) {
-      throw new IllegalArgumentException("memory limit must be at least 4 MiB: " + memoryLimitBytes);
+      throw new IllegalArgumentException(
+          "memory limit must be at least 4 MiB: " + memoryLimitBytes);
     }
     String reason = unsupportedReason();
     if (reason != null) {
@@ -186,7 +188,8 @@ public final class PodCgroup implements AutoCloseable {
   /** The memory charged to the pod now (including page cache). */
   public long memoryUsageBytes() {
     try {
-      Path file = memoryDir.resolve(layout == Layout.V1 ? "memory.usage_in_bytes" : "memory.current");
+      Path file =
+          memoryDir.resolve(layout == Layout.V1 ? "memory.usage_in_bytes" : "memory.current");
       return Long.parseLong(Files.readString(file).trim());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -273,7 +276,9 @@ public final class PodCgroup implements AutoCloseable {
       } catch (FileSystemException busy) {
         if (System.nanoTime() > deadline) {
           String procs = readOrEmpty(dir.resolve("cgroup.procs")).replace('\n', ' ').trim();
-          throw new IOException("cannot remove cgroup " + dir + " (processes: [" + procs + "]): " + busy.getMessage(), busy);
+          throw new IOException(
+              "cannot remove cgroup " + dir + " (processes: [" + procs + "]): " + busy.getMessage(),
+              busy);
         }
         try {
           Thread.sleep(20);
@@ -297,7 +302,8 @@ public final class PodCgroup implements AutoCloseable {
     try {
       Files.createDirectory(dir);
     } catch (FileAlreadyExistsException e) {
-      throw new FileAlreadyExistsException(dir.toString(), null, "pod cgroup already exists (left over? remove it first)");
+      throw new FileAlreadyExistsException(
+          dir.toString(), null, "pod cgroup already exists (left over? remove it first)");
     }
   }
 

@@ -31,16 +31,16 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * The podman CLI, configured as these machines need it (see {@code DEPENDENCIES.md}, "Real
- * containers"): its own storage ({@code --root}/{@code --runroot}, {@code --storage-driver
- * overlay} with {@code --storage-opt overlay.skip_mount_home=true}, else a failed command such as
- * a pull leaves the overlay folder bind-mounted onto itself), {@code --runtime runc}, {@code
+ * containers"): its own storage ({@code --root}/{@code --runroot}, {@code --storage-driver overlay}
+ * with {@code --storage-opt overlay.skip_mount_home=true}, else a failed command such as a pull
+ * leaves the overlay folder bind-mounted onto itself), {@code --runtime runc}, {@code
  * --cgroup-manager cgroupfs}; a generated {@code containers.conf} with no default ulimits (the
  * sandbox lacks CAP_SYS_RESOURCE), file locks, the temporary folder and the network configuration
- * in its own folders (nothing shared with another podman), no events log, no proxy variables
- * passed in, and the same configuration handed to conmon's cleanup command; a generated {@code
+ * in its own folders (nothing shared with another podman), no events log, no proxy variables passed
+ * in, and the same configuration handed to conmon's cleanup command; a generated {@code
  * storage.conf}, a {@code registries.conf} with no search registries and a signature policy that
- * accepts anything. Containers use the host network (they reach loopback servers), and conmon
- * stays out of their cgroup ({@code --cgroups=no-conmon}).
+ * accepts anything. Containers use the host network (they reach loopback servers), and conmon stays
+ * out of their cgroup ({@code --cgroups=no-conmon}).
  *
  * <p>One {@code podman run} per container ({@link #start}); {@link RunningContainer#remove()} is a
  * second command that can wait until the kubelet deletes the pod. Needs root.
@@ -51,13 +51,17 @@ import org.junit.jupiter.api.Assumptions;
 public final class Podman implements AutoCloseable {
   public static final String BINARY = "podman";
   public static final String INSTALL_HINT = "apt-get install -y podman runc";
-  /** The label naming the JVM (pid and start) that started a container, to clean up after crashes. */
+
+  /**
+   * The label naming the JVM (pid and start) that started a container, to clean up after crashes.
+   */
   public static final String OWNER_LABEL = "dev.skiff.testing.owner";
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(5);
   private static final Duration IMAGE_RETENTION = Duration.ofDays(3);
-  private static final String SEARCH_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  private static final String SEARCH_PATH =
+      "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   private static String unavailableReason;
   private static boolean probed;
   private static Podman shared;
@@ -100,7 +104,11 @@ public final class Podman implements AutoCloseable {
     long started = self.info().startInstant().map(Instant::getEpochSecond).orElse(0L);
     this.owner = self.pid() + "-" + started;
     this.cids = this.dir.resolve("cids").resolve(owner);
-    this.defaultCgroupParent = "skiff-podman-" + owner + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+    this.defaultCgroupParent =
+        "skiff-podman-"
+            + owner
+            + "-"
+            + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     Path containersConf = conf.resolve("containers.conf");
     Path storageConf = conf.resolve("storage.conf");
     Path registriesConf = conf.resolve("registries.conf");
@@ -110,15 +118,23 @@ public final class Podman implements AutoCloseable {
     // Only the command line's --storage-opt overlay.skip_mount_home=true is honoured (and passed on
     // to conmon's cleanup command), not the same option here: without it podman bind-mounts the
     // overlay folder onto itself and a failed command (a pull) leaves that mount behind.
-    writeAtomically(storageConf, "[storage]\ndriver = \"overlay\"\ngraphroot = " + quote(graphRoot) + "\nrunroot = " + quote(runRoot) + "\n");
-    writeAtomically(registriesConf, "unqualified-search-registries = []\nshort-name-mode = \"enforcing\"\n");
+    writeAtomically(
+        storageConf,
+        "[storage]\ndriver = \"overlay\"\ngraphroot = "
+            + quote(graphRoot)
+            + "\nrunroot = "
+            + quote(runRoot)
+            + "\n");
+    writeAtomically(
+        registriesConf, "unqualified-search-registries = []\nshort-name-mode = \"enforcing\"\n");
     writeAtomically(policy, "{\"default\": [{\"type\": \"insecureAcceptAnything\"}]}\n");
-    this.environment = Map.of(
-        "PATH", System.getenv().getOrDefault("PATH", SEARCH_PATH),
-        "HOME", System.getProperty("user.home"),
-        "CONTAINERS_CONF", containersConf.toString(),
-        "CONTAINERS_STORAGE_CONF", storageConf.toString(),
-        "CONTAINERS_REGISTRIES_CONF", registriesConf.toString());
+    this.environment =
+        Map.of(
+            "PATH", System.getenv().getOrDefault("PATH", SEARCH_PATH),
+            "HOME", System.getProperty("user.home"),
+            "CONTAINERS_CONF", containersConf.toString(),
+            "CONTAINERS_STORAGE_CONF", storageConf.toString(),
+            "CONTAINERS_REGISTRIES_CONF", registriesConf.toString());
   }
 
   /**
@@ -205,7 +221,15 @@ public final class Podman implements AutoCloseable {
     if (known != null) {
       return known;
     }
-    Result r = exec(List.of("pull", "-q", "--tls-verify=false", "--signature-policy", policy.toString(), imageRef));
+    Result r =
+        exec(
+            List.of(
+                "pull",
+                "-q",
+                "--tls-verify=false",
+                "--signature-policy",
+                policy.toString(),
+                imageRef));
     if (r.exitCode != 0) {
       throw new ImagePullException(imageRef, r.errorLine());
     }
@@ -223,8 +247,8 @@ public final class Podman implements AutoCloseable {
 
   /**
    * Removes the images no JVM pulled through this storage for {@code age} (and that no container
-   * uses); an image without a pull record gets one now. Best effort: other JVMs may use the
-   * storage at the same time.
+   * uses); an image without a pull record gets one now. Best effort: other JVMs may use the storage
+   * at the same time.
    */
   public void pruneImagesNotPulledFor(Duration age) {
     ensureOpen();
@@ -274,8 +298,13 @@ public final class Podman implements AutoCloseable {
     try {
       JsonNode img = JSON.readTree(r.stdout).path(0);
       JsonNode config = img.path("Config");
-      return new ImageConfig(img.path("Id").asText(), config.path("User").asText(""), strings(config.path("Entrypoint")),
-          strings(config.path("Cmd")), strings(config.path("Env")), config.path("WorkingDir").asText(""));
+      return new ImageConfig(
+          img.path("Id").asText(),
+          config.path("User").asText(""),
+          strings(config.path("Entrypoint")),
+          strings(config.path("Cmd")),
+          strings(config.path("Env")),
+          config.path("WorkingDir").asText(""));
     } catch (IOException e) {
       throw new PodmanException("cannot parse podman image inspect " + image + ": " + r.stdout, e);
     }
@@ -293,7 +322,11 @@ public final class Podman implements AutoCloseable {
    */
   public RunningContainer start(ContainerSpec spec, Consumer<String> output) {
     ensureOpen();
-    String name = spec.name() != null ? spec.name() : "skiff-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(4);
+    String name =
+        spec.name() != null
+            ? spec.name()
+            : "skiff-"
+                + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(4);
     Path cidFile = cids.resolve(name);
     List<String> args = runArgs(spec, name, cidFile);
     long before = spec.podCgroup() == null ? 0 : spec.podCgroup().oomCounter();
@@ -302,7 +335,8 @@ public final class Podman implements AutoCloseable {
       Files.deleteIfExists(cidFile);
       Process process = processBuilder(args).redirectErrorStream(true).start();
       process.getOutputStream().close();
-      RunningContainer container = new RunningContainer(this, spec, name, cidFile, process, output, before);
+      RunningContainer container =
+          new RunningContainer(this, spec, name, cidFile, process, output, before);
       containers.add(container);
       return container;
     } catch (IOException e) {
@@ -371,7 +405,10 @@ public final class Podman implements AutoCloseable {
     }
     if (temporary) {
       // not "system reset": it would also clear host-wide podman state (networks, machines)
-      for (List<String> cleanup : List.of(List.of("rm", "--all", "--force", "--time", "0"), List.of("rmi", "--all", "--force"))) {
+      for (List<String> cleanup :
+          List.of(
+              List.of("rm", "--all", "--force", "--time", "0"),
+              List.of("rmi", "--all", "--force"))) {
         Result r = exec(cleanup);
         if (r.exitCode != 0) {
           problems.add("podman " + cleanup + ": " + r.errorLine());
@@ -424,8 +461,22 @@ public final class Podman implements AutoCloseable {
   }
 
   private ProcessBuilder processBuilder(List<String> args) {
-    List<String> command = new ArrayList<>(List.of(BINARY, "--root", graphRoot.toString(), "--runroot", runRoot.toString(),
-        "--storage-driver", "overlay", "--storage-opt", "overlay.skip_mount_home=true", "--runtime", "runc", "--cgroup-manager", "cgroupfs"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                BINARY,
+                "--root",
+                graphRoot.toString(),
+                "--runroot",
+                runRoot.toString(),
+                "--storage-driver",
+                "overlay",
+                "--storage-opt",
+                "overlay.skip_mount_home=true",
+                "--runtime",
+                "runc",
+                "--cgroup-manager",
+                "cgroupfs"));
     command.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(command);
     // Nothing of the JVM's environment (proxies, XDG_*, CONTAINERS_*) reaches podman or conmon.
@@ -436,21 +487,46 @@ public final class Podman implements AutoCloseable {
 
   private List<String> runArgs(ContainerSpec spec, String name, Path cidFile) {
     // the id file exists once podman created the container: before, a failure is podman's own
-    List<String> a = new ArrayList<>(List.of("run", "--name", name, "--cidfile", cidFile.toString(), "--label", OWNER_LABEL + "=" + owner,
-        "--pull", "never", "--network", "host", "--log-driver", "none", "--sig-proxy=false",
-        // conmon stays in the caller's cgroup: in the pod's it is charged to the pod and the OOM
-        // killer can pick it after the container, and then podman never learns the exit code
-        "--cgroups=no-conmon", "--cgroup-parent", spec.cgroupParent() != null ? spec.cgroupParent() : defaultCgroupParent()));
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "run",
+                "--name",
+                name,
+                "--cidfile",
+                cidFile.toString(),
+                "--label",
+                OWNER_LABEL + "=" + owner,
+                "--pull",
+                "never",
+                "--network",
+                "host",
+                "--log-driver",
+                "none",
+                "--sig-proxy=false",
+                // conmon stays in the caller's cgroup: in the pod's it is charged to the pod and
+                // the OOM
+                // killer can pick it after the container, and then podman never learns the exit
+                // code
+                "--cgroups=no-conmon",
+                "--cgroup-parent",
+                spec.cgroupParent() != null ? spec.cgroupParent() : defaultCgroupParent()));
     spec.labels().forEach((k, v) -> a.addAll(List.of("--label", k + "=" + v)));
     if (spec.readOnlyRootFilesystem()) {
       // podman adds writable tmpfs on /tmp, /run, /var/tmp to --read-only unless told not to
       a.addAll(List.of("--read-only", "--read-only-tmpfs=false"));
     }
     for (ContainerSpec.Tmpfs t : spec.tmpfs()) {
-      a.addAll(List.of("--tmpfs", t.containerPath() + ":rw,nosuid,nodev,mode=1777" + (t.sizeBytes() > 0 ? ",size=" + t.sizeBytes() : "")));
+      a.addAll(
+          List.of(
+              "--tmpfs",
+              t.containerPath()
+                  + ":rw,nosuid,nodev,mode=1777"
+                  + (t.sizeBytes() > 0 ? ",size=" + t.sizeBytes() : "")));
     }
     for (ContainerSpec.BindMount b : spec.binds()) {
-      a.addAll(List.of("-v", b.hostPath() + ":" + b.containerPath() + (b.readOnly() ? ":ro" : ":rw")));
+      a.addAll(
+          List.of("-v", b.hostPath() + ":" + b.containerPath() + (b.readOnly() ? ":ro" : ":rw")));
     }
     if (spec.user() != null) {
       a.addAll(List.of("--user", spec.user()));
@@ -512,7 +588,8 @@ public final class Podman implements AutoCloseable {
     Path memory = Path.of("/sys/fs/cgroup/memory");
     Path base = Files.isDirectory(memory) ? memory : Path.of("/sys/fs/cgroup");
     try (Stream<Path> dirs = Files.list(base)) {
-      for (Path d : dirs.filter(p -> p.getFileName().toString().startsWith("skiff-podman-")).toList()) {
+      for (Path d :
+          dirs.filter(p -> p.getFileName().toString().startsWith("skiff-podman-")).toList()) {
         String rest = d.getFileName().toString().substring("skiff-podman-".length());
         int cut = rest.lastIndexOf('-');
         if (cut > 0 && !ownerAlive(rest.substring(0, cut))) {
@@ -547,8 +624,8 @@ public final class Podman implements AutoCloseable {
   }
 
   /**
-   * The run root holds per-boot state (mount counts, locks, container states); on a persistent
-   * disk it must be emptied after a reboot, under a lock against other JVMs.
+   * The run root holds per-boot state (mount counts, locks, container states); on a persistent disk
+   * it must be emptied after a reboot, under a lock against other JVMs.
    */
   private static void resetRunRootAfterReboot(Path dir) throws IOException {
     String bootId;
@@ -558,7 +635,9 @@ public final class Podman implements AutoCloseable {
       return;
     }
     Path marker = dir.resolve("boot-id");
-    try (FileChannel ch = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    try (FileChannel ch =
+            FileChannel.open(
+                dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock = ch.lock()) {
       String seen = Files.exists(marker) ? Files.readString(marker).trim() : "";
       if (!seen.equals(bootId)) {
@@ -575,16 +654,27 @@ public final class Podman implements AutoCloseable {
         + "http_proxy = false\n"
         + "log_driver = \"none\"\n\n"
         + "[network]\n"
-        + "network_config_dir = " + quote(dir.resolve("networks")) + "\n\n"
+        + "network_config_dir = "
+        + quote(dir.resolve("networks"))
+        + "\n\n"
         + "[engine]\n"
         + "cgroup_manager = \"cgroupfs\"\n"
         + "runtime = \"runc\"\n"
         + "events_logger = \"none\"\n"
         + "lock_type = \"file\"\n"
-        + "tmp_dir = " + quote(runRoot.resolve("libpod")) + "\n"
+        + "tmp_dir = "
+        + quote(runRoot.resolve("libpod"))
+        + "\n"
         + "# conmon runs 'podman container cleanup' at exit: it must read the same configuration\n"
-        + "conmon_env_vars = [\"PATH=" + SEARCH_PATH + "\", \"CONTAINERS_CONF=" + containersConf + "\", \"CONTAINERS_STORAGE_CONF="
-        + storageConf + "\", \"CONTAINERS_REGISTRIES_CONF=" + registriesConf + "\"]\n";
+        + "conmon_env_vars = [\"PATH="
+        + SEARCH_PATH
+        + "\", \"CONTAINERS_CONF="
+        + containersConf
+        + "\", \"CONTAINERS_STORAGE_CONF="
+        + storageConf
+        + "\", \"CONTAINERS_REGISTRIES_CONF="
+        + registriesConf
+        + "\"]\n";
   }
 
   private void touchPullMarker(String imageId) {
@@ -647,7 +737,8 @@ public final class Podman implements AutoCloseable {
   }
 
   private static Path findBinary(String name) {
-    String path = System.getenv().getOrDefault("PATH", "") + java.io.File.pathSeparator + SEARCH_PATH;
+    String path =
+        System.getenv().getOrDefault("PATH", "") + java.io.File.pathSeparator + SEARCH_PATH;
     for (String d : path.split(java.io.File.pathSeparator)) {
       if (!d.isEmpty() && Files.isExecutable(Path.of(d, name))) {
         return Path.of(d, name);

@@ -17,8 +17,8 @@ import java.util.function.Consumer;
 
 /**
  * A container started by {@link Podman#start}: its output streams to the consumer given there,
- * {@link #waitFor()} gives its {@link ContainerExit}, {@link #stop}/{@link #kill()} end it early and
- * {@link #remove()} deletes it (which also kills it if still running). Thread-safe.
+ * {@link #waitFor()} gives its {@link ContainerExit}, {@link #stop}/{@link #kill()} end it early
+ * and {@link #remove()} deletes it (which also kills it if still running). Thread-safe.
  */
 public final class RunningContainer {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -42,7 +42,14 @@ public final class RunningContainer {
   private ContainerExit exit;
   private boolean removed;
 
-  RunningContainer(Podman podman, ContainerSpec spec, String name, Path cidFile, Process process, Consumer<String> output, long oomCounterBefore) {
+  RunningContainer(
+      Podman podman,
+      ContainerSpec spec,
+      String name,
+      Path cidFile,
+      Process process,
+      Consumer<String> output,
+      long oomCounterBefore) {
     this.podman = podman;
     this.spec = spec;
     this.name = name;
@@ -65,7 +72,9 @@ public final class RunningContainer {
     return spec;
   }
 
-  /** Podman's container id, once podman created the container (empty before, or if it never did). */
+  /**
+   * Podman's container id, once podman created the container (empty before, or if it never did).
+   */
   public Optional<String> id() {
     try {
       String id = Files.exists(cidFile) ? Files.readString(cidFile).trim() : "";
@@ -105,9 +114,9 @@ public final class RunningContainer {
   }
 
   /**
-   * Sends SIGTERM, then SIGKILL after {@code grace} (whole seconds, rounded up), as a kubelet
-   * ends a container; returns once podman has done so. The exit is {@link
-   * ContainerExit.Reason#STOPPED}. No-op once it ended.
+   * Sends SIGTERM, then SIGKILL after {@code grace} (whole seconds, rounded up), as a kubelet ends
+   * a container; returns once podman has done so. The exit is {@link ContainerExit.Reason#STOPPED}.
+   * No-op once it ended.
    */
   public void stop(Duration grace) {
     stopRequested = true;
@@ -134,8 +143,8 @@ public final class RunningContainer {
   }
 
   /**
-   * Deletes the container (killing it first if it still runs) and its writable layer and
-   * mounts. Idempotent.
+   * Deletes the container (killing it first if it still runs) and its writable layer and mounts.
+   * Idempotent.
    */
   public synchronized void remove() {
     if (removed) {
@@ -201,7 +210,9 @@ public final class RunningContainer {
   }
 
   private void pump() {
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader in =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = in.readLine()) != null) {
         String held = heldBack;
@@ -229,13 +240,16 @@ public final class RunningContainer {
   }
 
   private ContainerExit classify(int code) {
-    Duration runTime = Duration.ofNanos((endNanos == 0 ? System.nanoTime() : endNanos) - startNanos);
+    Duration runTime =
+        Duration.ofNanos((endNanos == 0 ? System.nanoTime() : endNanos) - startNanos);
     String held = heldBack;
     if (code >= 125 && code <= 127) {
       // podman's own failures use these codes too: ask what happened to the container
-      String podmanMessage = held != null ? held.substring(PODMAN_ERROR.length()) : "podman exited " + code;
+      String podmanMessage =
+          held != null ? held.substring(PODMAN_ERROR.length()) : "podman exited " + code;
       Optional<String> id = id();
-      Podman.Result r = id.isEmpty() ? null : podman.exec(List.of("container", "inspect", id.get()));
+      Podman.Result r =
+          id.isEmpty() ? null : podman.exec(List.of("container", "inspect", id.get()));
       if (r == null || r.exitCode() != 0) {
         heldBack = null; // never created: a bad mount, a name in use...
         return new ContainerExit(code, ContainerExit.Reason.START_ERROR, podmanMessage, runTime);
@@ -247,10 +261,16 @@ public final class RunningContainer {
         throw new PodmanException("cannot parse podman container inspect " + name, e);
       }
       String status = state.path("Status").asText("");
-      if (status.equals("created") || status.equals("configured") || state.path("StartedAt").asText("").startsWith("0001-01-01")) {
+      if (status.equals("created")
+          || status.equals("configured")
+          || state.path("StartedAt").asText("").startsWith("0001-01-01")) {
         heldBack = null;
         String error = state.path("Error").asText("");
-        return new ContainerExit(code, ContainerExit.Reason.START_ERROR, error.isEmpty() ? podmanMessage : error, runTime);
+        return new ContainerExit(
+            code,
+            ContainerExit.Reason.START_ERROR,
+            error.isEmpty() ? podmanMessage : error,
+            runTime);
       }
       if (status.equals("running")) {
         // podman run lost the attach; the container goes on: wait for it
@@ -267,7 +287,9 @@ public final class RunningContainer {
     ContainerExit.Reason reason;
     if (stopRequested) {
       reason = ContainerExit.Reason.STOPPED;
-    } else if (code == 137 && spec.podCgroup() != null && spec.podCgroup().oomCounter() > oomCounterBefore) {
+    } else if (code == 137
+        && spec.podCgroup() != null
+        && spec.podCgroup().oomCounter() > oomCounterBefore) {
       reason = ContainerExit.Reason.OOM_KILLED;
     } else {
       reason = code == 0 ? ContainerExit.Reason.COMPLETED : ContainerExit.Reason.ERROR;

@@ -15,7 +15,7 @@
  *       the host JDK with {@code jlink} and Jib, pushed to a registry, cached between runs.
  * </ul>
  *
- * <p>Everything points at loopback: images come from a registry process on 127.0.0.1 and
- * containers share the host network.
+ * <p>Everything points at loopback: images come from a registry process on 127.0.0.1 and containers
+ * share the host network.
  */
 package dev.skiff.testing.containers;

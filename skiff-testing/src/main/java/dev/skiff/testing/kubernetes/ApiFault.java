@@ -59,7 +59,14 @@ public final class ApiFault {
 
   @Override
   public String toString() {
-    return "ApiFault{" + (method == null ? "*" : method) + " " + uri + " -> " + statusCode
-        + ", remaining=" + remaining() + "}";
+    return "ApiFault{"
+        + (method == null ? "*" : method)
+        + " "
+        + uri
+        + " -> "
+        + statusCode
+        + ", remaining="
+        + remaining()
+        + "}";
   }
 }

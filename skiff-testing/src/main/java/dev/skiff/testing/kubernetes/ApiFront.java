@@ -42,13 +42,13 @@ import java.util.regex.Pattern;
  * The cluster's API address: an HTTPS server in front of the fabric8 mock API server.
  *
  * <p>Why a server and not a {@code Dispatcher}: the mock web server calls its dispatcher on a
- * Vert.x event loop and sends each response body in one piece, so a dispatcher can neither stream
- * a followed log nor wait for a process without stalling unrelated requests. This front does, in
+ * Vert.x event loop and sends each response body in one piece, so a dispatcher can neither stream a
+ * followed log nor wait for a process without stalling unrelated requests. This front does, in
  * order, for every request: records it; answers injected API faults; answers a watch from a
  * compacted resourceVersion with 410 Gone; proxies WebSocket upgrades (watches) to the mock,
- * keeping them so they can be dropped; serves {@code pods/NAME/log} from
- * the fake kubelet (streamed when {@code follow=true}); applies the API semantics the mock lacks
- * (see {@link ApiSemantics}); forwards everything else to the mock's CRUD/expectation dispatcher.
+ * keeping them so they can be dropped; serves {@code pods/NAME/log} from the fake kubelet (streamed
+ * when {@code follow=true}); applies the API semantics the mock lacks (see {@link ApiSemantics});
+ * forwards everything else to the mock's CRUD/expectation dispatcher.
  */
 final class ApiFront implements AutoCloseable {
 
@@ -56,7 +56,8 @@ final class ApiFront implements AutoCloseable {
   interface Hooks {
     boolean interested(String method, String path);
 
-    Decision decide(String method, String path, String query, String contentType, byte[] body, String user);
+    Decision decide(
+        String method, String path, String query, String contentType, byte[] body, String user);
 
     LogLookup lookupLog(String namespace, String pod, String container, boolean previous);
 
@@ -71,7 +72,8 @@ final class ApiFront implements AutoCloseable {
 
     static Reply status(int code, String reason, String message, Map<String, String> details) {
       Map<String, String> headers = code == 429 ? Map.of("Retry-After", "1") : Map.of();
-      return new Reply(code, "application/json", Kube.statusBody(code, reason, message, details), headers);
+      return new Reply(
+          code, "application/json", Kube.statusBody(code, reason, message, details), headers);
     }
   }
 
@@ -91,7 +93,8 @@ final class ApiFront implements AutoCloseable {
   /** A container log, or why there is none. */
   record LogLookup(ContainerLog log, Reply error) {}
 
-  private static final Pattern LOG_PATH = Pattern.compile("^/api/v1/namespaces/([^/]+)/pods/([^/]+)/log$");
+  private static final Pattern LOG_PATH =
+      Pattern.compile("^/api/v1/namespaces/([^/]+)/pods/([^/]+)/log$");
   private static final Set<String> NOT_FORWARDED =
       Set.of(
           "connection",
@@ -116,6 +119,7 @@ final class ApiFront implements AutoCloseable {
   private final List<ApiRequest> requests = new ArrayList<>();
   private final List<ApiFault> faults = new CopyOnWriteArrayList<>();
   private final Set<ProxiedWatch> watches = ConcurrentHashMap.newKeySet();
+
   /** Watches from a resourceVersion below this are 410 Gone (0: every version is retained). */
   private volatile long oldestRetained;
 
@@ -159,7 +163,11 @@ final class ApiFront implements AutoCloseable {
             .setMaxWebSocketFrameSize(MAX_WEBSOCKET_MESSAGE)
             .setMaxWebSocketMessageSize(MAX_WEBSOCKET_MESSAGE)
             .setWebSocketSubProtocols(
-                List.of("v4.channel.k8s.io", "v3.channel.k8s.io", "v2.channel.k8s.io", "channel.k8s.io"));
+                List.of(
+                    "v4.channel.k8s.io",
+                    "v3.channel.k8s.io",
+                    "v2.channel.k8s.io",
+                    "channel.k8s.io"));
     this.server = vertx.createHttpServer(options).requestHandler(this::handle);
     try {
       server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -205,22 +213,28 @@ final class ApiFront implements AutoCloseable {
     return dropWatches(null);
   }
 
-  /** Closes the open watches whose URI ({@code path?query}) contains a match of {@code uri}; null: all. */
+  /**
+   * Closes the open watches whose URI ({@code path?query}) contains a match of {@code uri}; null:
+   * all.
+   */
   int dropWatches(Pattern uri) {
-    List<ProxiedWatch> open = List.copyOf(watches).stream()
-        .filter(w -> uri == null || uri.matcher(w.uri()).find())
-        .toList();
+    List<ProxiedWatch> open =
+        List.copyOf(watches).stream()
+            .filter(w -> uri == null || uri.matcher(w.uri()).find())
+            .toList();
     for (ProxiedWatch watch : open) {
       watches.remove(watch);
-      watch.context().runOnContext(
-          v -> {
-            if (!watch.front().isClosed()) {
-              watch.front().close((short) 1000, "watch closed by FakeCluster.dropWatches()");
-            }
-            if (!watch.back().isClosed()) {
-              watch.back().close();
-            }
-          });
+      watch
+          .context()
+          .runOnContext(
+              v -> {
+                if (!watch.front().isClosed()) {
+                  watch.front().close((short) 1000, "watch closed by FakeCluster.dropWatches()");
+                }
+                if (!watch.back().isClosed()) {
+                  watch.back().close();
+                }
+              });
     }
     return open.size();
   }
@@ -252,14 +266,17 @@ final class ApiFront implements AutoCloseable {
     String query = q < 0 ? "" : uri.substring(q + 1);
     Map<String, String> params = parseQuery(query);
     boolean upgrade = request.headers().contains(HttpHeaders.UPGRADE, "websocket", true);
-    boolean watch = upgrade || "true".equals(params.get("watch")) || "1".equals(params.get("watch"));
+    boolean watch =
+        upgrade || "true".equals(params.get("watch")) || "1".equals(params.get("watch"));
     String user = hooks.userFor(bearer(request.getHeader("Authorization")));
     synchronized (requests) {
       requests.add(new ApiRequest(Instant.now(), method, path, query, user, watch));
     }
     for (ApiFault fault : faults) {
       if (fault.tryHit(method, uri)) {
-        reply(request, Reply.status(fault.statusCode(), "injected by FakeCluster: " + method + " " + path));
+        reply(
+            request,
+            Reply.status(fault.statusCode(), "injected by FakeCluster: " + method + " " + path));
         return;
       }
     }
@@ -319,12 +336,16 @@ final class ApiFront implements AutoCloseable {
             .setHost("127.0.0.1")
             .setPort(backendPort)
             .setURI(request.uri());
-    request.headers().forEach(h -> {
-      String name = h.getKey().toLowerCase(Locale.ROOT);
-      if (!NOT_FORWARDED.contains(name) && !(contentType != null && name.equals("content-type"))) {
-        options.addHeader(h.getKey(), h.getValue());
-      }
-    });
+    request
+        .headers()
+        .forEach(
+            h -> {
+              String name = h.getKey().toLowerCase(Locale.ROOT);
+              if (!NOT_FORWARDED.contains(name)
+                  && !(contentType != null && name.equals("content-type"))) {
+                options.addHeader(h.getKey(), h.getValue());
+              }
+            });
     if (contentType != null) {
       options.putHeader("Content-Type", contentType);
     }
@@ -332,27 +353,41 @@ final class ApiFront implements AutoCloseable {
     backend
         .request(options)
         .compose(out -> body.length == 0 ? out.send() : out.send(Buffer.buffer(body)))
-        .compose(in -> in.body().map(content -> {
-          if (response.ended() || response.closed()) {
-            return null;
-          }
-          response.setStatusCode(in.statusCode());
-          in.headers().forEach(h -> {
-            if (!NOT_FORWARDED.contains(h.getKey().toLowerCase(Locale.ROOT))) {
-              response.headers().add(h.getKey(), h.getValue());
-            }
-          });
-          if (in.statusCode() >= 400 && (content == null || content.length() == 0)) {
-            // The mock answers some errors (404 on get/put/patch) without a body; the API server
-            // always sends a Status.
-            response.headers().set("Content-Type", "application/json");
-            response.end(Buffer.buffer(Kube.statusBody(
-                in.statusCode(), Kube.reasonFor(in.statusCode()), describe(request), Map.of())));
-          } else {
-            response.end(content == null ? Buffer.buffer() : content);
-          }
-          return null;
-        }))
+        .compose(
+            in ->
+                in.body()
+                    .map(
+                        content -> {
+                          if (response.ended() || response.closed()) {
+                            return null;
+                          }
+                          response.setStatusCode(in.statusCode());
+                          in.headers()
+                              .forEach(
+                                  h -> {
+                                    if (!NOT_FORWARDED.contains(
+                                        h.getKey().toLowerCase(Locale.ROOT))) {
+                                      response.headers().add(h.getKey(), h.getValue());
+                                    }
+                                  });
+                          if (in.statusCode() >= 400
+                              && (content == null || content.length() == 0)) {
+                            // The mock answers some errors (404 on get/put/patch) without a body;
+                            // the API server
+                            // always sends a Status.
+                            response.headers().set("Content-Type", "application/json");
+                            response.end(
+                                Buffer.buffer(
+                                    Kube.statusBody(
+                                        in.statusCode(),
+                                        Kube.reasonFor(in.statusCode()),
+                                        describe(request),
+                                        Map.of())));
+                          } else {
+                            response.end(content == null ? Buffer.buffer() : content);
+                          }
+                          return null;
+                        }))
         .onFailure(e -> reply(request, Reply.status(502, "fake API server unreachable: " + e)));
   }
 
@@ -373,57 +408,73 @@ final class ApiFront implements AutoCloseable {
   private void proxyWebSocket(HttpServerRequest request, Context context) {
     request.pause();
     WebSocketConnectOptions options =
-        new WebSocketConnectOptions().setHost("127.0.0.1").setPort(backendPort).setURI(request.uri());
-    request.headers().forEach(h -> {
-      String name = h.getKey().toLowerCase(Locale.ROOT);
-      if (!NOT_FORWARDED.contains(name) && !name.startsWith("sec-websocket")) {
-        options.addHeader(h.getKey(), h.getValue());
-      }
-    });
+        new WebSocketConnectOptions()
+            .setHost("127.0.0.1")
+            .setPort(backendPort)
+            .setURI(request.uri());
+    request
+        .headers()
+        .forEach(
+            h -> {
+              String name = h.getKey().toLowerCase(Locale.ROOT);
+              if (!NOT_FORWARDED.contains(name) && !name.startsWith("sec-websocket")) {
+                options.addHeader(h.getKey(), h.getValue());
+              }
+            });
     String protocols = request.getHeader("Sec-WebSocket-Protocol");
     if (protocols != null && !protocols.isBlank()) {
       options.setSubProtocols(Arrays.stream(protocols.split(",")).map(String::trim).toList());
     }
     backend
         .webSocket(options)
-        .onComplete(connected -> {
-          if (connected.failed()) {
-            int code = connected.cause() instanceof UpgradeRejectedException rejected ? rejected.getStatus() : 502;
-            reply(request, Reply.status(code, "watch failed: " + connected.cause().getMessage()));
-            return;
-          }
-          WebSocket back = connected.result();
-          back.pause();
-          request.toWebSocket().onComplete(accepted -> {
-            if (accepted.failed()) {
-              back.close();
-              return;
-            }
-            ServerWebSocket front = accepted.result();
-            ProxiedWatch watch = new ProxiedWatch(context, front, back, request.uri());
-            watches.add(watch);
-            back.textMessageHandler(front::writeTextMessage);
-            back.binaryMessageHandler(front::writeBinaryMessage);
-            front.textMessageHandler(back::writeTextMessage);
-            front.binaryMessageHandler(back::writeBinaryMessage);
-            back.closeHandler(v -> {
-              watches.remove(watch);
-              if (!front.isClosed()) {
-                Short code = back.closeStatusCode();
-                front.close(code == null ? (short) 1000 : code, back.closeReason());
+        .onComplete(
+            connected -> {
+              if (connected.failed()) {
+                int code =
+                    connected.cause() instanceof UpgradeRejectedException rejected
+                        ? rejected.getStatus()
+                        : 502;
+                reply(
+                    request, Reply.status(code, "watch failed: " + connected.cause().getMessage()));
+                return;
               }
+              WebSocket back = connected.result();
+              back.pause();
+              request
+                  .toWebSocket()
+                  .onComplete(
+                      accepted -> {
+                        if (accepted.failed()) {
+                          back.close();
+                          return;
+                        }
+                        ServerWebSocket front = accepted.result();
+                        ProxiedWatch watch = new ProxiedWatch(context, front, back, request.uri());
+                        watches.add(watch);
+                        back.textMessageHandler(front::writeTextMessage);
+                        back.binaryMessageHandler(front::writeBinaryMessage);
+                        front.textMessageHandler(back::writeTextMessage);
+                        front.binaryMessageHandler(back::writeBinaryMessage);
+                        back.closeHandler(
+                            v -> {
+                              watches.remove(watch);
+                              if (!front.isClosed()) {
+                                Short code = back.closeStatusCode();
+                                front.close(code == null ? (short) 1000 : code, back.closeReason());
+                              }
+                            });
+                        front.closeHandler(
+                            v -> {
+                              watches.remove(watch);
+                              if (!back.isClosed()) {
+                                back.close();
+                              }
+                            });
+                        back.exceptionHandler(e -> front.close());
+                        front.exceptionHandler(e -> back.close());
+                        back.resume();
+                      });
             });
-            front.closeHandler(v -> {
-              watches.remove(watch);
-              if (!back.isClosed()) {
-                back.close();
-              }
-            });
-            back.exceptionHandler(e -> front.close());
-            front.exceptionHandler(e -> back.close());
-            back.resume();
-          });
-        });
   }
 
   private boolean tooOld(String resourceVersion) {
@@ -438,13 +489,19 @@ final class ApiFront implements AutoCloseable {
   }
 
   /**
-   * What the API server's watch cache answers a watch from a compacted resourceVersion: the
-   * watch starts, sends one ERROR event whose object is a 410 {@code Status} ("too old resource
+   * What the API server's watch cache answers a watch from a compacted resourceVersion: the watch
+   * starts, sends one ERROR event whose object is a 410 {@code Status} ("too old resource
    * version"), and ends. Clients relist (an informer) or give up (a plain watch).
    */
   private void gone(HttpServerRequest request, boolean upgrade, String resourceVersion) {
-    String status = new String(Kube.statusBody(410, "Expired",
-        "too old resource version: " + resourceVersion + " (" + oldestRetained + ")", Map.of()), StandardCharsets.UTF_8);
+    String status =
+        new String(
+            Kube.statusBody(
+                410,
+                "Expired",
+                "too old resource version: " + resourceVersion + " (" + oldestRetained + ")",
+                Map.of()),
+            StandardCharsets.UTF_8);
     String event = "{\"type\":\"ERROR\",\"object\":" + status + "}";
     if (!upgrade) {
       HttpServerResponse response = request.response();
@@ -452,16 +509,23 @@ final class ApiFront implements AutoCloseable {
       response.end(event + "\n");
       return;
     }
-    request.toWebSocket().onComplete(accepted -> {
-      if (accepted.succeeded()) {
-        ServerWebSocket socket = accepted.result();
-        socket.writeTextMessage(event).onComplete(written -> socket.close((short) 1000));
-      }
-    });
+    request
+        .toWebSocket()
+        .onComplete(
+            accepted -> {
+              if (accepted.succeeded()) {
+                ServerWebSocket socket = accepted.result();
+                socket.writeTextMessage(event).onComplete(written -> socket.close((short) 1000));
+              }
+            });
   }
 
   private void serveLog(
-      HttpServerRequest request, Context context, String namespace, String pod, Map<String, String> params) {
+      HttpServerRequest request,
+      Context context,
+      String namespace,
+      String pod,
+      Map<String, String> params) {
     boolean follow = "true".equals(params.get("follow"));
     Integer tailLines;
     try {
@@ -472,20 +536,25 @@ final class ApiFront implements AutoCloseable {
     }
     String container = params.get("container");
     boolean previous = "true".equals(params.get("previous"));
-    blocking.execute(() -> {
-      LogLookup lookup;
-      try {
-        lookup = hooks.lookupLog(namespace, pod, container, previous);
-      } catch (RuntimeException e) {
-        lookup = new LogLookup(null, Reply.status(500, "fake kubelet failed: " + e));
-      }
-      LogLookup found = lookup;
-      context.runOnContext(v -> streamLog(request, context, found, follow, tailLines));
-    });
+    blocking.execute(
+        () -> {
+          LogLookup lookup;
+          try {
+            lookup = hooks.lookupLog(namespace, pod, container, previous);
+          } catch (RuntimeException e) {
+            lookup = new LogLookup(null, Reply.status(500, "fake kubelet failed: " + e));
+          }
+          LogLookup found = lookup;
+          context.runOnContext(v -> streamLog(request, context, found, follow, tailLines));
+        });
   }
 
   private static void streamLog(
-      HttpServerRequest request, Context context, LogLookup found, boolean follow, Integer tailLines) {
+      HttpServerRequest request,
+      Context context,
+      LogLookup found,
+      boolean follow,
+      Integer tailLines) {
     if (found.error() != null) {
       reply(request, found.error());
       return;
@@ -499,25 +568,31 @@ final class ApiFront implements AutoCloseable {
     response.setChunked(true);
     AtomicBoolean done = new AtomicBoolean();
     ContainerLog.Subscription subscription =
-        found.log().follow(tailLines, new ContainerLog.Listener() {
-          @Override
-          public void onData(byte[] chunk) {
-            context.runOnContext(v -> {
-              if (!done.get() && !response.closed()) {
-                response.write(Buffer.buffer(chunk));
-              }
-            });
-          }
+        found
+            .log()
+            .follow(
+                tailLines,
+                new ContainerLog.Listener() {
+                  @Override
+                  public void onData(byte[] chunk) {
+                    context.runOnContext(
+                        v -> {
+                          if (!done.get() && !response.closed()) {
+                            response.write(Buffer.buffer(chunk));
+                          }
+                        });
+                  }
 
-          @Override
-          public void onEnd() {
-            context.runOnContext(v -> {
-              if (done.compareAndSet(false, true) && !response.closed()) {
-                response.end();
-              }
-            });
-          }
-        });
+                  @Override
+                  public void onEnd() {
+                    context.runOnContext(
+                        v -> {
+                          if (done.compareAndSet(false, true) && !response.closed()) {
+                            response.end();
+                          }
+                        });
+                  }
+                });
     if (subscription.initial().length > 0) {
       response.write(Buffer.buffer(subscription.initial()));
     } else {
@@ -529,10 +604,11 @@ final class ApiFront implements AutoCloseable {
       }
       return;
     }
-    response.closeHandler(v -> {
-      done.set(true);
-      subscription.cancel().run();
-    });
+    response.closeHandler(
+        v -> {
+          done.set(true);
+          subscription.cancel().run();
+        });
   }
 
   private static void reply(HttpServerRequest request, Reply reply) {

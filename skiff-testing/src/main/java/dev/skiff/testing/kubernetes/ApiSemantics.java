@@ -22,27 +22,27 @@ import java.util.regex.Pattern;
  * API server behaviour the fabric8 mock lacks, applied to requests from clients and pods:
  *
  * <ul>
- *   <li><b>Status subresource</b> for pods, jobs and cronjobs: create drops {@code status}; a
- *       PUT of the main resource keeps the stored status; a PATCH of the main resource cannot
- *       change it. (Only {@code .../status} writes status, as in a real cluster.)
+ *   <li><b>Status subresource</b> for pods, jobs and cronjobs: create drops {@code status}; a PUT
+ *       of the main resource keeps the stored status; a PATCH of the main resource cannot change
+ *       it. (Only {@code .../status} writes status, as in a real cluster.)
  *   <li><b>JSON merge patch</b> (RFC 7386) replaces arrays: the mock appends to them, so merge
  *       patches are applied here and forwarded as the equivalent JSON patch.
  *   <li><b>generateName</b>: {@code prefix} + 5 random characters (the mock appends a UUID).
- *   <li><b>Service account admission</b> (optional): creating a pod whose service account does
- *       not exist is 403 Forbidden, except for {@code default}.
+ *   <li><b>Service account admission</b> (optional): creating a pod whose service account does not
+ *       exist is 403 Forbidden, except for {@code default}.
  *   <li><b>Deletion propagation</b>: {@code Orphan} (also the default for batch/v1 Jobs deleted
  *       without a policy, as on a real API server) strips owner references instead of deleting
  *       dependents; {@code Foreground} keeps the owner (finalizer {@code foregroundDeletion},
  *       {@code deletionTimestamp} set) until the garbage collector deleted its dependents.
  *   <li><b>Validation</b> (422) the mock lacks, for what the controllers here read: a Job with a
- *       {@code podFailurePolicy} needs {@code restartPolicy: Never}; a CronJob's {@code
- *       schedule} must parse and its {@code timeZone} must be an IANA name.
+ *       {@code podFailurePolicy} needs {@code restartPolicy: Never}; a CronJob's {@code schedule}
+ *       must parse and its {@code timeZone} must be an IANA name.
  *   <li><b>OwnerReferencesPermissionEnforcement</b> (optional, see {@code gc_admission.go}): a
- *       service account may change an object's owner references only if it may delete the
- *       object, and set {@code blockOwnerDeletion: true} only if it may {@code update} the
- *       owner's {@code finalizers} subresource; else 403.
- *   <li><b>Eviction API</b>: {@code POST pods/NAME/eviction} marks the pod {@code
- *       DisruptionTarget} (reason {@code EvictionByEvictionAPI}) and deletes it.
+ *       service account may change an object's owner references only if it may delete the object,
+ *       and set {@code blockOwnerDeletion: true} only if it may {@code update} the owner's {@code
+ *       finalizers} subresource; else 403.
+ *   <li><b>Eviction API</b>: {@code POST pods/NAME/eviction} marks the pod {@code DisruptionTarget}
+ *       (reason {@code EvictionByEvictionAPI}) and deletes it.
  * </ul>
  */
 final class ApiSemantics {
@@ -54,7 +54,8 @@ final class ApiSemantics {
       Pattern.compile("^/(api/v1|apis/[^/]+/[^/]+)/namespaces/([^/]+)/([^/]+)/([^/]+)$");
   private static final Pattern STATUS =
       Pattern.compile("^/(api/v1|apis/[^/]+/[^/]+)/namespaces/([^/]+)/([^/]+)/([^/]+)/status$");
-  private static final Pattern EVICTION = Pattern.compile("^/api/v1/namespaces/([^/]+)/pods/([^/]+)/eviction$");
+  private static final Pattern EVICTION =
+      Pattern.compile("^/api/v1/namespaces/([^/]+)/pods/([^/]+)/eviction$");
 
   private final Backend backend;
   private final GarbageCollector gc;
@@ -62,7 +63,11 @@ final class ApiSemantics {
   private final boolean enforceOwnerReferences;
   private final Rbac rbac;
 
-  ApiSemantics(Backend backend, GarbageCollector gc, boolean requireServiceAccounts, boolean enforceOwnerReferences) {
+  ApiSemantics(
+      Backend backend,
+      GarbageCollector gc,
+      boolean requireServiceAccounts,
+      boolean enforceOwnerReferences) {
     this.backend = backend;
     this.gc = gc;
     this.requireServiceAccounts = requireServiceAccounts;
@@ -76,7 +81,8 @@ final class ApiSemantics {
         return COLLECTION.matcher(path).matches() || EVICTION.matcher(path).matches();
       case "PUT":
         Matcher object = OBJECT.matcher(path);
-        return object.matches() && (enforceOwnerReferences || hasStatusSubresource(object.group(1), object.group(3)));
+        return object.matches()
+            && (enforceOwnerReferences || hasStatusSubresource(object.group(1), object.group(3)));
       case "PATCH":
         return OBJECT.matcher(path).matches() || STATUS.matcher(path).matches();
       case "DELETE":
@@ -86,7 +92,8 @@ final class ApiSemantics {
     }
   }
 
-  Decision decide(String method, String path, String query, String contentType, byte[] body, String user) {
+  Decision decide(
+      String method, String path, String query, String contentType, byte[] body, String user) {
     switch (method) {
       case "POST":
         Matcher eviction = EVICTION.matcher(path);
@@ -127,14 +134,28 @@ final class ApiSemantics {
     }
     if (requireServiceAccounts && "api/v1".equals(group) && "pods".equals(plural)) {
       JsonNode spec = object.path("spec");
-      String account = spec.path("serviceAccountName").asText(spec.path("serviceAccount").asText(""));
-      if (!account.isEmpty() && !"default".equals(account)
-          && backend.get("/api/v1/namespaces/" + namespace + "/serviceaccounts/" + account).isEmpty()) {
+      String account =
+          spec.path("serviceAccountName").asText(spec.path("serviceAccount").asText(""));
+      if (!account.isEmpty()
+          && !"default".equals(account)
+          && backend
+              .get("/api/v1/namespaces/" + namespace + "/serviceaccounts/" + account)
+              .isEmpty()) {
         String name = object.path("metadata").path("name").asText("");
-        return new Answer(Reply.status(403, "Forbidden",
-            "pods \"" + name + "\" is forbidden: error looking up service account " + namespace + "/"
-                + account + ": serviceaccount \"" + account + "\" not found",
-            Map.of("name", name, "kind", "pods")));
+        return new Answer(
+            Reply.status(
+                403,
+                "Forbidden",
+                "pods \""
+                    + name
+                    + "\" is forbidden: error looking up service account "
+                    + namespace
+                    + "/"
+                    + account
+                    + ": serviceaccount \""
+                    + account
+                    + "\" not found",
+                Map.of("name", name, "kind", "pods")));
       }
     }
     Optional<Reply> forbidden = admitOwnerReferences(user, group, namespace, plural, object, null);
@@ -162,7 +183,8 @@ final class ApiSemantics {
       }
     }
     Optional<Reply> forbidden =
-        admitOwnerReferences(user, path.group(1), path.group(2), path.group(3), object, current.orElse(null));
+        admitOwnerReferences(
+            user, path.group(1), path.group(2), path.group(3), object, current.orElse(null));
     if (forbidden.isPresent()) {
       return new Answer(forbidden.get());
     }
@@ -192,15 +214,27 @@ final class ApiSemantics {
       return new Pass(body);
     }
     JsonNode patch = parsed.get();
-    boolean check = main && ("cronjobs".equals(object.group(3)) || (enforceOwnerReferences && Rbac.limited(user)));
+    boolean check =
+        main
+            && ("cronjobs".equals(object.group(3))
+                || (enforceOwnerReferences && Rbac.limited(user)));
     if (check) {
       Optional<ObjectNode> current = backend.get(pathOf(object));
       Optional<ObjectNode> next = current.flatMap(c -> applyPatch(c, type, patch));
       if (next.isPresent()) {
-        Optional<Reply> refused = "cronjobs".equals(object.group(3))
-            ? validate(object.group(1), object.group(3), next.get()) : Optional.empty();
+        Optional<Reply> refused =
+            "cronjobs".equals(object.group(3))
+                ? validate(object.group(1), object.group(3), next.get())
+                : Optional.empty();
         if (refused.isEmpty()) {
-          refused = admitOwnerReferences(user, object.group(1), object.group(2), object.group(3), next.get(), current.get());
+          refused =
+              admitOwnerReferences(
+                  user,
+                  object.group(1),
+                  object.group(2),
+                  object.group(3),
+                  next.get(),
+                  current.get());
         }
         if (refused.isPresent()) {
           return new Answer(refused.get());
@@ -237,8 +271,10 @@ final class ApiSemantics {
   /** The object a patch would produce (strategic merge patches approximated as merge patches). */
   private static Optional<ObjectNode> applyPatch(ObjectNode current, String type, JsonNode patch) {
     try {
-      JsonNode next = type.contains("json-patch") ? io.fabric8.zjsonpatch.JsonPatch.apply(patch, current)
-          : mergePatch(current, patch);
+      JsonNode next =
+          type.contains("json-patch")
+              ? io.fabric8.zjsonpatch.JsonPatch.apply(patch, current)
+              : mergePatch(current, patch);
       return next instanceof ObjectNode node ? Optional.of(node) : Optional.empty();
     } catch (RuntimeException e) {
       return Optional.empty(); // the mock answers the bad patch
@@ -266,16 +302,24 @@ final class ApiSemantics {
       }
       if (schedule.contains("TZ")) {
         // Only a CronJob that already had it may keep TZ= in its schedule; new ones use timeZone.
-        errors.add(new Kube.FieldError("spec.schedule", schedule,
-            "cannot use TZ or CRON_TZ in schedule, use timeZone field instead"));
+        errors.add(
+            new Kube.FieldError(
+                "spec.schedule",
+                schedule,
+                "cannot use TZ or CRON_TZ in schedule, use timeZone field instead"));
       }
       if (timeZone != null && !timeZone.isNull()) {
         String zone = timeZone.asText();
         if (zone.isEmpty()) {
-          errors.add(new Kube.FieldError("spec.timeZone", zone, "timeZone must be nil or non-empty string"));
+          errors.add(
+              new Kube.FieldError(
+                  "spec.timeZone", zone, "timeZone must be nil or non-empty string"));
         } else if (zone.equalsIgnoreCase("Local")) {
-          errors.add(new Kube.FieldError("spec.timeZone", zone,
-              "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones"));
+          errors.add(
+              new Kube.FieldError(
+                  "spec.timeZone",
+                  zone,
+                  "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones"));
         } else if (CronSchedule.zone(zone).isEmpty()) {
           errors.add(new Kube.FieldError("spec.timeZone", zone, "unknown time zone " + zone));
         }
@@ -288,7 +332,9 @@ final class ApiSemantics {
       return Optional.empty();
     }
     String name = object.path("metadata").path("name").asText("");
-    return Optional.of(new Reply(422, "application/json", Kube.invalidBody(kind, "batch", name, errors), Map.of()));
+    return Optional.of(
+        new Reply(
+            422, "application/json", Kube.invalidBody(kind, "batch", name, errors), Map.of()));
   }
 
   private static void validateJobSpec(JsonNode spec, String field, List<Kube.FieldError> errors) {
@@ -296,8 +342,11 @@ final class ApiSemantics {
     String restartPolicy = spec.path("template").path("spec").path("restartPolicy").asText("");
     // The Job controller decides on a failed pod, which restartPolicy OnFailure would hide.
     if (policy != null && !policy.isNull() && !"Never".equals(restartPolicy)) {
-      errors.add(new Kube.FieldError(field + ".template.spec.restartPolicy", restartPolicy,
-          "only \"Never\" is supported when podFailurePolicy is specified"));
+      errors.add(
+          new Kube.FieldError(
+              field + ".template.spec.restartPolicy",
+              restartPolicy,
+              "only \"Never\" is supported when podFailurePolicy is specified"));
     }
   }
 
@@ -308,8 +357,13 @@ final class ApiSemantics {
    * reference newly blocking its owner's deletion needs {@code update} on the owner's {@code
    * finalizers} subresource (the owner's deletion would wait on this object).
    */
-  private Optional<Reply> admitOwnerReferences(String user, String group, String namespace, String plural,
-      ObjectNode object, ObjectNode old) {
+  private Optional<Reply> admitOwnerReferences(
+      String user,
+      String group,
+      String namespace,
+      String plural,
+      ObjectNode object,
+      ObjectNode old) {
     if (!enforceOwnerReferences || !Rbac.limited(user)) {
       return Optional.empty();
     }
@@ -321,7 +375,12 @@ final class ApiSemantics {
     String name = object.path("metadata").path("name").asText("");
     String apiGroup = group.startsWith("apis/") ? group.split("/")[1] : "";
     if (!rbac.allowed(user, new Rbac.Attributes("delete", namespace, apiGroup, plural, "", name))) {
-      return Optional.of(forbidden(plural, apiGroup, name, "cannot set an ownerRef on a resource you can't delete: , <nil>"));
+      return Optional.of(
+          forbidden(
+              plural,
+              apiGroup,
+              name,
+              "cannot set an ownerRef on a resource you can't delete: , <nil>"));
     }
     for (JsonNode ref : refs) {
       if (!ref.path("blockOwnerDeletion").asBoolean(false)) {
@@ -337,12 +396,26 @@ final class ApiSemantics {
         continue;
       }
       String apiVersion = ref.path("apiVersion").asText("");
-      String ownerGroup = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
-      String ownerResource = io.fabric8.kubernetes.api.Pluralize.toPlural(ref.path("kind").asText("").toLowerCase(Locale.ROOT));
-      if (!rbac.allowed(user, new Rbac.Attributes("update", namespace, ownerGroup, ownerResource, "finalizers",
-          ref.path("name").asText("")))) {
-        return Optional.of(forbidden(plural, apiGroup, name,
-            "cannot set blockOwnerDeletion if an ownerReference refers to a resource you can't set finalizers on: , <nil>"));
+      String ownerGroup =
+          apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
+      String ownerResource =
+          io.fabric8.kubernetes.api.Pluralize.toPlural(
+              ref.path("kind").asText("").toLowerCase(Locale.ROOT));
+      if (!rbac.allowed(
+          user,
+          new Rbac.Attributes(
+              "update",
+              namespace,
+              ownerGroup,
+              ownerResource,
+              "finalizers",
+              ref.path("name").asText("")))) {
+        return Optional.of(
+            forbidden(
+                plural,
+                apiGroup,
+                name,
+                "cannot set blockOwnerDeletion if an ownerReference refers to a resource you can't set finalizers on: , <nil>"));
       }
     }
     return Optional.empty();
@@ -361,42 +434,56 @@ final class ApiSemantics {
       details.put("group", apiGroup);
     }
     details.put("kind", plural);
-    return Reply.status(403, "Forbidden", resource + " \"" + name + "\" is forbidden: " + why, details);
+    return Reply.status(
+        403, "Forbidden", resource + " \"" + name + "\" is forbidden: " + why, details);
   }
 
   // ---- eviction ----------------------------------------------------------------------------
 
   /**
    * The eviction subresource (no PodDisruptionBudgets here): the API server adds the {@code
-   * DisruptionTarget} condition before deleting, so controllers (a Job's podFailurePolicy) can
-   * tell a disruption from a failure.
+   * DisruptionTarget} condition before deleting, so controllers (a Job's podFailurePolicy) can tell
+   * a disruption from a failure.
    */
   private Decision evict(Matcher path) {
     String podPath = "/api/v1/namespaces/" + path.group(1) + "/pods/" + path.group(2);
     Optional<ObjectNode> pod = backend.get(podPath);
     if (pod.isEmpty()) {
-      return new Answer(Reply.status(404, "NotFound", "pods \"" + path.group(2) + "\" not found",
-          Map.of("name", path.group(2), "kind", "pods")));
+      return new Answer(
+          Reply.status(
+              404,
+              "NotFound",
+              "pods \"" + path.group(2) + "\" not found",
+              Map.of("name", path.group(2), "kind", "pods")));
     }
     String phase = pod.get().path("status").path("phase").asText("");
     if (!"Succeeded".equals(phase) && !"Failed".equals(phase)) {
-      ObjectNode condition = Backend.JSON.createObjectNode()
-          .put("type", "DisruptionTarget")
-          .put("status", "True")
-          .put("reason", "EvictionByEvictionAPI")
-          .put("message", "Eviction API: evicting")
-          .put("lastTransitionTime", Kube.now());
+      ObjectNode condition =
+          Backend.JSON
+              .createObjectNode()
+              .put("type", "DisruptionTarget")
+              .put("status", "True")
+              .put("reason", "EvictionByEvictionAPI")
+              .put("message", "Eviction API: evicting")
+              .put("lastTransitionTime", Kube.now());
       ArrayNode conditions = Backend.JSON.createArrayNode();
-      pod.get().path("status").path("conditions").forEach(c -> {
-        if (!"DisruptionTarget".equals(c.path("type").asText())) {
-          conditions.add(c);
-        }
-      });
+      pod.get()
+          .path("status")
+          .path("conditions")
+          .forEach(
+              c -> {
+                if (!"DisruptionTarget".equals(c.path("type").asText())) {
+                  conditions.add(c);
+                }
+              });
       conditions.add(condition);
       boolean hasStatus = pod.get().has("status");
-      ArrayNode operations = hasStatus
-          ? Backend.setOrRemove("/status/conditions", conditions, pod.get().path("status").has("conditions"))
-          : Backend.setOrRemove("/status", Backend.JSON.createObjectNode().set("conditions", conditions), false);
+      ArrayNode operations =
+          hasStatus
+              ? Backend.setOrRemove(
+                  "/status/conditions", conditions, pod.get().path("status").has("conditions"))
+              : Backend.setOrRemove(
+                  "/status", Backend.JSON.createObjectNode().set("conditions", conditions), false);
       backend.jsonPatch(podPath, operations);
     }
     backend.delete(podPath);
@@ -415,14 +502,21 @@ final class ApiSemantics {
     if (!patch.isObject()) {
       return patch.deepCopy();
     }
-    ObjectNode result = target != null && target.isObject() ? ((ObjectNode) target).deepCopy() : Backend.JSON.createObjectNode();
-    patch.fields().forEachRemaining(field -> {
-      if (field.getValue().isNull()) {
-        result.remove(field.getKey());
-      } else {
-        result.set(field.getKey(), mergePatch(result.get(field.getKey()), field.getValue()));
-      }
-    });
+    ObjectNode result =
+        target != null && target.isObject()
+            ? ((ObjectNode) target).deepCopy()
+            : Backend.JSON.createObjectNode();
+    patch
+        .fields()
+        .forEachRemaining(
+            field -> {
+              if (field.getValue().isNull()) {
+                result.remove(field.getKey());
+              } else {
+                result.set(
+                    field.getKey(), mergePatch(result.get(field.getKey()), field.getValue()));
+              }
+            });
     return result;
   }
 
@@ -440,7 +534,10 @@ final class ApiSemantics {
     return new Pass(body);
   }
 
-  /** Deletes the object at {@code path} with {@code policy}, as a client request would (for controllers). */
+  /**
+   * Deletes the object at {@code path} with {@code policy}, as a client request would (for
+   * controllers).
+   */
   void delete(String path, String policy) {
     propagate(path, policy);
     backend.delete(path);
@@ -452,7 +549,8 @@ final class ApiSemantics {
       backend.get(path).ifPresent(o -> gc.orphan(o.path("metadata").path("uid").asText()));
     } else if ("Foreground".equals(policy)) {
       Optional<ObjectNode> current = backend.get(path);
-      if (current.isPresent() && current.get().path("metadata").path("deletionTimestamp").isMissingNode()) {
+      if (current.isPresent()
+          && current.get().path("metadata").path("deletionTimestamp").isMissingNode()) {
         ArrayNode finalizers = Backend.JSON.createArrayNode();
         boolean present = false;
         JsonNode existing = current.get().path("metadata").path("finalizers");
@@ -462,7 +560,9 @@ final class ApiSemantics {
         }
         if (!present) {
           finalizers.add(FOREGROUND_FINALIZER);
-          backend.jsonPatch(path, Backend.setOrRemove("/metadata/finalizers", finalizers, !existing.isMissingNode()));
+          backend.jsonPatch(
+              path,
+              Backend.setOrRemove("/metadata/finalizers", finalizers, !existing.isMissingNode()));
         }
         gc.poke();
       }
@@ -497,7 +597,14 @@ final class ApiSemantics {
   }
 
   private static String pathOf(Matcher object) {
-    return "/" + object.group(1) + "/namespaces/" + object.group(2) + "/" + object.group(3) + "/" + object.group(4);
+    return "/"
+        + object.group(1)
+        + "/namespaces/"
+        + object.group(2)
+        + "/"
+        + object.group(3)
+        + "/"
+        + object.group(4);
   }
 
   private static Optional<ObjectNode> parse(byte[] body) {

@@ -111,7 +111,8 @@ final class Backend {
 
   private HttpResponse<String> send(HttpRequest.Builder request) {
     try {
-      return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+      return http.send(
+          request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
@@ -122,7 +123,8 @@ final class Backend {
 
   private static void check(HttpResponse<String> response, String what) {
     if (response.statusCode() >= 400) {
-      throw new IllegalStateException(what + " -> " + response.statusCode() + " " + response.body());
+      throw new IllegalStateException(
+          what + " -> " + response.statusCode() + " " + response.body());
     }
   }
 }

@@ -34,7 +34,8 @@ final class ContainerEnv {
     }
   }
 
-  private static final Pattern FIELD_KEY = Pattern.compile("^metadata\\.(labels|annotations)\\['(.+)'\\]$");
+  private static final Pattern FIELD_KEY =
+      Pattern.compile("^metadata\\.(labels|annotations)\\['(.+)'\\]$");
   private static final Pattern ENV_NAME = Pattern.compile("^[-._a-zA-Z][-._a-zA-Z0-9]*$");
 
   private final KubernetesClient client;
@@ -47,7 +48,8 @@ final class ContainerEnv {
    * The environment: {@code base} (service links, cluster address), then the image's env, then
    * {@code envFrom}, then {@code env} (later wins), with {@code $(VAR)} references expanded.
    */
-  Map<String, String> resolve(Pod pod, Container container, ImageRegistry.Image image, Map<String, String> base)
+  Map<String, String> resolve(
+      Pod pod, Container container, ImageRegistry.Image image, Map<String, String> base)
       throws ConfigError {
     String namespace = pod.getMetadata().getNamespace();
     Map<String, String> env = new LinkedHashMap<>(base);
@@ -102,7 +104,8 @@ final class ContainerEnv {
    * The command line: container command replaces the image entrypoint (and drops its CMD);
    * container args replace CMD; {@code $(VAR)} expanded with the container's environment.
    */
-  static List<String> commandLine(Container container, ImageRegistry.Image image, Map<String, String> env) {
+  static List<String> commandLine(
+      Container container, ImageRegistry.Image image, Map<String, String> env) {
     boolean hasCommand = container.getCommand() != null && !container.getCommand().isEmpty();
     boolean hasArgs = container.getArgs() != null && !container.getArgs().isEmpty();
     List<String> line = new ArrayList<>();
@@ -190,7 +193,8 @@ final class ContainerEnv {
         if (optional) {
           return null;
         }
-        throw new ConfigError("couldn't find key " + key + " in ConfigMap " + namespace + "/" + name);
+        throw new ConfigError(
+            "couldn't find key " + key + " in ConfigMap " + namespace + "/" + name);
       }
       return value;
     }
@@ -225,7 +229,9 @@ final class ContainerEnv {
         Matcher matcher = FIELD_KEY.matcher(path);
         if (matcher.matches()) {
           Map<String, String> values =
-              "labels".equals(matcher.group(1)) ? pod.getMetadata().getLabels() : pod.getMetadata().getAnnotations();
+              "labels".equals(matcher.group(1))
+                  ? pod.getMetadata().getLabels()
+                  : pod.getMetadata().getAnnotations();
           String value = values == null ? null : values.get(matcher.group(2));
           return value == null ? "" : value;
         }
@@ -233,39 +239,68 @@ final class ContainerEnv {
     }
   }
 
-  private static String resource(Container container, ResourceFieldSelector selector) throws ConfigError {
+  private static String resource(Container container, ResourceFieldSelector selector)
+      throws ConfigError {
     String name = selector.getResource();
     ResourceRequirements resources = container.getResources();
-    Map<String, Quantity> limits = resources == null || resources.getLimits() == null ? Map.of() : resources.getLimits();
+    Map<String, Quantity> limits =
+        resources == null || resources.getLimits() == null ? Map.of() : resources.getLimits();
     Map<String, Quantity> requests =
         resources == null || resources.getRequests() == null ? Map.of() : resources.getRequests();
     Quantity quantity;
     boolean cpu;
     switch (name) {
-      case "limits.cpu" -> { quantity = limits.get("cpu"); cpu = true; }
-      case "requests.cpu" -> { quantity = requests.get("cpu"); cpu = true; }
-      case "limits.memory" -> { quantity = limits.get("memory"); cpu = false; }
-      case "requests.memory" -> { quantity = requests.get("memory"); cpu = false; }
+      case "limits.cpu" -> {
+        quantity = limits.get("cpu");
+        cpu = true;
+      }
+      case "requests.cpu" -> {
+        quantity = requests.get("cpu");
+        cpu = true;
+      }
+      case "limits.memory" -> {
+        quantity = limits.get("memory");
+        cpu = false;
+      }
+      case "requests.memory" -> {
+        quantity = requests.get("memory");
+        cpu = false;
+      }
       default -> throw new ConfigError("unsupported resourceFieldRef " + name);
     }
     BigDecimal amount;
     if (quantity != null) {
       amount = Quantity.getAmountInBytes(quantity);
     } else if (name.startsWith("limits.")) {
-      amount = cpu ? BigDecimal.valueOf(Runtime.getRuntime().availableProcessors()) : BigDecimal.valueOf(8L << 30);
+      amount =
+          cpu
+              ? BigDecimal.valueOf(Runtime.getRuntime().availableProcessors())
+              : BigDecimal.valueOf(8L << 30);
     } else {
       amount = BigDecimal.ZERO;
     }
-    BigDecimal divisor = selector.getDivisor() == null ? BigDecimal.ONE : Quantity.getAmountInBytes(selector.getDivisor());
+    BigDecimal divisor =
+        selector.getDivisor() == null
+            ? BigDecimal.ONE
+            : Quantity.getAmountInBytes(selector.getDivisor());
     return amount.divide(divisor, 0, RoundingMode.CEILING).toPlainString();
   }
 
-  /** {@code data} decoded, plus {@code stringData} (the mock does not fold it into {@code data}). */
+  /**
+   * {@code data} decoded, plus {@code stringData} (the mock does not fold it into {@code data}).
+   */
   static Map<String, String> secretData(Secret secret) {
     Map<String, String> values = new LinkedHashMap<>();
     if (secret.getData() != null) {
-      secret.getData().forEach((k, v) ->
-          values.put(k, new String(Base64.getDecoder().decode(v == null ? "" : v.trim()), StandardCharsets.UTF_8)));
+      secret
+          .getData()
+          .forEach(
+              (k, v) ->
+                  values.put(
+                      k,
+                      new String(
+                          Base64.getDecoder().decode(v == null ? "" : v.trim()),
+                          StandardCharsets.UTF_8)));
     }
     if (secret.getStringData() != null) {
       values.putAll(secret.getStringData()); // stringData wins, as when the API server merges it

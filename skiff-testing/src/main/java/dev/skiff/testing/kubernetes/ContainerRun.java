@@ -20,8 +20,8 @@ import java.util.Map;
  * @param startedAt when the process started
  * @param finishedAt when it ended; null while running
  * @param exitCode its exit code; null while running
- * @param reason {@code Completed}, {@code Error}, {@code OOMKilled}, {@code StartError}; null
- *     while running
+ * @param reason {@code Completed}, {@code Error}, {@code OOMKilled}, {@code StartError}; null while
+ *     running
  * @param imageId the local id of the pulled image when it ran as a real container (podman); null
  *     for a host JVM of a registered image
  */
@@ -44,7 +44,6 @@ public record ContainerRun(
   public boolean inContainer() {
     return imageId != null;
   }
-
 
   /** True while the process runs. */
   public boolean running() {

@@ -21,13 +21,24 @@ import java.util.regex.Pattern;
  */
 final class CronSchedule {
   private static final long STAR = 1L << 63;
-  private static final Map<String, Integer> MONTHS = Map.ofEntries(
-      Map.entry("jan", 1), Map.entry("feb", 2), Map.entry("mar", 3), Map.entry("apr", 4), Map.entry("may", 5),
-      Map.entry("jun", 6), Map.entry("jul", 7), Map.entry("aug", 8), Map.entry("sep", 9), Map.entry("oct", 10),
-      Map.entry("nov", 11), Map.entry("dec", 12));
-  private static final Map<String, Integer> DAYS = Map.of(
-      "sun", 0, "mon", 1, "tue", 2, "wed", 3, "thu", 4, "fri", 5, "sat", 6);
-  private static final Pattern GO_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
+  private static final Map<String, Integer> MONTHS =
+      Map.ofEntries(
+          Map.entry("jan", 1),
+          Map.entry("feb", 2),
+          Map.entry("mar", 3),
+          Map.entry("apr", 4),
+          Map.entry("may", 5),
+          Map.entry("jun", 6),
+          Map.entry("jul", 7),
+          Map.entry("aug", 8),
+          Map.entry("sep", 9),
+          Map.entry("oct", 10),
+          Map.entry("nov", 11),
+          Map.entry("dec", 12));
+  private static final Map<String, Integer> DAYS =
+      Map.of("sun", 0, "mon", 1, "tue", 2, "wed", 3, "thu", 4, "fri", 5, "sat", 6);
+  private static final Pattern GO_DURATION =
+      Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
 
   private record Bounds(int min, int max, Map<String, Integer> names) {}
 
@@ -64,8 +75,12 @@ final class CronSchedule {
     if (text.startsWith("TZ=") || text.startsWith("CRON_TZ=")) {
       int space = text.indexOf(' ');
       String name = text.substring(text.indexOf('=') + 1, space < 0 ? text.length() : space);
-      zone = zone(name).orElseThrow(() -> new IllegalArgumentException(
-          "provided bad location " + name + ": unknown time zone " + name));
+      zone =
+          zone(name)
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "provided bad location " + name + ": unknown time zone " + name));
       text = space < 0 ? "" : text.substring(space).trim();
     }
     if (text.startsWith("@")) {
@@ -74,11 +89,22 @@ final class CronSchedule {
     String[] fields = text.isEmpty() ? new String[0] : text.split("\\s+");
     if (fields.length != 5) {
       throw new IllegalArgumentException(
-          "expected exactly 5 fields, found " + fields.length + ": [" + String.join(" ", fields) + "]");
+          "expected exactly 5 fields, found "
+              + fields.length
+              + ": ["
+              + String.join(" ", fields)
+              + "]");
     }
-    return new CronSchedule(zone, null, new long[] {
-        field(fields[0], MINUTE), field(fields[1], HOUR), field(fields[2], DOM), field(fields[3], MONTH),
-        field(fields[4], DOW)});
+    return new CronSchedule(
+        zone,
+        null,
+        new long[] {
+          field(fields[0], MINUTE),
+          field(fields[1], HOUR),
+          field(fields[2], DOM),
+          field(fields[3], MONTH),
+          field(fields[4], DOW)
+        });
   }
 
   /** The IANA zone named {@code name}, as Go's {@code time.LoadLocation} accepts it. */
@@ -136,14 +162,15 @@ final class CronSchedule {
   }
 
   private static CronSchedule descriptor(String text, ZoneId zone) {
-    String standard = switch (text) {
-      case "@yearly", "@annually" -> "0 0 1 1 *";
-      case "@monthly" -> "0 0 1 * *";
-      case "@weekly" -> "0 0 * * 0";
-      case "@daily", "@midnight" -> "0 0 * * *";
-      case "@hourly" -> "0 * * * *";
-      default -> null;
-    };
+    String standard =
+        switch (text) {
+          case "@yearly", "@annually" -> "0 0 1 1 *";
+          case "@monthly" -> "0 0 1 * *";
+          case "@weekly" -> "0 0 * * 0";
+          case "@daily", "@midnight" -> "0 0 * * *";
+          case "@hourly" -> "0 * * * *";
+          default -> null;
+        };
     if (standard != null) {
       return parse(standard, zone);
     }
@@ -151,7 +178,8 @@ final class CronSchedule {
       String value = text.substring(7).trim();
       Duration delay = goDuration(value);
       if (delay == null) {
-        throw new IllegalArgumentException("failed to parse duration " + text + ": time: invalid duration \"" + value + "\"");
+        throw new IllegalArgumentException(
+            "failed to parse duration " + text + ": time: invalid duration \"" + value + "\"");
       }
       // ConstantDelaySchedule: rounded down to seconds, at least one second.
       long seconds = Math.max(1, delay.getSeconds());
@@ -166,14 +194,16 @@ final class CronSchedule {
     double nanos = 0;
     while (m.find() && m.start() == at) {
       double amount = Double.parseDouble(m.group(1));
-      nanos += amount * switch (m.group(2)) {
-        case "ns" -> 1d;
-        case "us", "µs" -> 1e3;
-        case "ms" -> 1e6;
-        case "s" -> 1e9;
-        case "m" -> 60e9;
-        default -> 3600e9;
-      };
+      nanos +=
+          amount
+              * switch (m.group(2)) {
+                case "ns" -> 1d;
+                case "us", "µs" -> 1e3;
+                case "ms" -> 1e6;
+                case "s" -> 1e9;
+                case "m" -> 60e9;
+                default -> 3600e9;
+              };
       at = m.end();
     }
     return at == text.length() && at > 0 ? Duration.ofNanos((long) nanos) : null;
@@ -221,13 +251,16 @@ final class CronSchedule {
       throw new IllegalArgumentException("too many slashes: " + expr);
     }
     if (start < bounds.min()) {
-      throw new IllegalArgumentException("beginning of range (" + start + ") below minimum (" + bounds.min() + "): " + expr);
+      throw new IllegalArgumentException(
+          "beginning of range (" + start + ") below minimum (" + bounds.min() + "): " + expr);
     }
     if (end > bounds.max()) {
-      throw new IllegalArgumentException("end of range (" + end + ") above maximum (" + bounds.max() + "): " + expr);
+      throw new IllegalArgumentException(
+          "end of range (" + end + ") above maximum (" + bounds.max() + "): " + expr);
     }
     if (start > end) {
-      throw new IllegalArgumentException("beginning of range (" + start + ") beyond end of range (" + end + "): " + expr);
+      throw new IllegalArgumentException(
+          "beginning of range (" + start + ") beyond end of range (" + end + "): " + expr);
     }
     if (step == 0) {
       throw new IllegalArgumentException("step of range should be a positive number: " + expr);
@@ -253,7 +286,11 @@ final class CronSchedule {
       return value;
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
-          "failed to parse int from " + text + ": strconv.Atoi: parsing \"" + text + "\": invalid syntax");
+          "failed to parse int from "
+              + text
+              + ": strconv.Atoi: parsing \""
+              + text
+              + "\": invalid syntax");
     }
   }
 

@@ -18,13 +18,21 @@ final class EventRecorder {
   }
 
   void record(
-      HasMetadata involved, String fieldPath, String type, String reason, String message, String component) {
+      HasMetadata involved,
+      String fieldPath,
+      String type,
+      String reason,
+      String message,
+      String component) {
     String namespace = involved.getMetadata().getNamespace();
     String now = Kube.now();
     Event event =
         new EventBuilder()
             .withNewMetadata()
-            .withName(involved.getMetadata().getName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 4))
+            .withName(
+                involved.getMetadata().getName()
+                    + "."
+                    + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 4))
             .withNamespace(namespace)
             .endMetadata()
             .withNewInvolvedObject()

@@ -8,9 +8,9 @@ public enum FailureKind {
    */
   OOM_KILLED,
   /**
-   * The kubelet evicts the pod under node pressure: process killed, containers terminated with
-   * exit code 137, pod phase {@code Failed} with {@code status.reason: Evicted}, a message naming
-   * the resource, condition {@code DisruptionTarget=True} and a Warning Event {@code Evicted}.
+   * The kubelet evicts the pod under node pressure: process killed, containers terminated with exit
+   * code 137, pod phase {@code Failed} with {@code status.reason: Evicted}, a message naming the
+   * resource, condition {@code DisruptionTarget=True} and a Warning Event {@code Evicted}.
    */
   EVICTED,
   /**
@@ -23,16 +23,16 @@ public enum FailureKind {
   NODE_LOST,
   /**
    * No node fits: the pod stays {@code Pending} with condition {@code PodScheduled=False} reason
-   * {@code Unschedulable} ("0/3 nodes are available: 3 Insufficient nvidia.com/gpu.") and a
-   * Warning Event {@code FailedScheduling}, for the given duration or until {@link
-   * PodFault#release()}; then it is scheduled and runs normally.
+   * {@code Unschedulable} ("0/3 nodes are available: 3 Insufficient nvidia.com/gpu.") and a Warning
+   * Event {@code FailedScheduling}, for the given duration or until {@link PodFault#release()};
+   * then it is scheduled and runs normally.
    */
   SLOW_SCHEDULING,
   /**
-   * The node pulls the pod's images by a digest the registry does not hold, as after a mistyped
-   * or garbage-collected digest: with containers (podman) the pull really goes to the registry
-   * and fails there; the container waits {@code ErrImagePull}, then {@code ImagePullBackOff}
-   * with the kubelet's back-off, until the pod is deleted.
+   * The node pulls the pod's images by a digest the registry does not hold, as after a mistyped or
+   * garbage-collected digest: with containers (podman) the pull really goes to the registry and
+   * fails there; the container waits {@code ErrImagePull}, then {@code ImagePullBackOff} with the
+   * kubelet's back-off, until the pod is deleted.
    */
   WRONG_IMAGE_DIGEST
 }

@@ -51,12 +51,12 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A Kubernetes cluster for tests, in this JVM: the fabric8 mock API server (CRUD mode) plus what
- * it lacks — a kubelet that runs pods as local processes with real status, pod logs (also
- * followed), a Job controller (ControllerRef claim/release, podFailurePolicy, TTL after finished),
- * CronJobs fired on demand, garbage collection by owner references (blockOwnerDeletion) —
- * and fault injection. Start one per test class (it starts in about a second; pods are
- * processes, so reuse it and give each test its own pod names).
+ * A Kubernetes cluster for tests, in this JVM: the fabric8 mock API server (CRUD mode) plus what it
+ * lacks — a kubelet that runs pods as local processes with real status, pod logs (also followed), a
+ * Job controller (ControllerRef claim/release, podFailurePolicy, TTL after finished), CronJobs
+ * fired on demand, garbage collection by owner references (blockOwnerDeletion) — and fault
+ * injection. Start one per test class (it starts in about a second; pods are processes, so reuse it
+ * and give each test its own pod names).
  *
  * <pre>{@code
  * try (FakeCluster cluster = FakeCluster.start()) {
@@ -70,31 +70,32 @@ import java.util.stream.Stream;
  *
  * <h2>API address</h2>
  *
- * {@link #masterUrl()} is an HTTPS server in front of the mock (a fabric8 {@code Dispatcher}
- * cannot stream a followed log, see {@link ApiFront}): it records every request ({@link
- * #apiRequests()}), answers injected faults, serves {@code GET .../pods/NAME/log} ({@code
- * follow}, {@code container}, {@code tailLines}; 404 for an unknown pod, 400 while the container
- * waits to start), proxies watches (WebSockets) so {@link #dropWatches()} can cut them, and adds
- * API server rules the mock lacks: status subresource for pods/jobs/cronjobs, {@code
- * generateName}, service account admission, deletion propagation (Background, Foreground,
- * Orphan — also the default for Jobs deleted without a policy), validation of Jobs' {@code
- * podFailurePolicy} and CronJobs' schedule and time zone, the eviction subresource, optionally
- * OwnerReferencesPermissionEnforcement, and 410 Gone for watches from compacted resource
- * versions ({@link #expireResourceVersions()}). The fake cluster's own
- * controllers talk to the mock directly: their traffic is not counted, faulted or dropped.
+ * {@link #masterUrl()} is an HTTPS server in front of the mock (a fabric8 {@code Dispatcher} cannot
+ * stream a followed log, see {@link ApiFront}): it records every request ({@link #apiRequests()}),
+ * answers injected faults, serves {@code GET .../pods/NAME/log} ({@code follow}, {@code container},
+ * {@code tailLines}; 404 for an unknown pod, 400 while the container waits to start), proxies
+ * watches (WebSockets) so {@link #dropWatches()} can cut them, and adds API server rules the mock
+ * lacks: status subresource for pods/jobs/cronjobs, {@code generateName}, service account
+ * admission, deletion propagation (Background, Foreground, Orphan — also the default for Jobs
+ * deleted without a policy), validation of Jobs' {@code podFailurePolicy} and CronJobs' schedule
+ * and time zone, the eviction subresource, optionally OwnerReferencesPermissionEnforcement, and 410
+ * Gone for watches from compacted resource versions ({@link #expireResourceVersions()}). The fake
+ * cluster's own controllers talk to the mock directly: their traffic is not counted, faulted or
+ * dropped.
  *
  * <h2>How a pod reaches the API server</h2>
  *
- * Like a real pod: fabric8's in-cluster configuration ({@code new KubernetesClientBuilder().build()}
- * with no kubeconfig) reads {@code KUBERNETES_SERVICE_HOST}/{@code KUBERNETES_SERVICE_PORT} and
- * always builds an {@code https://} URL from them, so the front speaks HTTPS with a self-signed
- * certificate (SANs {@code 127.0.0.1}, {@code localhost}, {@code kubernetes.default.svc}) and
- * each pod gets a service account folder ({@code token}, {@code namespace}, {@code ca.crt}) in
- * its sandbox. The container environment (the test JVM's environment is not inherited) holds:
+ * Like a real pod: fabric8's in-cluster configuration ({@code new
+ * KubernetesClientBuilder().build()} with no kubeconfig) reads {@code
+ * KUBERNETES_SERVICE_HOST}/{@code KUBERNETES_SERVICE_PORT} and always builds an {@code https://}
+ * URL from them, so the front speaks HTTPS with a self-signed certificate (SANs {@code 127.0.0.1},
+ * {@code localhost}, {@code kubernetes.default.svc}) and each pod gets a service account folder
+ * ({@code token}, {@code namespace}, {@code ca.crt}) in its sandbox. The container environment (the
+ * test JVM's environment is not inherited) holds:
  *
  * <ul>
- *   <li>{@code KUBERNETES_SERVICE_HOST=127.0.0.1}, {@code KUBERNETES_SERVICE_PORT=<port>} (and
- *       the other {@code KUBERNETES_PORT*} service link variables);
+ *   <li>{@code KUBERNETES_SERVICE_HOST=127.0.0.1}, {@code KUBERNETES_SERVICE_PORT=<port>} (and the
+ *       other {@code KUBERNETES_PORT*} service link variables);
  *   <li>{@code KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN=<sa>/token} (fabric8 property {@code
  *       kubernetes.auth.serviceAccount.token}), {@code KUBERNETES_CERTS_CA_FILE=<sa>/ca.crt}
  *       ({@code kubernetes.certs.ca.file}), {@code KUBENAMESPACE=<sa>/namespace} ({@code
@@ -102,20 +103,20 @@ import java.util.stream.Stream;
  *       /var/run/secrets/kubernetes.io/serviceaccount};
  *   <li>{@code KUBERNETES_AUTH_TRYKUBECONFIG=false} and {@code KUBECONFIG=<missing file>}, so a
  *       {@code ~/.kube/config} on the machine cannot win over the in-cluster configuration;
- *   <li>{@code HOSTNAME=<pod name>}, {@code HOME=<sandbox>/home}, {@code LANG=C.UTF-8}, the
- *       test JVM's {@code PATH}, then the image env, {@code envFrom} and {@code env}.
+ *   <li>{@code HOSTNAME=<pod name>}, {@code HOME=<sandbox>/home}, {@code LANG=C.UTF-8}, the test
+ *       JVM's {@code PATH}, then the image env, {@code envFrom} and {@code env}.
  * </ul>
  *
- * With {@code automountServiceAccountToken: false} the folder is not written (the variables
- * point to missing files). Each token maps to {@code system:serviceaccount:NS:NAME} in {@link
+ * With {@code automountServiceAccountToken: false} the folder is not written (the variables point
+ * to missing files). Each token maps to {@code system:serviceaccount:NS:NAME} in {@link
  * ApiRequest#user()}.
  *
  * <h2>Limits</h2>
  *
  * One node; every pod is treated as {@code restartPolicy: Never} (no container restarts; a Job
- * retries with new pods); no init containers, volumes, probes, exec/attach/port-forward; the
- * {@code timestamps}, {@code sinceSeconds}, {@code limitBytes} log options are ignored; deletion
- * is immediate (no graceful Terminating phase unless finalizers hold the object; the process gets
+ * retries with new pods); no init containers, volumes, probes, exec/attach/port-forward; the {@code
+ * timestamps}, {@code sinceSeconds}, {@code limitBytes} log options are ignored; deletion is
+ * immediate (no graceful Terminating phase unless finalizers hold the object; the process gets
  * SIGTERM, then SIGKILL after {@code terminationGracePeriodSeconds}, at most 30 s); no pod
  * finalizers for Job tracking (a Job counts a pod that vanished while active as failed, judged by
  * its last state); CronJobs fire only on request ({@link #fireCronJob}, {@link #syncCronJob});
@@ -131,12 +132,15 @@ public final class FakeCluster implements AutoCloseable {
   public static final String ADMIN_USER = "admin";
 
   private static final String ADMIN_TOKEN = "fake-admin-token";
+
   /** Waits poll the informer caches (in memory) this often. */
   private static final long POLL_MILLIS = 5;
+
   // Strong references: JUL forgets levels set on loggers that get garbage collected.
-  private static final List<Logger> QUIET_LOGGERS = List.of(
-      Logger.getLogger("io.fabric8.mockwebserver"),
-      Logger.getLogger("io.fabric8.kubernetes.client.server.mock"));
+  private static final List<Logger> QUIET_LOGGERS =
+      List.of(
+          Logger.getLogger("io.fabric8.mockwebserver"),
+          Logger.getLogger("io.fabric8.kubernetes.client.server.mock"));
 
   private final String namespace;
   private final Path root;
@@ -184,31 +188,42 @@ public final class FakeCluster implements AutoCloseable {
       return this;
     }
 
-    /** Lets pods mount {@code hostPath} volumes at or below {@code path}; any other hostPath is refused. */
+    /**
+     * Lets pods mount {@code hostPath} volumes at or below {@code path}; any other hostPath is
+     * refused.
+     */
     public Builder allowHostPath(java.nio.file.Path path) {
       hostPaths.add(path.toAbsolutePath().normalize());
       return this;
     }
 
-    /** Namespace of {@link #client()}; created with its {@code default} service account. Default {@code skiff}. */
+    /**
+     * Namespace of {@link #client()}; created with its {@code default} service account. Default
+     * {@code skiff}.
+     */
     public Builder namespace(String namespace) {
-      if (namespace == null || !namespace.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?") || namespace.length() > 63) {
+      if (namespace == null
+          || !namespace.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+          || namespace.length() > 63) {
         throw new IllegalArgumentException("not a namespace name: " + namespace);
       }
       this.namespace = namespace;
       return this;
     }
 
-    /** Copies every line pods print to {@code out}, prefixed {@code [ns/pod/container]}. Default: off. */
+    /**
+     * Copies every line pods print to {@code out}, prefixed {@code [ns/pod/container]}. Default:
+     * off.
+     */
     public Builder echoPodOutput(PrintStream out) {
       this.echo = Objects.requireNonNull(out, "out");
       return this;
     }
 
     /**
-     * Whether creating a pod (or a Job's pod) whose {@code serviceAccountName} does not exist
-     * fails with 403, as with the ServiceAccount admission plugin. {@code default} is always
-     * allowed. Default: true.
+     * Whether creating a pod (or a Job's pod) whose {@code serviceAccountName} does not exist fails
+     * with 403, as with the ServiceAccount admission plugin. {@code default} is always allowed.
+     * Default: true.
      */
     public Builder requireServiceAccounts(boolean require) {
       this.requireServiceAccounts = require;
@@ -217,12 +232,12 @@ public final class FakeCluster implements AutoCloseable {
 
     /**
      * Whether the API server runs the OwnerReferencesPermissionEnforcement admission plugin (as
-     * OpenShift and hardened clusters do): a service account that creates or updates an object
-     * with changed owner references must be allowed to {@code delete} that object, and one that
-     * sets {@code blockOwnerDeletion: true} on a reference must be allowed to {@code update} the
-     * owner's {@code finalizers} subresource (e.g. {@code jobs/finalizers}) by its Role or
-     * ClusterRole; else 403 Forbidden with the plugin's message. The admin client is not
-     * limited. Default: false (as on clusters without the plugin).
+     * OpenShift and hardened clusters do): a service account that creates or updates an object with
+     * changed owner references must be allowed to {@code delete} that object, and one that sets
+     * {@code blockOwnerDeletion: true} on a reference must be allowed to {@code update} the owner's
+     * {@code finalizers} subresource (e.g. {@code jobs/finalizers}) by its Role or ClusterRole;
+     * else 403 Forbidden with the plugin's message. The admin client is not limited. Default: false
+     * (as on clusters without the plugin).
      */
     public Builder enforceOwnerReferencePermissions(boolean enforce) {
       this.enforceOwnerReferencePermissions = enforce;
@@ -255,64 +270,114 @@ public final class FakeCluster implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-    this.mock = new KubernetesMockServer(
-        new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
-        new OffLoopCloseDispatcher(new KubernetesMixedDispatcher(responses)), false);
+    this.mock =
+        new KubernetesMockServer(
+            new Context(Serialization.jsonMapper()),
+            new MockWebServer(),
+            responses,
+            new OffLoopCloseDispatcher(new KubernetesMixedDispatcher(responses)),
+            false);
     mock.init(InetAddress.getLoopbackAddress(), 0);
     this.backend = new Backend(mock.getPort());
-    this.internal = new KubernetesClientBuilder()
-        .withConfig(new ConfigBuilder(Config.empty())
-            .withMasterUrl(mock.url("/"))
-            .withNamespace(namespace)
-            .withHttp2Disable(true)
-            .withRequestRetryBackoffLimit(3)
-            .build())
-        .build();
+    this.internal =
+        new KubernetesClientBuilder()
+            .withConfig(
+                new ConfigBuilder(Config.empty())
+                    .withMasterUrl(mock.url("/"))
+                    .withNamespace(namespace)
+                    .withHttp2Disable(true)
+                    .withRequestRetryBackoffLimit(3)
+                    .build())
+            .build();
     this.events = new EventRecorder(internal);
     this.gc = new GarbageCollector(backend);
-    this.semantics = new ApiSemantics(backend, gc, options.requireServiceAccounts, options.enforceOwnerReferencePermissions);
+    this.semantics =
+        new ApiSemantics(
+            backend, gc, options.requireServiceAccounts, options.enforceOwnerReferencePermissions);
     tokens.put(ADMIN_TOKEN, ADMIN_USER);
-    this.front = new ApiFront(mock.getPort(), tls, new ApiFront.Hooks() {
-      @Override
-      public boolean interested(String method, String path) {
-        return semantics.interested(method, path);
-      }
+    this.front =
+        new ApiFront(
+            mock.getPort(),
+            tls,
+            new ApiFront.Hooks() {
+              @Override
+              public boolean interested(String method, String path) {
+                return semantics.interested(method, path);
+              }
 
-      @Override
-      public ApiFront.Decision decide(String method, String path, String query, String contentType, byte[] body,
-          String user) {
-        return semantics.decide(method, path, query, contentType, body, user);
-      }
+              @Override
+              public ApiFront.Decision decide(
+                  String method,
+                  String path,
+                  String query,
+                  String contentType,
+                  byte[] body,
+                  String user) {
+                return semantics.decide(method, path, query, contentType, body, user);
+              }
 
-      @Override
-      public ApiFront.LogLookup lookupLog(String ns, String pod, String container, boolean previous) {
-        return kubelet().lookupLog(ns, pod, container, previous);
-      }
+              @Override
+              public ApiFront.LogLookup lookupLog(
+                  String ns, String pod, String container, boolean previous) {
+                return kubelet().lookupLog(ns, pod, container, previous);
+              }
 
-      @Override
-      public String userFor(String token) {
-        return token == null ? "anonymous" : tokens.getOrDefault(token, "anonymous");
-      }
-    });
-    this.kubelet = new FakeKubelet(internal, images, events,
-        new FakeKubelet.Settings("127.0.0.1", front.port(), tls.certificatePem(), root, options.echo, tokens::put,
-            options.podman, java.util.Set.copyOf(options.hostPaths)),
-        podFaults);
-    this.jobs = new JobController(internal, events, key -> {
-      String[] parts = key.split("/", 2);
-      return internal.serviceAccounts().inNamespace(parts[0]).withName(parts[1]).get() != null;
-    }, (object, policy) -> semantics.delete(Backend.objectPath(object.getApiVersion(), object.getKind(),
-        object.getMetadata().getNamespace(), object.getMetadata().getName()), policy));
+              @Override
+              public String userFor(String token) {
+                return token == null ? "anonymous" : tokens.getOrDefault(token, "anonymous");
+              }
+            });
+    this.kubelet =
+        new FakeKubelet(
+            internal,
+            images,
+            events,
+            new FakeKubelet.Settings(
+                "127.0.0.1",
+                front.port(),
+                tls.certificatePem(),
+                root,
+                options.echo,
+                tokens::put,
+                options.podman,
+                java.util.Set.copyOf(options.hostPaths)),
+            podFaults);
+    this.jobs =
+        new JobController(
+            internal,
+            events,
+            key -> {
+              String[] parts = key.split("/", 2);
+              return internal.serviceAccounts().inNamespace(parts[0]).withName(parts[1]).get()
+                  != null;
+            },
+            (object, policy) ->
+                semantics.delete(
+                    Backend.objectPath(
+                        object.getApiVersion(),
+                        object.getKind(),
+                        object.getMetadata().getNamespace(),
+                        object.getMetadata().getName()),
+                    policy));
     // If the test JVM exits without close(), pod processes must not outlive it.
     this.killPodsOnExit = new Thread(kubelet::close, "fake-cluster-shutdown");
     Runtime.getRuntime().addShutdownHook(killPodsOnExit);
     try {
       startControllers();
       for (String ns : List.of("default", "kube-system", namespace)) {
-        internal.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+        internal
+            .namespaces()
+            .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
             .createOr(existing -> existing.update());
-        internal.serviceAccounts().inNamespace(ns)
-            .resource(new ServiceAccountBuilder().withNewMetadata().withName("default").endMetadata().build())
+        internal
+            .serviceAccounts()
+            .inNamespace(ns)
+            .resource(
+                new ServiceAccountBuilder()
+                    .withNewMetadata()
+                    .withName("default")
+                    .endMetadata()
+                    .build())
             .createOr(existing -> existing.update());
       }
     } catch (RuntimeException e) {
@@ -326,33 +391,47 @@ public final class FakeCluster implements AutoCloseable {
   }
 
   private void startControllers() {
-    SharedIndexInformer<Pod> pods = internal.pods().inAnyNamespace().inform(handler(
-        pod -> {
-          kubelet.onPod(pod);
-          jobs.onPod(pod);
-          if (pod.getMetadata().getDeletionTimestamp() != null) {
-            gc.poke();
-          }
-        },
-        pod -> {
-          kubelet.onPodDeleted(pod);
-          jobs.onPod(pod);
-          gc.poke();
-        }), 0);
+    SharedIndexInformer<Pod> pods =
+        internal
+            .pods()
+            .inAnyNamespace()
+            .inform(
+                handler(
+                    pod -> {
+                      kubelet.onPod(pod);
+                      jobs.onPod(pod);
+                      if (pod.getMetadata().getDeletionTimestamp() != null) {
+                        gc.poke();
+                      }
+                    },
+                    pod -> {
+                      kubelet.onPodDeleted(pod);
+                      jobs.onPod(pod);
+                      gc.poke();
+                    }),
+                0);
     informers.add(pods);
     podCache = pods;
     kubelet.usePodCache(pods.getStore()::getByKey);
-    jobCache = internal.batch().v1().jobs().inAnyNamespace().inform(handler(
-        job -> {
-          jobs.onJob(job);
-          if (job.getMetadata().getDeletionTimestamp() != null) {
-            gc.poke();
-          }
-        },
-        job -> {
-          jobs.onJobDeleted(job);
-          gc.poke();
-        }), 0);
+    jobCache =
+        internal
+            .batch()
+            .v1()
+            .jobs()
+            .inAnyNamespace()
+            .inform(
+                handler(
+                    job -> {
+                      jobs.onJob(job);
+                      if (job.getMetadata().getDeletionTimestamp() != null) {
+                        gc.poke();
+                      }
+                    },
+                    job -> {
+                      jobs.onJobDeleted(job);
+                      gc.poke();
+                    }),
+                0);
     informers.add(jobCache);
     informGc(internal.batch().v1().cronjobs());
     informGc(internal.secrets());
@@ -365,16 +444,22 @@ public final class FakeCluster implements AutoCloseable {
   }
 
   private <T extends HasMetadata> void informGc(MixedOperation<T, ?, ?> resources) {
-    informers.add(resources.inAnyNamespace().inform(handler(
-        object -> {
-          if (object.getMetadata().getDeletionTimestamp() != null) {
-            gc.poke();
-          }
-        },
-        object -> gc.poke()), 0));
+    informers.add(
+        resources
+            .inAnyNamespace()
+            .inform(
+                handler(
+                    object -> {
+                      if (object.getMetadata().getDeletionTimestamp() != null) {
+                        gc.poke();
+                      }
+                    },
+                    object -> gc.poke()),
+                0));
   }
 
-  private static <T extends HasMetadata> ResourceEventHandler<T> handler(Consumer<T> upserted, Consumer<T> deleted) {
+  private static <T extends HasMetadata> ResourceEventHandler<T> handler(
+      Consumer<T> upserted, Consumer<T> deleted) {
     return new ResourceEventHandler<>() {
       @Override
       public void onAdd(T object) {
@@ -405,20 +490,25 @@ public final class FakeCluster implements AutoCloseable {
     return "https://127.0.0.1:" + front.port() + "/";
   }
 
-  /** The PEM certificate clients must trust for {@link #masterUrl()} (pods get it as {@code ca.crt}). */
+  /**
+   * The PEM certificate clients must trust for {@link #masterUrl()} (pods get it as {@code
+   * ca.crt}).
+   */
   public String caCertificatePem() {
     return tls.certificatePem();
   }
 
   /**
    * A configuration for {@link #masterUrl()} (trusting its certificate, admin token, namespace
-   * {@link #namespace()}, no kubeconfig, default retries). Customize it for special clients,
-   * e.g. {@code withRequestRetryBackoffLimit(0)} to see injected 5xx errors.
+   * {@link #namespace()}, no kubeconfig, default retries). Customize it for special clients, e.g.
+   * {@code withRequestRetryBackoffLimit(0)} to see injected 5xx errors.
    */
   public Config clientConfig() {
     return new ConfigBuilder(Config.empty())
         .withMasterUrl(masterUrl())
-        .withCaCertData(Base64.getEncoder().encodeToString(tls.certificatePem().getBytes(StandardCharsets.UTF_8)))
+        .withCaCertData(
+            Base64.getEncoder()
+                .encodeToString(tls.certificatePem().getBytes(StandardCharsets.UTF_8)))
         .withOauthToken(ADMIN_TOKEN)
         .withNamespace(namespace)
         .withHttp2Disable(true)
@@ -426,11 +516,13 @@ public final class FakeCluster implements AutoCloseable {
   }
 
   /**
-   * Writes a kubeconfig file for this cluster with one context named {@code context} (trusting
-   * the cluster's certificate, admin token), as a user's kubeconfig would be; returns the file.
+   * Writes a kubeconfig file for this cluster with one context named {@code context} (trusting the
+   * cluster's certificate, admin token), as a user's kubeconfig would be; returns the file.
    */
-  public java.nio.file.Path writeKubeconfig(java.nio.file.Path file, String context) throws java.io.IOException {
-    String yaml = """
+  public java.nio.file.Path writeKubeconfig(java.nio.file.Path file, String context)
+      throws java.io.IOException {
+    String yaml =
+        """
         apiVersion: v1
         kind: Config
         clusters:
@@ -448,7 +540,13 @@ public final class FakeCluster implements AutoCloseable {
             cluster: %1$s
             user: %1$s-admin
         current-context: %1$s
-        """.formatted(context, masterUrl(), Base64.getEncoder().encodeToString(tls.certificatePem().getBytes(StandardCharsets.UTF_8)), ADMIN_TOKEN);
+        """
+            .formatted(
+                context,
+                masterUrl(),
+                Base64.getEncoder()
+                    .encodeToString(tls.certificatePem().getBytes(StandardCharsets.UTF_8)),
+                ADMIN_TOKEN);
     java.nio.file.Files.writeString(file, yaml);
     return file;
   }
@@ -467,11 +565,15 @@ public final class FakeCluster implements AutoCloseable {
     return current;
   }
 
-  /** A new client from {@link #clientConfig()} changed by {@code customizer} (closed with the cluster). */
+  /**
+   * A new client from {@link #clientConfig()} changed by {@code customizer} (closed with the
+   * cluster).
+   */
   public KubernetesClient newClient(UnaryOperator<ConfigBuilder> customizer) {
-    KubernetesClient created = new KubernetesClientBuilder()
-        .withConfig(customizer.apply(new ConfigBuilder(clientConfig())).build())
-        .build();
+    KubernetesClient created =
+        new KubernetesClientBuilder()
+            .withConfig(customizer.apply(new ConfigBuilder(clientConfig())).build())
+            .build();
     clients.add(created);
     return created;
   }
@@ -479,8 +581,7 @@ public final class FakeCluster implements AutoCloseable {
   /**
    * A client that authenticates as service account {@code namespace/name} (a token of its own,
    * mapped to {@code system:serviceaccount:NS:NAME} like a pod's projected token), in that
-   * namespace, to check what the API server lets a pod of that account do. Closed with the
-   * cluster.
+   * namespace, to check what the API server lets a pod of that account do. Closed with the cluster.
    */
   public KubernetesClient serviceAccountClient(String namespace, String name) {
     String token = "fake-sa-token-" + java.util.UUID.randomUUID();
@@ -495,9 +596,9 @@ public final class FakeCluster implements AutoCloseable {
 
   /**
    * The fabric8 mock server behind the front, for {@code expect()} stubs (they answer before the
-   * CRUD store, through the front). Do not point clients at its own URL: they would bypass
-   * logs, faults, request counting and API semantics. Stubs for {@code .../pods/NAME/log} never
-   * apply: the front serves those paths from the kubelet.
+   * CRUD store, through the front). Do not point clients at its own URL: they would bypass logs,
+   * faults, request counting and API semantics. Stubs for {@code .../pods/NAME/log} never apply:
+   * the front serves those paths from the kubelet.
    */
   public KubernetesMockServer mockServer() {
     return mock;
@@ -506,10 +607,10 @@ public final class FakeCluster implements AutoCloseable {
   // ---- controllers ----------------------------------------------------------------------------
 
   /**
-   * Fires a CronJob now, as its schedule would: creates a Job from {@code spec.jobTemplate}
-   * (named {@code <cronjob>-<minutes since epoch>}, owned by the CronJob) and records it in the
-   * CronJob's status. Empty when the CronJob is suspended, or its {@code concurrencyPolicy} is
-   * {@code Forbid} and a Job of it still runs ({@code Replace} deletes the running ones first).
+   * Fires a CronJob now, as its schedule would: creates a Job from {@code spec.jobTemplate} (named
+   * {@code <cronjob>-<minutes since epoch>}, owned by the CronJob) and records it in the CronJob's
+   * status. Empty when the CronJob is suspended, or its {@code concurrencyPolicy} is {@code Forbid}
+   * and a Job of it still runs ({@code Replace} deletes the running ones first).
    *
    * @throws IllegalArgumentException if there is no such CronJob
    */
@@ -518,14 +619,14 @@ public final class FakeCluster implements AutoCloseable {
   }
 
   /**
-   * Runs the CronJob controller's sync of one CronJob as if the clock read {@code now}: creates
-   * the Job of the most recent schedule time (in the CronJob's {@code timeZone}) that has not run
-   * yet, named {@code <cronjob>-<minutes since epoch of that time>} with the scheduled time in
-   * annotation {@code batch.kubernetes.io/cronjob-scheduled-timestamp}; skips a time missed by
-   * more than {@code startingDeadlineSeconds} (Warning Event {@code MissSchedule}); honours
-   * {@code suspend} and {@code concurrencyPolicy}; then deletes the oldest finished Jobs beyond
-   * {@code successfulJobsHistoryLimit}/{@code failedJobsHistoryLimit}. Empty when no Job was
-   * created. Times before the CronJob's creation never fire.
+   * Runs the CronJob controller's sync of one CronJob as if the clock read {@code now}: creates the
+   * Job of the most recent schedule time (in the CronJob's {@code timeZone}) that has not run yet,
+   * named {@code <cronjob>-<minutes since epoch of that time>} with the scheduled time in
+   * annotation {@code batch.kubernetes.io/cronjob-scheduled-timestamp}; skips a time missed by more
+   * than {@code startingDeadlineSeconds} (Warning Event {@code MissSchedule}); honours {@code
+   * suspend} and {@code concurrencyPolicy}; then deletes the oldest finished Jobs beyond {@code
+   * successfulJobsHistoryLimit}/{@code failedJobsHistoryLimit}. Empty when no Job was created.
+   * Times before the CronJob's creation never fire.
    *
    * @throws IllegalArgumentException if there is no such CronJob
    */
@@ -565,7 +666,9 @@ public final class FakeCluster implements AutoCloseable {
 
   /** A predicate for {@link #failNextPod}: pods with this label value. */
   public static Predicate<Pod> podLabeled(String key, String value) {
-    return pod -> pod.getMetadata().getLabels() != null && value.equals(pod.getMetadata().getLabels().get(key));
+    return pod ->
+        pod.getMetadata().getLabels() != null
+            && value.equals(pod.getMetadata().getLabels().get(key));
   }
 
   /**
@@ -589,30 +692,35 @@ public final class FakeCluster implements AutoCloseable {
   /**
    * Closes every open watch connection (WebSocket close 1000), as an API server does when a watch
    * times out or the server restarts; clients must re-establish them. Informers relist and watch
-   * again. Note: fabric8 treats a watch that ends within 2 s of opening without having received
-   * any event like a 410 Gone (a plain {@code watch()} then ends with a {@code WatcherException}).
+   * again. Note: fabric8 treats a watch that ends within 2 s of opening without having received any
+   * event like a 410 Gone (a plain {@code watch()} then ends with a {@code WatcherException}).
    * Returns how many were closed.
    */
   public int dropWatches() {
     return front.dropWatches();
   }
 
-  /** Like {@link #dropWatches()}, only the watches whose URI ({@code path?query}) contains a match of {@code uriRegex}. */
+  /**
+   * Like {@link #dropWatches()}, only the watches whose URI ({@code path?query}) contains a match
+   * of {@code uriRegex}.
+   */
   public int dropWatches(String uriRegex) {
     return front.dropWatches(Pattern.compile(uriRegex));
   }
 
   /**
-   * Compacts the history: every resourceVersion up to now becomes too old to watch from, as
-   * after etcd compaction or once the API server's watch cache moved past it. A watch from such a
-   * version gets an {@code ERROR} event with a 410 {@code Status} ("too old resource version")
-   * and ends; an informer then lists again. Open watches are not affected. Returns the oldest
-   * resourceVersion still retained.
+   * Compacts the history: every resourceVersion up to now becomes too old to watch from, as after
+   * etcd compaction or once the API server's watch cache moved past it. A watch from such a version
+   * gets an {@code ERROR} event with a 410 {@code Status} ("too old resource version") and ends; an
+   * informer then lists again. Open watches are not affected. Returns the oldest resourceVersion
+   * still retained.
    */
   public long expireResourceVersions() {
-    long current = backend.get("/api/v1/namespaces")
-        .map(list -> list.path("metadata").path("resourceVersion").asLong(0))
-        .orElse(0L);
+    long current =
+        backend
+            .get("/api/v1/namespaces")
+            .map(list -> list.path("metadata").path("resourceVersion").asLong(0))
+            .orElse(0L);
     front.expireResourceVersionsBelow(current + 1);
     return current + 1;
   }
@@ -636,29 +744,50 @@ public final class FakeCluster implements AutoCloseable {
 
   /** The Job now, if it exists (read directly, not counted). */
   public Optional<Job> job(String namespace, String name) {
-    return Optional.ofNullable(internal.batch().v1().jobs().inNamespace(namespace).withName(name).get());
+    return Optional.ofNullable(
+        internal.batch().v1().jobs().inNamespace(namespace).withName(name).get());
   }
 
   /** Events in {@code namespace} about the object named {@code involvedName}, oldest first. */
   public List<Event> events(String namespace, String involvedName) {
     return internal.v1().events().inNamespace(namespace).list().getItems().stream()
-        .filter(e -> e.getInvolvedObject() != null && involvedName.equals(e.getInvolvedObject().getName()))
-        .sorted(Comparator.comparing(e -> e.getMetadata().getResourceVersion() == null ? 0L
-            : Long.parseLong(e.getMetadata().getResourceVersion())))
+        .filter(
+            e ->
+                e.getInvolvedObject() != null
+                    && involvedName.equals(e.getInvolvedObject().getName()))
+        .sorted(
+            Comparator.comparing(
+                e ->
+                    e.getMetadata().getResourceVersion() == null
+                        ? 0L
+                        : Long.parseLong(e.getMetadata().getResourceVersion())))
         .toList();
   }
 
-  /** The output (stdout + stderr) of the only/first container of the latest pod with this name, so far. */
+  /**
+   * The output (stdout + stderr) of the only/first container of the latest pod with this name, so
+   * far.
+   */
   public String processOutput(String namespace, String pod) {
     return processOutput(namespace, pod, null);
   }
 
-  /** The output of {@code container} of the latest pod with this name, so far (also after deletion). */
+  /**
+   * The output of {@code container} of the latest pod with this name, so far (also after deletion).
+   */
   public String processOutput(String namespace, String pod, String container) {
-    return kubelet.latestLog(namespace, pod, container)
+    return kubelet
+        .latestLog(namespace, pod, container)
         .map(ContainerLog::text)
-        .orElseThrow(() -> new IllegalStateException("no container of pod " + namespace + "/" + pod
-            + (container == null ? "" : " named " + container) + " has started"));
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "no container of pod "
+                        + namespace
+                        + "/"
+                        + pod
+                        + (container == null ? "" : " named " + container)
+                        + " has started"));
   }
 
   /** Every container started so far, in start order. */
@@ -688,7 +817,10 @@ public final class FakeCluster implements AutoCloseable {
     return front.requests();
   }
 
-  /** How many requests with {@code method} (null: any) have a URI containing a match of {@code uriRegex}. */
+  /**
+   * How many requests with {@code method} (null: any) have a URI containing a match of {@code
+   * uriRegex}.
+   */
   public long apiRequestCount(String method, String uriRegex) {
     Pattern pattern = Pattern.compile(uriRegex);
     return front.requests().stream()
@@ -724,14 +856,31 @@ public final class FakeCluster implements AutoCloseable {
    */
   public Pod awaitPod(String namespace, String name, String phase, Duration timeout) {
     boolean terminal = "Succeeded".equals(phase) || "Failed".equals(phase);
-    return awaitPod(namespace, name, pod -> {
-      String current = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-      if (terminal && !phase.equals(current) && ("Succeeded".equals(current) || "Failed".equals(current))) {
-        throw new AssertionError("pod " + namespace + "/" + name + " ended " + current + " instead of "
-            + phase + ": " + describe(pod) + outputTail(namespace, name));
-      }
-      return phase.equals(current);
-    }, "phase " + phase, timeout);
+    return awaitPod(
+        namespace,
+        name,
+        pod -> {
+          String current = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+          if (terminal
+              && !phase.equals(current)
+              && ("Succeeded".equals(current) || "Failed".equals(current))) {
+            throw new AssertionError(
+                "pod "
+                    + namespace
+                    + "/"
+                    + name
+                    + " ended "
+                    + current
+                    + " instead of "
+                    + phase
+                    + ": "
+                    + describe(pod)
+                    + outputTail(namespace, name));
+          }
+          return phase.equals(current);
+        },
+        "phase " + phase,
+        timeout);
   }
 
   /**
@@ -739,7 +888,11 @@ public final class FakeCluster implements AutoCloseable {
    *
    * @throws AssertionError on timeout, with the pod's state and output
    */
-  public Pod awaitPod(String namespace, String name, Predicate<? super Pod> condition, String description,
+  public Pod awaitPod(
+      String namespace,
+      String name,
+      Predicate<? super Pod> condition,
+      String description,
       Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
@@ -749,8 +902,18 @@ public final class FakeCluster implements AutoCloseable {
         return pod;
       }
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("pod " + namespace + "/" + name + " did not reach " + description + " within "
-            + timeout + "; now " + (pod == null ? "absent" : describe(pod)) + outputTail(namespace, name));
+        throw new AssertionError(
+            "pod "
+                + namespace
+                + "/"
+                + name
+                + " did not reach "
+                + description
+                + " within "
+                + timeout
+                + "; now "
+                + (pod == null ? "absent" : describe(pod))
+                + outputTail(namespace, name));
       }
       FakeKubelet.sleepQuietly(POLL_MILLIS);
     }
@@ -758,14 +921,17 @@ public final class FakeCluster implements AutoCloseable {
 
   /** Waits until the pod does not exist. @throws AssertionError on timeout */
   public void awaitPodGone(String namespace, String name, Duration timeout) {
-    await("pod " + namespace + "/" + name + " deleted", timeout,
-        () -> podCache.getStore().getByKey(namespace + "/" + name) == null
-            && internal.pods().inNamespace(namespace).withName(name).get() == null);
+    await(
+        "pod " + namespace + "/" + name + " deleted",
+        timeout,
+        () ->
+            podCache.getStore().getByKey(namespace + "/" + name) == null
+                && internal.pods().inNamespace(namespace).withName(name).get() == null);
   }
 
   /**
-   * Waits until the Job has condition {@code type} ({@code Complete}, {@code Failed}) True;
-   * returns it.
+   * Waits until the Job has condition {@code type} ({@code Complete}, {@code Failed}) True; returns
+   * it.
    *
    * @throws AssertionError on timeout, with the Job's status
    */
@@ -774,14 +940,25 @@ public final class FakeCluster implements AutoCloseable {
     while (true) {
       Job cached = jobCache.getStore().getByKey(namespace + "/" + name);
       Job job = cached == null ? null : new JobBuilder(cached).build();
-      if (job != null && job.getStatus() != null && job.getStatus().getConditions() != null
+      if (job != null
+          && job.getStatus() != null
+          && job.getStatus().getConditions() != null
           && job.getStatus().getConditions().stream()
               .anyMatch(c -> type.equals(c.getType()) && "True".equals(c.getStatus()))) {
         return job;
       }
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("job " + namespace + "/" + name + " did not reach " + type + " within "
-            + timeout + "; status " + (job == null ? "absent" : Serialization.asJson(job.getStatus())));
+        throw new AssertionError(
+            "job "
+                + namespace
+                + "/"
+                + name
+                + " did not reach "
+                + type
+                + " within "
+                + timeout
+                + "; status "
+                + (job == null ? "absent" : Serialization.asJson(job.getStatus())));
       }
       FakeKubelet.sleepQuietly(POLL_MILLIS);
     }
@@ -812,17 +989,28 @@ public final class FakeCluster implements AutoCloseable {
       out.append(" reason=").append(pod.getStatus().getReason());
     }
     if (pod.getStatus().getContainerStatuses() != null) {
-      pod.getStatus().getContainerStatuses().forEach(c -> out.append(" ").append(c.getName()).append("=")
-          .append(Serialization.asJson(c.getState())));
+      pod.getStatus()
+          .getContainerStatuses()
+          .forEach(
+              c ->
+                  out.append(" ")
+                      .append(c.getName())
+                      .append("=")
+                      .append(Serialization.asJson(c.getState())));
     }
     return out.toString();
   }
 
   private String outputTail(String namespace, String name) {
-    return kubelet.latestLog(namespace, name, null).map(log -> {
-      String text = log.text();
-      return "\n--- output ---\n" + (text.length() > 2000 ? "..." + text.substring(text.length() - 2000) : text);
-    }).orElse("");
+    return kubelet
+        .latestLog(namespace, name, null)
+        .map(
+            log -> {
+              String text = log.text();
+              return "\n--- output ---\n"
+                  + (text.length() > 2000 ? "..." + text.substring(text.length() - 2000) : text);
+            })
+        .orElse("");
   }
 
   // ---- lifecycle ------------------------------------------------------------------------------
@@ -839,13 +1027,14 @@ public final class FakeCluster implements AutoCloseable {
     } catch (IllegalStateException e) {
       // the JVM is already shutting down
     }
-    informers.forEach(i -> {
-      try {
-        i.close();
-      } catch (RuntimeException e) {
-        // closing anyway
-      }
-    });
+    informers.forEach(
+        i -> {
+          try {
+            i.close();
+          } catch (RuntimeException e) {
+            // closing anyway
+          }
+        });
     if (kubelet != null) {
       kubelet.close();
     }

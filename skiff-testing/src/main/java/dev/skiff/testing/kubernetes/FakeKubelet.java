@@ -81,7 +81,13 @@ final class FakeKubelet implements AutoCloseable {
       Podman podman,
       Set<Path> allowedHostPaths) {
     /** Host-JVM pods only, as before containers (unit tests of the kubelet itself). */
-    Settings(String apiHost, int apiPort, String caCertificatePem, Path root, PrintStream echo, BiConsumer<String, String> tokenRegistry) {
+    Settings(
+        String apiHost,
+        int apiPort,
+        String caCertificatePem,
+        Path root,
+        PrintStream echo,
+        BiConsumer<String, String> tokenRegistry) {
       this(apiHost, apiPort, caCertificatePem, root, echo, tokenRegistry, null, Set.of());
     }
   }
@@ -95,16 +101,21 @@ final class FakeKubelet implements AutoCloseable {
   private final Map<String, PodWorker> workers = new ConcurrentHashMap<>();
   private final List<PodWorker> history = new CopyOnWriteArrayList<>();
   private final ExecutorService threads =
-      Executors.newCachedThreadPool(r -> {
-        Thread thread = new Thread(r, "fake-kubelet");
-        thread.setDaemon(true);
-        return thread;
-      });
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread thread = new Thread(r, "fake-kubelet");
+            thread.setDaemon(true);
+            return thread;
+          });
   private volatile boolean closed;
   private volatile Function<String, Pod> podCache = key -> null;
 
   FakeKubelet(
-      KubernetesClient client, ImageRegistry images, EventRecorder events, Settings settings, List<PodFault> faults) {
+      KubernetesClient client,
+      ImageRegistry images,
+      EventRecorder events,
+      Settings settings,
+      List<PodFault> faults) {
     this.client = client;
     this.images = images;
     this.events = events;
@@ -113,7 +124,9 @@ final class FakeKubelet implements AutoCloseable {
     this.faults = faults;
   }
 
-  /** Where to read pods first ({@code namespace/name} to the informer's copy) before writing status. */
+  /**
+   * Where to read pods first ({@code namespace/name} to the informer's copy) before writing status.
+   */
   void usePodCache(Function<String, Pod> cache) {
     this.podCache = cache;
   }
@@ -128,7 +141,9 @@ final class FakeKubelet implements AutoCloseable {
     PodWorker worker = workers.get(uid);
     if (worker == null) {
       String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-      if ("Succeeded".equals(phase) || "Failed".equals(phase) || pod.getMetadata().getDeletionTimestamp() != null) {
+      if ("Succeeded".equals(phase)
+          || "Failed".equals(phase)
+          || pod.getMetadata().getDeletionTimestamp() != null) {
         return; // finished or going away before this kubelet saw it
       }
       PodWorker created = new PodWorker(pod);
@@ -155,30 +170,58 @@ final class FakeKubelet implements AutoCloseable {
   LogLookup lookupLog(String namespace, String name, String container, boolean previous) {
     Pod pod = client.pods().inNamespace(namespace).withName(name).get();
     if (pod == null) {
-      return new LogLookup(null, Reply.status(404, "NotFound", "pods \"" + name + "\" not found",
-          Map.of("name", name, "kind", "pods")));
+      return new LogLookup(
+          null,
+          Reply.status(
+              404,
+              "NotFound",
+              "pods \"" + name + "\" not found",
+              Map.of("name", name, "kind", "pods")));
     }
     List<String> names = pod.getSpec().getContainers().stream().map(Container::getName).toList();
     String chosen = container;
     if (chosen == null || chosen.isEmpty()) {
       if (names.size() != 1) {
-        return new LogLookup(null, Reply.status(400, "a container name must be specified for pod " + name
-            + ", choose one of: " + names.toString().replace(",", "")));
+        return new LogLookup(
+            null,
+            Reply.status(
+                400,
+                "a container name must be specified for pod "
+                    + name
+                    + ", choose one of: "
+                    + names.toString().replace(",", "")));
       }
       chosen = names.get(0);
     } else if (!names.contains(chosen)) {
-      return new LogLookup(null, Reply.status(400, "container " + chosen + " is not valid for pod " + name));
+      return new LogLookup(
+          null, Reply.status(400, "container " + chosen + " is not valid for pod " + name));
     }
     if (previous) {
-      return new LogLookup(null, Reply.status(400,
-          "previous terminated container \"" + chosen + "\" in pod \"" + name + "\" not found"));
+      return new LogLookup(
+          null,
+          Reply.status(
+              400,
+              "previous terminated container \""
+                  + chosen
+                  + "\" in pod \""
+                  + name
+                  + "\" not found"));
     }
     PodWorker worker = workers.get(pod.getMetadata().getUid());
     Ctr ctr = worker == null ? null : worker.container(chosen);
     if (ctr == null || ctr.log == null) {
-      String waiting = ctr == null || ctr.waitingReason == null ? "ContainerCreating" : ctr.waitingReason;
-      return new LogLookup(null, Reply.status(400, "container \"" + chosen + "\" in pod \"" + name
-          + "\" is waiting to start: " + waiting));
+      String waiting =
+          ctr == null || ctr.waitingReason == null ? "ContainerCreating" : ctr.waitingReason;
+      return new LogLookup(
+          null,
+          Reply.status(
+              400,
+              "container \""
+                  + chosen
+                  + "\" in pod \""
+                  + name
+                  + "\" is waiting to start: "
+                  + waiting));
     }
     return new LogLookup(ctr.log, null);
   }
@@ -188,8 +231,10 @@ final class FakeKubelet implements AutoCloseable {
     for (int i = history.size() - 1; i >= 0; i--) {
       PodWorker worker = history.get(i);
       if (worker.namespace.equals(namespace) && worker.name.equals(name)) {
-        Ctr ctr = container != null ? worker.container(container)
-            : worker.containers.isEmpty() ? null : worker.containers.get(0);
+        Ctr ctr =
+            container != null
+                ? worker.container(container)
+                : worker.containers.isEmpty() ? null : worker.containers.get(0);
         return Optional.ofNullable(ctr == null ? null : ctr.log);
       }
     }
@@ -253,15 +298,22 @@ final class FakeKubelet implements AutoCloseable {
     final String name;
     final String image;
     volatile ImageRegistry.Image resolved;
-    /** The pulled image when the container runs as a real container (podman); null for host JVMs. */
+
+    /**
+     * The pulled image when the container runs as a real container (podman); null for host JVMs.
+     */
     volatile ImageConfig containerImage;
+
     volatile RunningContainer container;
     volatile dev.skiff.testing.containers.ContainerSpec runSpec;
     volatile String pullError;
+
     /** The termination message file of a host process (no container to bind one into). */
     volatile Path hostTerminationLog;
+
     /** What the node pulls: the image, unless a fault changed its digest. */
     volatile String pullReference;
+
     volatile Instant nextPull = Instant.MIN;
     volatile int pulls;
     volatile String waitingReason = "ContainerCreating";
@@ -298,7 +350,10 @@ final class FakeKubelet implements AutoCloseable {
       }
       finishedAt = Instant.now();
       int effective = exitCodeOverride != null ? exitCodeOverride : code;
-      terminatedReason = reasonOverride != null ? reasonOverride : reason != null ? reason : effective == 0 ? "Completed" : "Error";
+      terminatedReason =
+          reasonOverride != null
+              ? reasonOverride
+              : reason != null ? reason : effective == 0 ? "Completed" : "Error";
       terminatedMessage = message;
       exitCode = effective;
       if (log != null) {
@@ -345,9 +400,16 @@ final class FakeKubelet implements AutoCloseable {
       this.namespace = pod.getMetadata().getNamespace();
       this.name = pod.getMetadata().getName();
       this.uid = pod.getMetadata().getUid();
-      this.labels = pod.getMetadata().getLabels() == null ? Map.of() : Map.copyOf(pod.getMetadata().getLabels());
+      this.labels =
+          pod.getMetadata().getLabels() == null
+              ? Map.of()
+              : Map.copyOf(pod.getMetadata().getLabels());
       this.containers = pod.getSpec().getContainers().stream().map(Ctr::new).toList();
-      this.sandbox = settings.root().resolve("pods").resolve(namespace + "_" + name + "_" + uid.substring(0, Math.min(8, uid.length())));
+      this.sandbox =
+          settings
+              .root()
+              .resolve("pods")
+              .resolve(namespace + "_" + name + "_" + uid.substring(0, Math.min(8, uid.length())));
     }
 
     Ctr container(String container) {
@@ -396,10 +458,13 @@ final class FakeKubelet implements AutoCloseable {
         unschedulableMessage = PodFault.DEFAULT_UNSCHEDULABLE_MESSAGE;
         recordReason = "Unschedulable";
         writeStatus();
-        events.record(pod, null, WARNING, "FailedScheduling", unschedulableMessage, "default-scheduler");
+        events.record(
+            pod, null, WARNING, "FailedScheduling", unschedulableMessage, "default-scheduler");
         fault.markApplied();
         Instant until = fault.delay() == null ? null : Instant.now().plus(fault.delay());
-        while (!stopped() && !fault.releasedEarly() && (until == null || Instant.now().isBefore(until))) {
+        while (!stopped()
+            && !fault.releasedEarly()
+            && (until == null || Instant.now().isBefore(until))) {
           fault.awaitRelease(Duration.ofMillis(50));
         }
         if (stopped()) {
@@ -410,8 +475,13 @@ final class FakeKubelet implements AutoCloseable {
         recordReason = null;
       }
       scheduledAt = Instant.now();
-      events.record(pod, null, NORMAL, "Scheduled",
-          "Successfully assigned " + namespace + "/" + name + " to " + NODE_NAME, "default-scheduler");
+      events.record(
+          pod,
+          null,
+          NORMAL,
+          "Scheduled",
+          "Successfully assigned " + namespace + "/" + name + " to " + NODE_NAME,
+          "default-scheduler");
       writeStatus();
       if (fault != null && fault.kind() == FailureKind.WRONG_IMAGE_DIGEST) {
         for (Ctr ctr : containers) {
@@ -467,8 +537,13 @@ final class FakeKubelet implements AutoCloseable {
           for (Ctr ctr : containers) {
             ctr.waitingReason = "ContainerCreating";
             ctr.waitingMessage = null;
-            events.record(pod, fieldPath(ctr), NORMAL, "Pulled",
-                "Container image \"" + ctr.image + "\" already present on machine", "kubelet");
+            events.record(
+                pod,
+                fieldPath(ctr),
+                NORMAL,
+                "Pulled",
+                "Container image \"" + ctr.image + "\" already present on machine",
+                "kubelet");
           }
           recordReason = null;
           return true;
@@ -477,13 +552,29 @@ final class FakeKubelet implements AutoCloseable {
           reported = true;
           for (Ctr ctr : missing) {
             ctr.waitingReason = "ErrImagePull";
-            ctr.waitingMessage = ctr.pullError != null
-                ? "failed to pull and unpack image \"" + ctr.image + "\": " + ctr.pullError
-                : "failed to pull and unpack image \"" + ctr.image + "\": not found"
-                    + " (no image matching it in the FakeCluster ImageRegistry)";
-            events.record(pod, fieldPath(ctr), NORMAL, "Pulling", "Pulling image \"" + ctr.image + "\"", "kubelet");
-            events.record(pod, fieldPath(ctr), WARNING, "Failed",
-                "Failed to pull image \"" + ctr.image + "\": rpc error: code = NotFound desc = " + ctr.waitingMessage,
+            ctr.waitingMessage =
+                ctr.pullError != null
+                    ? "failed to pull and unpack image \"" + ctr.image + "\": " + ctr.pullError
+                    : "failed to pull and unpack image \""
+                        + ctr.image
+                        + "\": not found"
+                        + " (no image matching it in the FakeCluster ImageRegistry)";
+            events.record(
+                pod,
+                fieldPath(ctr),
+                NORMAL,
+                "Pulling",
+                "Pulling image \"" + ctr.image + "\"",
+                "kubelet");
+            events.record(
+                pod,
+                fieldPath(ctr),
+                WARNING,
+                "Failed",
+                "Failed to pull image \""
+                    + ctr.image
+                    + "\": rpc error: code = NotFound desc = "
+                    + ctr.waitingMessage,
                 "kubelet");
             events.record(pod, fieldPath(ctr), WARNING, "Failed", "Error: ErrImagePull", "kubelet");
           }
@@ -497,7 +588,8 @@ final class FakeKubelet implements AutoCloseable {
             ctr.waitingReason = "ImagePullBackOff";
             ctr.waitingMessage = "Back-off pulling image \"" + ctr.image + "\"";
             events.record(pod, fieldPath(ctr), NORMAL, "BackOff", ctr.waitingMessage, "kubelet");
-            events.record(pod, fieldPath(ctr), WARNING, "Failed", "Error: ImagePullBackOff", "kubelet");
+            events.record(
+                pod, fieldPath(ctr), WARNING, "Failed", "Error: ImagePullBackOff", "kubelet");
           }
           recordReason = "ImagePullBackOff";
           writeStatus();
@@ -531,7 +623,8 @@ final class FakeKubelet implements AutoCloseable {
       } catch (ImagePullException e) {
         ctr.pullError = e.getMessage();
         ctr.pulls++;
-        ctr.nextPull = Instant.now().plusMillis(Math.min(10_000L, 1000L << Math.min(4, ctr.pulls - 1)));
+        ctr.nextPull =
+            Instant.now().plusMillis(Math.min(10_000L, 1000L << Math.min(4, ctr.pulls - 1)));
       }
     }
 
@@ -541,7 +634,8 @@ final class FakeKubelet implements AutoCloseable {
         try {
           Map<String, String> base = baseEnvironment();
           for (Ctr ctr : containers) {
-            Map<String, String> ownBase = ctr.containerImage == null ? base : containerBaseEnvironment(base);
+            Map<String, String> ownBase =
+                ctr.containerImage == null ? base : containerBaseEnvironment(base);
             ctr.env = Map.copyOf(containerEnv.resolve(pod, ctr.spec, ctr.resolved, ownBase));
             ctr.command = List.copyOf(ContainerEnv.commandLine(ctr.spec, ctr.resolved, ctr.env));
             ctr.workingDir = ctr.containerImage == null ? workingDir(ctr) : null;
@@ -560,7 +654,13 @@ final class FakeKubelet implements AutoCloseable {
             }
             recordReason = "CreateContainerConfigError";
             writeStatus();
-            events.record(pod, fieldPath(containers.get(0)), WARNING, "Failed", "Error: " + e.getMessage(), "kubelet");
+            events.record(
+                pod,
+                fieldPath(containers.get(0)),
+                WARNING,
+                "Failed",
+                "Error: " + e.getMessage(),
+                "kubelet");
           }
           pause(Duration.ofMillis(250));
         }
@@ -574,15 +674,21 @@ final class FakeKubelet implements AutoCloseable {
      */
     private Map<String, String> containerBaseEnvironment(Map<String, String> hostBase) {
       Map<String, String> env = new LinkedHashMap<>();
-      hostBase.forEach((k, v) -> {
-        if (k.startsWith("KUBERNETES_SERVICE") || k.startsWith("KUBERNETES_PORT") || k.equals("HOSTNAME")) {
-          env.put(k, v);
-        }
-      });
+      hostBase.forEach(
+          (k, v) -> {
+            if (k.startsWith("KUBERNETES_SERVICE")
+                || k.startsWith("KUBERNETES_PORT")
+                || k.equals("HOSTNAME")) {
+              env.put(k, v);
+            }
+          });
       return env;
     }
 
-    /** Volumes, security checks and run specs of the pod's real containers; a bad one is a config error. */
+    /**
+     * Volumes, security checks and run specs of the pod's real containers; a bad one is a config
+     * error.
+     */
     private void prepareContainers() throws ContainerEnv.ConfigError {
       try {
         if (podContainers == null) {
@@ -590,12 +696,31 @@ final class FakeKubelet implements AutoCloseable {
         }
         if (cgroup == null) {
           // uids of the mock API server repeat from one cluster to the next: the name must not
-          cgroup = podContainers.cgroup("skiff-pod-" + uid.substring(Math.max(0, uid.length() - 12)) + "-" + randomHex(4));
+          cgroup =
+              podContainers.cgroup(
+                  "skiff-pod-"
+                      + uid.substring(Math.max(0, uid.length() - 12))
+                      + "-"
+                      + randomHex(4));
         }
         for (Ctr ctr : containers) {
           if (ctr.containerImage != null) {
-            ctr.runSpec = podContainers.spec(ctr.spec, ctr.containerImage, ctr.command, ctr.env, sandbox.resolve("serviceaccount"), cgroup,
-                "k8s_" + ctr.name + "_" + name + "_" + namespace + "_" + uid.substring(0, Math.min(8, uid.length())));
+            ctr.runSpec =
+                podContainers.spec(
+                    ctr.spec,
+                    ctr.containerImage,
+                    ctr.command,
+                    ctr.env,
+                    sandbox.resolve("serviceaccount"),
+                    cgroup,
+                    "k8s_"
+                        + ctr.name
+                        + "_"
+                        + name
+                        + "_"
+                        + namespace
+                        + "_"
+                        + uid.substring(0, Math.min(8, uid.length())));
           }
         }
       } catch (IOException e) {
@@ -608,7 +733,9 @@ final class FakeKubelet implements AutoCloseable {
         Files.createDirectories(sandbox);
         Map<String, String> env = new LinkedHashMap<>();
         String path = System.getenv("PATH");
-        env.put("PATH", path == null ? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" : path);
+        env.put(
+            "PATH",
+            path == null ? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" : path);
         String hostname = pod.getSpec().getHostname();
         env.put("HOSTNAME", hostname == null || hostname.isEmpty() ? name : hostname);
         env.put("LANG", "C.UTF-8");
@@ -648,12 +775,17 @@ final class FakeKubelet implements AutoCloseable {
       Files.createDirectories(account);
       String serviceAccount = pod.getSpec().getServiceAccountName();
       if (serviceAccount == null || serviceAccount.isEmpty()) {
-        serviceAccount = pod.getSpec().getServiceAccount() == null ? "default" : pod.getSpec().getServiceAccount();
+        serviceAccount =
+            pod.getSpec().getServiceAccount() == null
+                ? "default"
+                : pod.getSpec().getServiceAccount();
       }
       byte[] random = new byte[24];
       ThreadLocalRandom.current().nextBytes(random);
       String token = "fake-sa-token." + HexFormat.of().formatHex(random);
-      settings.tokenRegistry().accept(token, "system:serviceaccount:" + namespace + ":" + serviceAccount);
+      settings
+          .tokenRegistry()
+          .accept(token, "system:serviceaccount:" + namespace + ":" + serviceAccount);
       Files.writeString(account.resolve("token"), token);
       Files.writeString(account.resolve("namespace"), namespace);
       Files.writeString(account.resolve("ca.crt"), settings.caCertificatePem());
@@ -668,7 +800,8 @@ final class FakeKubelet implements AutoCloseable {
             return path;
           }
           // Not on this machine: create it inside the pod sandbox, like the image's rootfs.
-          return Files.createDirectories(sandbox.resolve("rootfs").resolve(requested.replaceFirst("^/+", "")));
+          return Files.createDirectories(
+              sandbox.resolve("rootfs").resolve(requested.replaceFirst("^/+", "")));
         }
         if (ctr.resolved.workingDir() != null) {
           return Files.createDirectories(ctr.resolved.workingDir());
@@ -697,16 +830,20 @@ final class FakeKubelet implements AutoCloseable {
         }
         if (ctr.command.isEmpty()) {
           ctr.startedAt = Instant.now();
-          ctr.finish(128, "StartError", "failed to start container \"" + ctr.name + "\": no command specified");
+          ctr.finish(
+              128,
+              "StartError",
+              "failed to start container \"" + ctr.name + "\": no command specified");
           continue;
         }
         if (ctr.runSpec != null) {
           startContainer(ctr);
           continue;
         }
-        ProcessBuilder builder = new ProcessBuilder(ctr.command)
-            .directory(ctr.workingDir.toFile())
-            .redirectErrorStream(true);
+        ProcessBuilder builder =
+            new ProcessBuilder(ctr.command)
+                .directory(ctr.workingDir.toFile())
+                .redirectErrorStream(true);
         builder.environment().clear();
         builder.environment().putAll(ctr.env);
         try {
@@ -717,48 +854,68 @@ final class FakeKubelet implements AutoCloseable {
           Process process = builder.start();
           ctr.startedAt = Instant.now();
           ctr.process = process;
-          Thread pump = new Thread(() -> pump(ctr, process), "pod-output " + namespace + "/" + name + "/" + ctr.name);
+          Thread pump =
+              new Thread(
+                  () -> pump(ctr, process),
+                  "pod-output " + namespace + "/" + name + "/" + ctr.name);
           pump.setDaemon(true);
           ctr.pump = pump;
           pump.start();
           process.onExit().thenRunAsync(() -> exited(ctr, process), threads);
         } catch (IOException | RuntimeException e) {
           ctr.startedAt = Instant.now();
-          ctr.finish(128, "StartError", "failed to create containerd task: exec: \"" + ctr.command.get(0)
-              + "\": " + e.getMessage());
+          ctr.finish(
+              128,
+              "StartError",
+              "failed to create containerd task: exec: \""
+                  + ctr.command.get(0)
+                  + "\": "
+                  + e.getMessage());
         }
-        events.record(pod, fieldPath(ctr), NORMAL, "Created", "Created container " + ctr.name, "kubelet");
-        events.record(pod, fieldPath(ctr), NORMAL, "Started", "Started container " + ctr.name, "kubelet");
+        events.record(
+            pod, fieldPath(ctr), NORMAL, "Created", "Created container " + ctr.name, "kubelet");
+        events.record(
+            pod, fieldPath(ctr), NORMAL, "Started", "Started container " + ctr.name, "kubelet");
       }
     }
 
     /** Runs one container with podman; its lines become the container's log. */
     private void startContainer(Ctr ctr) {
       StringBuilder echoLine = new StringBuilder();
-      RunningContainer running = settings.podman().start(ctr.runSpec, line -> {
-        byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
-        ctr.log.append(bytes, 0, bytes.length);
-        if (settings.echo() != null) {
-          echo(ctr, echoLine, line + "\n");
-        }
-      });
+      RunningContainer running =
+          settings
+              .podman()
+              .start(
+                  ctr.runSpec,
+                  line -> {
+                    byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
+                    ctr.log.append(bytes, 0, bytes.length);
+                    if (settings.echo() != null) {
+                      echo(ctr, echoLine, line + "\n");
+                    }
+                  });
       ctr.container = running;
       ctr.startedAt = Instant.now();
-      events.record(pod, fieldPath(ctr), NORMAL, "Created", "Created container " + ctr.name, "kubelet");
-      events.record(pod, fieldPath(ctr), NORMAL, "Started", "Started container " + ctr.name, "kubelet");
-      threads.execute(() -> {
-        try {
-          ContainerExit exit = running.waitFor();
-          String message = exit.reason() == ContainerExit.Reason.START_ERROR ? exit.message()
-              : PodContainers.terminationMessage(podContainers.terminationLog(ctr.spec));
-          ctr.finish(exit.exitCode(), exit.kubernetesReason(), message);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        } catch (IOException | RuntimeException e) {
-          ctr.finish(128, "StartError", String.valueOf(e.getMessage()));
-        }
-        signal();
-      });
+      events.record(
+          pod, fieldPath(ctr), NORMAL, "Created", "Created container " + ctr.name, "kubelet");
+      events.record(
+          pod, fieldPath(ctr), NORMAL, "Started", "Started container " + ctr.name, "kubelet");
+      threads.execute(
+          () -> {
+            try {
+              ContainerExit exit = running.waitFor();
+              String message =
+                  exit.reason() == ContainerExit.Reason.START_ERROR
+                      ? exit.message()
+                      : PodContainers.terminationMessage(podContainers.terminationLog(ctr.spec));
+              ctr.finish(exit.exitCode(), exit.kubernetesReason(), message);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            } catch (IOException | RuntimeException e) {
+              ctr.finish(128, "StartError", String.valueOf(e.getMessage()));
+            }
+            signal();
+          });
     }
 
     private void pump(Ctr ctr, Process process) {
@@ -829,7 +986,8 @@ final class FakeKubelet implements AutoCloseable {
             running.kill();
           } else {
             Duration grace = grace();
-            threads.execute(() -> running.stop(grace)); // SIGTERM now, SIGKILL after the grace period
+            threads.execute(
+                () -> running.stop(grace)); // SIGTERM now, SIGKILL after the grace period
           }
         }
         return;
@@ -909,7 +1067,8 @@ final class FakeKubelet implements AutoCloseable {
     private boolean apply(PodFault fault) throws InterruptedException {
       switch (fault.kind()) {
         case OOM_KILLED -> {
-          Ctr victim = containers.stream().filter(c -> !c.finished()).findFirst().orElse(containers.get(0));
+          Ctr victim =
+              containers.stream().filter(c -> !c.finished()).findFirst().orElse(containers.get(0));
           victim.reasonOverride = "OOMKilled";
           victim.exitCodeOverride = 137;
           kill(victim, true);
@@ -920,8 +1079,11 @@ final class FakeKubelet implements AutoCloseable {
           Ctr victim = containers.get(0);
           phase = "Failed";
           reason = "Evicted";
-          message = "The node was low on resource: memory. Threshold quantity: 100Mi, available: 51200Ki."
-              + " Container " + victim.name + " was using 2Gi, request is 0, has larger consumption of memory.";
+          message =
+              "The node was low on resource: memory. Threshold quantity: 100Mi, available: 51200Ki."
+                  + " Container "
+                  + victim.name
+                  + " was using 2Gi, request is 0, has larger consumption of memory.";
           recordReason = reason;
           disruptionReason = "TerminationByKubelet";
           disruptionMessage = message;
@@ -930,7 +1092,13 @@ final class FakeKubelet implements AutoCloseable {
             ctr.exitCodeOverride = 137;
             ctr.reasonOverride = "Error";
             if (!ctr.finished()) {
-              events.record(pod, fieldPath(ctr), NORMAL, "Killing", "Stopping container " + ctr.name, "kubelet");
+              events.record(
+                  pod,
+                  fieldPath(ctr),
+                  NORMAL,
+                  "Killing",
+                  "Stopping container " + ctr.name,
+                  "kubelet");
             }
           }
           killAll(true);
@@ -964,11 +1132,22 @@ final class FakeKubelet implements AutoCloseable {
 
     /** The pod is being deleted (or the cluster closes): stop its containers. */
     private void terminate() throws InterruptedException {
-      boolean started = containers.stream().anyMatch(c -> c.process != null && c.process.isAlive() || c.container != null && c.container.isRunning());
+      boolean started =
+          containers.stream()
+              .anyMatch(
+                  c ->
+                      c.process != null && c.process.isAlive()
+                          || c.container != null && c.container.isRunning());
       if (started && !closed) {
         for (Ctr ctr : containers) {
           if (!ctr.finished()) {
-            events.record(pod, fieldPath(ctr), NORMAL, "Killing", "Stopping container " + ctr.name, "kubelet");
+            events.record(
+                pod,
+                fieldPath(ctr),
+                NORMAL,
+                "Killing",
+                "Stopping container " + ctr.name,
+                "kubelet");
           }
         }
       }
@@ -998,7 +1177,8 @@ final class FakeKubelet implements AutoCloseable {
 
     private boolean awaitFinished(Duration timeout) throws InterruptedException {
       long deadline = System.nanoTime() + timeout.toNanos();
-      while (!containers.stream().allMatch(c -> c.finished() || c.process == null && c.container == null)) {
+      while (!containers.stream()
+          .allMatch(c -> c.finished() || c.process == null && c.container == null)) {
         long left = (deadline - System.nanoTime()) / 1_000_000;
         if (left <= 0) {
           return false;
@@ -1081,7 +1261,8 @@ final class FakeKubelet implements AutoCloseable {
           }
         }
       }
-      throw new IllegalStateException("could not write the status of pod " + namespace + "/" + name);
+      throw new IllegalStateException(
+          "could not write the status of pod " + namespace + "/" + name);
     }
 
     private PodStatus render() {
@@ -1098,15 +1279,21 @@ final class FakeKubelet implements AutoCloseable {
         status.setPodIP(POD_IP);
         status.setPodIPs(List.of(new PodIP(POD_IP)));
       }
-      boolean running = "Running".equals(phase) && containers.stream().allMatch(c -> c.startedAt != null && !c.finished());
+      boolean running =
+          "Running".equals(phase)
+              && containers.stream().allMatch(c -> c.startedAt != null && !c.finished());
       List<PodCondition> conditions = new ArrayList<>();
       if (disruptionReason != null) {
         conditions.add(condition("DisruptionTarget", "True", disruptionReason, disruptionMessage));
       }
       if (scheduled) {
-        boolean sandboxUp = containers.stream().anyMatch(c -> c.startedAt != null) && !nodeLost
-            && !"Succeeded".equals(phase) && !"Failed".equals(phase);
-        conditions.add(condition("PodReadyToStartContainers", sandboxUp ? "True" : "False", null, null));
+        boolean sandboxUp =
+            containers.stream().anyMatch(c -> c.startedAt != null)
+                && !nodeLost
+                && !"Succeeded".equals(phase)
+                && !"Failed".equals(phase);
+        conditions.add(
+            condition("PodReadyToStartContainers", sandboxUp ? "True" : "False", null, null));
         conditions.add(condition("Initialized", "True", null, null));
         String ready;
         String readyReason = null;
@@ -1119,10 +1306,14 @@ final class FakeKubelet implements AutoCloseable {
           ready = "True";
         } else {
           ready = "False";
-          readyReason = "Succeeded".equals(phase) || "Failed".equals(phase) ? "PodCompleted" : "ContainersNotReady";
+          readyReason =
+              "Succeeded".equals(phase) || "Failed".equals(phase)
+                  ? "PodCompleted"
+                  : "ContainersNotReady";
           if ("ContainersNotReady".equals(readyReason)) {
-            readyMessage = "containers with unready status: "
-                + containers.stream().map(c -> c.name).toList().toString().replace(",", "");
+            readyMessage =
+                "containers with unready status: "
+                    + containers.stream().map(c -> c.name).toList().toString().replace(",", "");
           }
         }
         conditions.add(condition("Ready", ready, readyReason, readyMessage));
@@ -1155,28 +1346,32 @@ final class FakeKubelet implements AutoCloseable {
       status.setStarted(live);
       ContainerState state = new ContainerState();
       if (ctr.finished() && !nodeLost) {
-        state.setTerminated(new ContainerStateTerminatedBuilder()
-            .withContainerID(ctr.containerId)
-            .withExitCode(ctr.exitCode)
-            .withReason(ctr.terminatedReason)
-            .withMessage(ctr.terminatedMessage)
-            .withStartedAt(Kube.time(ctr.startedAt))
-            .withFinishedAt(Kube.time(ctr.finishedAt))
-            .build());
+        state.setTerminated(
+            new ContainerStateTerminatedBuilder()
+                .withContainerID(ctr.containerId)
+                .withExitCode(ctr.exitCode)
+                .withReason(ctr.terminatedReason)
+                .withMessage(ctr.terminatedMessage)
+                .withStartedAt(Kube.time(ctr.startedAt))
+                .withFinishedAt(Kube.time(ctr.finishedAt))
+                .build());
       } else if (ctr.startedAt != null) {
-        state.setRunning(new ContainerStateRunningBuilder().withStartedAt(Kube.time(ctr.startedAt)).build());
+        state.setRunning(
+            new ContainerStateRunningBuilder().withStartedAt(Kube.time(ctr.startedAt)).build());
       } else {
-        state.setWaiting(new ContainerStateWaitingBuilder()
-            .withReason(ctr.waitingReason == null ? "ContainerCreating" : ctr.waitingReason)
-            .withMessage(ctr.waitingMessage)
-            .build());
+        state.setWaiting(
+            new ContainerStateWaitingBuilder()
+                .withReason(ctr.waitingReason == null ? "ContainerCreating" : ctr.waitingReason)
+                .withMessage(ctr.waitingMessage)
+                .build());
       }
       status.setState(state);
       status.setLastState(new ContainerState());
       return status;
     }
 
-    private PodCondition condition(String type, String value, String conditionReason, String conditionMessage) {
+    private PodCondition condition(
+        String type, String value, String conditionReason, String conditionMessage) {
       String previous = conditionStatus.put(type, value);
       if (!value.equals(previous)) {
         conditionTimes.put(type, Kube.now());
@@ -1196,15 +1391,20 @@ final class FakeKubelet implements AutoCloseable {
       boolean guaranteed = true;
       for (Ctr ctr : containers) {
         ResourceRequirements resources = ctr.spec.getResources();
-        Map<String, Quantity> limits = resources == null || resources.getLimits() == null ? Map.of() : resources.getLimits();
+        Map<String, Quantity> limits =
+            resources == null || resources.getLimits() == null ? Map.of() : resources.getLimits();
         Map<String, Quantity> requests =
-            resources == null || resources.getRequests() == null ? Map.of() : resources.getRequests();
+            resources == null || resources.getRequests() == null
+                ? Map.of()
+                : resources.getRequests();
         any |= !limits.isEmpty() || !requests.isEmpty();
         for (String resource : List.of("cpu", "memory")) {
           Quantity limit = limits.get(resource);
           Quantity request = requests.get(resource);
-          if (limit == null || (request != null
-              && Quantity.getAmountInBytes(request).compareTo(Quantity.getAmountInBytes(limit)) != 0)) {
+          if (limit == null
+              || (request != null
+                  && Quantity.getAmountInBytes(request).compareTo(Quantity.getAmountInBytes(limit))
+                      != 0)) {
             guaranteed = false;
           }
         }
@@ -1215,14 +1415,38 @@ final class FakeKubelet implements AutoCloseable {
     // -- snapshots
 
     PodRecord record() {
-      List<ContainerRun> runs = containers.stream().filter(c -> c.startedAt != null).map(this::run).toList();
-      return new PodRecord(namespace, name, uid, labels, createdAt, scheduledAt, runningAt, finishedAt,
-          phase, reason != null ? reason : recordReason, gone, runs);
+      List<ContainerRun> runs =
+          containers.stream().filter(c -> c.startedAt != null).map(this::run).toList();
+      return new PodRecord(
+          namespace,
+          name,
+          uid,
+          labels,
+          createdAt,
+          scheduledAt,
+          runningAt,
+          finishedAt,
+          phase,
+          reason != null ? reason : recordReason,
+          gone,
+          runs);
     }
 
     ContainerRun run(Ctr ctr) {
-      return new ContainerRun(namespace, name, uid, ctr.name, ctr.image, ctr.command, ctr.env, ctr.workingDir,
-          ctr.startedAt, ctr.finishedAt, ctr.exitCode, ctr.terminatedReason, ctr.containerImage == null ? null : ctr.containerImage.id());
+      return new ContainerRun(
+          namespace,
+          name,
+          uid,
+          ctr.name,
+          ctr.image,
+          ctr.command,
+          ctr.env,
+          ctr.workingDir,
+          ctr.startedAt,
+          ctr.finishedAt,
+          ctr.exitCode,
+          ctr.terminatedReason,
+          ctr.containerImage == null ? null : ctr.containerImage.id());
     }
   }
 
@@ -1247,13 +1471,19 @@ final class FakeKubelet implements AutoCloseable {
   private static final List<PodCgroup> CGROUPS_AT_EXIT = new CopyOnWriteArrayList<>();
 
   static {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> CGROUPS_AT_EXIT.forEach(g -> {
-      try {
-        g.close();
-      } catch (RuntimeException e) {
-        // best effort at exit
-      }
-    }), "fake-kubelet-cgroups"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () ->
+                    CGROUPS_AT_EXIT.forEach(
+                        g -> {
+                          try {
+                            g.close();
+                          } catch (RuntimeException e) {
+                            // best effort at exit
+                          }
+                        }),
+                "fake-kubelet-cgroups"));
   }
 
   private static String fieldPath(Ctr ctr) {
@@ -1262,7 +1492,8 @@ final class FakeKubelet implements AutoCloseable {
 
   private static String imageId(String image) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(image.getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(image.getBytes(StandardCharsets.UTF_8));
       return ImageRegistry.repository(image) + "@sha256:" + HexFormat.of().formatHex(digest);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

@@ -24,31 +24,37 @@ import java.util.logging.Logger;
 
 /**
  * Garbage collection by owner references, as kube-controller-manager does it: an object whose
- * owners are all gone is deleted (background propagation); owners deleted with {@code Orphan}
- * lose the reference instead; an owner being deleted in the foreground ({@code deletionTimestamp}
- * + finalizer {@code foregroundDeletion}) has its dependents deleted (those with dependents of
- * their own in the foreground too), and loses the finalizer once no dependent whose reference
- * has {@code blockOwnerDeletion: true} is left. An object with one live owner keeps living and
- * loses its references to absent owners and to owners being deleted in the foreground.
+ * owners are all gone is deleted (background propagation); owners deleted with {@code Orphan} lose
+ * the reference instead; an owner being deleted in the foreground ({@code deletionTimestamp} +
+ * finalizer {@code foregroundDeletion}) has its dependents deleted (those with dependents of their
+ * own in the foreground too), and loses the finalizer once no dependent whose reference has {@code
+ * blockOwnerDeletion: true} is left. An object with one live owner keeps living and loses its
+ * references to absent owners and to owners being deleted in the foreground.
  *
- * <p>Dependents are looked for among the kinds the cluster watches (pods, jobs, cronjobs,
- * secrets, configmaps, service accounts, roles, role bindings). Owners can be of any kind: owners
- * not in those caches are looked up on the API server. Runs on every deletion and once a second.
+ * <p>Dependents are looked for among the kinds the cluster watches (pods, jobs, cronjobs, secrets,
+ * configmaps, service accounts, roles, role bindings). Owners can be of any kind: owners not in
+ * those caches are looked up on the API server. Runs on every deletion and once a second.
  */
 final class GarbageCollector implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(GarbageCollector.class.getName());
 
-  private enum OwnerState { PRESENT, ABSENT, FOREGROUND }
+  private enum OwnerState {
+    PRESENT,
+    ABSENT,
+    FOREGROUND
+  }
 
   private final Backend backend;
-  private final List<SharedIndexInformer<? extends HasMetadata>> caches = new CopyOnWriteArrayList<>();
+  private final List<SharedIndexInformer<? extends HasMetadata>> caches =
+      new CopyOnWriteArrayList<>();
   private final Set<String> orphaned = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService loop =
-      Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "fake-garbage-collector");
-        thread.setDaemon(true);
-        return thread;
-      });
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread thread = new Thread(r, "fake-garbage-collector");
+            thread.setDaemon(true);
+            return thread;
+          });
   private final AtomicBoolean pending = new AtomicBoolean();
 
   GarbageCollector(Backend backend) {
@@ -74,10 +80,11 @@ final class GarbageCollector implements AutoCloseable {
   void poke() {
     if (pending.compareAndSet(false, true)) {
       try {
-        loop.execute(() -> {
-          pending.set(false);
-          sweepSafely();
-        });
+        loop.execute(
+            () -> {
+              pending.set(false);
+              sweepSafely();
+            });
       } catch (RejectedExecutionException e) {
         // closing
       }
@@ -145,13 +152,16 @@ final class GarbageCollector implements AutoCloseable {
   }
 
   /**
-   * attemptToDeleteItem: owners are solid (present), dangling (absent, or another object under
-   * the same name) or waiting for their dependents' deletion (foreground). With a solid owner,
-   * the object stays and loses its dangling and waiting references; without one it is deleted,
-   * in the foreground if an owner waits and the object has dependents of its own. References
-   * to owners deleted with {@code Orphan} are removed instead (the orphan finalizer's work).
+   * attemptToDeleteItem: owners are solid (present), dangling (absent, or another object under the
+   * same name) or waiting for their dependents' deletion (foreground). With a solid owner, the
+   * object stays and loses its dangling and waiting references; without one it is deleted, in the
+   * foreground if an owner waits and the object has dependents of its own. References to owners
+   * deleted with {@code Orphan} are removed instead (the orphan finalizer's work).
    */
-  private void collect(HasMetadata object, List<OwnerReference> refs, Map<String, HasMetadata> byUid,
+  private void collect(
+      HasMetadata object,
+      List<OwnerReference> refs,
+      Map<String, HasMetadata> byUid,
       boolean hasDependents) {
     List<OwnerReference> kept = new ArrayList<>();
     boolean solid = false;
@@ -194,36 +204,51 @@ final class GarbageCollector implements AutoCloseable {
   private void writeOwnerReferences(String path, List<OwnerReference> refs) {
     ArrayNode list = Backend.JSON.createArrayNode();
     refs.forEach(ref -> list.add(Backend.JSON.valueToTree(ref)));
-    backend.jsonPatch(path, Backend.setOrRemove("/metadata/ownerReferences", refs.isEmpty() ? null : list, true));
+    backend.jsonPatch(
+        path, Backend.setOrRemove("/metadata/ownerReferences", refs.isEmpty() ? null : list, true));
   }
 
   private void deleteInForeground(HasMetadata object) {
-    List<String> finalizers = object.getMetadata().getFinalizers() == null ? List.of() : object.getMetadata().getFinalizers();
+    List<String> finalizers =
+        object.getMetadata().getFinalizers() == null
+            ? List.of()
+            : object.getMetadata().getFinalizers();
     if (!finalizers.contains(ApiSemantics.FOREGROUND_FINALIZER)) {
       ArrayNode list = Backend.JSON.createArrayNode();
       finalizers.forEach(list::add);
       list.add(ApiSemantics.FOREGROUND_FINALIZER);
-      backend.jsonPatch(path(object), Backend.setOrRemove("/metadata/finalizers", list, !finalizers.isEmpty()));
+      backend.jsonPatch(
+          path(object), Backend.setOrRemove("/metadata/finalizers", list, !finalizers.isEmpty()));
     }
     backend.delete(path(object)); // with a finalizer: only marked (deletionTimestamp)
   }
 
-  private OwnerState ownerState(HasMetadata dependent, OwnerReference ref, Map<String, HasMetadata> byUid) {
+  private OwnerState ownerState(
+      HasMetadata dependent, OwnerReference ref, Map<String, HasMetadata> byUid) {
     HasMetadata cached = byUid.get(ref.getUid());
     if (cached != null) {
-      return stateOf(cached.getMetadata().getDeletionTimestamp(), cached.getMetadata().getFinalizers());
+      return stateOf(
+          cached.getMetadata().getDeletionTimestamp(), cached.getMetadata().getFinalizers());
     }
     // Not cached (other kind, or the cache lags behind a fresh create): ask the API server.
-    String path = Backend.objectPath(
-        ref.getApiVersion(), ref.getKind(), dependent.getMetadata().getNamespace(), ref.getName());
+    String path =
+        Backend.objectPath(
+            ref.getApiVersion(),
+            ref.getKind(),
+            dependent.getMetadata().getNamespace(),
+            ref.getName());
     Optional<ObjectNode> owner = backend.get(path);
-    if (owner.isEmpty() || !ref.getUid().equals(owner.get().path("metadata").path("uid").asText())) {
+    if (owner.isEmpty()
+        || !ref.getUid().equals(owner.get().path("metadata").path("uid").asText())) {
       return OwnerState.ABSENT;
     }
     ObjectNode metadata = (ObjectNode) owner.get().path("metadata");
     List<String> finalizers = new ArrayList<>();
     metadata.path("finalizers").forEach(f -> finalizers.add(f.asText()));
-    String deletion = metadata.path("deletionTimestamp").isMissingNode() ? null : metadata.path("deletionTimestamp").asText();
+    String deletion =
+        metadata.path("deletionTimestamp").isMissingNode()
+            ? null
+            : metadata.path("deletionTimestamp").asText();
     return stateOf(deletion, finalizers);
   }
 
@@ -242,11 +267,16 @@ final class GarbageCollector implements AutoCloseable {
         .filter(f -> !ApiSemantics.FOREGROUND_FINALIZER.equals(f))
         .forEach(list::add);
     // Without finalizers, the mock deletes an object that has a deletionTimestamp.
-    backend.jsonPatch(path(object), Backend.setOrRemove("/metadata/finalizers", list.isEmpty() ? null : list, true));
+    backend.jsonPatch(
+        path(object),
+        Backend.setOrRemove("/metadata/finalizers", list.isEmpty() ? null : list, true));
   }
 
   private static String path(HasMetadata object) {
     return Backend.objectPath(
-        object.getApiVersion(), object.getKind(), object.getMetadata().getNamespace(), object.getMetadata().getName());
+        object.getApiVersion(),
+        object.getKind(),
+        object.getMetadata().getNamespace(),
+        object.getMetadata().getName());
   }
 }

@@ -13,10 +13,10 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The images the fake kubelet can "pull": each maps an image reference to what a container
- * runtime would take from the image config (entrypoint, default arguments, environment, working
- * directory). Thread-safe; images can be registered while the cluster runs (a pod stuck in
- * {@code ImagePullBackOff} starts once its image appears).
+ * The images the fake kubelet can "pull": each maps an image reference to what a container runtime
+ * would take from the image config (entrypoint, default arguments, environment, working directory).
+ * Thread-safe; images can be registered while the cluster runs (a pod stuck in {@code
+ * ImagePullBackOff} starts once its image appears).
  *
  * <p>Matching, most specific first:
  *
@@ -53,14 +53,18 @@ public final class ImageRegistry {
   ImageRegistry() {}
 
   /**
-   * What an image provides. {@code entrypoint} and {@code cmd} are the image's ENTRYPOINT and
-   * CMD; {@code env} is added to every container of the image (container env wins); {@code
-   * workingDir} is a host directory used when the container sets none (null: a fresh directory per
-   * pod). A {@code noOp} image starts no process: its containers finish at once with exit code 0
-   * and an empty log (for benchmarks).
+   * What an image provides. {@code entrypoint} and {@code cmd} are the image's ENTRYPOINT and CMD;
+   * {@code env} is added to every container of the image (container env wins); {@code workingDir}
+   * is a host directory used when the container sets none (null: a fresh directory per pod). A
+   * {@code noOp} image starts no process: its containers finish at once with exit code 0 and an
+   * empty log (for benchmarks).
    */
   public record Image(
-      List<String> entrypoint, List<String> cmd, Map<String, String> env, Path workingDir, boolean noOp) {
+      List<String> entrypoint,
+      List<String> cmd,
+      Map<String, String> env,
+      Path workingDir,
+      boolean noOp) {
     public Image {
       entrypoint = List.copyOf(entrypoint);
       cmd = List.copyOf(cmd);
@@ -100,8 +104,8 @@ public final class ImageRegistry {
   }
 
   /**
-   * Registers {@code reference} as an image whose entrypoint runs {@code mainClass} in a new JVM
-   * on this JVM's class path ({@link #javaEntrypoint(String)}). Returns this.
+   * Registers {@code reference} as an image whose entrypoint runs {@code mainClass} in a new JVM on
+   * this JVM's class path ({@link #javaEntrypoint(String)}). Returns this.
    */
   public ImageRegistry registerJavaMain(String reference, Class<?> mainClass) {
     return register(reference, javaEntrypoint(mainClass.getName()));
@@ -210,8 +214,11 @@ public final class ImageRegistry {
   }
 
   private static String requireReference(String reference) {
-    if (reference == null || reference.isBlank() || reference.chars().anyMatch(Character::isWhitespace)) {
-      throw new IllegalArgumentException("image reference must be non-blank without spaces: " + reference);
+    if (reference == null
+        || reference.isBlank()
+        || reference.chars().anyMatch(Character::isWhitespace)) {
+      throw new IllegalArgumentException(
+          "image reference must be non-blank without spaces: " + reference);
     }
     return reference;
   }

@@ -48,11 +48,11 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The batch/v1 Job controller (pods from {@code spec.template}, ControllerRef claim/release of
- * pods by the Job's selector, {@code backoffLimit}, {@code podFailurePolicy}, {@code
- * completions}/{@code parallelism}, {@code activeDeadlineSeconds}, {@code suspend}, status and
- * conditions), the TTL-after-finished controller, and the CronJob controller (on demand, or for
- * a given clock reading). All reconciles run on one thread.
+ * The batch/v1 Job controller (pods from {@code spec.template}, ControllerRef claim/release of pods
+ * by the Job's selector, {@code backoffLimit}, {@code podFailurePolicy}, {@code completions}/{@code
+ * parallelism}, {@code activeDeadlineSeconds}, {@code suspend}, status and conditions), the
+ * TTL-after-finished controller, and the CronJob controller (on demand, or for a given clock
+ * reading). All reconciles run on one thread.
  */
 final class JobController implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(JobController.class.getName());
@@ -67,19 +67,28 @@ final class JobController implements AutoCloseable {
   static final String SCHEDULED_TIMESTAMP = "batch.kubernetes.io/cronjob-scheduled-timestamp";
 
   /** IGNORED: failed, but a podFailurePolicy rule said not to count it against backoffLimit. */
-  private enum Outcome { SUCCEEDED, FAILED, IGNORED }
+  private enum Outcome {
+    SUCCEEDED,
+    FAILED,
+    IGNORED
+  }
 
   /** Pod outcomes counted for one Job (kept when pods are deleted, as status counters are). */
   private static final class Tracking {
     final Map<String, Outcome> outcomes = new LinkedHashMap<>();
     final Set<String> active = new HashSet<>();
+
     /** The last state seen of each active pod: a pod that vanishes is judged by it. */
     final Map<String, Pod> lastSeen = new HashMap<>();
+
     /** The message of the first podFailurePolicy FailJob match. */
     String failJob;
   }
 
-  /** Deletes an object with a propagation policy ({@code Background}, {@code Foreground}), as a client would. */
+  /**
+   * Deletes an object with a propagation policy ({@code Background}, {@code Foreground}), as a
+   * client would.
+   */
   interface Deleter {
     void delete(HasMetadata object, String propagationPolicy);
   }
@@ -88,20 +97,27 @@ final class JobController implements AutoCloseable {
   private final EventRecorder events;
   private final Function<String, Boolean> serviceAccountExists;
   private final ScheduledExecutorService loop =
-      Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "fake-job-controller");
-        thread.setDaemon(true);
-        return thread;
-      });
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread thread = new Thread(r, "fake-job-controller");
+            thread.setDaemon(true);
+            return thread;
+          });
   private final Set<String> queued = ConcurrentHashMap.newKeySet();
   private final Map<String, Tracking> tracking = new ConcurrentHashMap<>();
+
   /** Jobs by namespace/name, to find the Jobs that may adopt an orphan pod. */
   private final Map<String, Job> known = new ConcurrentHashMap<>();
+
   /** Uids of finished Jobs with a TTL check pending. */
   private final Set<String> ttlPending = ConcurrentHashMap.newKeySet();
+
   private final Deleter deleter;
 
-  JobController(KubernetesClient client, EventRecorder events, Function<String, Boolean> serviceAccountExists,
+  JobController(
+      KubernetesClient client,
+      EventRecorder events,
+      Function<String, Boolean> serviceAccountExists,
       Deleter deleter) {
     this.client = client;
     this.events = events;
@@ -145,7 +161,8 @@ final class JobController implements AutoCloseable {
     String key = namespace + "/" + name;
     if (!delay.isZero()) {
       try {
-        loop.schedule(() -> enqueue(namespace, name, Duration.ZERO), delay.toMillis(), TimeUnit.MILLISECONDS);
+        loop.schedule(
+            () -> enqueue(namespace, name, Duration.ZERO), delay.toMillis(), TimeUnit.MILLISECONDS);
       } catch (java.util.concurrent.RejectedExecutionException e) {
         // closing
       }
@@ -153,15 +170,16 @@ final class JobController implements AutoCloseable {
     }
     if (queued.add(key)) {
       try {
-        loop.execute(() -> {
-          queued.remove(key);
-          try {
-            reconcile(namespace, name);
-          } catch (RuntimeException e) {
-            LOG.log(Level.FINE, "job reconcile failed for " + key, e);
-            enqueue(namespace, name, Duration.ofMillis(500));
-          }
-        });
+        loop.execute(
+            () -> {
+              queued.remove(key);
+              try {
+                reconcile(namespace, name);
+              } catch (RuntimeException e) {
+                LOG.log(Level.FINE, "job reconcile failed for " + key, e);
+                enqueue(namespace, name, Duration.ofMillis(500));
+              }
+            });
       } catch (java.util.concurrent.RejectedExecutionException e) {
         queued.remove(key); // closing
       }
@@ -223,13 +241,19 @@ final class JobController implements AutoCloseable {
       if (!present.contains(podUid)) {
         // Gone while active (evicted, node lost): pod GC would have marked it Failed first.
         Pod last = track.lastSeen.get(podUid);
-        countFailure(job, last != null ? last : new PodBuilder().withNewMetadata().withUid(podUid).endMetadata().build(), track);
+        countFailure(
+            job,
+            last != null
+                ? last
+                : new PodBuilder().withNewMetadata().withUid(podUid).endMetadata().build(),
+            track);
       } else if (!claimed.contains(podUid)) {
         track.active.remove(podUid); // released, or orphaned by someone: no longer ours to count
         track.lastSeen.remove(podUid);
       }
     }
-    int succeeded = (int) track.outcomes.values().stream().filter(o -> o == Outcome.SUCCEEDED).count();
+    int succeeded =
+        (int) track.outcomes.values().stream().filter(o -> o == Outcome.SUCCEEDED).count();
     int failed = (int) track.outcomes.values().stream().filter(o -> o == Outcome.FAILED).count();
 
     int completions = spec.getCompletions() == null ? 1 : spec.getCompletions();
@@ -239,7 +263,8 @@ final class JobController implements AutoCloseable {
 
     JobStatus next = copy(current);
     String now = Kube.now();
-    List<JobCondition> conditions = new ArrayList<>(next.getConditions() == null ? List.of() : next.getConditions());
+    List<JobCondition> conditions =
+        new ArrayList<>(next.getConditions() == null ? List.of() : next.getConditions());
     boolean finishing = false;
     if (!suspended && next.getStartTime() == null) {
       next.setStartTime(now);
@@ -250,8 +275,11 @@ final class JobController implements AutoCloseable {
     if (track.failJob != null) {
       failure = new String[] {"PodFailurePolicy", track.failJob};
     } else if (failed > backoffLimit) {
-      failure = new String[] {"BackoffLimitExceeded", "Job has reached the specified backoff limit"};
-    } else if (!suspended && spec.getActiveDeadlineSeconds() != null && start != null
+      failure =
+          new String[] {"BackoffLimitExceeded", "Job has reached the specified backoff limit"};
+    } else if (!suspended
+        && spec.getActiveDeadlineSeconds() != null
+        && start != null
         && !Instant.now().isBefore(start.plusSeconds(spec.getActiveDeadlineSeconds()))) {
       failure = new String[] {"DeadlineExceeded", "Job was active longer than specified deadline"};
     }
@@ -263,8 +291,15 @@ final class JobController implements AutoCloseable {
       active = List.of();
       finishing = true;
     } else if (succeeded >= completions) {
-      conditions.add(jobCondition("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods", now));
-      conditions.add(jobCondition("Complete", "CompletionsReached", "Reached expected number of succeeded pods", now));
+      conditions.add(
+          jobCondition(
+              "SuccessCriteriaMet",
+              "CompletionsReached",
+              "Reached expected number of succeeded pods",
+              now));
+      conditions.add(
+          jobCondition(
+              "Complete", "CompletionsReached", "Reached expected number of succeeded pods", now));
       next.setCompletionTime(now);
       events.record(job, null, NORMAL, "Completed", "Job completed", COMPONENT);
       deleteAll(active);
@@ -288,7 +323,8 @@ final class JobController implements AutoCloseable {
       }
       active = started;
       if (spec.getActiveDeadlineSeconds() != null && start != null) {
-        Duration left = Duration.between(Instant.now(), start.plusSeconds(spec.getActiveDeadlineSeconds()));
+        Duration left =
+            Duration.between(Instant.now(), start.plusSeconds(spec.getActiveDeadlineSeconds()));
         enqueue(namespace, name, left.isNegative() ? Duration.ofMillis(1) : left.plusMillis(10));
       }
     }
@@ -318,7 +354,8 @@ final class JobController implements AutoCloseable {
     if (track.outcomes.containsKey(podUid)) {
       return;
     }
-    PodFailurePolicy.Verdict verdict = PodFailurePolicy.judge(job.getSpec().getPodFailurePolicy(), pod);
+    PodFailurePolicy.Verdict verdict =
+        PodFailurePolicy.judge(job.getSpec().getPodFailurePolicy(), pod);
     track.outcomes.put(podUid, verdict.counted() ? Outcome.FAILED : Outcome.IGNORED);
     if (verdict.failJobMessage() != null && track.failJob == null) {
       track.failJob = verdict.failJobMessage();
@@ -333,15 +370,17 @@ final class JobController implements AutoCloseable {
     if (job.getSpec() != null && job.getSpec().getSelector() != null) {
       return job.getSpec().getSelector();
     }
-    return new LabelSelectorBuilder().addToMatchLabels(CONTROLLER_UID, job.getMetadata().getUid()).build();
+    return new LabelSelectorBuilder()
+        .addToMatchLabels(CONTROLLER_UID, job.getMetadata().getUid())
+        .build();
   }
 
   /**
    * controller_ref_manager.go ClaimPods: the Job's pods are those it controls that match its
    * selector. It adopts orphans that match (adds its controller reference), releases pods it
-   * controls that no longer match (removes its reference, so it neither counts them nor takes
-   * them along when deleted), and ignores pods controlled by others. Non-controller references
-   * are not its business.
+   * controls that no longer match (removes its reference, so it neither counts them nor takes them
+   * along when deleted), and ignores pods controlled by others. Non-controller references are not
+   * its business.
    */
   private List<Pod> claimPods(Job job, List<Pod> pods) {
     String uid = job.getMetadata().getUid();
@@ -367,9 +406,18 @@ final class JobController implements AutoCloseable {
       }
       if (canAdopt == null) {
         // RecheckDeletionTimestamp: adopt only for a Job that is still there and not being deleted.
-        Job fresh = client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace())
-            .withName(job.getMetadata().getName()).get();
-        canAdopt = fresh != null && uid.equals(fresh.getMetadata().getUid()) && fresh.getMetadata().getDeletionTimestamp() == null;
+        Job fresh =
+            client
+                .batch()
+                .v1()
+                .jobs()
+                .inNamespace(job.getMetadata().getNamespace())
+                .withName(job.getMetadata().getName())
+                .get();
+        canAdopt =
+            fresh != null
+                && uid.equals(fresh.getMetadata().getUid())
+                && fresh.getMetadata().getDeletionTimestamp() == null;
       }
       if (canAdopt) {
         Pod adopted = adopt(pod, job);
@@ -383,18 +431,31 @@ final class JobController implements AutoCloseable {
 
   private Pod adopt(Pod pod, Job job) {
     try {
-      return client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-          .edit(p -> {
-            if (Kube.controllerOf(p) != null) {
-              return p; // claimed by someone else meanwhile: ValidateOwnerReferences allows one controller
-            }
-            List<OwnerReference> refs = new ArrayList<>(p.getMetadata().getOwnerReferences() == null
-                ? List.of() : p.getMetadata().getOwnerReferences());
-            // The adoption patch merges by uid: a plain reference to the Job becomes its controller reference.
-            refs.removeIf(r -> job.getMetadata().getUid().equals(r.getUid()));
-            refs.add(Kube.controllerRef(job));
-            return new PodBuilder(p).editMetadata().withOwnerReferences(refs).endMetadata().build();
-          });
+      return client
+          .pods()
+          .inNamespace(pod.getMetadata().getNamespace())
+          .withName(pod.getMetadata().getName())
+          .edit(
+              p -> {
+                if (Kube.controllerOf(p) != null) {
+                  return p; // claimed by someone else meanwhile: ValidateOwnerReferences allows one
+                  // controller
+                }
+                List<OwnerReference> refs =
+                    new ArrayList<>(
+                        p.getMetadata().getOwnerReferences() == null
+                            ? List.of()
+                            : p.getMetadata().getOwnerReferences());
+                // The adoption patch merges by uid: a plain reference to the Job becomes its
+                // controller reference.
+                refs.removeIf(r -> job.getMetadata().getUid().equals(r.getUid()));
+                refs.add(Kube.controllerRef(job));
+                return new PodBuilder(p)
+                    .editMetadata()
+                    .withOwnerReferences(refs)
+                    .endMetadata()
+                    .build();
+              });
     } catch (KubernetesClientException e) {
       return null; // gone meanwhile
     }
@@ -402,13 +463,24 @@ final class JobController implements AutoCloseable {
 
   private void release(Pod pod, String jobUid) {
     try {
-      client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-          .edit(p -> {
-            List<OwnerReference> refs = new ArrayList<>(p.getMetadata().getOwnerReferences() == null
-                ? List.of() : p.getMetadata().getOwnerReferences());
-            refs.removeIf(r -> jobUid.equals(r.getUid()));
-            return new PodBuilder(p).editMetadata().withOwnerReferences(refs.isEmpty() ? null : refs).endMetadata().build();
-          });
+      client
+          .pods()
+          .inNamespace(pod.getMetadata().getNamespace())
+          .withName(pod.getMetadata().getName())
+          .edit(
+              p -> {
+                List<OwnerReference> refs =
+                    new ArrayList<>(
+                        p.getMetadata().getOwnerReferences() == null
+                            ? List.of()
+                            : p.getMetadata().getOwnerReferences());
+                refs.removeIf(r -> jobUid.equals(r.getUid()));
+                return new PodBuilder(p)
+                    .editMetadata()
+                    .withOwnerReferences(refs.isEmpty() ? null : refs)
+                    .endMetadata()
+                    .build();
+              });
     } catch (KubernetesClientException e) {
       // gone meanwhile
     }
@@ -416,19 +488,24 @@ final class JobController implements AutoCloseable {
 
   /**
    * The TTL-after-finished controller: a finished Job with {@code ttlSecondsAfterFinished} is
-   * deleted that long after its Complete/Failed condition, with Foreground propagation (so its
-   * pods go before it).
+   * deleted that long after its Complete/Failed condition, with Foreground propagation (so its pods
+   * go before it).
    */
   private void expireAfterFinished(Job job) {
     Integer ttl = job.getSpec().getTtlSecondsAfterFinished();
     if (ttl == null || job.getStatus() == null || job.getStatus().getConditions() == null) {
       return;
     }
-    Instant finishedAt = job.getStatus().getConditions().stream()
-        .filter(c -> ("Complete".equals(c.getType()) || "Failed".equals(c.getType())) && "True".equals(c.getStatus()))
-        .map(c -> Kube.parseTime(c.getLastTransitionTime()))
-        .filter(Objects::nonNull)
-        .findFirst().orElse(null);
+    Instant finishedAt =
+        job.getStatus().getConditions().stream()
+            .filter(
+                c ->
+                    ("Complete".equals(c.getType()) || "Failed".equals(c.getType()))
+                        && "True".equals(c.getStatus()))
+            .map(c -> Kube.parseTime(c.getLastTransitionTime()))
+            .filter(Objects::nonNull)
+            .findFirst()
+            .orElse(null);
     if (finishedAt == null) {
       return;
     }
@@ -444,19 +521,25 @@ final class JobController implements AutoCloseable {
       return;
     }
     try {
-      loop.schedule(() -> {
-        ttlPending.remove(uid);
-        try {
-          Job fresh = client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
-          // The TTL is checked again on the latest Job: it may have changed, or be another Job.
-          if (fresh != null && fresh.getMetadata().getUid().equals(job.getMetadata().getUid())
-              && fresh.getMetadata().getDeletionTimestamp() == null && fresh.getStatus() != null && finished(fresh.getStatus())) {
-            expireAfterFinished(fresh);
-          }
-        } catch (RuntimeException e) {
-          LOG.log(Level.FINE, "TTL check failed for " + namespace + "/" + name, e);
-        }
-      }, left.toMillis() + 10, TimeUnit.MILLISECONDS);
+      loop.schedule(
+          () -> {
+            ttlPending.remove(uid);
+            try {
+              Job fresh = client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
+              // The TTL is checked again on the latest Job: it may have changed, or be another Job.
+              if (fresh != null
+                  && fresh.getMetadata().getUid().equals(job.getMetadata().getUid())
+                  && fresh.getMetadata().getDeletionTimestamp() == null
+                  && fresh.getStatus() != null
+                  && finished(fresh.getStatus())) {
+                expireAfterFinished(fresh);
+              }
+            } catch (RuntimeException e) {
+              LOG.log(Level.FINE, "TTL check failed for " + namespace + "/" + name, e);
+            }
+          },
+          left.toMillis() + 10,
+          TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // closing
     }
@@ -470,34 +553,51 @@ final class JobController implements AutoCloseable {
     String uid = job.getMetadata().getUid();
     String account = template.getSpec().getServiceAccountName();
     String podName = Kube.generateName(jobName + "-");
-    if (account != null && !account.isEmpty() && !"default".equals(account)
+    if (account != null
+        && !account.isEmpty()
+        && !"default".equals(account)
         && !serviceAccountExists.apply(namespace + "/" + account)) {
-      events.record(job, null, WARNING, "FailedCreate", "Error creating: pods \"" + podName
-          + "\" is forbidden: error looking up service account " + namespace + "/" + account
-          + ": serviceaccount \"" + account + "\" not found", COMPONENT);
+      events.record(
+          job,
+          null,
+          WARNING,
+          "FailedCreate",
+          "Error creating: pods \""
+              + podName
+              + "\" is forbidden: error looking up service account "
+              + namespace
+              + "/"
+              + account
+              + ": serviceaccount \""
+              + account
+              + "\" not found",
+          COMPONENT);
       return null;
     }
-    Map<String, String> labels = new LinkedHashMap<>(meta.getLabels() == null ? Map.of() : meta.getLabels());
+    Map<String, String> labels =
+        new LinkedHashMap<>(meta.getLabels() == null ? Map.of() : meta.getLabels());
     labels.put(CONTROLLER_UID, uid);
     labels.put(JOB_NAME, jobName);
     labels.put(LEGACY_CONTROLLER_UID, uid);
     labels.put(LEGACY_JOB_NAME, jobName);
-    Pod pod = new PodBuilder()
-        .withNewMetadata()
-        .withName(podName)
-        .withNamespace(namespace)
-        .withLabels(labels)
-        .withAnnotations(meta.getAnnotations())
-        .withOwnerReferences(Kube.controllerRef(job))
-        .endMetadata()
-        .withSpec(new PodSpecBuilder(template.getSpec()).build())
-        .build();
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(podName)
+            .withNamespace(namespace)
+            .withLabels(labels)
+            .withAnnotations(meta.getAnnotations())
+            .withOwnerReferences(Kube.controllerRef(job))
+            .endMetadata()
+            .withSpec(new PodSpecBuilder(template.getSpec()).build())
+            .build();
     try {
       Pod created = client.pods().inNamespace(namespace).resource(pod).create();
       events.record(job, null, NORMAL, "SuccessfulCreate", "Created pod: " + podName, COMPONENT);
       return created;
     } catch (KubernetesClientException e) {
-      events.record(job, null, WARNING, "FailedCreate", "Error creating: " + e.getMessage(), COMPONENT);
+      events.record(
+          job, null, WARNING, "FailedCreate", "Error creating: " + e.getMessage(), COMPONENT);
       return null;
     }
   }
@@ -505,7 +605,11 @@ final class JobController implements AutoCloseable {
   private void deleteAll(List<Pod> pods) {
     for (Pod pod : pods) {
       try {
-        client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
+        client
+            .pods()
+            .inNamespace(pod.getMetadata().getNamespace())
+            .withName(pod.getMetadata().getName())
+            .delete();
       } catch (KubernetesClientException e) {
         // already gone
       }
@@ -534,13 +638,19 @@ final class JobController implements AutoCloseable {
   }
 
   private static boolean finished(JobStatus status) {
-    return status.getConditions() != null && status.getConditions().stream()
-        .anyMatch(c -> ("Complete".equals(c.getType()) || "Failed".equals(c.getType())) && "True".equals(c.getStatus()));
+    return status.getConditions() != null
+        && status.getConditions().stream()
+            .anyMatch(
+                c ->
+                    ("Complete".equals(c.getType()) || "Failed".equals(c.getType()))
+                        && "True".equals(c.getStatus()));
   }
 
   private static boolean isReady(Pod pod) {
-    return pod.getStatus() != null && pod.getStatus().getConditions() != null && pod.getStatus().getConditions().stream()
-        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    return pod.getStatus() != null
+        && pod.getStatus().getConditions() != null
+        && pod.getStatus().getConditions().stream()
+            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   private static JobCondition jobCondition(String type, String reason, String message, String now) {
@@ -598,8 +708,14 @@ final class JobController implements AutoCloseable {
     long minutes = scheduled.getEpochSecond() / 60;
     for (int i = 0; created == null && i < 1000; i++) {
       try {
-        created = client.batch().v1().jobs().inNamespace(namespace)
-            .resource(jobFor(cronJob, name + "-" + (minutes + i), scheduled)).create();
+        created =
+            client
+                .batch()
+                .v1()
+                .jobs()
+                .inNamespace(namespace)
+                .resource(jobFor(cronJob, name + "-" + (minutes + i), scheduled))
+                .create();
       } catch (KubernetesClientException e) {
         if (e.getCode() != 409) {
           throw e;
@@ -633,8 +749,16 @@ final class JobController implements AutoCloseable {
       if (spec.getTimeZone() != null) {
         Optional<java.time.ZoneId> found = CronSchedule.zone(spec.getTimeZone());
         if (found.isEmpty()) {
-          events.record(cronJob, null, WARNING, "UnknownTimeZone", "invalid timeZone: \"" + spec.getTimeZone()
-              + "\": unknown time zone " + spec.getTimeZone(), CRON_COMPONENT);
+          events.record(
+              cronJob,
+              null,
+              WARNING,
+              "UnknownTimeZone",
+              "invalid timeZone: \""
+                  + spec.getTimeZone()
+                  + "\": unknown time zone "
+                  + spec.getTimeZone(),
+              CRON_COMPONENT);
           return Optional.empty();
         }
         zone = found.get();
@@ -646,8 +770,13 @@ final class JobController implements AutoCloseable {
       try {
         schedule = CronSchedule.parse(spec.getSchedule(), zone);
       } catch (IllegalArgumentException e) {
-        events.record(cronJob, null, WARNING, "UnparseableSchedule", "unparseable schedule: \"" + spec.getSchedule()
-            + "\" : " + e.getMessage(), CRON_COMPONENT);
+        events.record(
+            cronJob,
+            null,
+            WARNING,
+            "UnparseableSchedule",
+            "unparseable schedule: \"" + spec.getSchedule() + "\" : " + e.getMessage(),
+            CRON_COMPONENT);
         return Optional.empty();
       }
       Instant scheduled = mostRecentScheduleTime(cronJob, now, schedule);
@@ -656,37 +785,64 @@ final class JobController implements AutoCloseable {
       }
       if (spec.getStartingDeadlineSeconds() != null
           && scheduled.plusSeconds(spec.getStartingDeadlineSeconds()).isBefore(now)) {
-        events.record(cronJob, null, WARNING, "MissSchedule", "Missed scheduled time to start a job: "
-            + RFC1123Z.format(scheduled.atZone(java.time.ZoneOffset.UTC)), CRON_COMPONENT);
+        events.record(
+            cronJob,
+            null,
+            WARNING,
+            "MissSchedule",
+            "Missed scheduled time to start a job: "
+                + RFC1123Z.format(scheduled.atZone(java.time.ZoneOffset.UTC)),
+            CRON_COMPONENT);
         return Optional.empty();
       }
       String jobName = name + "-" + scheduled.getEpochSecond() / 60;
-      CronJobStatus status = cronJob.getStatus() == null ? new CronJobStatus() : cronJob.getStatus();
-      boolean ran = (status.getActive() != null && status.getActive().stream().anyMatch(r -> jobName.equals(r.getName())))
-          || scheduled.equals(Kube.parseTime(status.getLastScheduleTime()));
+      CronJobStatus status =
+          cronJob.getStatus() == null ? new CronJobStatus() : cronJob.getStatus();
+      boolean ran =
+          (status.getActive() != null
+                  && status.getActive().stream().anyMatch(r -> jobName.equals(r.getName())))
+              || scheduled.equals(Kube.parseTime(status.getLastScheduleTime()));
       if (ran || !admitConcurrent(cronJob)) {
         return Optional.empty();
       }
       Job created;
       try {
-        created = client.batch().v1().jobs().inNamespace(namespace).resource(jobFor(cronJob, jobName, scheduled)).create();
+        created =
+            client
+                .batch()
+                .v1()
+                .jobs()
+                .inNamespace(namespace)
+                .resource(jobFor(cronJob, jobName, scheduled))
+                .create();
       } catch (KubernetesClientException e) {
         if (e.getCode() != 409) {
-          events.record(cronJob, null, WARNING, "FailedCreate", "Error creating job: " + e.getMessage(), CRON_COMPONENT);
+          events.record(
+              cronJob,
+              null,
+              WARNING,
+              "FailedCreate",
+              "Error creating job: " + e.getMessage(),
+              CRON_COMPONENT);
           throw e;
         }
         // Created before, the status update lost: record it if it is ours.
         Job existing = client.batch().v1().jobs().inNamespace(namespace).withName(jobName).get();
         OwnerReference owner = existing == null ? null : Kube.controllerOf(existing);
         if (owner != null && cronJob.getMetadata().getUid().equals(owner.getUid())) {
-          editCronStatus(namespace, name, s -> {
-            List<ObjectReference> active = new ArrayList<>(s.getActive() == null ? List.of() : s.getActive());
-            if (active.stream().noneMatch(r -> existing.getMetadata().getUid().equals(r.getUid()))) {
-              active.add(reference(existing));
-            }
-            s.setActive(active);
-            s.setLastScheduleTime(Kube.time(scheduled));
-          });
+          editCronStatus(
+              namespace,
+              name,
+              s -> {
+                List<ObjectReference> active =
+                    new ArrayList<>(s.getActive() == null ? List.of() : s.getActive());
+                if (active.stream()
+                    .noneMatch(r -> existing.getMetadata().getUid().equals(r.getUid()))) {
+                  active.add(reference(existing));
+                }
+                s.setActive(active);
+                s.setLastScheduleTime(Kube.time(scheduled));
+              });
         }
         return Optional.empty();
       }
@@ -698,7 +854,8 @@ final class JobController implements AutoCloseable {
   }
 
   private static final java.time.format.DateTimeFormatter RFC1123Z =
-      java.time.format.DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss Z", java.util.Locale.ENGLISH);
+      java.time.format.DateTimeFormatter.ofPattern(
+          "EEE, dd MMM yyyy HH:mm:ss Z", java.util.Locale.ENGLISH);
 
   /**
    * utils.go mostRecentScheduleTime: the latest activation in (earliest, now], where earliest is
@@ -726,52 +883,87 @@ final class JobController implements AutoCloseable {
       }
     }
     if (missed > 100) {
-      events.record(cronJob, null, WARNING, "TooManyMissedTimes",
-          "too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew", CRON_COMPONENT);
+      events.record(
+          cronJob,
+          null,
+          WARNING,
+          "TooManyMissedTimes",
+          "too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew",
+          CRON_COMPONENT);
     }
     return recent;
   }
 
-  /** concurrencyPolicy: Forbid skips a firing while a Job runs; Replace deletes the running ones first. */
+  /**
+   * concurrencyPolicy: Forbid skips a firing while a Job runs; Replace deletes the running ones
+   * first.
+   */
   private boolean admitConcurrent(CronJob cronJob) {
     String namespace = cronJob.getMetadata().getNamespace();
-    List<Job> running = controlledJobs(cronJob).stream().filter(j -> j.getStatus() == null || !finished(j.getStatus())).toList();
-    String policy = cronJob.getSpec().getConcurrencyPolicy() == null ? "Allow" : cronJob.getSpec().getConcurrencyPolicy();
+    List<Job> running =
+        controlledJobs(cronJob).stream()
+            .filter(j -> j.getStatus() == null || !finished(j.getStatus()))
+            .toList();
+    String policy =
+        cronJob.getSpec().getConcurrencyPolicy() == null
+            ? "Allow"
+            : cronJob.getSpec().getConcurrencyPolicy();
     if ("Forbid".equals(policy) && !running.isEmpty()) {
-      events.record(cronJob, null, NORMAL, "JobAlreadyActive",
-          "Not starting job because prior execution is running and concurrency policy is Forbid", CRON_COMPONENT);
+      events.record(
+          cronJob,
+          null,
+          NORMAL,
+          "JobAlreadyActive",
+          "Not starting job because prior execution is running and concurrency policy is Forbid",
+          CRON_COMPONENT);
       return false;
     }
     if ("Replace".equals(policy)) {
       for (Job job : running) {
         deleter.delete(job, "Background");
-        events.record(cronJob, null, NORMAL, "SuccessfulDelete", "Deleted job " + job.getMetadata().getName(),
+        events.record(
+            cronJob,
+            null,
+            NORMAL,
+            "SuccessfulDelete",
+            "Deleted job " + job.getMetadata().getName(),
             CRON_COMPONENT);
       }
       if (!running.isEmpty()) {
         Set<String> gone = new HashSet<>();
         running.forEach(j -> gone.add(j.getMetadata().getUid()));
-        editCronStatus(namespace, cronJob.getMetadata().getName(), status -> {
-          if (status.getActive() != null) {
-            List<ObjectReference> active = new ArrayList<>(status.getActive());
-            active.removeIf(r -> gone.contains(r.getUid()));
-            status.setActive(active.isEmpty() ? null : active);
-          }
-        });
+        editCronStatus(
+            namespace,
+            cronJob.getMetadata().getName(),
+            status -> {
+              if (status.getActive() != null) {
+                List<ObjectReference> active = new ArrayList<>(status.getActive());
+                active.removeIf(r -> gone.contains(r.getUid()));
+                status.setActive(active.isEmpty() ? null : active);
+              }
+            });
       }
     }
     return true;
   }
 
-  /** getJobFromTemplate2: the template's labels and annotations, the scheduled time in the CronJob's zone. */
+  /**
+   * getJobFromTemplate2: the template's labels and annotations, the scheduled time in the CronJob's
+   * zone.
+   */
   private static Job jobFor(CronJob cronJob, String jobName, Instant scheduled) {
     JobTemplateSpec template = cronJob.getSpec().getJobTemplate();
     ObjectMeta meta = template.getMetadata() == null ? new ObjectMeta() : template.getMetadata();
-    Map<String, String> annotations = new LinkedHashMap<>(meta.getAnnotations() == null ? Map.of() : meta.getAnnotations());
-    java.time.ZoneId zone = cronJob.getSpec().getTimeZone() == null ? java.time.ZoneOffset.UTC
-        : CronSchedule.zone(cronJob.getSpec().getTimeZone()).orElse(java.time.ZoneOffset.UTC);
-    annotations.put(SCHEDULED_TIMESTAMP, java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(
-        scheduled.atZone(zone).toOffsetDateTime()));
+    Map<String, String> annotations =
+        new LinkedHashMap<>(meta.getAnnotations() == null ? Map.of() : meta.getAnnotations());
+    java.time.ZoneId zone =
+        cronJob.getSpec().getTimeZone() == null
+            ? java.time.ZoneOffset.UTC
+            : CronSchedule.zone(cronJob.getSpec().getTimeZone()).orElse(java.time.ZoneOffset.UTC);
+    annotations.put(
+        SCHEDULED_TIMESTAMP,
+        java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(
+            scheduled.atZone(zone).toOffsetDateTime()));
     return new JobBuilder()
         .withNewMetadata()
         .withName(jobName)
@@ -785,14 +977,23 @@ final class JobController implements AutoCloseable {
   }
 
   private void started(CronJob cronJob, Job created, Instant scheduled) {
-    events.record(cronJob, null, NORMAL, "SuccessfulCreate", "Created job " + created.getMetadata().getName(),
+    events.record(
+        cronJob,
+        null,
+        NORMAL,
+        "SuccessfulCreate",
+        "Created job " + created.getMetadata().getName(),
         CRON_COMPONENT);
-    editCronStatus(cronJob.getMetadata().getNamespace(), cronJob.getMetadata().getName(), status -> {
-      List<ObjectReference> active = new ArrayList<>(status.getActive() == null ? List.of() : status.getActive());
-      active.add(reference(created));
-      status.setActive(active);
-      status.setLastScheduleTime(Kube.time(scheduled));
-    });
+    editCronStatus(
+        cronJob.getMetadata().getNamespace(),
+        cronJob.getMetadata().getName(),
+        status -> {
+          List<ObjectReference> active =
+              new ArrayList<>(status.getActive() == null ? List.of() : status.getActive());
+          active.add(reference(created));
+          status.setActive(active);
+          status.setLastScheduleTime(Kube.time(scheduled));
+        });
   }
 
   private CronJob cronJob(String namespace, String name) {
@@ -808,28 +1009,47 @@ final class JobController implements AutoCloseable {
     List<Job> jobs = controlledJobs(cronJob);
     Map<String, Job> byUid = new HashMap<>();
     jobs.forEach(j -> byUid.put(j.getMetadata().getUid(), j));
-    List<ObjectReference> active = cronJob.getStatus() == null || cronJob.getStatus().getActive() == null
-        ? List.of() : cronJob.getStatus().getActive();
+    List<ObjectReference> active =
+        cronJob.getStatus() == null || cronJob.getStatus().getActive() == null
+            ? List.of()
+            : cronJob.getStatus().getActive();
     Set<String> drop = new HashSet<>();
     for (ObjectReference ref : active) {
       Job job = byUid.get(ref.getUid());
       if (job == null) {
-        events.record(cronJob, null, NORMAL, "MissingJob", "Active job went missing: " + ref.getName(), CRON_COMPONENT);
+        events.record(
+            cronJob,
+            null,
+            NORMAL,
+            "MissingJob",
+            "Active job went missing: " + ref.getName(),
+            CRON_COMPONENT);
         drop.add(ref.getUid());
       } else if (job.getStatus() != null && finished(job.getStatus())) {
-        events.record(cronJob, null, NORMAL, "SawCompletedJob", "Saw completed job: " + job.getMetadata().getName()
-            + ", status: " + (hasCondition(job, "Complete") ? "Complete" : "Failed"), CRON_COMPONENT);
+        events.record(
+            cronJob,
+            null,
+            NORMAL,
+            "SawCompletedJob",
+            "Saw completed job: "
+                + job.getMetadata().getName()
+                + ", status: "
+                + (hasCondition(job, "Complete") ? "Complete" : "Failed"),
+            CRON_COMPONENT);
         drop.add(ref.getUid());
       }
     }
     if (!drop.isEmpty()) {
-      editCronStatus(cronJob.getMetadata().getNamespace(), cronJob.getMetadata().getName(), status -> {
-        if (status.getActive() != null) {
-          List<ObjectReference> left = new ArrayList<>(status.getActive());
-          left.removeIf(r -> drop.contains(r.getUid()));
-          status.setActive(left.isEmpty() ? null : left);
-        }
-      });
+      editCronStatus(
+          cronJob.getMetadata().getNamespace(),
+          cronJob.getMetadata().getName(),
+          status -> {
+            if (status.getActive() != null) {
+              List<ObjectReference> left = new ArrayList<>(status.getActive());
+              left.removeIf(r -> drop.contains(r.getUid()));
+              status.setActive(left.isEmpty() ? null : left);
+            }
+          });
     }
   }
 
@@ -839,24 +1059,38 @@ final class JobController implements AutoCloseable {
       return;
     }
     String namespace = job.getMetadata().getNamespace();
-    boolean complete = status.getConditions().stream().anyMatch(c -> "Complete".equals(c.getType()));
-    CronJob cronJob = client.batch().v1().cronjobs().inNamespace(namespace).withName(owner.getName()).get();
+    boolean complete =
+        status.getConditions().stream().anyMatch(c -> "Complete".equals(c.getType()));
+    CronJob cronJob =
+        client.batch().v1().cronjobs().inNamespace(namespace).withName(owner.getName()).get();
     if (cronJob == null || !owner.getUid().equals(cronJob.getMetadata().getUid())) {
       return;
     }
-    events.record(cronJob, null, NORMAL, "SawCompletedJob", "Saw completed job: " + job.getMetadata().getName()
-        + ", status: " + (complete ? "Complete" : "Failed"), CRON_COMPONENT);
-    editCronStatus(namespace, owner.getName(), cronStatus -> {
-      if (cronStatus.getActive() != null) {
-        List<ObjectReference> active = new ArrayList<>(cronStatus.getActive());
-        active.removeIf(r -> job.getMetadata().getUid().equals(r.getUid()));
-        cronStatus.setActive(active.isEmpty() ? null : active);
-      }
-      if (complete) {
-        cronStatus.setLastSuccessfulTime(status.getCompletionTime());
-      }
-    });
-    cleanupFinishedJobs(client.batch().v1().cronjobs().inNamespace(namespace).withName(owner.getName()).get());
+    events.record(
+        cronJob,
+        null,
+        NORMAL,
+        "SawCompletedJob",
+        "Saw completed job: "
+            + job.getMetadata().getName()
+            + ", status: "
+            + (complete ? "Complete" : "Failed"),
+        CRON_COMPONENT);
+    editCronStatus(
+        namespace,
+        owner.getName(),
+        cronStatus -> {
+          if (cronStatus.getActive() != null) {
+            List<ObjectReference> active = new ArrayList<>(cronStatus.getActive());
+            active.removeIf(r -> job.getMetadata().getUid().equals(r.getUid()));
+            cronStatus.setActive(active.isEmpty() ? null : active);
+          }
+          if (complete) {
+            cronStatus.setLastSuccessfulTime(status.getCompletionTime());
+          }
+        });
+    cleanupFinishedJobs(
+        client.batch().v1().cronjobs().inNamespace(namespace).withName(owner.getName()).get());
   }
 
   /**
@@ -868,11 +1102,22 @@ final class JobController implements AutoCloseable {
     if (cronJob == null) {
       return;
     }
-    int keepSucceeded = cronJob.getSpec().getSuccessfulJobsHistoryLimit() == null ? 3 : cronJob.getSpec().getSuccessfulJobsHistoryLimit();
-    int keepFailed = cronJob.getSpec().getFailedJobsHistoryLimit() == null ? 1 : cronJob.getSpec().getFailedJobsHistoryLimit();
-    List<Job> owned = controlledJobs(cronJob).stream()
-        .filter(j -> j.getMetadata().getDeletionTimestamp() == null && j.getStatus() != null && finished(j.getStatus()))
-        .toList();
+    int keepSucceeded =
+        cronJob.getSpec().getSuccessfulJobsHistoryLimit() == null
+            ? 3
+            : cronJob.getSpec().getSuccessfulJobsHistoryLimit();
+    int keepFailed =
+        cronJob.getSpec().getFailedJobsHistoryLimit() == null
+            ? 1
+            : cronJob.getSpec().getFailedJobsHistoryLimit();
+    List<Job> owned =
+        controlledJobs(cronJob).stream()
+            .filter(
+                j ->
+                    j.getMetadata().getDeletionTimestamp() == null
+                        && j.getStatus() != null
+                        && finished(j.getStatus()))
+            .toList();
     prune(owned.stream().filter(j -> hasCondition(j, "Complete")).toList(), keepSucceeded, cronJob);
     prune(owned.stream().filter(j -> hasCondition(j, "Failed")).toList(), keepFailed, cronJob);
   }
@@ -880,31 +1125,49 @@ final class JobController implements AutoCloseable {
   private void prune(List<Job> finishedJobs, int keep, CronJob cronJob) {
     List<Job> sorted = new ArrayList<>(finishedJobs);
     // byJobStartTime: by status.startTime (Jobs without one last), then by name.
-    sorted.sort(Comparator.comparing((Job j) -> Kube.parseTime(j.getStatus().getStartTime()),
-            Comparator.nullsLast(Comparator.naturalOrder()))
-        .thenComparing(j -> j.getMetadata().getName()));
+    sorted.sort(
+        Comparator.comparing(
+                (Job j) -> Kube.parseTime(j.getStatus().getStartTime()),
+                Comparator.nullsLast(Comparator.naturalOrder()))
+            .thenComparing(j -> j.getMetadata().getName()));
     for (int i = 0; i < sorted.size() - keep; i++) {
       Job job = sorted.get(i);
       deleter.delete(job, "Background");
-      events.record(cronJob, null, NORMAL, "SuccessfulDelete", "Deleted job " + job.getMetadata().getName(), CRON_COMPONENT);
+      events.record(
+          cronJob,
+          null,
+          NORMAL,
+          "SuccessfulDelete",
+          "Deleted job " + job.getMetadata().getName(),
+          CRON_COMPONENT);
     }
   }
 
   private static boolean hasCondition(Job job, String type) {
-    return job.getStatus().getConditions().stream().anyMatch(c -> type.equals(c.getType()) && "True".equals(c.getStatus()));
+    return job.getStatus().getConditions().stream()
+        .anyMatch(c -> type.equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   private List<Job> controlledJobs(CronJob cronJob) {
     String uid = cronJob.getMetadata().getUid();
-    return client.batch().v1().jobs().inNamespace(cronJob.getMetadata().getNamespace()).list().getItems().stream()
-        .filter(j -> {
-          OwnerReference controller = Kube.controllerOf(j);
-          return controller != null && uid.equals(controller.getUid());
-        })
+    return client
+        .batch()
+        .v1()
+        .jobs()
+        .inNamespace(cronJob.getMetadata().getNamespace())
+        .list()
+        .getItems()
+        .stream()
+        .filter(
+            j -> {
+              OwnerReference controller = Kube.controllerOf(j);
+              return controller != null && uid.equals(controller.getUid());
+            })
         .toList();
   }
 
-  private void editCronStatus(String namespace, String name, java.util.function.Consumer<CronJobStatus> edit) {
+  private void editCronStatus(
+      String namespace, String name, java.util.function.Consumer<CronJobStatus> edit) {
     for (int attempt = 0; attempt < 20; attempt++) {
       CronJob fresh = client.batch().v1().cronjobs().inNamespace(namespace).withName(name).get();
       if (fresh == null) {

@@ -27,7 +27,9 @@ final class Kube {
   }
 
   static String time(Instant instant) {
-    return instant == null ? null : DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.SECONDS));
+    return instant == null
+        ? null
+        : DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.SECONDS));
   }
 
   static Instant parseTime(String time) {
@@ -38,7 +40,8 @@ final class Kube {
   static String randomSuffix() {
     StringBuilder out = new StringBuilder(5);
     for (int i = 0; i < 5; i++) {
-      out.append(SUFFIX_ALPHABET.charAt(ThreadLocalRandom.current().nextInt(SUFFIX_ALPHABET.length())));
+      out.append(
+          SUFFIX_ALPHABET.charAt(ThreadLocalRandom.current().nextInt(SUFFIX_ALPHABET.length())));
     }
     return out.toString();
   }
@@ -70,12 +73,15 @@ final class Kube {
     if (refs == null) {
       return null;
     }
-    return refs.stream().filter(r -> Boolean.TRUE.equals(r.getController())).findFirst().orElse(null);
+    return refs.stream()
+        .filter(r -> Boolean.TRUE.equals(r.getController()))
+        .findFirst()
+        .orElse(null);
   }
 
   /**
-   * Whether {@code labels} match {@code selector} (matchLabels and matchExpressions, ANDed). A
-   * null selector matches nothing, an empty one everything, as in {@code
+   * Whether {@code labels} match {@code selector} (matchLabels and matchExpressions, ANDed). A null
+   * selector matches nothing, an empty one everything, as in {@code
    * metav1.LabelSelectorAsSelector}.
    */
   static boolean matches(LabelSelector selector, Map<String, String> labels) {
@@ -94,13 +100,14 @@ final class Kube {
       for (LabelSelectorRequirement requirement : selector.getMatchExpressions()) {
         String value = have.get(requirement.getKey());
         List<String> values = requirement.getValues() == null ? List.of() : requirement.getValues();
-        boolean ok = switch (requirement.getOperator()) {
-          case "In" -> value != null && values.contains(value);
-          case "NotIn" -> value == null || !values.contains(value);
-          case "Exists" -> value != null;
-          case "DoesNotExist" -> value == null;
-          default -> false;
-        };
+        boolean ok =
+            switch (requirement.getOperator()) {
+              case "In" -> value != null && values.contains(value);
+              case "NotIn" -> value == null || !values.contains(value);
+              case "Exists" -> value != null;
+              case "DoesNotExist" -> value == null;
+              default -> false;
+            };
         if (!ok) {
           return false;
         }
@@ -109,7 +116,9 @@ final class Kube {
     return true;
   }
 
-  /** One field error of a 422 answer: {@code field} (e.g. {@code spec.timeZone}), bad value, detail. */
+  /**
+   * One field error of a 422 answer: {@code field} (e.g. {@code spec.timeZone}), bad value, detail.
+   */
   record FieldError(String field, String value, String detail) {
     String text() {
       return field + ": Invalid value: \"" + value + "\": " + detail;
@@ -117,8 +126,8 @@ final class Kube {
   }
 
   /**
-   * The 422 {@code Status} the API server answers when validation fails: message {@code
-   * Kind.group "name" is invalid: field: Invalid value: "v": detail}, causes per field.
+   * The 422 {@code Status} the API server answers when validation fails: message {@code Kind.group
+   * "name" is invalid: field: Invalid value: "v": detail}, causes per field.
    */
   static byte[] invalidBody(String kind, String group, String name, List<FieldError> errors) {
     String qualified = group == null || group.isEmpty() ? kind : kind + "." + group;
@@ -147,7 +156,8 @@ final class Kube {
     details.put("kind", kind);
     ArrayNode causes = details.putArray("causes");
     for (FieldError error : errors) {
-      causes.addObject()
+      causes
+          .addObject()
           .put("reason", "FieldValueInvalid")
           .put("message", "Invalid value: \"" + error.value() + "\": " + error.detail())
           .put("field", error.field());

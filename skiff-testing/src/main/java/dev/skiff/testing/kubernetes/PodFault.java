@@ -10,8 +10,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 
 /**
- * A pending or applied pod failure (see {@link FakeCluster#failNextPod}). It hits the first pod
- * the kubelet admits after registration that matches its predicate, once.
+ * A pending or applied pod failure (see {@link FakeCluster#failNextPod}). It hits the first pod the
+ * kubelet admits after registration that matches its predicate, once.
  */
 public final class PodFault {
   static final String DEFAULT_UNSCHEDULABLE_MESSAGE =
@@ -66,7 +66,10 @@ public final class PodFault {
     return released.getCount() == 0;
   }
 
-  /** How long the pod runs before the failure (or, for SLOW_SCHEDULING, stays Pending); null: default. */
+  /**
+   * How long the pod runs before the failure (or, for SLOW_SCHEDULING, stays Pending); null:
+   * default.
+   */
   Duration delay() {
     return delay;
   }

@@ -7,19 +7,25 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The RBAC authorizer, for the checks the fake API server makes (not every request is
- * authorized: only admission plugins ask). Roles and ClusterRoles reach a user through
- * RoleBindings in the namespace and ClusterRoleBindings; subjects are ServiceAccounts, Users and
- * Groups ({@code system:serviceaccounts}, {@code system:serviceaccounts:NS}, {@code
- * system:authenticated}). Rules match apiGroups, resources ({@code res}, {@code res/sub}, {@code
- * *}, {@code * /sub}), verbs and resourceNames with their wildcards. The test cluster's admin
- * (and a caller without a known token) is not limited.
+ * The RBAC authorizer, for the checks the fake API server makes (not every request is authorized:
+ * only admission plugins ask). Roles and ClusterRoles reach a user through RoleBindings in the
+ * namespace and ClusterRoleBindings; subjects are ServiceAccounts, Users and Groups ({@code
+ * system:serviceaccounts}, {@code system:serviceaccounts:NS}, {@code system:authenticated}). Rules
+ * match apiGroups, resources ({@code res}, {@code res/sub}, {@code *}, {@code * /sub}), verbs and
+ * resourceNames with their wildcards. The test cluster's admin (and a caller without a known token)
+ * is not limited.
  */
 final class Rbac {
   private static final String SA_PREFIX = "system:serviceaccount:";
 
   /** What a request wants to do. */
-  record Attributes(String verb, String namespace, String apiGroup, String resource, String subresource, String name) {}
+  record Attributes(
+      String verb,
+      String namespace,
+      String apiGroup,
+      String resource,
+      String subresource,
+      String name) {}
 
   private final Backend backend;
 
@@ -42,10 +48,18 @@ final class Rbac {
     }
     String saNamespace = parts[0];
     String saName = parts[1];
-    List<String> groups = List.of("system:serviceaccounts", "system:serviceaccounts:" + saNamespace, "system:authenticated");
+    List<String> groups =
+        List.of(
+            "system:serviceaccounts",
+            "system:serviceaccounts:" + saNamespace,
+            "system:authenticated");
     List<JsonNode> rules = new ArrayList<>();
     if (request.namespace() != null && !request.namespace().isEmpty()) {
-      for (JsonNode binding : items("/apis/rbac.authorization.k8s.io/v1/namespaces/" + request.namespace() + "/rolebindings")) {
+      for (JsonNode binding :
+          items(
+              "/apis/rbac.authorization.k8s.io/v1/namespaces/"
+                  + request.namespace()
+                  + "/rolebindings")) {
         if (binds(binding, user, saNamespace, saName, groups, request.namespace())) {
           rules.addAll(rulesOf(binding.path("roleRef"), request.namespace()));
         }
@@ -59,14 +73,20 @@ final class Rbac {
     return rules.stream().anyMatch(rule -> covers(rule, request));
   }
 
-  private static boolean binds(JsonNode binding, String user, String saNamespace, String saName, List<String> groups,
+  private static boolean binds(
+      JsonNode binding,
+      String user,
+      String saNamespace,
+      String saName,
+      List<String> groups,
       String bindingNamespace) {
     for (JsonNode subject : binding.path("subjects")) {
       String kind = subject.path("kind").asText();
       String name = subject.path("name").asText();
       switch (kind) {
         case "ServiceAccount" -> {
-          String namespace = subject.path("namespace").asText(bindingNamespace == null ? "" : bindingNamespace);
+          String namespace =
+              subject.path("namespace").asText(bindingNamespace == null ? "" : bindingNamespace);
           if (name.equals(saName) && namespace.equals(saNamespace)) {
             return true;
           }
@@ -92,26 +112,38 @@ final class Rbac {
   private List<JsonNode> rulesOf(JsonNode roleRef, String namespace) {
     String kind = roleRef.path("kind").asText();
     String name = roleRef.path("name").asText();
-    Optional<ObjectNode> role = "ClusterRole".equals(kind)
-        ? backend.get("/apis/rbac.authorization.k8s.io/v1/clusterroles/" + name)
-        : namespace == null ? Optional.empty()
-            : backend.get("/apis/rbac.authorization.k8s.io/v1/namespaces/" + namespace + "/roles/" + name);
+    Optional<ObjectNode> role =
+        "ClusterRole".equals(kind)
+            ? backend.get("/apis/rbac.authorization.k8s.io/v1/clusterroles/" + name)
+            : namespace == null
+                ? Optional.empty()
+                : backend.get(
+                    "/apis/rbac.authorization.k8s.io/v1/namespaces/"
+                        + namespace
+                        + "/roles/"
+                        + name);
     List<JsonNode> rules = new ArrayList<>();
     role.ifPresent(r -> r.path("rules").forEach(rules::add));
     return rules;
   }
 
   private static boolean covers(JsonNode rule, Attributes request) {
-    if (!contains(rule.path("verbs"), request.verb()) || !contains(rule.path("apiGroups"), request.apiGroup())) {
+    if (!contains(rule.path("verbs"), request.verb())
+        || !contains(rule.path("apiGroups"), request.apiGroup())) {
       return false;
     }
-    String combined = request.subresource() == null || request.subresource().isEmpty()
-        ? request.resource() : request.resource() + "/" + request.subresource();
+    String combined =
+        request.subresource() == null || request.subresource().isEmpty()
+            ? request.resource()
+            : request.resource() + "/" + request.subresource();
     boolean resource = false;
     for (JsonNode r : rule.path("resources")) {
       String value = r.asText();
-      if (value.equals("*") || value.equals(combined)
-          || (request.subresource() != null && !request.subresource().isEmpty() && value.equals("*/" + request.subresource()))) {
+      if (value.equals("*")
+          || value.equals(combined)
+          || (request.subresource() != null
+              && !request.subresource().isEmpty()
+              && value.equals("*/" + request.subresource()))) {
         resource = true;
       }
     }

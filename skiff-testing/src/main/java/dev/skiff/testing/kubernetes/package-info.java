@@ -5,8 +5,8 @@
  *
  * <p>Public types: {@link dev.skiff.testing.kubernetes.FakeCluster}, {@link
  * dev.skiff.testing.kubernetes.ImageRegistry}, {@link dev.skiff.testing.kubernetes.FailureKind},
- * {@link dev.skiff.testing.kubernetes.PodFault}, {@link dev.skiff.testing.kubernetes.ApiFault},
- * and the snapshots {@link dev.skiff.testing.kubernetes.ApiRequest}, {@link
+ * {@link dev.skiff.testing.kubernetes.PodFault}, {@link dev.skiff.testing.kubernetes.ApiFault}, and
+ * the snapshots {@link dev.skiff.testing.kubernetes.ApiRequest}, {@link
  * dev.skiff.testing.kubernetes.ContainerRun}, {@link dev.skiff.testing.kubernetes.PodRecord}. The
  * package-private classes are the implementation, with no compatibility promise.
  */

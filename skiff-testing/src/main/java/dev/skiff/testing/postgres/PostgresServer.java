@@ -15,13 +15,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A real PostgreSQL server from embedded binaries (zonky), on localhost and a free port, for
- * tests. {@link #shared()} starts one per JVM on first use (about 4 s) and stops it at JVM exit;
- * tests isolate themselves with {@link #newDatabase()}, one {@code CREATE DATABASE} each.
+ * A real PostgreSQL server from embedded binaries (zonky), on localhost and a free port, for tests.
+ * {@link #shared()} starts one per JVM on first use (about 4 s) and stops it at JVM exit; tests
+ * isolate themselves with {@link #newDatabase()}, one {@code CREATE DATABASE} each.
  *
- * <p>Logins are checked as on a real server: user {@link #user()} logs in with {@link
- * #password()} (scram-sha-256), so tests can get a wrong password refused. Only the {@code
- * postgres} superuser, which the fixture uses to create databases, is trusted without one.
+ * <p>Logins are checked as on a real server: user {@link #user()} logs in with {@link #password()}
+ * (scram-sha-256), so tests can get a wrong password refused. Only the {@code postgres} superuser,
+ * which the fixture uses to create databases, is trusted without one.
  */
 public final class PostgresServer implements AutoCloseable {
   /** The login that tests and the product use; owns every database {@link #newDatabase()} makes. */
@@ -72,15 +72,15 @@ public final class PostgresServer implements AutoCloseable {
       EmbeddedPostgres.Builder builder =
           EmbeddedPostgres.builder()
               .setDataDirectoryCustomizer(dir -> writeHba(dir.toPath()))
-              // PostgreSQL's own noise (checkpoints, "database system is ready") stays out of test output
+              // PostgreSQL's own noise (checkpoints, "database system is ready") stays out of test
+              // output
               .setOutputRedirector(ProcessBuilder.Redirect.DISCARD)
               .setErrorRedirector(ProcessBuilder.Redirect.DISCARD);
       serverConfig.forEach(builder::setServerConfig);
       EmbeddedPostgres postgres = builder.start();
       PostgresServer server = new PostgresServer(postgres, password);
       server.admin(
-          "CREATE ROLE " + USER + " LOGIN CREATEDB PASSWORD '" + password + "'",
-          "postgres");
+          "CREATE ROLE " + USER + " LOGIN CREATEDB PASSWORD '" + password + "'", "postgres");
       return server;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start embedded PostgreSQL: " + e.getMessage(), e);
@@ -98,9 +98,9 @@ public final class PostgresServer implements AutoCloseable {
   }
 
   /**
-   * A new database copied from {@code template} (e.g. one a test class migrated once, so each
-   * test skips the migration); returns its URL. Waits for the template's last connections to
-   * close: PostgreSQL copies no database that is in use.
+   * A new database copied from {@code template} (e.g. one a test class migrated once, so each test
+   * skips the migration); returns its URL. Waits for the template's last connections to close:
+   * PostgreSQL copies no database that is in use.
    */
   public String newDatabase(String template) {
     String name = "skiff_test_" + databases.incrementAndGet();
@@ -153,7 +153,8 @@ public final class PostgresServer implements AutoCloseable {
         Statement statement = connection.createStatement()) {
       statement.execute(sql);
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot run " + sql.split(" ")[0] + " on embedded PostgreSQL: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot run " + sql.split(" ")[0] + " on embedded PostgreSQL: " + e.getMessage(), e);
     }
   }
 

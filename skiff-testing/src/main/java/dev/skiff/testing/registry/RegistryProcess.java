@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * A real OCI registry (Debian's {@code docker-registry}, i.e. distribution 2.8) run as a process
- * on 127.0.0.1 and a free port, storing into a temporary folder. When the binary is missing the
- * test is skipped, or fails on CI ({@code CI=true}).
+ * A real OCI registry (Debian's {@code docker-registry}, i.e. distribution 2.8) run as a process on
+ * 127.0.0.1 and a free port, storing into a temporary folder. When the binary is missing the test
+ * is skipped, or fails on CI ({@code CI=true}).
  */
 public final class RegistryProcess implements AutoCloseable {
   public static final String BINARY = "docker-registry";
@@ -36,7 +36,8 @@ public final class RegistryProcess implements AutoCloseable {
    * Starts a registry storing under {@code dir}. With {@code htpasswd}, it requires basic auth and
    * creates that file with user {@code docker} and a random password.
    */
-  public static RegistryProcess start(Path dir, boolean htpasswd) throws IOException, InterruptedException {
+  public static RegistryProcess start(Path dir, boolean htpasswd)
+      throws IOException, InterruptedException {
     Path binary = findBinary();
     if (binary == null) {
       String reason = BINARY + " not found on PATH: " + INSTALL_HINT;
@@ -48,16 +49,26 @@ public final class RegistryProcess implements AutoCloseable {
     int port = freePort();
     Path config = dir.resolve("config.yml");
     Files.createDirectories(dir.resolve("data"));
-    String yaml = "version: 0.1\n"
-        + "log:\n  level: warn\n"
-        + "storage:\n  filesystem:\n    rootdirectory: " + dir.resolve("data") + "\n  delete:\n    enabled: true\n"
-        + "http:\n  addr: 127.0.0.1:" + port + "\n";
+    String yaml =
+        "version: 0.1\n"
+            + "log:\n  level: warn\n"
+            + "storage:\n  filesystem:\n    rootdirectory: "
+            + dir.resolve("data")
+            + "\n  delete:\n    enabled: true\n"
+            + "http:\n  addr: 127.0.0.1:"
+            + port
+            + "\n";
     if (htpasswd) {
-      yaml += "auth:\n  htpasswd:\n    realm: skiff-test\n    path: " + dir.resolve("htpasswd") + "\n";
+      yaml +=
+          "auth:\n  htpasswd:\n    realm: skiff-test\n    path: " + dir.resolve("htpasswd") + "\n";
     }
     Files.writeString(config, yaml);
     Path log = dir.resolve("registry.log");
-    Process p = new ProcessBuilder(binary.toString(), "serve", config.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(binary.toString(), "serve", config.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     RegistryProcess registry = new RegistryProcess(p, port, log);
     registry.awaitReady();
     return registry;
@@ -91,17 +102,21 @@ public final class RegistryProcess implements AutoCloseable {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("docker-registry exited with " + process.exitValue() + ": " + Files.readString(log));
+        throw new IllegalStateException(
+            "docker-registry exited with " + process.exitValue() + ": " + Files.readString(log));
       }
       try {
-        http.send(HttpRequest.newBuilder(URI.create("http://" + hostPort() + "/v2/")).build(), HttpResponse.BodyHandlers.discarding());
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://" + hostPort() + "/v2/")).build(),
+            HttpResponse.BodyHandlers.discarding());
         return; // 200, or 401 with auth: it is serving
       } catch (IOException notYet) {
         Thread.sleep(50);
       }
     }
     close();
-    throw new IllegalStateException("docker-registry did not start within 15 s: " + Files.readString(log));
+    throw new IllegalStateException(
+        "docker-registry did not start within 15 s: " + Files.readString(log));
   }
 
   private static Path findBinary() {

@@ -14,9 +14,9 @@ import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 
 /**
- * An S3-compatible server in this JVM: s3proxy on 127.0.0.1 and a free port, keeping each bucket
- * as a folder of {@link #baseDir()} and each object as a file, so a test can read the bytes the
- * server really stored. Requests are signed with the fixed keys {@value #ACCESS_KEY} / {@value
+ * An S3-compatible server in this JVM: s3proxy on 127.0.0.1 and a free port, keeping each bucket as
+ * a folder of {@link #baseDir()} and each object as a file, so a test can read the bytes the server
+ * really stored. Requests are signed with the fixed keys {@value #ACCESS_KEY} / {@value
  * #SECRET_KEY} (AWS signature v2 or v4, any region).
  *
  * <p>s3proxy and its dependencies are large (~60 MB): use this class in test scope only.
@@ -98,7 +98,8 @@ public final class S3Server implements AutoCloseable {
       long deadline = System.nanoTime() + 10_000_000_000L;
       while (!"STARTED".equals(proxy.getState())) {
         if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("s3proxy did not start within 10 s (state " + proxy.getState() + ")");
+          throw new IllegalStateException(
+              "s3proxy did not start within 10 s (state " + proxy.getState() + ")");
         }
         Thread.sleep(5);
       }
@@ -197,7 +198,15 @@ public final class S3Server implements AutoCloseable {
       server.createBucket(args[i]);
     }
     Runtime.getRuntime().addShutdownHook(new Thread(server::close));
-    System.out.println("s3proxy at " + server.endpoint() + " (path-style; access key " + ACCESS_KEY + ", secret key " + SECRET_KEY + "), buckets in " + server.baseDir());
+    System.out.println(
+        "s3proxy at "
+            + server.endpoint()
+            + " (path-style; access key "
+            + ACCESS_KEY
+            + ", secret key "
+            + SECRET_KEY
+            + "), buckets in "
+            + server.baseDir());
     Thread.currentThread().join();
   }
 }

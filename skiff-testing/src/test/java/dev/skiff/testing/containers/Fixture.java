@@ -23,11 +23,19 @@ final class Fixture {
   final String nonrootId;
   final String rootId;
   final Duration pullTime;
+
   /** A read-only folder with {@code Probe.class}, for {@code -cp /probe}. */
   final Path probeDir;
 
-  private Fixture(RegistryProcess registry, JreBaseImage jre, JreBaseImage.Pushed nonroot, JreBaseImage.Pushed root, String nonrootId, String rootId,
-      Duration pullTime, Path probeDir) {
+  private Fixture(
+      RegistryProcess registry,
+      JreBaseImage jre,
+      JreBaseImage.Pushed nonroot,
+      JreBaseImage.Pushed root,
+      String nonrootId,
+      String rootId,
+      Duration pullTime,
+      Path probeDir) {
     this.registry = registry;
     this.jre = jre;
     this.nonroot = nonroot;
@@ -44,26 +52,35 @@ final class Fixture {
       Path registryDir = Files.createTempDirectory("skiff-containers-registry-");
       RegistryProcess registry = RegistryProcess.start(registryDir, false);
       Path probeDir = probeFolder();
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        try {
-          registry.close();
-          Podman.deleteTree(registryDir);
-          Podman.deleteTree(probeDir);
-        } catch (Exception e) {
-          // best effort at exit
-        }
-      }, "containers-fixture-stop"));
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try {
+                      registry.close();
+                      Podman.deleteTree(registryDir);
+                      Podman.deleteTree(probeDir);
+                    } catch (Exception e) {
+                      // best effort at exit
+                    }
+                  },
+                  "containers-fixture-stop"));
       JreBaseImage jre = JreBaseImage.hostJdk();
       JreBaseImage.Pushed nonroot = jre.push(registry);
       JreBaseImage.Pushed root = jre.push(registry, JreBaseImage.User.ROOT);
-      System.out.printf("[containers] JRE base image %s: rootfs %s in %d ms, pack+push %d ms; root variant push %d ms%n",
-          nonroot.digestReference(), nonroot.rootfsFromCache() ? "from cache" : "built", nonroot.rootfsTime().toMillis(),
-          nonroot.pushTime().toMillis(), root.pushTime().toMillis());
+      System.out.printf(
+          "[containers] JRE base image %s: rootfs %s in %d ms, pack+push %d ms; root variant push %d ms%n",
+          nonroot.digestReference(),
+          nonroot.rootfsFromCache() ? "from cache" : "built",
+          nonroot.rootfsTime().toMillis(),
+          nonroot.pushTime().toMillis(),
+          root.pushTime().toMillis());
       long start = System.nanoTime();
       String nonrootId = Podman.shared().pull(nonroot.digestReference());
       Duration pullTime = Duration.ofNanos(System.nanoTime() - start);
       String rootId = Podman.shared().pull(root.digestReference());
-      System.out.printf("[containers] podman pull by digest (shared storage): %d ms%n", pullTime.toMillis());
+      System.out.printf(
+          "[containers] podman pull by digest (shared storage): %d ms%n", pullTime.toMillis());
       instance = new Fixture(registry, jre, nonroot, root, nonrootId, rootId, pullTime, probeDir);
     }
     return instance;
@@ -95,7 +112,8 @@ final class Fixture {
     // readable by uid 65532 in the container: temp folders are 0700
     try (var walk = Files.walk(dir)) {
       for (Path p : walk.toList()) {
-        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+        Files.setPosixFilePermissions(
+            p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
       }
     }
     return dir;

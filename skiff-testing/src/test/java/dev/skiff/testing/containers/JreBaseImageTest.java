@@ -37,7 +37,9 @@ class JreBaseImageTest {
       assertThat(tmp).isEmpty();
     }
     try (var all = Files.walk(rootfs)) {
-      assertThat(all.filter(Files::isSymbolicLink).toList()).as("no links: Jib does not keep them").isEmpty();
+      assertThat(all.filter(Files::isSymbolicLink).toList())
+          .as("no links: Jib does not keep them")
+          .isEmpty();
     }
     assertThat(fx.jre.cacheFolder().resolve("rootfs")).isEqualTo(rootfs);
     assertThat(Files.isDirectory(rootfs, LinkOption.NOFOLLOW_LINKS)).isTrue();
@@ -49,16 +51,24 @@ class JreBaseImageTest {
 
     assertThat(again.rootfsFromCache()).isTrue();
     assertThat(again.digest()).isEqualTo(fx.nonroot.digest());
-    assertThat(again.digestReference()).isEqualTo(fx.registry.hostPort() + "/base/jre@" + again.digest());
-    assertThat(again.tagReference()).isEqualTo(fx.registry.hostPort() + "/base/jre:" + fx.jre.featureVersion());
+    assertThat(again.digestReference())
+        .isEqualTo(fx.registry.hostPort() + "/base/jre@" + again.digest());
+    assertThat(again.tagReference())
+        .isEqualTo(fx.registry.hostPort() + "/base/jre:" + fx.jre.featureVersion());
     // another JreBaseImage of the same JDK finds the same cache folder (as a later test run does)
     JreBaseImage other = JreBaseImage.hostJdk();
     assertThat(other.cacheFolder()).isEqualTo(fx.jre.cacheFolder());
     JreBaseImage.Pushed fromOther = other.push(fx.registry);
     assertThat(fromOther.digest()).isEqualTo(fx.nonroot.digest());
-    System.out.printf("[containers] JRE base image: first in this JVM: rootfs %s %d ms + push %d ms; again: rootfs cached %d ms + push %d ms; new instance: %d + %d ms%n",
-        fx.nonroot.rootfsFromCache() ? "(from an earlier run's cache)" : "built", fx.nonroot.rootfsTime().toMillis(), fx.nonroot.pushTime().toMillis(),
-        again.rootfsTime().toMillis(), again.pushTime().toMillis(), fromOther.rootfsTime().toMillis(), fromOther.pushTime().toMillis());
+    System.out.printf(
+        "[containers] JRE base image: first in this JVM: rootfs %s %d ms + push %d ms; again: rootfs cached %d ms + push %d ms; new instance: %d + %d ms%n",
+        fx.nonroot.rootfsFromCache() ? "(from an earlier run's cache)" : "built",
+        fx.nonroot.rootfsTime().toMillis(),
+        fx.nonroot.pushTime().toMillis(),
+        again.rootfsTime().toMillis(),
+        again.pushTime().toMillis(),
+        fromOther.rootfsTime().toMillis(),
+        fromOther.pushTime().toMillis());
   }
 
   @Test

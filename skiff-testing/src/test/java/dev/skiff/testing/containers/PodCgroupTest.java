@@ -35,8 +35,11 @@ class PodCgroupTest {
   void overTheLimitTheKernelKillsAndItReadsAsOomKilled() throws Exception {
     try (PodCgroup pod = PodCgroup.create(podName(), 64 * MIB)) {
       // the heap may grow to 512 MiB, the pod holds 64: the kernel kills it, not the JVM
-      Podman.Run run = podman.run(fx.probe("alloc:200", "print:unreachable").podCgroup(pod).build()
-          .toBuilder().command("java", "-Xmx512m", "-cp", "/probe", Probe.class.getName()).build());
+      Podman.Run run =
+          podman.run(
+              fx.probe("alloc:200", "print:unreachable").podCgroup(pod).build().toBuilder()
+                  .command("java", "-Xmx512m", "-cp", "/probe", Probe.class.getName())
+                  .build());
 
       assertThat(run.exitCode()).as(run.outputText()).isEqualTo(137);
       assertThat(run.exit().reason()).isEqualTo(ContainerExit.Reason.OOM_KILLED);
@@ -63,7 +66,10 @@ class PodCgroupTest {
   void aKillByTheKubeletInAPodIsNotAnOomKill() throws Exception {
     try (PodCgroup pod = PodCgroup.create(podName(), 64 * MIB)) {
       java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
-      RunningContainer c = podman.start(fx.probe("ticks:1:1", "sleep:60000").podCgroup(pod).build(), l -> started.countDown());
+      RunningContainer c =
+          podman.start(
+              fx.probe("ticks:1:1", "sleep:60000").podCgroup(pod).build(),
+              l -> started.countDown());
       try {
         assertThat(started.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         c.kill();
@@ -80,25 +86,35 @@ class PodCgroupTest {
   void theLimitIsWrittenAndRemoveLeavesNoHierarchyBehind() throws Exception {
     String name = podName();
     PodCgroup pod = PodCgroup.create(name, 96 * MIB);
-    Path limitFile = pod.memoryDir().resolve(pod.cgroupLayout() == PodCgroup.Layout.V1 ? "memory.limit_in_bytes" : "memory.max");
+    Path limitFile =
+        pod.memoryDir()
+            .resolve(
+                pod.cgroupLayout() == PodCgroup.Layout.V1 ? "memory.limit_in_bytes" : "memory.max");
     assertThat(Files.readString(limitFile).trim()).isEqualTo(Long.toString(96 * MIB));
     Podman.Run run = podman.run(fx.probe("alloc:16", "exit:0").podCgroup(pod).build());
     assertThat(run.exitCode()).as(run.outputText()).isZero();
     List<Path> made = cgroupDirs(name);
-    assertThat(made).contains(pod.memoryDir()); // podman adds the same path to the other hierarchies
+    assertThat(made)
+        .contains(pod.memoryDir()); // podman adds the same path to the other hierarchies
 
     pod.remove();
 
     assertThat(cgroupDirs(name)).isEmpty();
-    System.out.printf("[containers] cgroup facts: /sys/fs/cgroup is %s, memory controller %s, pod %s; podman made %s%n",
-        Files.getFileStore(Path.of("/sys/fs/cgroup")).type(), pod.cgroupLayout(), pod.memoryDir(), made);
+    System.out.printf(
+        "[containers] cgroup facts: /sys/fs/cgroup is %s, memory controller %s, pod %s; podman made %s%n",
+        Files.getFileStore(Path.of("/sys/fs/cgroup")).type(),
+        pod.cgroupLayout(),
+        pod.memoryDir(),
+        made);
   }
 
   private static List<Path> cgroupDirs(String name) throws Exception {
     Path root = Path.of("/sys/fs/cgroup");
     try (var hierarchies = Files.list(root)) {
       return java.util.stream.Stream.concat(java.util.stream.Stream.of(root), hierarchies)
-          .map(h -> h.resolve(name)).filter(Files::isDirectory).toList();
+          .map(h -> h.resolve(name))
+          .filter(Files::isDirectory)
+          .toList();
     }
   }
 

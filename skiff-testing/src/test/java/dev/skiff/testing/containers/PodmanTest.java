@@ -30,14 +30,15 @@ class PodmanTest {
 
   @Test
   void javaVersionRunsReadOnlyAsNonrootWithTmpfsTmp() throws Exception {
-    ContainerSpec spec = ContainerSpec.newBuilder(fx.nonrootId)
-        .command("java", "-version")
-        .user("65532")
-        .readOnlyRootFilesystem(true)
-        .tmpfs("/tmp")
-        .capDrop("ALL")
-        .noNewPrivileges(true)
-        .build();
+    ContainerSpec spec =
+        ContainerSpec.newBuilder(fx.nonrootId)
+            .command("java", "-version")
+            .user("65532")
+            .readOnlyRootFilesystem(true)
+            .tmpfs("/tmp")
+            .capDrop("ALL")
+            .noNewPrivileges(true)
+            .build();
     List<Long> millis = new ArrayList<>();
     Podman.Run run = null;
     for (int i = 0; i < 5; i++) {
@@ -47,25 +48,40 @@ class PodmanTest {
       assertThat(run.exitCode()).as(run.outputText()).isZero();
       assertThat(run.exit().reason()).isEqualTo(ContainerExit.Reason.COMPLETED);
     }
-    assertThat(run.outputText()).contains("version \"" + fx.jre.featureVersion()).contains("64-Bit Server VM");
+    assertThat(run.outputText())
+        .contains("version \"" + fx.jre.featureVersion())
+        .contains("64-Bit Server VM");
     List<Long> sorted = new ArrayList<>(millis);
     Collections.sort(sorted);
-    System.out.printf("[containers] java -version container start->exit (run+wait, exit seen): %s ms; with remove, each run: %s ms (min %d, median %d)%n",
+    System.out.printf(
+        "[containers] java -version container start->exit (run+wait, exit seen): %s ms; with remove, each run: %s ms (min %d, median %d)%n",
         run.exit().runTime().toMillis(), millis, sorted.get(0), sorted.get(2));
   }
 
   @Test
   void runsAsNonrootOnReadOnlyRootWithOnlyDeclaredWritablePaths() throws Exception {
-    Podman.Run run = podman.run(fx.probe("whoami", "write:/", "write:/opt/java", "write:/run", "write:/var/tmp", "write:/tmp",
-        "status:CapEff", "status:NoNewPrivs", "read:/etc/passwd").build());
+    Podman.Run run =
+        podman.run(
+            fx.probe(
+                    "whoami",
+                    "write:/",
+                    "write:/opt/java",
+                    "write:/run",
+                    "write:/var/tmp",
+                    "write:/tmp",
+                    "status:CapEff",
+                    "status:NoNewPrivs",
+                    "read:/etc/passwd")
+                .build());
 
     assertThat(run.exitCode()).as(run.outputText()).isZero();
-    assertThat(run.output()).contains(
-        "user.name=nonroot Uid: 65532 65532 65532 65532 Gid: 65532 65532 65532 65532",
-        "write /tmp: ok",
-        "CapEff: 0000000000000000",
-        "NoNewPrivs: 1",
-        "read /etc/passwd: root:x:0:0:root:/root:/sbin/nologin"); // the image's, not the host's
+    assertThat(run.output())
+        .contains(
+            "user.name=nonroot Uid: 65532 65532 65532 65532 Gid: 65532 65532 65532 65532",
+            "write /tmp: ok",
+            "CapEff: 0000000000000000",
+            "NoNewPrivs: 1",
+            "read /etc/passwd: root:x:0:0:root:/root:/sbin/nologin"); // the image's, not the host's
     assertThat(run.outputText())
         .contains("write /: FileSystemException /probe-")
         .contains("write /opt/java: FileSystemException")
@@ -89,43 +105,64 @@ class PodmanTest {
       Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
     }
 
-    Podman.Run run = podman.run(fx.probe("read:" + secret, "read:" + tmp.resolve("shared/hello.txt"), "read:/data/hello.txt", "write:/data",
-            "write:/out")
-        .bind(shared, "/data", true)
-        .bind(writable, "/out", false)
-        .build());
+    Podman.Run run =
+        podman.run(
+            fx.probe(
+                    "read:" + secret,
+                    "read:" + tmp.resolve("shared/hello.txt"),
+                    "read:/data/hello.txt",
+                    "write:/data",
+                    "write:/out")
+                .bind(shared, "/data", true)
+                .bind(writable, "/out", false)
+                .build());
 
     assertThat(run.exitCode()).as(run.outputText()).isZero();
-    assertThat(run.output()).contains(
-        "read " + secret + ": missing",
-        "read " + tmp.resolve("shared/hello.txt") + ": missing",
-        "read /data/hello.txt: hello from the host",
-        "write /out: ok");
-    assertThat(run.outputText()).contains("write /data: FileSystemException").contains("Read-only file system");
+    assertThat(run.output())
+        .contains(
+            "read " + secret + ": missing",
+            "read " + tmp.resolve("shared/hello.txt") + ": missing",
+            "read /data/hello.txt: hello from the host",
+            "write /out: ok");
+    assertThat(run.outputText())
+        .contains("write /data: FileSystemException")
+        .contains("Read-only file system");
     try (var written = Files.list(writable)) {
-      assertThat(written.toList()).singleElement().satisfies(p -> assertThat(p.getFileName().toString()).startsWith("probe-"));
+      assertThat(written.toList())
+          .singleElement()
+          .satisfies(p -> assertThat(p.getFileName().toString()).startsWith("probe-"));
     }
   }
 
   @Test
   void envArgsAndWorkingDirReachTheProcess() throws Exception {
-    Podman.Run run = podman.run(fx.probe("args", "env:GREETING", "env:SPACED", "env:PATH", "env:JAVA_HOME", "env:HOME", "env:CONTAINERS_CONF",
-            "cwd")
-        .env("GREETING", "hello")
-        .env("SPACED", "a b=c 'd'")
-        .workingDir("/tmp")
-        .build());
+    Podman.Run run =
+        podman.run(
+            fx.probe(
+                    "args",
+                    "env:GREETING",
+                    "env:SPACED",
+                    "env:PATH",
+                    "env:JAVA_HOME",
+                    "env:HOME",
+                    "env:CONTAINERS_CONF",
+                    "cwd")
+                .env("GREETING", "hello")
+                .env("SPACED", "a b=c 'd'")
+                .workingDir("/tmp")
+                .build());
 
     assertThat(run.exitCode()).as(run.outputText()).isZero();
-    assertThat(run.output()).containsSubsequence(
-        "args=args|env:GREETING|env:SPACED|env:PATH|env:JAVA_HOME|env:HOME|env:CONTAINERS_CONF|cwd",
-        "env GREETING=hello",
-        "env SPACED=a b=c 'd'",
-        "env PATH=/opt/java/bin:/usr/bin:/bin",
-        "env JAVA_HOME=/opt/java",
-        "env HOME=/home/nonroot",
-        "env CONTAINERS_CONF=null", // nothing of podman's own environment
-        "cwd=/tmp");
+    assertThat(run.output())
+        .containsSubsequence(
+            "args=args|env:GREETING|env:SPACED|env:PATH|env:JAVA_HOME|env:HOME|env:CONTAINERS_CONF|cwd",
+            "env GREETING=hello",
+            "env SPACED=a b=c 'd'",
+            "env PATH=/opt/java/bin:/usr/bin:/bin",
+            "env JAVA_HOME=/opt/java",
+            "env HOME=/home/nonroot",
+            "env CONTAINERS_CONF=null", // nothing of podman's own environment
+            "cwd=/tmp");
   }
 
   @Test
@@ -134,22 +171,32 @@ class PodmanTest {
     for (int code : new int[] {0, 3, 125, 126, 127, 255}) {
       Podman.Run exact = podman.run(fx.probe("exit:" + code).build());
       assertThat(exact.exitCode()).as("exit %d: %s", code, exact.outputText()).isEqualTo(code);
-      assertThat(exact.exit().reason()).isEqualTo(code == 0 ? ContainerExit.Reason.COMPLETED : ContainerExit.Reason.ERROR);
+      assertThat(exact.exit().reason())
+          .isEqualTo(code == 0 ? ContainerExit.Reason.COMPLETED : ContainerExit.Reason.ERROR);
     }
   }
 
   @Test
-  void containersThatCannotStartAreStartErrorsWithPodmansReason(@TempDir Path tmp) throws Exception {
-    Podman.Run noExecutable = podman.run(ContainerSpec.newBuilder(fx.nonrootId).command("/no/such/binary").build());
+  void containersThatCannotStartAreStartErrorsWithPodmansReason(@TempDir Path tmp)
+      throws Exception {
+    Podman.Run noExecutable =
+        podman.run(ContainerSpec.newBuilder(fx.nonrootId).command("/no/such/binary").build());
     assertThat(noExecutable.exit().reason()).isEqualTo(ContainerExit.Reason.START_ERROR);
     assertThat(noExecutable.exit().kubernetesReason()).isEqualTo("StartError");
-    assertThat(noExecutable.exit().message()).contains("/no/such/binary").contains("no such file or directory");
-    assertThat(noExecutable.output()).isEmpty(); // podman's error is the message, not container output
+    assertThat(noExecutable.exit().message())
+        .contains("/no/such/binary")
+        .contains("no such file or directory");
+    assertThat(noExecutable.output())
+        .isEmpty(); // podman's error is the message, not container output
 
-    Podman.Run noMountSource = podman.run(fx.probe("exit:0").bind(tmp.resolve("missing"), "/x", true).build());
+    Podman.Run noMountSource =
+        podman.run(fx.probe("exit:0").bind(tmp.resolve("missing"), "/x", true).build());
     assertThat(noMountSource.exit().reason()).isEqualTo(ContainerExit.Reason.START_ERROR);
-    assertThat(noMountSource.exit().message()).contains("missing").contains("no such file or directory");
-    System.out.printf("[containers] start errors: %s | %s%n", noExecutable.exit(), noMountSource.exit());
+    assertThat(noMountSource.exit().message())
+        .contains("missing")
+        .contains("no such file or directory");
+    System.out.printf(
+        "[containers] start errors: %s | %s%n", noExecutable.exit(), noMountSource.exit());
   }
 
   @Test
@@ -157,21 +204,26 @@ class PodmanTest {
     List<String> lines = Collections.synchronizedList(new ArrayList<>());
     List<Long> arrivals = Collections.synchronizedList(new ArrayList<>());
     CountDownLatch first = new CountDownLatch(1);
-    RunningContainer c = podman.start(fx.probe("stderr:to-stderr", "ticks:5:400").build(), line -> {
-      lines.add(line);
-      arrivals.add(System.nanoTime());
-      first.countDown();
-    });
+    RunningContainer c =
+        podman.start(
+            fx.probe("stderr:to-stderr", "ticks:5:400").build(),
+            line -> {
+              lines.add(line);
+              arrivals.add(System.nanoTime());
+              first.countDown();
+            });
     try {
       assertThat(first.await(30, TimeUnit.SECONDS)).isTrue();
       assertThat(c.isRunning()).as("a line arrived while the container still runs").isTrue();
       ContainerExit exit = c.waitFor();
       long end = System.nanoTime();
       assertThat(exit.exitCode()).isZero();
-      assertThat(lines).containsExactly("to-stderr", "tick 0", "tick 1", "tick 2", "tick 3", "tick 4");
+      assertThat(lines)
+          .containsExactly("to-stderr", "tick 0", "tick 1", "tick 2", "tick 3", "tick 4");
       // ticks are 400 ms apart: the first arrived well before the end, the others one by one
       assertThat(TimeUnit.NANOSECONDS.toMillis(end - arrivals.get(1))).isGreaterThan(1200);
-      assertThat(TimeUnit.NANOSECONDS.toMillis(arrivals.get(5) - arrivals.get(4))).isGreaterThan(200);
+      assertThat(TimeUnit.NANOSECONDS.toMillis(arrivals.get(5) - arrivals.get(4)))
+          .isGreaterThan(200);
     } finally {
       c.remove();
     }
@@ -216,22 +268,31 @@ class PodmanTest {
     String zeros = "sha256:" + "0".repeat(64);
 
     assertThatThrownBy(() -> podman.pull(repo + "@" + zeros))
-        .isInstanceOfSatisfying(ImagePullException.class, e -> {
-          assertThat(e.reason()).isEqualTo("manifest unknown");
-          assertThat(e.kind()).isEqualTo(ImagePullException.Kind.NOT_FOUND);
-          assertThat(e.imageRef()).isEqualTo(repo + "@" + zeros);
-        });
-    assertThatThrownBy(() -> podman.pull(fx.registry.hostPort() + "/no/such-repo@" + fx.nonroot.digest()))
-        .isInstanceOfSatisfying(ImagePullException.class, e -> assertThat(e.kind()).isEqualTo(ImagePullException.Kind.NOT_FOUND));
+        .isInstanceOfSatisfying(
+            ImagePullException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo("manifest unknown");
+              assertThat(e.kind()).isEqualTo(ImagePullException.Kind.NOT_FOUND);
+              assertThat(e.imageRef()).isEqualTo(repo + "@" + zeros);
+            });
+    assertThatThrownBy(
+            () -> podman.pull(fx.registry.hostPort() + "/no/such-repo@" + fx.nonroot.digest()))
+        .isInstanceOfSatisfying(
+            ImagePullException.class,
+            e -> assertThat(e.kind()).isEqualTo(ImagePullException.Kind.NOT_FOUND));
 
     long start = System.nanoTime();
     String nowhere = "127.0.0.1:" + RegistryProcess.freePort() + "/base/jre@" + fx.nonroot.digest();
     assertThatThrownBy(() -> podman.pull(nowhere))
-        .isInstanceOfSatisfying(ImagePullException.class, e -> {
-          assertThat(e.reason()).isEqualTo("connection refused");
-          assertThat(e.kind()).isEqualTo(ImagePullException.Kind.UNREACHABLE);
-        });
-    System.out.printf("[containers] pull from an unreachable registry fails after %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        .isInstanceOfSatisfying(
+            ImagePullException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo("connection refused");
+              assertThat(e.kind()).isEqualTo(ImagePullException.Kind.UNREACHABLE);
+            });
+    System.out.printf(
+        "[containers] pull from an unreachable registry fails after %d ms%n",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
   }
 
   @Test
@@ -253,10 +314,12 @@ class PodmanTest {
   @Test
   void rootImageRunsAsRootUnlessTheSpecGivesAUser() throws Exception {
     Podman.Run asImage = podman.run(fx.probeIn(fx.rootId, "whoami").build());
-    assertThat(asImage.output()).anySatisfy(l -> assertThat(l).startsWith("user.name=root Uid: 0 0 0 0"));
+    assertThat(asImage.output())
+        .anySatisfy(l -> assertThat(l).startsWith("user.name=root Uid: 0 0 0 0"));
 
     Podman.Run asNonroot = podman.run(fx.probeIn(fx.rootId, "whoami").user("65532:65532").build());
-    assertThat(asNonroot.output()).anySatisfy(l -> assertThat(l).startsWith("user.name=nonroot Uid: 65532"));
+    assertThat(asNonroot.output())
+        .anySatisfy(l -> assertThat(l).startsWith("user.name=nonroot Uid: 65532"));
   }
 
   @Test
@@ -268,29 +331,50 @@ class PodmanTest {
       cgroupParent = tmp.defaultCgroupParent();
       long start = System.nanoTime();
       String id = tmp.pull(fx.nonroot.digestReference());
-      System.out.printf("[containers] podman pull by digest into empty storage: %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+      System.out.printf(
+          "[containers] podman pull by digest into empty storage: %d ms%n",
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
       assertThat(id).isEqualTo(fx.nonrootId);
       CountDownLatch started = new CountDownLatch(1);
-      RunningContainer running = tmp.start(ContainerSpec.newBuilder(id).command("java", "-cp", "/probe", Probe.class.getName())
-          .args("ticks:1:1", "sleep:60000").bind(fx.probeDir, "/probe", true).build(), line -> started.countDown());
+      RunningContainer running =
+          tmp.start(
+              ContainerSpec.newBuilder(id)
+                  .command("java", "-cp", "/probe", Probe.class.getName())
+                  .args("ticks:1:1", "sleep:60000")
+                  .bind(fx.probeDir, "/probe", true)
+                  .build(),
+              line -> started.countDown());
       assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
       assertThat(mountsUnder(dir)).isNotEmpty(); // its overlay root is mounted while it runs
-      assertThatThrownBy(() -> tmp.pull(fx.registry.hostPort() + "/base/jre@sha256:" + "1".repeat(64))).isInstanceOf(ImagePullException.class);
+      assertThatThrownBy(
+              () -> tmp.pull(fx.registry.hostPort() + "/base/jre@sha256:" + "1".repeat(64)))
+          .isInstanceOf(ImagePullException.class);
       assertThat(running.isRunning()).isTrue();
 
       tmp.pruneImagesNotPulledFor(Duration.ofDays(1));
       assertThat(tmp.imageConfig(id).id()).isEqualTo(id); // pulled just now
-      Files.setLastModifiedTime(dir.resolve("pulls").resolve(id), java.nio.file.attribute.FileTime.fromMillis(0));
+      Files.setLastModifiedTime(
+          dir.resolve("pulls").resolve(id), java.nio.file.attribute.FileTime.fromMillis(0));
       tmp.pruneImagesNotPulledFor(Duration.ofDays(1));
       assertThat(tmp.imageConfig(id).id()).as("kept while a container uses it").isEqualTo(id);
-      tmp.start(ContainerSpec.newBuilder(id).command("java", "-cp", "/probe", Probe.class.getName()).args("sleep:60000")
-          .bind(fx.probeDir, "/probe", true).build(), line -> {});
+      tmp.start(
+          ContainerSpec.newBuilder(id)
+              .command("java", "-cp", "/probe", Probe.class.getName())
+              .args("sleep:60000")
+              .bind(fx.probeDir, "/probe", true)
+              .build(),
+          line -> {});
       // close() removes the still running containers, resets the storage and deletes the folder
     }
     assertThat(dir).doesNotExist();
     assertThat(mountsUnder(dir)).isEmpty();
     try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
-      assertThat(hierarchies.map(h -> h.resolve(cgroupParent.substring(1))).filter(Files::exists).toList()).isEmpty();
+      assertThat(
+              hierarchies
+                  .map(h -> h.resolve(cgroupParent.substring(1)))
+                  .filter(Files::exists)
+                  .toList())
+          .isEmpty();
     }
   }
 
@@ -298,9 +382,13 @@ class PodmanTest {
   void imagesNotPulledForLongArePruned() throws Exception {
     try (Podman tmp = Podman.temporary()) {
       String id = tmp.pull(fx.root.digestReference());
-      Files.setLastModifiedTime(tmp.directory().resolve("pulls").resolve(id), java.nio.file.attribute.FileTime.fromMillis(0));
+      Files.setLastModifiedTime(
+          tmp.directory().resolve("pulls").resolve(id),
+          java.nio.file.attribute.FileTime.fromMillis(0));
       tmp.pruneImagesNotPulledFor(Duration.ofDays(1));
-      assertThatThrownBy(() -> tmp.imageConfig(id)).isInstanceOf(PodmanException.class).hasMessageContaining("image not known");
+      assertThatThrownBy(() -> tmp.imageConfig(id))
+          .isInstanceOf(PodmanException.class)
+          .hasMessageContaining("image not known");
       assertThat(tmp.directory().resolve("pulls").resolve(id)).doesNotExist();
     }
   }
@@ -313,6 +401,8 @@ class PodmanTest {
   }
 
   static List<String> mountsUnder(Path dir) throws Exception {
-    return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().filter(l -> l.contains(dir.toString())).toList();
+    return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+        .filter(l -> l.contains(dir.toString()))
+        .toList();
   }
 }

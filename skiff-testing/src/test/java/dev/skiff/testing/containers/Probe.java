@@ -9,10 +9,10 @@ import java.util.List;
 
 /**
  * Runs inside the JRE image (java.base only, no nested classes): each argument is one operation,
- * done in order, each printing one line. {@code print:TEXT}; {@code args} prints all arguments; {@code env:NAME};
- * {@code read:PATH} (first line, {@code missing} or {@code denied}); {@code write:DIR}; {@code
- * whoami}; {@code cwd}; {@code status:FIELD} (a line of /proc/self/status); {@code ticks:N:MS};
- * {@code sleep:MS}; {@code alloc:MIB}; {@code stderr:TEXT}; {@code exit:CODE}.
+ * done in order, each printing one line. {@code print:TEXT}; {@code args} prints all arguments;
+ * {@code env:NAME}; {@code read:PATH} (first line, {@code missing} or {@code denied}); {@code
+ * write:DIR}; {@code whoami}; {@code cwd}; {@code status:FIELD} (a line of /proc/self/status);
+ * {@code ticks:N:MS}; {@code sleep:MS}; {@code alloc:MIB}; {@code stderr:TEXT}; {@code exit:CODE}.
  */
 public final class Probe {
   private Probe() {}
@@ -29,7 +29,14 @@ public final class Probe {
         case "env" -> System.out.println("env " + value + "=" + System.getenv(value));
         case "read" -> System.out.println("read " + value + ": " + read(Path.of(value)));
         case "write" -> System.out.println("write " + value + ": " + write(Path.of(value)));
-        case "whoami" -> System.out.println("user.name=" + System.getProperty("user.name") + " " + status("Uid") + " " + status("Gid"));
+        case "whoami" ->
+            System.out.println(
+                "user.name="
+                    + System.getProperty("user.name")
+                    + " "
+                    + status("Uid")
+                    + " "
+                    + status("Gid"));
         case "cwd" -> System.out.println("cwd=" + Path.of("").toAbsolutePath());
         case "status" -> System.out.println(status(value));
         case "ticks" -> {

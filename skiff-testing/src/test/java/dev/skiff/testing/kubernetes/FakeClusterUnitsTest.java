@@ -69,18 +69,32 @@ class FakeClusterUnitsTest {
   @Test
   void cronSchedulesFollowRobfigCron() {
     Instant start = Instant.parse("2024-01-01T00:00:30Z"); // a Monday
-    assertThat(CronSchedule.parse("*/15 * * * *", ZoneOffset.UTC).next(start, 3)).containsExactly(
-        Instant.parse("2024-01-01T00:15:00Z"), Instant.parse("2024-01-01T00:30:00Z"), Instant.parse("2024-01-01T00:45:00Z"));
-    assertThat(CronSchedule.parse("0 9-17/4 * * MON-fri", ZoneOffset.UTC).next(Instant.parse("2024-01-05T14:00:00Z"), 3))
-        .containsExactly(Instant.parse("2024-01-05T17:00:00Z"), Instant.parse("2024-01-08T09:00:00Z"),
+    assertThat(CronSchedule.parse("*/15 * * * *", ZoneOffset.UTC).next(start, 3))
+        .containsExactly(
+            Instant.parse("2024-01-01T00:15:00Z"),
+            Instant.parse("2024-01-01T00:30:00Z"),
+            Instant.parse("2024-01-01T00:45:00Z"));
+    assertThat(
+            CronSchedule.parse("0 9-17/4 * * MON-fri", ZoneOffset.UTC)
+                .next(Instant.parse("2024-01-05T14:00:00Z"), 3))
+        .containsExactly(
+            Instant.parse("2024-01-05T17:00:00Z"),
+            Instant.parse("2024-01-08T09:00:00Z"),
             Instant.parse("2024-01-08T13:00:00Z"));
     // A restricted day of month OR a restricted day of week.
-    assertThat(CronSchedule.parse("0 0 13 * 5", ZoneOffset.UTC).next(start, 3)).containsExactly(
-        Instant.parse("2024-01-05T00:00:00Z"), Instant.parse("2024-01-12T00:00:00Z"), Instant.parse("2024-01-13T00:00:00Z"));
-    assertThat(CronSchedule.parse("@monthly", ZoneOffset.UTC).next(start)).isEqualTo(Instant.parse("2024-02-01T00:00:00Z"));
-    assertThat(CronSchedule.parse("@every 1h30m", ZoneOffset.UTC).next(start)).isEqualTo(Instant.parse("2024-01-01T01:30:30Z"));
-    assertThat(CronSchedule.parse("0 3 * * *", ZoneId.of("Asia/Tokyo")).next(start)).isEqualTo(Instant.parse("2024-01-01T18:00:00Z"));
-    assertThat(CronSchedule.parse("TZ=Asia/Tokyo 0 3 * * *", ZoneOffset.UTC).next(start)).isEqualTo(Instant.parse("2024-01-01T18:00:00Z"));
+    assertThat(CronSchedule.parse("0 0 13 * 5", ZoneOffset.UTC).next(start, 3))
+        .containsExactly(
+            Instant.parse("2024-01-05T00:00:00Z"),
+            Instant.parse("2024-01-12T00:00:00Z"),
+            Instant.parse("2024-01-13T00:00:00Z"));
+    assertThat(CronSchedule.parse("@monthly", ZoneOffset.UTC).next(start))
+        .isEqualTo(Instant.parse("2024-02-01T00:00:00Z"));
+    assertThat(CronSchedule.parse("@every 1h30m", ZoneOffset.UTC).next(start))
+        .isEqualTo(Instant.parse("2024-01-01T01:30:30Z"));
+    assertThat(CronSchedule.parse("0 3 * * *", ZoneId.of("Asia/Tokyo")).next(start))
+        .isEqualTo(Instant.parse("2024-01-01T18:00:00Z"));
+    assertThat(CronSchedule.parse("TZ=Asia/Tokyo 0 3 * * *", ZoneOffset.UTC).next(start))
+        .isEqualTo(Instant.parse("2024-01-01T18:00:00Z"));
     assertThat(CronSchedule.parse("0 0 30 2 *", ZoneOffset.UTC).next(start)).isNull();
 
     assertThatThrownBy(() -> CronSchedule.parse("* * * *", ZoneOffset.UTC))
@@ -96,29 +110,63 @@ class FakeClusterUnitsTest {
 
   @Test
   void podFailurePolicyTakesTheFirstMatchingRule() {
-    var policy = new PodFailurePolicyBuilder()
-        .addNewRule().withAction("Ignore").addNewOnPodCondition().withType("DisruptionTarget").endOnPodCondition().endRule()
-        .addNewRule().withAction("FailJob").withNewOnExitCodes().withContainerName("main").withOperator("In").withValues(42, 43)
-        .endOnExitCodes().endRule()
-        .addNewRule().withAction("Count").withNewOnExitCodes().withOperator("NotIn").withValues(1).endOnExitCodes().endRule()
-        .build();
+    var policy =
+        new PodFailurePolicyBuilder()
+            .addNewRule()
+            .withAction("Ignore")
+            .addNewOnPodCondition()
+            .withType("DisruptionTarget")
+            .endOnPodCondition()
+            .endRule()
+            .addNewRule()
+            .withAction("FailJob")
+            .withNewOnExitCodes()
+            .withContainerName("main")
+            .withOperator("In")
+            .withValues(42, 43)
+            .endOnExitCodes()
+            .endRule()
+            .addNewRule()
+            .withAction("Count")
+            .withNewOnExitCodes()
+            .withOperator("NotIn")
+            .withValues(1)
+            .endOnExitCodes()
+            .endRule()
+            .build();
 
     assertThat(PodFailurePolicy.judge(policy, failed("main", 42, false)))
-        .isEqualTo(new PodFailurePolicy.Verdict(true, "Container main for pod skiff/p failed with exit code 42 matching FailJob rule at index 1"));
-    assertThat(PodFailurePolicy.judge(policy, failed("main", 42, true))).isEqualTo(new PodFailurePolicy.Verdict(false, null));
-    assertThat(PodFailurePolicy.judge(policy, failed("sidecar", 42, false))).as("another container: Count (NotIn 1)")
+        .isEqualTo(
+            new PodFailurePolicy.Verdict(
+                true,
+                "Container main for pod skiff/p failed with exit code 42 matching FailJob rule at index 1"));
+    assertThat(PodFailurePolicy.judge(policy, failed("main", 42, true)))
+        .isEqualTo(new PodFailurePolicy.Verdict(false, null));
+    assertThat(PodFailurePolicy.judge(policy, failed("sidecar", 42, false)))
+        .as("another container: Count (NotIn 1)")
         .isEqualTo(new PodFailurePolicy.Verdict(true, null));
-    assertThat(PodFailurePolicy.judge(policy, failed("main", 1, false))).as("no rule: counted")
+    assertThat(PodFailurePolicy.judge(policy, failed("main", 1, false)))
+        .as("no rule: counted")
         .isEqualTo(new PodFailurePolicy.Verdict(true, null));
-    assertThat(PodFailurePolicy.judge(null, failed("main", 42, true))).isEqualTo(new PodFailurePolicy.Verdict(true, null));
+    assertThat(PodFailurePolicy.judge(null, failed("main", 42, true)))
+        .isEqualTo(new PodFailurePolicy.Verdict(true, null));
   }
 
   @Test
   void labelSelectorsMatchLabelsAndExpressions() {
-    var selector = new LabelSelectorBuilder().addToMatchLabels("app", "a")
-        .addNewMatchExpression().withKey("tier").withOperator("In").withValues("x", "y").endMatchExpression()
-        .addNewMatchExpression().withKey("legacy").withOperator("DoesNotExist").endMatchExpression()
-        .build();
+    var selector =
+        new LabelSelectorBuilder()
+            .addToMatchLabels("app", "a")
+            .addNewMatchExpression()
+            .withKey("tier")
+            .withOperator("In")
+            .withValues("x", "y")
+            .endMatchExpression()
+            .addNewMatchExpression()
+            .withKey("legacy")
+            .withOperator("DoesNotExist")
+            .endMatchExpression()
+            .build();
     assertThat(Kube.matches(selector, Map.of("app", "a", "tier", "y"))).isTrue();
     assertThat(Kube.matches(selector, Map.of("app", "a", "tier", "z"))).isFalse();
     assertThat(Kube.matches(selector, Map.of("app", "a", "tier", "x", "legacy", "1"))).isFalse();
@@ -127,15 +175,31 @@ class FakeClusterUnitsTest {
   }
 
   private static Pod failed(String container, int exitCode, boolean disrupted) {
-    PodBuilder pod = new PodBuilder()
-        .withNewMetadata().withName("p").withNamespace("skiff").endMetadata()
-        .withNewStatus().withPhase("Failed")
-        .addNewContainerStatus().withName(container).withNewState().withNewTerminated().withExitCode(exitCode)
-        .endTerminated().endState().endContainerStatus()
-        .endStatus();
+    PodBuilder pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName("p")
+            .withNamespace("skiff")
+            .endMetadata()
+            .withNewStatus()
+            .withPhase("Failed")
+            .addNewContainerStatus()
+            .withName(container)
+            .withNewState()
+            .withNewTerminated()
+            .withExitCode(exitCode)
+            .endTerminated()
+            .endState()
+            .endContainerStatus()
+            .endStatus();
     if (disrupted) {
-      pod.editStatus().addNewCondition().withType("DisruptionTarget").withStatus("True").withReason("TerminationByKubelet")
-          .endCondition().endStatus();
+      pod.editStatus()
+          .addNewCondition()
+          .withType("DisruptionTarget")
+          .withStatus("True")
+          .withReason("TerminationByKubelet")
+          .endCondition()
+          .endStatus();
     }
     return pod.build();
   }

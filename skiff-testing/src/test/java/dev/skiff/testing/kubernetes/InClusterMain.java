@@ -18,13 +18,18 @@ public final class InClusterMain {
       System.out.println("master=" + client.getMasterUrl());
       System.out.println("namespace=" + client.getNamespace());
       for (Pod pod : client.pods().list().getItems()) {
-        System.out.println("pod=" + pod.getMetadata().getName() + " phase=" + pod.getStatus().getPhase());
+        System.out.println(
+            "pod=" + pod.getMetadata().getName() + " phase=" + pod.getStatus().getPhase());
       }
-      client.configMaps()
-          .resource(new ConfigMapBuilder()
-              .withNewMetadata().withName("from-" + self).endMetadata()
-              .addToData("created-by", self)
-              .build())
+      client
+          .configMaps()
+          .resource(
+              new ConfigMapBuilder()
+                  .withNewMetadata()
+                  .withName("from-" + self)
+                  .endMetadata()
+                  .addToData("created-by", self)
+                  .build())
           .create();
       System.out.println("created configmap from-" + self);
     }

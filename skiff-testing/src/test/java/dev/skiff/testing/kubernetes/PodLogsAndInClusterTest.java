@@ -46,63 +46,101 @@ class PodLogsAndInClusterTest {
 
   @Test
   void servesTheLogOfAFinishedContainerWithTailLinesAndContainerName() {
-    client.pods().resource(Pods.script("five-lines", "print:one", "print:two", "print:three", "print:four", "print:five"))
+    client
+        .pods()
+        .resource(
+            Pods.script(
+                "five-lines", "print:one", "print:two", "print:three", "print:four", "print:five"))
         .create();
     cluster.awaitPod(NS, "five-lines", "Succeeded", TIMEOUT);
 
-    assertThat(client.pods().withName("five-lines").getLog()).isEqualTo("one\ntwo\nthree\nfour\nfive\n");
-    assertThat(client.pods().withName("five-lines").tailingLines(2).getLog()).isEqualTo("four\nfive\n");
-    assertThat(client.pods().withName("five-lines").inContainer("main").getLog()).startsWith("one\n");
-    assertThat(cluster.apiRequests()).anySatisfy(r -> {
-      assertThat(r.path()).isEqualTo("/api/v1/namespaces/" + NS + "/pods/five-lines/log");
-      assertThat(r.query()).contains("tailLines=2");
-    });
+    assertThat(client.pods().withName("five-lines").getLog())
+        .isEqualTo("one\ntwo\nthree\nfour\nfive\n");
+    assertThat(client.pods().withName("five-lines").tailingLines(2).getLog())
+        .isEqualTo("four\nfive\n");
+    assertThat(client.pods().withName("five-lines").inContainer("main").getLog())
+        .startsWith("one\n");
+    assertThat(cluster.apiRequests())
+        .anySatisfy(
+            r -> {
+              assertThat(r.path()).isEqualTo("/api/v1/namespaces/" + NS + "/pods/five-lines/log");
+              assertThat(r.query()).contains("tailLines=2");
+            });
   }
 
   @Test
   void picksTheContainerOfAMultiContainerPod() {
-    Pod pod = new PodBuilder(Pods.script("two-containers", "print:from main"))
-        .editSpec()
-        .addToContainers(new ContainerBuilder().withName("sidecar").withImage(Pods.SCRIPT_IMAGE)
-            .withArgs("print:from sidecar").build())
-        .endSpec()
-        .build();
+    Pod pod =
+        new PodBuilder(Pods.script("two-containers", "print:from main"))
+            .editSpec()
+            .addToContainers(
+                new ContainerBuilder()
+                    .withName("sidecar")
+                    .withImage(Pods.SCRIPT_IMAGE)
+                    .withArgs("print:from sidecar")
+                    .build())
+            .endSpec()
+            .build();
     client.pods().resource(pod).create();
     cluster.awaitPod(NS, "two-containers", "Succeeded", TIMEOUT);
 
-    assertThat(client.pods().withName("two-containers").inContainer("sidecar").getLog()).isEqualTo("from sidecar\n");
-    assertThat(client.pods().withName("two-containers").inContainer("main").getLog()).isEqualTo("from main\n");
+    assertThat(client.pods().withName("two-containers").inContainer("sidecar").getLog())
+        .isEqualTo("from sidecar\n");
+    assertThat(client.pods().withName("two-containers").inContainer("main").getLog())
+        .isEqualTo("from main\n");
     assertThatThrownBy(() -> client.pods().withName("two-containers").getLog())
-        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
-          assertThat(e.getCode()).isEqualTo(400);
-          assertThat(e.getMessage()).contains("a container name must be specified");
-        });
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class,
+            e -> {
+              assertThat(e.getCode()).isEqualTo(400);
+              assertThat(e.getMessage()).contains("a container name must be specified");
+            });
   }
 
   @Test
   void unknownPodIsNotFoundAndAWaitingContainerIsABadRequest() {
     assertThatThrownBy(() -> client.pods().withName("never-created").getLog())
-        .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(404));
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(404));
 
-    client.pods().resource(new PodBuilder(Pods.script("pulls-forever")).editSpec().editFirstContainer()
-        .withImage("registry.local/absent:1").endContainer().endSpec().build()).create();
-    cluster.awaitPod(NS, "pulls-forever", p -> "ImagePullBackOff".equals(FakeKubeletTest.waitingReason(p)),
-        "ImagePullBackOff", TIMEOUT);
+    client
+        .pods()
+        .resource(
+            new PodBuilder(Pods.script("pulls-forever"))
+                .editSpec()
+                .editFirstContainer()
+                .withImage("registry.local/absent:1")
+                .endContainer()
+                .endSpec()
+                .build())
+        .create();
+    cluster.awaitPod(
+        NS,
+        "pulls-forever",
+        p -> "ImagePullBackOff".equals(FakeKubeletTest.waitingReason(p)),
+        "ImagePullBackOff",
+        TIMEOUT);
     assertThatThrownBy(() -> client.pods().withName("pulls-forever").getLog())
-        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
-          assertThat(e.getCode()).isEqualTo(400);
-          assertThat(e.getMessage()).contains("is waiting to start: ImagePullBackOff");
-        });
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class,
+            e -> {
+              assertThat(e.getCode()).isEqualTo(400);
+              assertThat(e.getMessage()).contains("is waiting to start: ImagePullBackOff");
+            });
   }
 
   @Test
   void followStreamsLinesWhileTheProcessRunsAndEndsWithIt(@TempDir Path dir) throws Exception {
     Path gate = dir.resolve("gate");
-    client.pods().resource(Pods.script("follow-me", "print:first", "wait-file:" + gate, "print:second")).create();
+    client
+        .pods()
+        .resource(Pods.script("follow-me", "print:first", "wait-file:" + gate, "print:second"))
+        .create();
     cluster.awaitPod(NS, "follow-me", "Running", TIMEOUT);
 
     try (LogWatch watch = client.pods().withName("follow-me").watchLog();
-        BufferedReader lines = new BufferedReader(new InputStreamReader(watch.getOutput(), StandardCharsets.UTF_8))) {
+        BufferedReader lines =
+            new BufferedReader(new InputStreamReader(watch.getOutput(), StandardCharsets.UTF_8))) {
       // The process is blocked on the gate file: this line can only come from a live stream.
       assertThat(readLine(lines)).isEqualTo("first");
       Files.createFile(gate);
@@ -110,48 +148,69 @@ class PodLogsAndInClusterTest {
       assertThat(readLine(lines)).as("the stream closes when the container ends").isNull();
     }
     cluster.awaitPod(NS, "follow-me", "Succeeded", TIMEOUT);
-    assertThat(cluster.apiRequests()).anySatisfy(r -> {
-      assertThat(r.path()).endsWith("/pods/follow-me/log");
-      assertThat(r.query()).contains("follow=true");
-    });
+    assertThat(cluster.apiRequests())
+        .anySatisfy(
+            r -> {
+              assertThat(r.path()).endsWith("/pods/follow-me/log");
+              assertThat(r.query()).contains("follow=true");
+            });
   }
 
   @Test
   void inClusterConfigurationInsideThePodReachesTheApiServer() {
-    Pod pod = new PodBuilder()
-        .withNewMetadata().withName("in-cluster").endMetadata()
-        .withNewSpec()
-        .withRestartPolicy("Never")
-        .addNewContainer().withName("main").withImage("registry.local/skiff:in-cluster").endContainer()
-        .endSpec()
-        .build();
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName("in-cluster")
+            .endMetadata()
+            .withNewSpec()
+            .withRestartPolicy("Never")
+            .addNewContainer()
+            .withName("main")
+            .withImage("registry.local/skiff:in-cluster")
+            .endContainer()
+            .endSpec()
+            .build();
     client.pods().resource(pod).create();
     cluster.awaitPod(NS, "in-cluster", "Succeeded", TIMEOUT);
 
     String output = cluster.processOutput(NS, "in-cluster");
-    assertThat(output).contains("master=" + cluster.masterUrl(), "namespace=" + NS, "pod=in-cluster phase=Running",
-        "created configmap from-in-cluster");
+    assertThat(output)
+        .contains(
+            "master=" + cluster.masterUrl(),
+            "namespace=" + NS,
+            "pod=in-cluster phase=Running",
+            "created configmap from-in-cluster");
     ConfigMap created = client.configMaps().withName("from-in-cluster").get();
     assertThat(created.getData()).containsEntry("created-by", "in-cluster");
-    assertThat(cluster.apiRequests()).anySatisfy(r -> {
-      assertThat(r.method()).isEqualTo("POST");
-      assertThat(r.path()).isEqualTo("/api/v1/namespaces/" + NS + "/configmaps");
-      assertThat(r.user()).isEqualTo("system:serviceaccount:" + NS + ":default");
-    });
+    assertThat(cluster.apiRequests())
+        .anySatisfy(
+            r -> {
+              assertThat(r.method()).isEqualTo("POST");
+              assertThat(r.path()).isEqualTo("/api/v1/namespaces/" + NS + "/configmaps");
+              assertThat(r.user()).isEqualTo("system:serviceaccount:" + NS + ":default");
+            });
     ContainerRun run = cluster.podRecord(NS, "in-cluster").orElseThrow().containers().get(0);
-    assertThat(run.env()).containsEntry("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+    assertThat(run.env())
+        .containsEntry("KUBERNETES_SERVICE_HOST", "127.0.0.1")
         .containsEntry("KUBERNETES_AUTH_TRYKUBECONFIG", "false")
-        .containsKeys("KUBERNETES_SERVICE_PORT", "KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN", "KUBERNETES_CERTS_CA_FILE",
-            "KUBENAMESPACE", "KUBECONFIG");
+        .containsKeys(
+            "KUBERNETES_SERVICE_PORT",
+            "KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN",
+            "KUBERNETES_CERTS_CA_FILE",
+            "KUBENAMESPACE",
+            "KUBECONFIG");
   }
 
   private static String readLine(BufferedReader reader) throws Exception {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return reader.readLine();
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    return CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return reader.readLine();
+              } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            })
+        .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
   }
 }

@@ -22,7 +22,10 @@ final class Pods {
   /** A pod running ScriptMain with {@code args}, restartPolicy Never. */
   static Pod script(String name, String... args) {
     return new PodBuilder()
-        .withNewMetadata().withName(name).addToLabels("app", "fake-cluster-test").endMetadata()
+        .withNewMetadata()
+        .withName(name)
+        .addToLabels("app", "fake-cluster-test")
+        .endMetadata()
         .withSpec(scriptSpec(args))
         .build();
   }
@@ -30,16 +33,26 @@ final class Pods {
   static PodSpec scriptSpec(String... args) {
     return new PodSpecBuilder()
         .withRestartPolicy("Never")
-        .withContainers(new ContainerBuilder().withName("main").withImage(SCRIPT_IMAGE).withArgs(List.of(args)).build())
+        .withContainers(
+            new ContainerBuilder()
+                .withName("main")
+                .withImage(SCRIPT_IMAGE)
+                .withArgs(List.of(args))
+                .build())
         .build();
   }
 
   static Pod noOp(String name) {
     return new PodBuilder()
-        .withNewMetadata().withName(name).endMetadata()
+        .withNewMetadata()
+        .withName(name)
+        .endMetadata()
         .withNewSpec()
         .withRestartPolicy("Never")
-        .addNewContainer().withName("main").withImage(NOOP_IMAGE).endContainer()
+        .addNewContainer()
+        .withName("main")
+        .withImage(NOOP_IMAGE)
+        .endContainer()
         .endSpec()
         .build();
   }

@@ -5,9 +5,8 @@ import java.nio.file.Path;
 
 /**
  * A container entrypoint driven by its arguments, one action each: {@code print:TEXT}, {@code
- * err:TEXT} (stderr), {@code env:NAME} (prints NAME=value), {@code pwd}, {@code args} (prints
- * all arguments), {@code sleep:MILLIS}, {@code wait-file:PATH} (until it exists), {@code
- * exit:CODE}.
+ * err:TEXT} (stderr), {@code env:NAME} (prints NAME=value), {@code pwd}, {@code args} (prints all
+ * arguments), {@code sleep:MILLIS}, {@code wait-file:PATH} (until it exists), {@code exit:CODE}.
  */
 public final class ScriptMain {
   private ScriptMain() {}

@@ -30,18 +30,38 @@ class DigitsInContainersTest {
   @Test
   void digitsRunsInRealContainersFromTheImageSkiffBuilt() throws Exception {
     Podman.assumeAvailable();
-    try (RegistryProcess registry = RegistryProcess.start(Files.createDirectories(dir.resolve("registry")), false);
+    try (RegistryProcess registry =
+            RegistryProcess.start(Files.createDirectories(dir.resolve("registry")), false);
         FakeCluster cluster = FakeCluster.builder().containers(Podman.shared()).start()) {
       String base = JreBaseImage.hostJdk().push(registry).digestReference();
-      cluster.client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("skiff").endMetadata().build())
+      cluster
+          .client()
+          .namespaces()
+          .resource(
+              new NamespaceBuilder().withNewMetadata().withName("skiff").endMetadata().build())
           .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
-      System.setProperty("kubeconfig", cluster.writeKubeconfig(dir.resolve("kubeconfig"), "fake").toString());
+      System.setProperty(
+          "kubeconfig", cluster.writeKubeconfig(dir.resolve("kubeconfig"), "fake").toString());
       System.setProperty("skiff.digits.baseImage", base);
       RemoteHome home = RemoteHome.create(dir.resolve("project"));
       String out;
       try {
-        home.skiff("orchestrator", "register", "k8s", "--flavor", "kubernetes", "--kubernetes-context=fake", "--keep-pods=true");
-        home.skiff("container-registry", "register", "reg", "--flavor", "default", "--uri=" + registry.hostPort() + "/team", "--insecure=true");
+        home.skiff(
+            "orchestrator",
+            "register",
+            "k8s",
+            "--flavor",
+            "kubernetes",
+            "--kubernetes-context=fake",
+            "--keep-pods=true");
+        home.skiff(
+            "container-registry",
+            "register",
+            "reg",
+            "--flavor",
+            "default",
+            "--uri=" + registry.hostPort() + "/team",
+            "--insecure=true");
         home.skiff("stack", "register", "k8s", "-o", "k8s", "-a", "bucket", "-c", "reg", "--set");
         out = home.skiff("run", DigitsOnKubernetesTest.BasedDigits.class.getName());
       } finally {
@@ -50,15 +70,33 @@ class DigitsInContainersTest {
       }
 
       assertThat(out).containsPattern("(?m)^evaluator +\\| Test accuracy: 0\\.9\\d+");
-      List<Pod> pods = cluster.client().pods().inNamespace("skiff").withLabel("pipeline", "digits").list().getItems();
-      assertThat(pods).hasSize(5).allSatisfy(p -> assertThat(p.getSpec().getContainers().get(0).getImage())
-          .matches(Pattern.quote(registry.hostPort() + "/team/skiff") + "@sha256:[0-9a-f]{64}"));
+      List<Pod> pods =
+          cluster
+              .client()
+              .pods()
+              .inNamespace("skiff")
+              .withLabel("pipeline", "digits")
+              .list()
+              .getItems();
+      assertThat(pods)
+          .hasSize(5)
+          .allSatisfy(
+              p ->
+                  assertThat(p.getSpec().getContainers().get(0).getImage())
+                      .matches(
+                          Pattern.quote(registry.hostPort() + "/team/skiff")
+                              + "@sha256:[0-9a-f]{64}"));
       List<PodRecord> records = cluster.podHistory();
-      assertThat(records).isNotEmpty().allSatisfy(r -> assertThat(r.phase()).isEqualTo("Succeeded"));
-      assertThat(cluster.executedCommands()).hasSize(5).allSatisfy(run -> {
-        assertThat(run.inContainer()).as("%s ran as a container", run.pod()).isTrue();
-        assertThat(run.reason()).isEqualTo("Completed");
-      });
+      assertThat(records)
+          .isNotEmpty()
+          .allSatisfy(r -> assertThat(r.phase()).isEqualTo("Succeeded"));
+      assertThat(cluster.executedCommands())
+          .hasSize(5)
+          .allSatisfy(
+              run -> {
+                assertThat(run.inContainer()).as("%s ran as a container", run.pod()).isTrue();
+                assertThat(run.reason()).isEqualTo("Completed");
+              });
     }
   }
 }

@@ -6,10 +6,8 @@ import dev.skiff.testing.kubernetes.ContainerRun;
 import dev.skiff.testing.kubernetes.FakeCluster;
 import dev.skiff.testing.kubernetes.PodRecord;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The flagship pipeline on Kubernetes, as a user runs it: {@code skiff stack set} to a stack with
- * the kubernetes orchestrator and remote stores (S3, PostgreSQL), then {@code skiff run}. The fake cluster runs the orchestrator and
- * each step in its own pod (a JVM on this class path: the image).
+ * the kubernetes orchestrator and remote stores (S3, PostgreSQL), then {@code skiff run}. The fake
+ * cluster runs the orchestrator and each step in its own pod (a JVM on this class path: the image).
  */
 @Timeout(240)
 class DigitsOnKubernetesTest {
@@ -39,15 +37,33 @@ class DigitsOnKubernetesTest {
   @BeforeEach
   void startCluster() throws Exception {
     dev.skiff.testing.containers.Podman.assumeAvailable();
-    registry = dev.skiff.testing.registry.RegistryProcess.start(Files.createDirectories(dir.resolve("registry")), false);
-    cluster = FakeCluster.builder().containers(dev.skiff.testing.containers.Podman.shared()).start();
-    String base = dev.skiff.testing.containers.JreBaseImage.hostJdk().push(registry).digestReference();
-    skiff("container-registry", "register", "reg", "--flavor", "default", "--uri=" + registry.hostPort() + "/team", "--insecure=true", "--base-image=" + base);
+    registry =
+        dev.skiff.testing.registry.RegistryProcess.start(
+            Files.createDirectories(dir.resolve("registry")), false);
+    cluster =
+        FakeCluster.builder().containers(dev.skiff.testing.containers.Podman.shared()).start();
+    String base =
+        dev.skiff.testing.containers.JreBaseImage.hostJdk().push(registry).digestReference();
+    skiff(
+        "container-registry",
+        "register",
+        "reg",
+        "--flavor",
+        "default",
+        "--uri=" + registry.hostPort() + "/team",
+        "--insecure=true",
+        "--base-image=" + base);
     skiff("stack", "register", "build", "-o", "default", "-a", "bucket", "-c", "reg", "--set");
-    Matcher pushed = Pattern.compile("(\\S+/team/skiff@sha256:[0-9a-f]{64})").matcher(skiff("build", DigitsPipeline.class.getName()));
+    Matcher pushed =
+        Pattern.compile("(\\S+/team/skiff@sha256:[0-9a-f]{64})")
+            .matcher(skiff("build", DigitsPipeline.class.getName()));
     assertThat(pushed.find()).isTrue();
     image = pushed.group(1);
-    cluster.client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("skiff").endMetadata().build()).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+    cluster
+        .client()
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName("skiff").endMetadata().build())
+        .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
     Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"), "fake");
     System.setProperty("kubeconfig", kubeconfig.toString());
   }
@@ -65,7 +81,10 @@ class DigitsOnKubernetesTest {
 
   RemoteHome home;
 
-  /** Pods reach only remote stores: PostgreSQL metadata and an S3 artifact store named {@code bucket}. */
+  /**
+   * Pods reach only remote stores: PostgreSQL metadata and an S3 artifact store named {@code
+   * bucket}.
+   */
   String skiff(String... args) {
     if (home == null) {
       home = RemoteHome.create(dir.resolve("project"));
@@ -75,7 +94,15 @@ class DigitsOnKubernetesTest {
 
   @Test
   void digitsRunsWithOnePodPerStepAfterOneStackSet() {
-    skiff("orchestrator", "register", "k8s", "--flavor", "kubernetes", "--kubernetes-context=fake", "--image=" + image, "--keep-pods=true");
+    skiff(
+        "orchestrator",
+        "register",
+        "k8s",
+        "--flavor",
+        "kubernetes",
+        "--kubernetes-context=fake",
+        "--image=" + image,
+        "--keep-pods=true");
     skiff("stack", "register", "k8s", "-o", "k8s", "-a", "bucket");
     skiff("stack", "set", "k8s");
 
@@ -89,11 +116,22 @@ class DigitsOnKubernetesTest {
     assertThat(out).containsPattern("(?m)^skew_comparison +\\| ");
     assertThat(out).contains("Run " + run + " succeeded");
 
-    List<PodRecord> pods = cluster.podHistory().stream().filter(p -> run.equals(p.label("run"))).toList();
+    List<PodRecord> pods =
+        cluster.podHistory().stream().filter(p -> run.equals(p.label("run"))).toList();
     assertThat(pods).filteredOn(p -> "orchestrator".equals(p.label("skiff.dev/role"))).hasSize(1);
-    assertThat(pods).filteredOn(p -> "step".equals(p.label("skiff.dev/role"))).extracting(p -> p.label("step"))
+    assertThat(pods)
+        .filteredOn(p -> "step".equals(p.label("skiff.dev/role")))
+        .extracting(p -> p.label("step"))
         .containsExactlyInAnyOrder("importer", "trainer", "evaluator", "skew_comparison");
-    assertThat(cluster.client().pods().inNamespace("skiff").withLabel("pipeline", "digits").list().getItems()).hasSize(5);
+    assertThat(
+            cluster
+                .client()
+                .pods()
+                .inNamespace("skiff")
+                .withLabel("pipeline", "digits")
+                .list()
+                .getItems())
+        .hasSize(5);
     // overlap of trainer and skew_comparison is proven with markers in skiff-kubernetes'
     // KubernetesEndToEndTest; here both are at least started before either's downstream runs
     assertThat(step(pods, "trainer").startedAt()).isBefore(step(pods, "evaluator").startedAt());
@@ -106,7 +144,9 @@ class DigitsOnKubernetesTest {
     @Override
     public dev.skiff.sdk.PipelineSettings settings() {
       return dev.skiff.sdk.PipelineSettings.newBuilder()
-          .setting("container_registry.default", java.util.Map.of("baseImage", System.getProperty("skiff.digits.baseImage", "none")))
+          .setting(
+              "container_registry.default",
+              java.util.Map.of("baseImage", System.getProperty("skiff.digits.baseImage", "none")))
           .build();
     }
   }
@@ -127,6 +167,11 @@ class DigitsOnKubernetesTest {
   }
 
   static ContainerRun step(List<PodRecord> pods, String step) {
-    return pods.stream().filter(p -> step.equals(p.label("step"))).findFirst().orElseThrow().containers().get(0);
+    return pods.stream()
+        .filter(p -> step.equals(p.label("step")))
+        .findFirst()
+        .orElseThrow()
+        .containers()
+        .get(0);
   }
 }

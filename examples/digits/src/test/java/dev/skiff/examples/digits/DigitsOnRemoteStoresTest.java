@@ -64,23 +64,51 @@ class DigitsOnRemoteStoresTest {
     JsonNode model = artifact(secondRun, "trainer", "output");
     Path saved = dir.resolve("model.bin");
     skiffOk("artifacts", "show", model.get("id").asText(), "--save", saved.toString());
-    assertThat(Files.readAllBytes(saved)).isEqualTo(Files.readAllBytes(S3Server.shared().objectFile(bucket, "skiff/" + model.get("path").asText())));
+    assertThat(Files.readAllBytes(saved))
+        .isEqualTo(
+            Files.readAllBytes(
+                S3Server.shared().objectFile(bucket, "skiff/" + model.get("path").asText())));
     assertThat(skiffOk("runs", "logs", runId(first), "evaluator")).contains("Test accuracy: 0.9");
   }
 
   @Test
   void digitsRunsOnTheTestClusterWithS3AndPostgresAndNoPodSeesTheClientsDisk() throws Exception {
     dev.skiff.testing.containers.Podman.assumeAvailable();
-    try (var registry = dev.skiff.testing.registry.RegistryProcess.start(Files.createDirectories(dir.resolve("registry")), false);
-        FakeCluster cluster = FakeCluster.builder().containers(dev.skiff.testing.containers.Podman.shared()).start()) {
-      String base = dev.skiff.testing.containers.JreBaseImage.hostJdk().push(registry).digestReference();
-      cluster.client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("skiff").endMetadata().build())
+    try (var registry =
+            dev.skiff.testing.registry.RegistryProcess.start(
+                Files.createDirectories(dir.resolve("registry")), false);
+        FakeCluster cluster =
+            FakeCluster.builder()
+                .containers(dev.skiff.testing.containers.Podman.shared())
+                .start()) {
+      String base =
+          dev.skiff.testing.containers.JreBaseImage.hostJdk().push(registry).digestReference();
+      cluster
+          .client()
+          .namespaces()
+          .resource(
+              new NamespaceBuilder().withNewMetadata().withName("skiff").endMetadata().build())
           .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
-      System.setProperty("kubeconfig", cluster.writeKubeconfig(dir.resolve("kubeconfig"), "fake").toString());
+      System.setProperty(
+          "kubeconfig", cluster.writeKubeconfig(dir.resolve("kubeconfig"), "fake").toString());
       String out;
       try {
-        skiffOk("orchestrator", "register", "k8s", "--flavor", "kubernetes", "--kubernetes-context=fake", "--keep-pods=true");
-        skiffOk("container-registry", "register", "reg", "--flavor", "default", "--uri=" + registry.hostPort() + "/team", "--insecure=true",
+        skiffOk(
+            "orchestrator",
+            "register",
+            "k8s",
+            "--flavor",
+            "kubernetes",
+            "--kubernetes-context=fake",
+            "--keep-pods=true");
+        skiffOk(
+            "container-registry",
+            "register",
+            "reg",
+            "--flavor",
+            "default",
+            "--uri=" + registry.hostPort() + "/team",
+            "--insecure=true",
             "--base-image=" + base);
         skiffOk("stack", "register", "k8s", "-o", "k8s", "-a", "bucket", "-c", "reg", "--set");
         assertThat(skiffOk("stack", "describe")).contains("Checks: ready");
@@ -91,10 +119,22 @@ class DigitsOnRemoteStoresTest {
       }
 
       String run = runId(out);
-      assertThat(out).containsPattern("(?m)^evaluator +\\| Test accuracy: 0\\.9\\d+").contains("Run " + run + " succeeded");
-      List<PodRecord> records = cluster.podHistory().stream().filter(p -> run.equals(p.label("run"))).toList();
-      assertThat(records).extracting(p -> p.label("step")).contains("importer", "trainer", "evaluator", "skew_comparison");
-      List<Pod> pods = cluster.client().pods().inNamespace("skiff").withLabel("pipeline", "digits").list().getItems();
+      assertThat(out)
+          .containsPattern("(?m)^evaluator +\\| Test accuracy: 0\\.9\\d+")
+          .contains("Run " + run + " succeeded");
+      List<PodRecord> records =
+          cluster.podHistory().stream().filter(p -> run.equals(p.label("run"))).toList();
+      assertThat(records)
+          .extracting(p -> p.label("step"))
+          .contains("importer", "trainer", "evaluator", "skew_comparison");
+      List<Pod> pods =
+          cluster
+              .client()
+              .pods()
+              .inNamespace("skiff")
+              .withLabel("pipeline", "digits")
+              .list()
+              .getItems();
       assertThat(pods).hasSize(5);
       String password = PostgresServer.shared().password();
       for (Pod pod : pods) {
@@ -108,14 +148,18 @@ class DigitsOnRemoteStoresTest {
           seen.addAll(container.getCommand());
         }
         for (Volume v : pod.getSpec().getVolumes()) {
-          assertThat(v.getHostPath()).as("hostPath volume %s of %s", v.getName(), pod.getMetadata().getName()).isNull();
+          assertThat(v.getHostPath())
+              .as("hostPath volume %s of %s", v.getName(), pod.getMetadata().getName())
+              .isNull();
         }
-        assertThat(seen).as("env values and args of %s", pod.getMetadata().getName())
+        assertThat(seen)
+            .as("env values and args of %s", pod.getMetadata().getName())
             .noneSatisfy(v -> assertThat(v).contains(dir.toString()))
             .noneSatisfy(v -> assertThat(v).contains(password));
         String podJson = Serialization.asJson(pod);
         assertThat(podJson).doesNotContain(password, S3Server.SECRET_KEY + "\"", dir.toString());
-        assertThat(pod.getMetadata().getLabels().values()).noneSatisfy(v -> assertThat(v).contains(password));
+        assertThat(pod.getMetadata().getLabels().values())
+            .noneSatisfy(v -> assertThat(v).contains(password));
       }
       // nor in what the client printed, the saved step logs or the stored plan
       assertThat(out).doesNotContain(password);

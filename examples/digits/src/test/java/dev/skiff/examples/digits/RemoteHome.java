@@ -14,8 +14,8 @@ import java.util.UUID;
 
 /**
  * A Skiff home as a cluster needs it, made with the CLI: metadata in a new PostgreSQL database of
- * the embedded server (password sealed in the home), and an {@code s3} artifact store named
- * {@code bucket} in a new bucket of the in-process S3 server, its keys kept as a secret.
+ * the embedded server (password sealed in the home), and an {@code s3} artifact store named {@code
+ * bucket} in a new bucket of the in-process S3 server, its keys kept as a secret.
  */
 final class RemoteHome {
   final Path project;
@@ -31,10 +31,27 @@ final class RemoteHome {
     S3Server s3 = S3Server.shared();
     String bucket = s3.createBucket("digits-" + UUID.randomUUID().toString().substring(0, 8));
     RemoteHome home = new RemoteHome(project, bucket);
-    home.skiff("init", project.toString(), "--metadata-url=" + postgres.newDatabase() + "&password=" + postgres.password());
-    home.skiff("secret", "create", "s3", "--access_key_id=" + s3.accessKey(), "--secret_access_key=" + s3.secretKey());
-    home.skiff("artifact-store", "register", "bucket", "--flavor", "s3", "--path=s3://" + bucket + "/skiff", "--endpoint=" + s3.endpoint(),
-        "--path-style=true", "--access-key-id={{secret.s3.access_key_id}}", "--secret-access-key={{secret.s3.secret_access_key}}");
+    home.skiff(
+        "init",
+        project.toString(),
+        "--metadata-url=" + postgres.newDatabase() + "&password=" + postgres.password());
+    home.skiff(
+        "secret",
+        "create",
+        "s3",
+        "--access_key_id=" + s3.accessKey(),
+        "--secret_access_key=" + s3.secretKey());
+    home.skiff(
+        "artifact-store",
+        "register",
+        "bucket",
+        "--flavor",
+        "s3",
+        "--path=s3://" + bucket + "/skiff",
+        "--endpoint=" + s3.endpoint(),
+        "--path-style=true",
+        "--access-key-id={{secret.s3.access_key_id}}",
+        "--secret-access-key={{secret.s3.secret_access_key}}");
     return home;
   }
 
@@ -47,7 +64,9 @@ final class RemoteHome {
     }
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = SkiffCli.execute(all.toArray(String[]::new), new PrintWriter(out, true), new PrintWriter(err, true));
+    int code =
+        SkiffCli.execute(
+            all.toArray(String[]::new), new PrintWriter(out, true), new PrintWriter(err, true));
     assertThat(code).as("skiff %s%n%s%n%s", String.join(" ", args), out, err).isZero();
     return out.toString();
   }

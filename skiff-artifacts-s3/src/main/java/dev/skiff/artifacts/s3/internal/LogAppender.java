@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LogAppender implements ArtifactStore.Appender {
   public static final Duration PUBLISH_EVERY = Duration.ofSeconds(1);
+
   /** Timer publishes that fail in a row before the appender waits for the next append or close. */
   static final int MAX_RETRIES = 30;
 
@@ -38,6 +39,7 @@ public final class LogAppender implements ArtifactStore.Appender {
 
   private final Blob blob;
   private final Object lock = new Object();
+
   /** Held while publishing, so an older snapshot never lands after a newer one. */
   private final Object publishing = new Object();
 
@@ -57,7 +59,8 @@ public final class LogAppender implements ArtifactStore.Appender {
     synchronized (lock) {
       load();
       if (size + data.length > bytes.length) {
-        bytes = Arrays.copyOf(bytes, Math.max(size + data.length, Math.max(1024, 2 * bytes.length)));
+        bytes =
+            Arrays.copyOf(bytes, Math.max(size + data.length, Math.max(1024, 2 * bytes.length)));
       }
       System.arraycopy(data, 0, bytes, size, data.length);
       size += data.length;

@@ -26,18 +26,21 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 /**
  * The stream a blob writer fills. A blob that fits in one part goes up as one PutObject when the
  * writer is done; a larger one becomes a multipart upload whose parts are sent as they fill. At
- * most two part buffers are alive: while one part uploads the next fills, and when that one is
- * full too it starts uploading at once, the writer waiting for the older upload to free its buffer
- * (so a writer faster than the network keeps two uploads going). Nothing is visible until {@link
- * #complete()}; {@link #abort(Throwable)} cancels the multipart upload. Not thread-safe: one
- * writer thread, like any OutputStream.
+ * most two part buffers are alive: while one part uploads the next fills, and when that one is full
+ * too it starts uploading at once, the writer waiting for the older upload to free its buffer (so a
+ * writer faster than the network keeps two uploads going). Nothing is visible until {@link
+ * #complete()}; {@link #abort(Throwable)} cancels the multipart upload. Not thread-safe: one writer
+ * thread, like any OutputStream.
  */
 public final class ObjectWriter extends OutputStream {
   private static final String CONTENT_TYPE = "application/octet-stream";
+
   /** Small blobs (most artifacts) never allocate a whole part: the buffer grows from here. */
   private static final int FIRST_BUFFER = 64 * 1024;
 
-  /** Sends parts while the writer fills the next one; daemon threads, so they never hold the JVM. */
+  /**
+   * Sends parts while the writer fills the next one; daemon threads, so they never hold the JVM.
+   */
   private static final ExecutorService UPLOADS =
       Executors.newCachedThreadPool(
           new ThreadFactory() {
@@ -60,8 +63,10 @@ public final class ObjectWriter extends OutputStream {
   private final int partSize;
   private final boolean checksums;
   private final String where;
+
   /** Parts being uploaded, oldest first: at most two, with their buffers. */
   private final Deque<InFlight> inFlight = new ArrayDeque<>();
+
   private final List<CompletedPart> parts = new ArrayList<>();
 
   private byte[] buffer;
@@ -74,7 +79,8 @@ public final class ObjectWriter extends OutputStream {
    * @param checksums whether parts carry CRC32 checksums (the store's {@code when_supported})
    * @param where the endpoint or region, for messages
    */
-  public ObjectWriter(S3Client client, String bucket, String key, int partSize, boolean checksums, String where) {
+  public ObjectWriter(
+      S3Client client, String bucket, String key, int partSize, boolean checksums, String where) {
     this.client = client;
     this.bucket = bucket;
     this.key = key;
@@ -109,7 +115,9 @@ public final class ObjectWriter extends OutputStream {
     }
   }
 
-  /** Nothing to do: bytes go up part by part, and the object appears only on {@link #complete()}. */
+  /**
+   * Nothing to do: bytes go up part by part, and the object appears only on {@link #complete()}.
+   */
   @Override
   public void flush() {}
 
@@ -132,7 +140,8 @@ public final class ObjectWriter extends OutputStream {
       try {
         client.putObject(
             b -> b.bucket(bucket).key(key).contentLength((long) n).contentType(CONTENT_TYPE),
-            RequestBody.fromContentProvider(() -> new ByteArrayInputStream(bytes, 0, n), n, CONTENT_TYPE));
+            RequestBody.fromContentProvider(
+                () -> new ByteArrayInputStream(bytes, 0, n), n, CONTENT_TYPE));
       } catch (SdkException e) {
         throw S3Errors.io("write s3://" + bucket + "/" + key, e, where);
       } finally {
@@ -146,7 +155,8 @@ public final class ObjectWriter extends OutputStream {
     }
     List<CompletedPart> done = List.copyOf(parts);
     try {
-      client.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(done)));
+      client.completeMultipartUpload(
+          b -> b.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(done)));
     } catch (SdkException e) {
       throw S3Errors.io("complete the upload of s3://" + bucket + "/" + key, e, where);
     } finally {
@@ -178,7 +188,11 @@ public final class ObjectWriter extends OutputStream {
       } catch (SdkException e) {
         cause.addSuppressed(
             S3Errors.io(
-                "abort the upload of s3://" + bucket + "/" + key + " (an abandoned upload stays invisible; a lifecycle rule or the store's check removes it)",
+                "abort the upload of s3://"
+                    + bucket
+                    + "/"
+                    + key
+                    + " (an abandoned upload stays invisible; a lifecycle rule or the store's check removes it)",
                 e,
                 where));
       }
@@ -200,15 +214,16 @@ public final class ObjectWriter extends OutputStream {
   }
 
   /**
-   * Starts uploading the buffer as the next part, then takes a buffer for the part after it
-   * (unless {@code last}): a new one while only this part is in flight, else the buffer of the
-   * oldest upload once it is done.
+   * Starts uploading the buffer as the next part, then takes a buffer for the part after it (unless
+   * {@code last}): a new one while only this part is in flight, else the buffer of the oldest
+   * upload once it is done.
    */
   private void sendPart(boolean last) throws IOException {
     if (uploadId == null) {
       try {
         uploadId =
-            client.createMultipartUpload(
+            client
+                .createMultipartUpload(
                     b -> {
                       b.bucket(bucket).key(key).contentType(CONTENT_TYPE);
                       if (checksums) {
@@ -245,7 +260,8 @@ public final class ObjectWriter extends OutputStream {
       if (cause instanceof SdkException sdk) {
         throw S3Errors.io("upload part " + number + " of s3://" + bucket + "/" + key, sdk, where);
       }
-      throw new IOException("cannot upload part " + number + " of s3://" + bucket + "/" + key + ": " + cause, cause);
+      throw new IOException(
+          "cannot upload part " + number + " of s3://" + bucket + "/" + key + ": " + cause, cause);
     }
     return oldest.buffer();
   }
@@ -254,13 +270,22 @@ public final class ObjectWriter extends OutputStream {
     UploadPartResponse response =
         client.uploadPart(
             b -> {
-              b.bucket(bucket).key(key).uploadId(uploadId).partNumber(number).contentLength((long) n);
+              b.bucket(bucket)
+                  .key(key)
+                  .uploadId(uploadId)
+                  .partNumber(number)
+                  .contentLength((long) n);
               if (checksums) {
                 b.checksumAlgorithm(ChecksumAlgorithm.CRC32);
               }
             },
-            RequestBody.fromContentProvider(() -> new ByteArrayInputStream(bytes, 0, n), n, CONTENT_TYPE));
-    return CompletedPart.builder().partNumber(number).eTag(response.eTag()).checksumCRC32(response.checksumCRC32()).build();
+            RequestBody.fromContentProvider(
+                () -> new ByteArrayInputStream(bytes, 0, n), n, CONTENT_TYPE));
+    return CompletedPart.builder()
+        .partNumber(number)
+        .eTag(response.eTag())
+        .checksumCRC32(response.checksumCRC32())
+        .build();
   }
 
   private void ensureOpen() throws IOException {

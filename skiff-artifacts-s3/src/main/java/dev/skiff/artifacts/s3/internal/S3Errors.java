@@ -18,14 +18,19 @@ import software.amazon.awssdk.core.exception.SdkException;
 public final class S3Errors {
   private S3Errors() {}
 
-  /** Why the server could not be reached at all, or null when it answered or the cause is another. */
+  /**
+   * Why the server could not be reached at all, or null when it answered or the cause is another.
+   */
   public static String unreachable(SdkException e) {
     if (!(e instanceof SdkClientException) && !(e instanceof ApiCallTimeoutException)) {
       return null;
     }
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof UnknownHostException) {
-        return "unknown host" + (t.getMessage() == null ? "" : " " + firstLine(t.getMessage()).replaceFirst(":.*", ""));
+        return "unknown host"
+            + (t.getMessage() == null
+                ? ""
+                : " " + firstLine(t.getMessage()).replaceFirst(":.*", ""));
       }
       if (t instanceof ConnectException) {
         return "connection refused";
@@ -42,7 +47,9 @@ public final class S3Errors {
 
   /** Whether no credentials could be found in the AWS default chain. */
   public static boolean noCredentials(SdkException e) {
-    return e instanceof SdkClientException && e.getMessage() != null && e.getMessage().contains("Unable to load credentials");
+    return e instanceof SdkClientException
+        && e.getMessage() != null
+        && e.getMessage().contains("Unable to load credentials");
   }
 
   /** The HTTP status of a service error, or 0. */
@@ -52,7 +59,9 @@ public final class S3Errors {
 
   /** The S3 error code of a service error (e.g. {@code NoSuchKey}), or "". */
   public static String code(SdkException e) {
-    if (e instanceof AwsServiceException s && s.awsErrorDetails() != null && s.awsErrorDetails().errorCode() != null) {
+    if (e instanceof AwsServiceException s
+        && s.awsErrorDetails() != null
+        && s.awsErrorDetails().errorCode() != null) {
       return s.awsErrorDetails().errorCode();
     }
     return "";
@@ -68,16 +77,21 @@ public final class S3Errors {
    * status, code and first line of the server's message, or the connection problem.
    */
   public static IOException io(String action, SdkException e, String where) {
-    if (e.getCause() instanceof InterruptedException || e.getCause() instanceof InterruptedIOException) {
+    if (e.getCause() instanceof InterruptedException
+        || e.getCause() instanceof InterruptedIOException) {
       Thread.currentThread().interrupt();
-      InterruptedIOException interrupted = new InterruptedIOException("interrupted while trying to " + action);
+      InterruptedIOException interrupted =
+          new InterruptedIOException("interrupted while trying to " + action);
       interrupted.initCause(e);
       return interrupted;
     }
     return new IOException("cannot " + action + ": " + reason(e, where), e);
   }
 
-  /** A short reason: "HTTP 403 AccessDenied: Access Denied" or "connection refused by the S3 endpoint …". */
+  /**
+   * A short reason: "HTTP 403 AccessDenied: Access Denied" or "connection refused by the S3
+   * endpoint …".
+   */
   public static String reason(SdkException e, String where) {
     String unreachable = unreachable(e);
     if (unreachable != null) {
@@ -86,9 +100,13 @@ public final class S3Errors {
     if (e instanceof AwsServiceException s) {
       String message = s.awsErrorDetails() == null ? null : s.awsErrorDetails().errorMessage();
       String code = code(e);
-      return "HTTP " + s.statusCode() + (code.isEmpty() ? "" : " " + code) + (message == null || message.isBlank() ? "" : ": " + firstLine(message));
+      return "HTTP "
+          + s.statusCode()
+          + (code.isEmpty() ? "" : " " + code)
+          + (message == null || message.isBlank() ? "" : ": " + firstLine(message));
     }
-    return firstLine(String.valueOf(e.getMessage())).replaceAll("\\s*\\(SDK Attempt Count: \\d+\\)", "");
+    return firstLine(String.valueOf(e.getMessage()))
+        .replaceAll("\\s*\\(SDK Attempt Count: \\d+\\)", "");
   }
 
   static String firstLine(String s) {

@@ -16,7 +16,8 @@ public final class StepContextImpl implements StepContext {
   private final StepLog log;
   private final List<Visualization> visualizations = new ArrayList<>();
 
-  public StepContextImpl(String runId, String pipeline, String step, int attempt, StepLogSink sink) {
+  public StepContextImpl(
+      String runId, String pipeline, String step, int attempt, StepLogSink sink) {
     this.runId = runId;
     this.pipeline = pipeline;
     this.step = step;
@@ -52,7 +53,8 @@ public final class StepContextImpl implements StepContext {
   @Override
   public synchronized void visualize(Visualization visualization) {
     if (visualizations.stream().anyMatch(v -> v.name().equals(visualization.name()))) {
-      throw new IllegalArgumentException("step '" + step + "' already has a visualization named '" + visualization.name() + "'");
+      throw new IllegalArgumentException(
+          "step '" + step + "' already has a visualization named '" + visualization.name() + "'");
     }
     visualizations.add(visualization);
   }
