@@ -154,7 +154,8 @@ public final class LocalOrchestrator implements Orchestrator {
 
   private RunStatus execute(RunPlan plan, String runId, RunListener listener) {
     try (StepLauncher launcher = launcher(settings(plan))) {
-      DagScheduler scheduler = new DagScheduler(store, launcher, listener, artifacts);
+      DagScheduler scheduler =
+          new DagScheduler(store, launcher, listener, artifacts).withMaterializers(materializers);
       current.set(scheduler);
       try {
         return scheduler.run(plan, runId);

@@ -23,4 +23,12 @@ public interface Out<T> extends Input<T> {
    * this output for chaining.
    */
   Out<T> configure(Consumer<StepSettings.Builder> settings);
+
+  /**
+   * Runs the step that produces this output only if {@code condition} is true when the step is
+   * ready; otherwise it is {@code SKIPPED} ("condition false"), and so is every step that needs its
+   * outputs, while the run can still succeed. Several conditions must all hold (see also {@link
+   * PipelineBuilder#when}). Returns this output for chaining.
+   */
+  Out<T> onlyIf(Out<Boolean> condition);
 }

@@ -17,12 +17,14 @@ public final class StepSettings {
   private final Boolean enableCache;
   private final RetryPolicy retry;
   private final Duration timeout;
+  private final Integer maxParallelism;
   private final Map<String, Object> settings;
 
   private StepSettings(Builder b) {
     this.enableCache = b.enableCache;
     this.retry = b.retry;
     this.timeout = b.timeout;
+    this.maxParallelism = b.maxParallelism;
     this.settings = Map.copyOf(b.settings);
   }
 
@@ -35,6 +37,7 @@ public final class StepSettings {
     b.enableCache = enableCache;
     b.retry = retry;
     b.timeout = timeout;
+    b.maxParallelism = maxParallelism;
     b.settings.putAll(settings);
     return b;
   }
@@ -55,6 +58,14 @@ public final class StepSettings {
   }
 
   /**
+   * Map steps only: how many instances of the map run at once; empty or 0 for no limit of the map's
+   * own (the pipeline's and the orchestrator's limits still apply).
+   */
+  public Optional<Integer> maxParallelism() {
+    return Optional.ofNullable(maxParallelism);
+  }
+
+  /**
    * Component settings keyed {@code <component type>.<flavor>}, e.g. {@code
    * "orchestrator.kubernetes"}: each value a settings record or a map of its fields.
    */
@@ -68,12 +79,13 @@ public final class StepSettings {
         && Objects.equals(s.enableCache, enableCache)
         && Objects.equals(s.retry, retry)
         && Objects.equals(s.timeout, timeout)
+        && Objects.equals(s.maxParallelism, maxParallelism)
         && s.settings.equals(settings);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(enableCache, retry, timeout, settings);
+    return Objects.hash(enableCache, retry, timeout, maxParallelism, settings);
   }
 
   @Override
@@ -84,6 +96,8 @@ public final class StepSettings {
         + retry
         + ", timeout="
         + timeout
+        + ", maxParallelism="
+        + maxParallelism
         + ", settings="
         + settings
         + "}";
@@ -94,6 +108,7 @@ public final class StepSettings {
     private Boolean enableCache;
     private RetryPolicy retry;
     private Duration timeout;
+    private Integer maxParallelism;
     private final Map<String, Object> settings = new LinkedHashMap<>();
 
     private Builder() {}
@@ -122,6 +137,19 @@ public final class StepSettings {
         throw new IllegalArgumentException("timeout must be positive");
       }
       this.timeout = timeout;
+      return this;
+    }
+
+    /**
+     * For a map step: at most this many of its instances run at once; 0 for no limit of its own.
+     * The plan compiler refuses it on other steps.
+     */
+    public Builder maxParallelism(int maxParallelism) {
+      if (maxParallelism < 0) {
+        throw new IllegalArgumentException(
+            "maxParallelism must be 0 (no limit) or positive, was " + maxParallelism);
+      }
+      this.maxParallelism = maxParallelism;
       return this;
     }
 

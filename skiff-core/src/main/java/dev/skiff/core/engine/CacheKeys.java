@@ -15,8 +15,9 @@ public final class CacheKeys {
   private CacheKeys() {}
 
   /**
-   * @param inputContent for each artifact input (by input name), the content hashes of the
-   *     artifacts it reads, in output order
+   * @param inputContent for each input that is not a parameter (by input name), the content hashes
+   *     of the artifacts it reads, in output order (with markers of their own for lists and
+   *     fan-ins, so an empty one has a key too)
    * @param artifactStore URI of the artifact store the run writes to: outputs can only be reused
    *     from the store that holds them
    */
@@ -45,8 +46,12 @@ public final class CacheKeys {
           .append(' ')
           .append(out.type())
           .append(' ')
-          .append(out.materializer())
-          .append('\n');
+          .append(out.materializer());
+      if (out.elementMaterializer() != null) {
+        // stored element by element too (for a map): a key of its own, so a hit has the elements
+        sb.append(" elements ").append(out.elementMaterializer());
+      }
+      sb.append('\n');
     }
     return Hashing.sha256(sb.toString());
   }

@@ -6,6 +6,7 @@ import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.spi.ArtifactRecord;
 import dev.skiff.core.spi.ArtifactStore;
 import dev.skiff.core.spi.LaunchedStep;
+import dev.skiff.core.spi.Materializers;
 import dev.skiff.core.spi.MetadataStore;
 import dev.skiff.core.spi.RunEvent;
 import dev.skiff.core.spi.RunListener;
@@ -75,6 +76,7 @@ public final class DagScheduler {
   private final Duration lease;
   private final LinkedBlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
   private volatile String stopReason;
+  private volatile Materializers materializers;
 
   /**
    * @param artifacts the run's artifact store: step logs are saved there ({@code
@@ -113,6 +115,24 @@ public final class DagScheduler {
     this.owner = Objects.requireNonNull(owner, "owner");
     this.lease = lease;
     this.clock = clock;
+  }
+
+  /**
+   * The materializers the driver reads conditions and writes run summaries with (those of the
+   * runtime; by default the ones on Skiff's own class path). Returns this scheduler.
+   */
+  public DagScheduler withMaterializers(Materializers materializers) {
+    this.materializers = Objects.requireNonNull(materializers, "materializers");
+    return this;
+  }
+
+  private StepExecutor values() {
+    Materializers m = materializers;
+    if (m == null) {
+      m = Materializers.load(DagScheduler.class.getClassLoader());
+      materializers = m;
+    }
+    return new StepExecutor(store, artifacts, m, DagScheduler.class.getClassLoader());
   }
 
   /** {@code HOST:PID}: the owner name of runs driven by this JVM. */
@@ -269,19 +289,55 @@ public final class DagScheduler {
     Map<String, Map<String, ArtifactRecord>> keptOutputs(List<StepRecord> previous) {
       Map<String, Map<String, ArtifactRecord>> kept = new HashMap<>();
       for (StepRecord p : previous) {
-        PlanStep step =
-            plan.steps().stream().filter(s -> s.name().equals(p.name())).findFirst().orElse(null);
+        PlanStep step = planStep(p.name());
         if (step == null || !p.status().hasOutputs()) {
           continue;
         }
         Map<String, ArtifactRecord> outs = RunState.dataOutputs(store.stepOutputs(runId, p.name()));
-        if (outs.keySet().containsAll(step.outputs().stream().map(PlanOutput::name).toList())
-            && notCorrupt(outs)
-            && present(outs)) {
+        // a map's result is its instances' outputs, element by element: no output is required
+        List<String> required =
+            step.map() != null ? List.of() : step.outputs().stream().map(PlanOutput::name).toList();
+        if (outs.keySet().containsAll(required) && notCorrupt(outs) && present(outs)) {
           kept.put(p.name(), outs);
         }
       }
       return kept;
+    }
+
+    /** The plan's step of this name, map instances included; null for a step it does not have. */
+    PlanStep planStep(String name) {
+      try {
+        return plan.step(name);
+      } catch (IllegalArgumentException e) {
+        return null;
+      }
+    }
+
+    /** Reads a condition: the boolean its artifact holds. */
+    RunState.ConditionRead readCondition(ArtifactRecord a) {
+      try {
+        Object value = values().readValue(a, Boolean.class);
+        if (!(value instanceof Boolean b)) {
+          return new RunState.ConditionRead(a.id(), null, "it holds no boolean: " + value);
+        }
+        return new RunState.ConditionRead(a.id(), b, null);
+      } catch (RuntimeException e) {
+        return new RunState.ConditionRead(a.id(), null, String.valueOf(e.getMessage()));
+      }
+    }
+
+    /** Stores the run summary and links it as the summary input of each hook to run. */
+    RunState.SummaryWritten writeSummary(RunState.WriteSummary w) {
+      try {
+        ArtifactRecord a =
+            values().writeValue(runId, "summary", dev.skiff.sdk.RunSummary.class, w.summary());
+        w.hooks()
+            .forEach(
+                (hook, input) -> store.linkArtifacts(runId, hook, Map.of(), Map.of(input, a.id())));
+        return new RunState.SummaryWritten(a, null);
+      } catch (RuntimeException e) {
+        return new RunState.SummaryWritten(null, String.valueOf(e.getMessage()));
+      }
     }
 
     void checkStopRequestedElsewhere() {
@@ -347,6 +403,10 @@ public final class DagScheduler {
           if (log != null) {
             log.close(); // publish the attempt's log now; late lines are still saved
           }
+        } else if (action instanceof RunState.ReadCondition r) {
+          now.add(readCondition(r.artifact()));
+        } else if (action instanceof RunState.WriteSummary w) {
+          now.add(writeSummary(w));
         } else if (action instanceof RunState.Finish f) {
           result = f.status();
         }

@@ -6,9 +6,12 @@ import dev.skiff.core.internal.Hashing;
 import dev.skiff.core.internal.Json;
 import dev.skiff.core.internal.StepSignature;
 import dev.skiff.core.internal.Types;
+import dev.skiff.core.plan.HookKind;
 import dev.skiff.core.plan.PipelineDefinitionException;
 import dev.skiff.core.plan.PlanInput;
+import dev.skiff.core.plan.PlanMap;
 import dev.skiff.core.plan.PlanOutput;
+import dev.skiff.core.plan.PlanSource;
 import dev.skiff.core.plan.PlanStep;
 import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.plan.StepPolicy;
@@ -17,6 +20,7 @@ import dev.skiff.core.stack.ConfigException;
 import dev.skiff.core.stack.ResolvedStack;
 import dev.skiff.core.stack.SettingOverrides;
 import dev.skiff.core.stack.SettingsResolver;
+import dev.skiff.sdk.FanIn;
 import dev.skiff.sdk.Input;
 import dev.skiff.sdk.Names;
 import dev.skiff.sdk.Param;
@@ -26,6 +30,7 @@ import dev.skiff.sdk.SingleArtifact;
 import dev.skiff.sdk.StepSettings;
 import dev.skiff.sdk.internal.OutputRef;
 import dev.skiff.sdk.internal.PipelineRecorder;
+import dev.skiff.sdk.internal.RunSummaryInput;
 import dev.skiff.sdk.internal.StepDeclaration;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
@@ -132,15 +137,27 @@ public final class PlanCompiler {
     SettingsResolver resolver = new SettingsResolver(stack, warnings);
     Map<String, JsonNode> pipelineSettings;
     List<PlanStep> steps = new ArrayList<>();
+    // outputs a map runs over: step, output name, materializer of the elements
+    Map<String, Map<String, String>> elements = new HashMap<>();
     try {
       pipelineSettings = resolver.pipelineLevel(settings.settings(), overrides, pipeline);
       for (StepDeclaration d : declared) {
         Map<String, JsonNode> stepSettings =
             resolver.stepLevel(pipelineSettings, d.settings().settings(), d.name());
-        steps.add(compileStep(pipeline, d, recorder, signatures, settings, stepSettings));
+        steps.add(compileStep(pipeline, d, recorder, signatures, settings, stepSettings, elements));
       }
     } catch (ConfigException e) {
       throw new PipelineDefinitionException(e.getMessage(), e);
+    }
+    for (int i = 0; i < steps.size(); i++) {
+      Map<String, String> mapped = elements.get(steps.get(i).name());
+      if (mapped != null) {
+        List<PlanOutput> outputs = new ArrayList<>();
+        for (PlanOutput o : steps.get(i).outputs()) {
+          outputs.add(mapped.containsKey(o.name()) ? o.withElements(mapped.get(o.name())) : o);
+        }
+        steps.set(i, steps.get(i).withOutputs(outputs));
+      }
     }
     return new RunPlan(
         RunPlan.CURRENT_VERSION,
@@ -169,16 +186,7 @@ public final class PlanCompiler {
     List<PlanStep> steps = new ArrayList<>();
     for (PlanStep s : plan.steps()) {
       steps.add(
-          new PlanStep(
-              s.name(),
-              s.function(),
-              s.codeHash(),
-              s.inputs(),
-              s.outputs(),
-              s.recordOutput(),
-              s.after(),
-              s.policy(),
-              resolver.override(s.settings(), overrides, "step '" + s.name() + "'")));
+          s.withSettings(resolver.override(s.settings(), overrides, "step '" + s.name() + "'")));
     }
     return new RunPlan(
         plan.version(),
@@ -197,7 +205,8 @@ public final class PlanCompiler {
       PipelineRecorder recorder,
       Map<String, StepSignature> signatures,
       PipelineSettings settings,
-      Map<String, JsonNode> stepSettings) {
+      Map<String, JsonNode> stepSettings,
+      Map<String, Map<String, String>> elements) {
     StepSignature sig = signatures.get(d.name());
     List<Input<?>> inputs = d.inputs();
     if (sig.parameterTypes().size() != inputs.size()) {
@@ -211,10 +220,43 @@ public final class PlanCompiler {
     }
     List<PlanInput> planInputs = new ArrayList<>();
     for (int i = 0; i < inputs.size(); i++) {
-      planInputs.add(compileInput(pipeline, d, i, inputs.get(i), sig, recorder, signatures));
+      planInputs.add(
+          compileInput(pipeline, d, i, inputs.get(i), sig, recorder, signatures, elements));
+    }
+    List<PlanSource> conditions = new ArrayList<>();
+    for (OutputRef<?> c : d.conditions()) {
+      if (d.kind().isHook()) {
+        throw new PipelineDefinitionException(
+            "hook '"
+                + d.name()
+                + "' cannot have a condition: hooks run after every other step, by how the run"
+                + " ended");
+      }
+      StepDeclaration source = source(pipeline, d, c, recorder);
+      Type produced = producedType(d, "condition", c, signatures.get(source.name()), source);
+      if (Types.boxed(Types.raw(produced)) != Boolean.class) {
+        throw new PipelineDefinitionException(
+            "the condition of step '"
+                + d.name()
+                + "' must be a boolean output, but output '"
+                + c
+                + "' is "
+                + Types.simpleName(produced));
+      }
+      conditions.add(
+          new PlanSource(
+              source.name(), c.component() != null ? c.component() : OutputRef.DEFAULT_OUTPUT));
     }
     List<String> after = new ArrayList<>();
     for (StepDeclaration up : d.after()) {
+      if (d.kind().isHook() || up.kind().isHook()) {
+        throw new PipelineDefinitionException(
+            "step '"
+                + d.name()
+                + "' cannot run after '"
+                + up.name()
+                + "': hooks run after every other step, and nothing runs after them");
+      }
       if (up.owner() != recorder) {
         throw new PipelineDefinitionException(
             "step '"
@@ -228,20 +270,39 @@ public final class PlanCompiler {
       after.add(up.name());
     }
     Type ret = sig.returnType();
+    boolean returnsNothing = Types.raw(ret) == void.class || Types.raw(ret) == Void.class;
+    boolean isMap = d.kind() == StepDeclaration.Kind.MAP;
     boolean isRecord =
-        Types.raw(ret).isRecord() && !Types.raw(ret).isAnnotationPresent(SingleArtifact.class);
+        !isMap
+            && Types.raw(ret).isRecord()
+            && !Types.raw(ret).isAnnotationPresent(SingleArtifact.class);
     List<PlanOutput> outputs = new ArrayList<>();
-    if (isRecord) {
+    StepSettings s = d.settings();
+    if (s.maxParallelism().isPresent() && !isMap) {
+      throw new PipelineDefinitionException(
+          "maxParallelism applies to map steps only: step '" + d.name() + "' is not a map");
+    }
+    if (isMap) {
+      if (!returnsNothing) {
+        // the instances' outputs, element by element; no artifact holds the whole list
+        outputs.add(
+            new PlanOutput(
+                OutputRef.DEFAULT_OUTPUT,
+                Types.listOf(ret).getTypeName(),
+                null,
+                output(d.name(), OutputRef.DEFAULT_OUTPUT, ret).materializer()));
+      }
+    } else if (isRecord) {
       for (RecordComponent rc : Types.raw(ret).getRecordComponents()) {
         outputs.add(output(d.name(), rc.getName(), rc.getGenericType()));
       }
-    } else if (Types.raw(ret) != void.class && Types.raw(ret) != Void.class) {
+    } else if (!returnsNothing) {
       outputs.add(output(d.name(), OutputRef.DEFAULT_OUTPUT, ret));
     }
-    StepSettings s = d.settings();
     StepPolicy policy =
         StepPolicy.of(
-            s.enableCache().orElse(settings.enableCache()),
+            // a hook reports on this run: never reuse an earlier one's
+            !d.kind().isHook() && s.enableCache().orElse(settings.enableCache()),
             s.retry().orElse(settings.retry()),
             s.timeout().or(settings::stepTimeout).orElse(null));
     return new PlanStep(
@@ -253,7 +314,10 @@ public final class PlanCompiler {
         isRecord,
         after,
         policy,
-        stepSettings);
+        stepSettings,
+        isMap ? new PlanMap(s.maxParallelism().orElse(0)) : null,
+        conditions,
+        d.kind().isHook() ? HookKind.valueOf(d.kind().name()) : null);
   }
 
   private PlanOutput output(String step, String name, Type type) {
@@ -281,9 +345,28 @@ public final class PlanCompiler {
       Input<?> input,
       StepSignature sig,
       PipelineRecorder recorder,
-      Map<String, StepSignature> signatures) {
+      Map<String, StepSignature> signatures,
+      Map<String, Map<String, String>> elements) {
     Type expected = sig.parameterTypes().get(index);
     String name = sig.parameterNames().get(index);
+    if (input instanceof RunSummaryInput) {
+      if (!d.kind().isHook() || index != 0) {
+        throw new PipelineDefinitionException(
+            "input '" + name + "' of step '" + d.name() + "': only hooks receive the run summary");
+      }
+      return PlanInput.summary(name, expected.getTypeName());
+    }
+    if (d.kind().isHook() && !(input instanceof Param<?>)) {
+      throw new PipelineDefinitionException(
+          "hook '"
+              + d.name()
+              + "' takes only parameters besides the run summary: input '"
+              + name
+              + "' is not Param.of(...)");
+    }
+    if (input instanceof FanIn<?> fanIn) {
+      return compileFanIn(pipeline, d, name, expected, fanIn, recorder, signatures);
+    }
     if (input instanceof Param<?> p) {
       Object value = p.value();
       if (!Types.assignable(expected, value.getClass())) {
@@ -315,22 +398,11 @@ public final class PlanCompiler {
       throw new PipelineDefinitionException(
           "input '" + name + "' of step '" + d.name() + "' must be a step output or Param.of(...)");
     }
-    StepDeclaration source = ref.declaration();
-    if (source.owner() != recorder) {
-      throw new PipelineDefinitionException(
-          "step '"
-              + d.name()
-              + "' uses an output of unknown step '"
-              + source.name()
-              + "' (not declared in pipeline '"
-              + pipeline
-              + "')");
+    StepDeclaration source = source(pipeline, d, ref, recorder);
+    Type produced = producedType(d, name, ref, signatures.get(source.name()), source);
+    if (d.kind() == StepDeclaration.Kind.MAP && index == 0) {
+      return compileItems(d, name, expected, ref, source, produced, elements);
     }
-    if (source == d) {
-      throw new PipelineDefinitionException(
-          "cycle in pipeline '" + pipeline + "': " + d.name() + " -> " + d.name());
-    }
-    Type produced = producedType(d, name, ref, signatures.get(source.name()));
     if (!Types.assignable(expected, produced)) {
       throw new PipelineDefinitionException(
           "type mismatch: parameter '"
@@ -347,9 +419,169 @@ public final class PlanCompiler {
     return PlanInput.artifact(name, expected.getTypeName(), source.name(), ref.component());
   }
 
+  /**
+   * The items of a map: an output that is a list, stored element by element for it (unless it is
+   * the result of another map, which already is).
+   */
+  private PlanInput compileItems(
+      StepDeclaration d,
+      String name,
+      Type expected,
+      OutputRef<?> ref,
+      StepDeclaration source,
+      Type produced,
+      Map<String, Map<String, String>> elements) {
+    if (!java.util.List.class.isAssignableFrom(Types.raw(produced))) {
+      throw new PipelineDefinitionException(
+          "map '"
+              + d.name()
+              + "' runs over a list, but output '"
+              + ref
+              + "' is "
+              + Types.simpleName(produced));
+    }
+    Type element = Types.elementOf(produced);
+    if (!Types.assignable(expected, element)) {
+      throw new PipelineDefinitionException(
+          "type mismatch: parameter '"
+              + name
+              + "' of map '"
+              + d.name()
+              + "' expects "
+              + Types.simpleName(expected)
+              + " but the elements of output '"
+              + ref
+              + "' are "
+              + Types.simpleName(element));
+    }
+    String output = ref.component() != null ? ref.component() : OutputRef.DEFAULT_OUTPUT;
+    if (source.kind() != StepDeclaration.Kind.MAP) {
+      String materializer =
+          materializers
+              .forType(expected)
+              .orElseThrow(
+                  () ->
+                      new PipelineDefinitionException(
+                          "no materializer for the elements of output '"
+                              + ref
+                              + "' (type "
+                              + Types.simpleName(expected)
+                              + "), which map '"
+                              + d.name()
+                              + "' runs over: use a record, array or primitive type, or register a"
+                              + " dev.skiff.sdk.Materializer"))
+              .id();
+      elements
+          .computeIfAbsent(source.name(), k -> new HashMap<>())
+          .putIfAbsent(output, materializer);
+    }
+    return PlanInput.artifact(name, expected.getTypeName(), source.name(), output);
+  }
+
+  /** {@code Inputs.all(...)}: a list parameter fed by several outputs, each checked. */
+  private PlanInput compileFanIn(
+      String pipeline,
+      StepDeclaration d,
+      String name,
+      Type expected,
+      FanIn<?> fanIn,
+      PipelineRecorder recorder,
+      Map<String, StepSignature> signatures) {
+    if (!Types.raw(expected).isAssignableFrom(java.util.List.class)) {
+      throw new PipelineDefinitionException(
+          "type mismatch: parameter '"
+              + name
+              + "' of step '"
+              + d.name()
+              + "' expects "
+              + Types.simpleName(expected)
+              + " but is given Inputs.all(...), a List");
+    }
+    Type element = Types.elementOf(expected);
+    List<PlanSource> sources = new ArrayList<>();
+    for (int i = 0; i < fanIn.sources().size(); i++) {
+      if (!(fanIn.sources().get(i) instanceof OutputRef<?> ref)) {
+        throw new PipelineDefinitionException(
+            "element "
+                + i
+                + " of input '"
+                + name
+                + "' of step '"
+                + d.name()
+                + "' is not a step output");
+      }
+      StepDeclaration source = source(pipeline, d, ref, recorder);
+      Type produced = producedType(d, name, ref, signatures.get(source.name()), source);
+      if (!Types.assignable(element, produced)) {
+        throw new PipelineDefinitionException(
+            "type mismatch: element "
+                + i
+                + " of parameter '"
+                + name
+                + "' of step '"
+                + d.name()
+                + "' expects "
+                + Types.simpleName(element)
+                + " but output '"
+                + ref
+                + "' is "
+                + Types.simpleName(produced));
+      }
+      sources.add(new PlanSource(source.name(), ref.component()));
+    }
+    return PlanInput.fanIn(name, expected.getTypeName(), sources);
+  }
+
+  /**
+   * The step behind an output that {@code d} reads: declared in this pipeline, not {@code d}
+   * itself, not a hook.
+   */
+  private static StepDeclaration source(
+      String pipeline, StepDeclaration d, OutputRef<?> ref, PipelineRecorder recorder) {
+    StepDeclaration source = ref.declaration();
+    if (source.owner() != recorder) {
+      throw new PipelineDefinitionException(
+          "step '"
+              + d.name()
+              + "' uses an output of unknown step '"
+              + source.name()
+              + "' (not declared in pipeline '"
+              + pipeline
+              + "')");
+    }
+    if (source == d) {
+      throw new PipelineDefinitionException(
+          "cycle in pipeline '" + pipeline + "': " + d.name() + " -> " + d.name());
+    }
+    if (source.kind().isHook()) {
+      throw new PipelineDefinitionException(
+          "step '"
+              + d.name()
+              + "' uses the output of hook '"
+              + source.name()
+              + "': hooks run after every other step, so no step can take their outputs");
+    }
+    return source;
+  }
+
   private static Type producedType(
-      StepDeclaration d, String input, OutputRef<?> ref, StepSignature source) {
+      StepDeclaration d,
+      String input,
+      OutputRef<?> ref,
+      StepSignature source,
+      StepDeclaration declaration) {
     Type ret = source.returnType();
+    if (declaration.kind() == StepDeclaration.Kind.MAP) {
+      if (Types.raw(ret) == void.class || Types.raw(ret) == Void.class) {
+        throw new PipelineDefinitionException(
+            "step '"
+                + d.name()
+                + "' uses the result of map '"
+                + declaration.name()
+                + "', whose code returns nothing (Void): its instances have no outputs to pass on");
+      }
+      ret = Types.listOf(ret);
+    }
     if (ref.component() == null) {
       return ret;
     }

@@ -10,6 +10,7 @@ import dev.skiff.core.internal.Types;
 import dev.skiff.core.plan.PlanInput;
 import dev.skiff.core.plan.PlanOutput;
 import dev.skiff.core.plan.PlanOutputs;
+import dev.skiff.core.plan.PlanSource;
 import dev.skiff.core.plan.PlanStep;
 import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.spi.ArtifactReader;
@@ -35,6 +36,7 @@ import java.lang.reflect.Type;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +54,10 @@ public final class StepExecutor {
   private final Materializers materializers;
   private final ClassLoader loader;
   private final Clock clock = Clock.systemUTC();
+
+  /** Outputs of steps whose list a map runs over, by run and step: see {@link #outputsOf}. */
+  private final Map<String, Map<String, ArtifactRecord>> itemOutputs =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   public StepExecutor(
       MetadataStore store,
@@ -76,8 +82,9 @@ public final class StepExecutor {
    */
   public Map<String, ArtifactRecord> execute(
       RunPlan plan, String runId, PlanStep step, int attempt, StepLogSink log, String token) {
-    StepDeclaration declaration = StepCode.find(plan.pipelineClass(), step.name(), loader);
-    StepSignature signature = StepSignature.of(step.name(), declaration.code());
+    // a map instance (m[3]) runs the code of its map (m)
+    StepDeclaration declaration = StepCode.find(plan.pipelineClass(), step.declaredName(), loader);
+    StepSignature signature = StepSignature.of(step.declaredName(), declaration.code());
     String codeHash = signature.codeHash();
     if (!codeHash.equals(step.codeHash())) {
       throw new StepFailedException(
@@ -144,30 +151,134 @@ public final class StepExecutor {
       Type type = signature.parameterTypes().get(i);
       if (in.isParameter()) {
         args[i] = Json.mapper().convertValue(in.value(), Json.mapper().constructType(type));
-        continue;
-      }
-      Map<String, ArtifactRecord> outs =
-          upstreamOutputs.computeIfAbsent(in.step(), s -> store.stepOutputs(runId, s));
-      if (in.output() != null || !plan.step(in.step()).recordOutput()) {
-        String name = in.output() != null ? in.output() : PlanOutputs.DEFAULT;
-        ArtifactRecord a = required(outs, in.step(), name);
-        inputIds.put(in.name(), a.id());
-        args[i] = read(a, type);
+      } else if (in.runSummary()) {
+        args[i] = readSummary(runId, step, in, type, inputIds);
+      } else if (in.isFanIn()) {
+        Type element = Types.elementOf(type);
+        List<Object> list = new ArrayList<>();
+        for (int j = 0; j < in.sources().size(); j++) {
+          PlanSource src = in.sources().get(j);
+          list.add(
+              load(
+                  plan,
+                  runId,
+                  PlanStep.elementName(in.name(), j),
+                  src.step(),
+                  src.output(),
+                  element,
+                  upstreamOutputs,
+                  inputIds));
+        }
+        args[i] = list;
       } else {
-        args[i] = rebuildRecord(Types.raw(type), outs, in, inputIds);
+        args[i] =
+            load(plan, runId, in.name(), in.step(), in.output(), type, upstreamOutputs, inputIds);
       }
     }
     return args;
   }
 
+  /**
+   * Reads what one reference to an output gives: one artifact, a record rebuilt from its
+   * components, or the list of a map's results; records lineage under {@code name} ({@code
+   * name.component}, {@code name[i]}).
+   */
+  private Object load(
+      RunPlan plan,
+      String runId,
+      String name,
+      String step,
+      String output,
+      Type type,
+      Map<String, Map<String, ArtifactRecord>> upstreamOutputs,
+      Map<String, String> inputIds) {
+    Map<String, ArtifactRecord> outs = outputsOf(runId, step, output, upstreamOutputs);
+    PlanStep up = plan.step(step);
+    if (output == null && up.map() != null) {
+      String base = up.outputs().isEmpty() ? PlanOutputs.DEFAULT : up.outputs().get(0).name();
+      Type element = Types.elementOf(type);
+      List<Object> list = new ArrayList<>();
+      for (int j = 0; outs.containsKey(PlanStep.elementName(base, j)); j++) {
+        ArtifactRecord a = outs.get(PlanStep.elementName(base, j));
+        inputIds.put(PlanStep.elementName(name, j), a.id());
+        list.add(read(a, element));
+      }
+      return list;
+    }
+    if (output != null || !up.recordOutput()) {
+      ArtifactRecord a = required(outs, step, output != null ? output : PlanOutputs.DEFAULT);
+      inputIds.put(name, a.id());
+      return read(a, type);
+    }
+    return rebuildRecord(Types.raw(type), outs, step, name, inputIds);
+  }
+
+  /**
+   * The outputs of an upstream step. The element of a map's items ({@code items[i]}) is read by
+   * each of the map's instances: those are kept for the life of this executor (one run's driver),
+   * so a map over n elements reads the store's list once, not n times. An upstream step's outputs
+   * do not change while a later step runs.
+   */
+  private Map<String, ArtifactRecord> outputsOf(
+      String runId,
+      String step,
+      String output,
+      Map<String, Map<String, ArtifactRecord>> upstreamOutputs) {
+    if (output != null && output.endsWith("]")) {
+      return itemOutputs.computeIfAbsent(
+          runId + "\n" + step, k -> Map.copyOf(store.stepOutputs(runId, step)));
+    }
+    return upstreamOutputs.computeIfAbsent(step, s -> store.stepOutputs(runId, s));
+  }
+
+  /** A hook's run summary: the artifact the driver linked as its input before the launch. */
+  private Object readSummary(
+      String runId, PlanStep step, PlanInput in, Type type, Map<String, String> inputIds) {
+    String id = store.stepInputs(runId, step.name()).get(in.name());
+    ArtifactRecord a = id == null ? null : store.findArtifact(id).orElse(null);
+    if (a == null) {
+      throw new StepFailedException(
+          "input missing: no run summary is recorded for hook '" + step.name() + "' in this run");
+    }
+    inputIds.put(in.name(), a.id());
+    return read(a, type);
+  }
+
+  /** Reads a value the driver needs (a condition), checked against its content hash. */
+  Object readValue(ArtifactRecord a, Type type) {
+    return read(a, type);
+  }
+
+  /** Writes a value the driver produces (the run summary) as an artifact of no step. */
+  ArtifactRecord writeValue(String runId, String name, Type type, Object value) {
+    Materializer m =
+        materializers
+            .forType(type)
+            .orElseThrow(
+                () -> new IllegalStateException("no materializer for " + type.getTypeName()));
+    return writeArtifact(
+        runId,
+        null,
+        name,
+        "runs/" + runId + "/" + name + "/" + newId(),
+        type.getTypeName(),
+        m,
+        type,
+        value);
+  }
+
   private Object rebuildRecord(
-      Class<?> type, Map<String, ArtifactRecord> outs, PlanInput in, Map<String, String> inputIds) {
+      Class<?> type,
+      Map<String, ArtifactRecord> outs,
+      String step,
+      String name,
+      Map<String, String> inputIds) {
     RecordComponent[] components = type.getRecordComponents();
     Object[] values = new Object[components.length];
     Class<?>[] types = new Class<?>[components.length];
     for (int i = 0; i < components.length; i++) {
-      ArtifactRecord a = required(outs, in.step(), components[i].getName());
-      inputIds.put(in.name() + "." + components[i].getName(), a.id());
+      ArtifactRecord a = required(outs, step, components[i].getName());
+      inputIds.put(name + "." + components[i].getName(), a.id());
       values[i] = read(a, components[i].getGenericType());
       types[i] = components[i].getType();
     }
@@ -180,7 +291,7 @@ public final class StepExecutor {
           "cannot rebuild record "
               + type.getSimpleName()
               + " from the outputs of step '"
-              + in.step()
+              + step
               + "': "
               + e);
     }
@@ -266,21 +377,86 @@ public final class StepExecutor {
           throw new StepFailedException(
               "step '" + step.name() + "' returned null for output '" + rc.getName() + "'");
         }
-        outputs.put(
-            rc.getName(),
-            writeData(runId, step, attempt, step.output(rc.getName()), rc.getGenericType(), value));
+        PlanOutput out = step.output(rc.getName());
+        outputs.put(rc.getName(), writeData(runId, step, attempt, out, rc.getGenericType(), value));
+        if (out.elementMaterializer() != null) {
+          outputs.putAll(writeElements(runId, step, attempt, out, value));
+        }
       }
     } else {
       PlanOutput out = step.outputs().get(0);
       outputs.put(out.name(), writeData(runId, step, attempt, out, result.getClass(), result));
+      if (out.elementMaterializer() != null) {
+        outputs.putAll(writeElements(runId, step, attempt, out, result));
+      }
     }
     return outputs;
   }
 
+  /** A list a map runs over, element by element: {@code name[0]}, {@code name[1]}, … */
+  private Map<String, ArtifactRecord> writeElements(
+      String runId, PlanStep step, int attempt, PlanOutput out, Object value) {
+    if (!(value instanceof List<?> list)) {
+      throw new StepFailedException(
+          "output '"
+              + out.name()
+              + "' of step '"
+              + step.name()
+              + "' is the list of items of a map, but is a "
+              + value.getClass().getName());
+    }
+    Materializer m = materializers.byId(out.elementMaterializer());
+    Map<String, ArtifactRecord> elements = new LinkedHashMap<>();
+    for (int i = 0; i < list.size(); i++) {
+      Object e = list.get(i);
+      if (e == null) {
+        throw new StepFailedException(
+            "element "
+                + i
+                + " of output '"
+                + out.name()
+                + "' of step '"
+                + step.name()
+                + "' is null: a map runs over non-null elements");
+      }
+      String name = PlanStep.elementName(out.name(), i);
+      elements.put(
+          name,
+          writeArtifact(
+              runId,
+              step.name(),
+              name,
+              "runs/" + runId + "/" + step.name() + "/" + attempt + "/" + name,
+              e.getClass().getName(),
+              m,
+              e.getClass(),
+              e));
+    }
+    return elements;
+  }
+
   private ArtifactRecord writeData(
       String runId, PlanStep step, int attempt, PlanOutput out, Type type, Object value) {
-    Materializer m = materializers.byId(out.materializer());
-    String path = "runs/" + runId + "/" + step.name() + "/" + attempt + "/" + out.name();
+    return writeArtifact(
+        runId,
+        step.name(),
+        out.name(),
+        "runs/" + runId + "/" + step.name() + "/" + attempt + "/" + out.name(),
+        out.type(),
+        materializers.byId(out.materializer()),
+        type,
+        value);
+  }
+
+  private ArtifactRecord writeArtifact(
+      String runId,
+      String step,
+      String name,
+      String path,
+      String typeName,
+      Materializer m,
+      Type type,
+      Object value) {
     MessageDigest digest = Hashing.sha256();
     long[] size = new long[1];
     try {
@@ -297,10 +473,10 @@ public final class StepExecutor {
     } catch (IOException | RuntimeException e) {
       throw new StepFailedException(
           "cannot write output '"
-              + out.name()
-              + "' of step '"
-              + step.name()
-              + "': "
+              + name
+              + "'"
+              + (step == null ? "" : " of step '" + step + "'")
+              + ": "
               + e.getMessage(),
           e);
     }
@@ -308,10 +484,10 @@ public final class StepExecutor {
         new ArtifactRecord(
             newId(),
             runId,
-            step.name(),
-            out.name(),
+            step,
+            name,
             ArtifactRecord.Kind.DATA,
-            out.type(),
+            typeName,
             m.id(),
             path,
             Hashing.hex(digest),

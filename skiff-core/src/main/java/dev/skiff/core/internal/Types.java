@@ -72,4 +72,64 @@ public final class Types {
   public static String simpleName(Type t) {
     return t.getTypeName().replaceAll("([a-z0-9_]+\\.)+", "").replaceAll("\\$", ".");
   }
+
+  /** {@code List<element>} as a type, e.g. the result of a map. */
+  public static ParameterizedType listOf(Type element) {
+    Type boxed = element instanceof Class<?> c ? boxed(c) : element;
+    return new ParameterizedType() {
+      @Override
+      public Type[] getActualTypeArguments() {
+        return new Type[] {boxed};
+      }
+
+      @Override
+      public Type getRawType() {
+        return java.util.List.class;
+      }
+
+      @Override
+      public Type getOwnerType() {
+        return null;
+      }
+
+      @Override
+      public String getTypeName() {
+        return "java.util.List<" + boxed.getTypeName() + ">";
+      }
+
+      @Override
+      public boolean equals(Object o) {
+        return o instanceof ParameterizedType p
+            && p.getRawType() == java.util.List.class
+            && p.getOwnerType() == null
+            && java.util.Arrays.equals(p.getActualTypeArguments(), getActualTypeArguments());
+      }
+
+      @Override
+      public int hashCode() {
+        return java.util.Arrays.hashCode(getActualTypeArguments())
+            ^ java.util.List.class.hashCode();
+      }
+
+      @Override
+      public String toString() {
+        return getTypeName();
+      }
+    };
+  }
+
+  /**
+   * The element type of a list type: {@code X} for {@code List<X>} (or any parameterized
+   * collection), {@code Object} when unknown.
+   */
+  public static Type elementOf(Type listType) {
+    if (listType instanceof ParameterizedType p && p.getActualTypeArguments().length == 1) {
+      Type arg = p.getActualTypeArguments()[0];
+      if (arg instanceof WildcardType w) {
+        return w.getUpperBounds()[0];
+      }
+      return arg;
+    }
+    return Object.class;
+  }
 }

@@ -46,14 +46,25 @@ public record RunPlan(
     return setting(key).map(json -> Json.mapper().convertValue(json, type));
   }
 
+  /**
+   * The step named {@code name}; a map instance such as {@code score[3]} is derived from its map
+   * ({@link PlanStep#instance}), so step processes and pods find it by name like any step.
+   */
   public PlanStep step(String name) {
-    return steps.stream()
-        .filter(s -> s.name().equals(name))
-        .findFirst()
-        .orElseThrow(
-            () ->
-                new IllegalArgumentException(
-                    "pipeline '" + pipeline + "' has no step '" + name + "'"));
+    for (PlanStep s : steps) {
+      if (s.name().equals(name)) {
+        return s;
+      }
+    }
+    var instance = PlanStep.parseInstance(name);
+    if (instance.isPresent()) {
+      for (PlanStep s : steps) {
+        if (s.name().equals(instance.get().getKey()) && s.map() != null) {
+          return s.instance(instance.get().getValue());
+        }
+      }
+    }
+    throw new IllegalArgumentException("pipeline '" + pipeline + "' has no step '" + name + "'");
   }
 
   /** Canonical JSON (sorted keys): equal plans give equal text and hash. */

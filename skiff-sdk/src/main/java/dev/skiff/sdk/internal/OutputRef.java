@@ -68,6 +68,27 @@ public final class OutputRef<T> implements Out<T> {
   }
 
   @Override
+  public Out<T> onlyIf(Out<Boolean> condition) {
+    if (condition == null) {
+      throw new IllegalArgumentException("condition of step '" + step() + "' is null");
+    }
+    declaration.addCondition((OutputRef<?>) condition);
+    return this;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof OutputRef<?> r
+        && r.declaration == declaration
+        && java.util.Objects.equals(r.component, component);
+  }
+
+  @Override
+  public int hashCode() {
+    return System.identityHashCode(declaration) * 31 + java.util.Objects.hashCode(component);
+  }
+
+  @Override
   public String toString() {
     return step() + "." + name();
   }
