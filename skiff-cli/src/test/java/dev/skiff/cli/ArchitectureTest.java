@@ -28,7 +28,10 @@ class ArchitectureTest {
             .importPackages("dev.skiff");
   }
 
-  /** sdk ← core ← {store, artifacts, artifacts-s3, local, kubernetes, images, testing} ← cli. */
+  /**
+   * sdk ← core ← {store, artifacts, artifacts-s3, local, kubernetes, images, testing} ← cli; sdk ←
+   * core ← client.
+   */
   static ArchRule modules() {
     return layeredArchitecture()
         .consideringOnlyDependenciesInLayers()
@@ -52,6 +55,9 @@ class ArchitectureTest {
         .definedBy("dev.skiff.images..")
         .layer("testing")
         .definedBy("dev.skiff.testing..")
+        // optional: the client's classes are seen only when skiff-client is on this class path
+        .optionalLayer("client")
+        .definedBy("dev.skiff.client..")
         .layer("cli")
         .definedBy("dev.skiff.cli..")
         .whereLayer("sdk")
@@ -71,6 +77,8 @@ class ArchitectureTest {
         .whereLayer("images")
         .mayOnlyAccessLayers("core", "sdk")
         .whereLayer("testing")
+        .mayOnlyAccessLayers("core", "sdk")
+        .whereLayer("client")
         .mayOnlyAccessLayers("core", "sdk")
         .whereLayer("cli")
         .mayOnlyAccessLayers(
