@@ -7,6 +7,29 @@ package dev.skiff.sdk;
 public interface PipelineRunner {
   RunResult run(PipelineDefinition definition, PipelineSettings settings);
 
+  /** Runs with the run configuration files of {@code Pipeline.withConfig}, later ones winning. */
+  default RunResult run(
+      PipelineDefinition definition,
+      PipelineSettings settings,
+      java.util.List<java.nio.file.Path> configs) {
+    if (!configs.isEmpty()) {
+      throw new UnsupportedOperationException("this runtime cannot apply run configuration files");
+    }
+    return run(definition, settings);
+  }
+
+  /** Schedules with the run configuration files of {@code Pipeline.withConfig}. */
+  default void schedule(
+      PipelineDefinition definition,
+      PipelineSettings settings,
+      java.util.List<java.nio.file.Path> configs,
+      Schedule schedule) {
+    if (!configs.isEmpty()) {
+      throw new UnsupportedOperationException("this runtime cannot apply run configuration files");
+    }
+    schedule(definition, settings, schedule);
+  }
+
   /** Makes the active stack's orchestrator run the pipeline on {@code schedule}. */
   default void schedule(
       PipelineDefinition definition, PipelineSettings settings, Schedule schedule) {

@@ -29,6 +29,13 @@ public final class BuildCommand implements Callable<Integer> {
       description = "Where the pipeline's classes and dependencies are, like java -cp.")
   String classpath;
 
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "A run configuration file, as for skiff run: its settings (e.g. container_registry.default) apply to the image.")
+  java.util.List<java.nio.file.Path> configs = new java.util.ArrayList<>();
+
   @Mixin ProjectOptions projectOptions;
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -49,7 +56,13 @@ public final class BuildCommand implements Callable<Integer> {
         (PipelineDefinition) type.getDeclaredConstructor().newInstance();
     try (Workspace workspace =
         Workspace.open(projectOptions.project(), spec.commandLine().getErr())) {
-      PushedImage image = new StackRuns(workspace).build(definition, definition.settings(), code);
+      PushedImage image =
+          new StackRuns(workspace)
+              .build(
+                  definition,
+                  definition.settings(),
+                  RunSettings.NONE.withConfig(java.util.List.of(), configs),
+                  code);
       spec.commandLine().getOut().println(image.describe());
     }
     return 0;

@@ -55,6 +55,24 @@ public final class RunCommand implements Callable<Integer> {
   List<String> sets = new java.util.ArrayList<>();
 
   @Option(
+      names = {"-p", "--param"},
+      paramLabel = "STEP.PARAM=VALUE",
+      description = {
+        "Set a step's parameter (a Param.of(...) input) for this run, over the code and --config; repeatable."
+            + " STEP.PARAM sets the whole value, STEP.PARAM.FIELD[...] one field of a record, e.g. trainer.config.gamma=0.01."
+            + " VALUE: JSON when it parses as JSON, else text; converted to the parameter's type. See docs/cli.md."
+      })
+  List<String> params = new java.util.ArrayList<>();
+
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "A run configuration file (YAML, or JSON for *.json): parameters and settings by step name, over the code;"
+              + " -p and --set win over it. Repeatable, later files win. See docs/cli.md.")
+  List<java.nio.file.Path> configs = new java.util.ArrayList<>();
+
+  @Option(
       names = "--isolation",
       paramLabel = "MODE",
       description =
@@ -132,7 +150,8 @@ public final class RunCommand implements Callable<Integer> {
           "--max-parallelism must be 0 (no limit) or positive, got " + maxParallelism);
     }
     RunSettings options =
-        RunSettings.of(noCache, continueOnFailure, isolation, maxParallelism, sets);
+        RunSettings.of(noCache, continueOnFailure, isolation, maxParallelism, sets)
+            .withConfig(params, configs);
     if (PipelineDefinition.class.isAssignableFrom(type)) {
       PipelineDefinition definition;
       try {

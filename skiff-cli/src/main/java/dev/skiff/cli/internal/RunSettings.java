@@ -1,9 +1,11 @@
 package dev.skiff.cli.internal;
 
+import dev.skiff.core.engine.RunConfig;
 import dev.skiff.core.stack.Flavors;
 import dev.skiff.core.stack.SettingOverrides;
 import dev.skiff.core.stack.SettingOverrides.Assignment;
 import dev.skiff.local.Isolation;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,11 +19,34 @@ import java.util.Locale;
  * against the installed flavors and applied by the settings resolver, at pipeline level over the
  * pipeline's own settings.
  */
-public record RunSettings(List<Assignment> assignments) {
+public record RunSettings(
+    List<Assignment> assignments, List<String> parameters, List<Path> configs) {
   public static final RunSettings NONE = new RunSettings(List.of());
 
   public RunSettings {
     assignments = List.copyOf(assignments);
+    parameters = List.copyOf(parameters);
+    configs = List.copyOf(configs);
+  }
+
+  public RunSettings(List<Assignment> assignments) {
+    this(assignments, List.of(), List.of());
+  }
+
+  /** With {@code -p STEP.PARAM=VALUE} and {@code --config FILE} options. */
+  public RunSettings withConfig(List<String> parameters, List<Path> configs) {
+    return new RunSettings(assignments, parameters, configs);
+  }
+
+  /**
+   * The run configuration: {@code codeConfigs} (a main's {@code Pipeline.withConfig}), then the
+   * {@code --config} files, then the settings options, then {@code -p}; later ones win.
+   */
+  public RunConfig config(Flavors flavors, List<Path> codeConfigs) {
+    RunConfig.Builder b = RunConfig.newBuilder(flavors);
+    codeConfigs.forEach(b::file);
+    configs.forEach(b::file);
+    return b.settings(assignments).parameters(parameters).build();
   }
 
   public static RunSettings of(

@@ -41,6 +41,12 @@ public final class SkiffRuntime implements PipelineRunner {
 
   @Override
   public RunResult run(PipelineDefinition definition, PipelineSettings settings) {
+    return run(definition, settings, java.util.List.of());
+  }
+
+  @Override
+  public RunResult run(
+      PipelineDefinition definition, PipelineSettings settings, java.util.List<Path> configs) {
     Options o = override;
     ClassLoader loader = definition.getClass().getClassLoader();
     Project project = o != null ? o.project() : Project.locate(Path.of(""), System.getenv());
@@ -57,7 +63,13 @@ public final class SkiffRuntime implements PipelineRunner {
     try (Workspace workspace = Workspace.open(project, err)) {
       StackRuns.Outcome outcome =
           new StackRuns(workspace)
-              .run(definition, settings, options, code, new ConsoleRunPrinter(out, Ansi.auto()));
+              .run(
+                  definition,
+                  settings,
+                  configs,
+                  options,
+                  code,
+                  new ConsoleRunPrinter(out, Ansi.auto()));
       String runId = outcome.result().runId();
       RunsCommand.printSteps(workspace.store(), runId, out, Ansi.auto());
       lastStatus = outcome.result().status();
@@ -72,6 +84,15 @@ public final class SkiffRuntime implements PipelineRunner {
   @Override
   public void schedule(
       PipelineDefinition definition, PipelineSettings settings, dev.skiff.sdk.Schedule schedule) {
+    schedule(definition, settings, java.util.List.of(), schedule);
+  }
+
+  @Override
+  public void schedule(
+      PipelineDefinition definition,
+      PipelineSettings settings,
+      java.util.List<Path> configs,
+      dev.skiff.sdk.Schedule schedule) {
     Options o = override;
     ClassLoader loader = definition.getClass().getClassLoader();
     Project project = o != null ? o.project() : Project.locate(Path.of(""), System.getenv());
@@ -89,6 +110,7 @@ public final class SkiffRuntime implements PipelineRunner {
           .schedule(
               definition,
               settings,
+              configs,
               RunSettings.NONE,
               code,
               schedule,

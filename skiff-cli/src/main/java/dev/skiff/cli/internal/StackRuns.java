@@ -48,8 +48,22 @@ public final class StackRuns {
       RunSettings options,
       UserCode code,
       RunListener listener) {
+    return run(definition, settings, List.of(), options, code, listener);
+  }
+
+  /**
+   * As {@link #run(PipelineDefinition, PipelineSettings, RunSettings, UserCode, RunListener)}, with
+   * the run configuration files of the code ({@code Pipeline.withConfig}) under {@code options}.
+   */
+  public Outcome run(
+      PipelineDefinition definition,
+      PipelineSettings settings,
+      List<java.nio.file.Path> codeConfigs,
+      RunSettings options,
+      UserCode code,
+      RunListener listener) {
     ResolvedStack stack = workspace.stacks().resolve(workspace.stacks().activeName());
-    RunPlan plan = compile(definition, settings, options, code, stack);
+    RunPlan plan = compile(definition, settings, codeConfigs, options, code, stack);
     Orchestrator orchestrator = orchestrator(stack, workspace.artifactStore(stack), code);
     checkStores(stack, orchestrator);
     return new Outcome(plan, whileStoppable(orchestrator, () -> orchestrator.run(plan, listener)));
@@ -67,7 +81,7 @@ public final class StackRuns {
       String format,
       dev.skiff.sdk.Schedule schedule) {
     ResolvedStack stack = workspace.stacks().resolve(workspace.stacks().activeName());
-    RunPlan plan = compile(definition, settings, options, code, stack);
+    RunPlan plan = compile(definition, settings, List.of(), options, code, stack);
     Orchestrator orchestrator = orchestrator(stack, workspace.artifactStore(stack), code);
     orchestrator
         .storeProblems()
@@ -91,8 +105,20 @@ public final class StackRuns {
       UserCode code,
       dev.skiff.sdk.Schedule schedule,
       RunListener listener) {
+    return schedule(definition, settings, List.of(), options, code, schedule, listener);
+  }
+
+  /** Schedules with the run configuration files of the code under {@code options}. */
+  public RunPlan schedule(
+      PipelineDefinition definition,
+      PipelineSettings settings,
+      List<java.nio.file.Path> codeConfigs,
+      RunSettings options,
+      UserCode code,
+      dev.skiff.sdk.Schedule schedule,
+      RunListener listener) {
     ResolvedStack stack = workspace.stacks().resolve(workspace.stacks().activeName());
-    RunPlan plan = compile(definition, settings, options, code, stack);
+    RunPlan plan = compile(definition, settings, codeConfigs, options, code, stack);
     Orchestrator orchestrator = orchestrator(stack, workspace.artifactStore(stack), code);
     checkStores(stack, orchestrator);
     try {
@@ -160,12 +186,13 @@ public final class StackRuns {
   private RunPlan compile(
       PipelineDefinition definition,
       PipelineSettings settings,
+      List<java.nio.file.Path> codeConfigs,
       RunSettings options,
       UserCode code,
       ResolvedStack stack) {
-    var overrides = options.parse(workspace.stacks().flavors());
+    var config = options.config(workspace.stacks().flavors(), codeConfigs);
     return new PlanCompiler(Materializers.load(code.loader()), workspace::warn)
-        .compile(definition, settings, stack, overrides);
+        .compile(definition, settings, stack, config);
   }
 
   /**
@@ -249,6 +276,15 @@ public final class StackRuns {
   /** Builds and pushes the image of {@code definition} to the active stack's container registry. */
   public ImageProvider.PushedImage build(
       PipelineDefinition definition, PipelineSettings settings, UserCode code) {
+    return build(definition, settings, RunSettings.NONE, code);
+  }
+
+  /** Builds with {@code options} ({@code --config}) applied to the plan the image is made from. */
+  public ImageProvider.PushedImage build(
+      PipelineDefinition definition,
+      PipelineSettings settings,
+      RunSettings options,
+      UserCode code) {
     ResolvedStack stack = workspace.stacks().resolve(workspace.stacks().activeName());
     ImageProvider images =
         images(stack, code)
@@ -260,9 +296,7 @@ public final class StackRuns {
                             + "' has no container registry: add one with 'skiff stack update "
                             + stack.name()
                             + " -c REGISTRY'"));
-    RunPlan plan =
-        new PlanCompiler(Materializers.load(code.loader()), workspace::warn)
-            .compile(definition, settings, stack);
+    RunPlan plan = compile(definition, settings, List.of(), options, code, stack);
     return images.build(plan);
   }
 

@@ -88,6 +88,19 @@ public final class PlanCompiler {
       PipelineSettings code,
       ResolvedStack stack,
       SettingOverrides overrides) {
+    return compile(definition, code, stack, RunConfig.of(overrides));
+  }
+
+  /**
+   * Compiles for {@code stack} with a run's configuration ({@code --config}, {@code -p}, {@code
+   * --set}): parameter values are replaced (typed by the parameter's declared type) before they are
+   * stored and hashed, so only the steps whose parameters change get new cache keys; settings are
+   * resolved as {@link SettingsResolver} says. An unknown step or parameter is an error naming the
+   * closest.
+   */
+  public RunPlan compile(
+      PipelineDefinition definition, PipelineSettings code, ResolvedStack stack, RunConfig config) {
+    SettingOverrides overrides = config.settings();
     PipelineSettings settings = overrides.applyTo(code);
     String pipeline = definition.name();
     if (!Names.isValid(pipeline)) {
@@ -134,6 +147,7 @@ public final class PlanCompiler {
         throw new PipelineDefinitionException(e.getMessage(), e);
       }
     }
+    checkConfig(pipeline, config, byName, signatures);
     SettingsResolver resolver = new SettingsResolver(stack, warnings);
     Map<String, JsonNode> pipelineSettings;
     List<PlanStep> steps = new ArrayList<>();
@@ -143,8 +157,11 @@ public final class PlanCompiler {
       pipelineSettings = resolver.pipelineLevel(settings.settings(), overrides, pipeline);
       for (StepDeclaration d : declared) {
         Map<String, JsonNode> stepSettings =
-            resolver.stepLevel(pipelineSettings, d.settings().settings(), d.name());
-        steps.add(compileStep(pipeline, d, recorder, signatures, settings, stepSettings, elements));
+            resolver.stepLevel(
+                pipelineSettings, d.settings().settings(), config.stepSettings(d.name()), d.name());
+        steps.add(
+            compileStep(
+                pipeline, d, recorder, signatures, settings, stepSettings, elements, config));
       }
     } catch (ConfigException e) {
       throw new PipelineDefinitionException(e.getMessage(), e);
@@ -199,6 +216,84 @@ public final class PlanCompiler {
         steps);
   }
 
+  /**
+   * Every step and parameter the run's configuration names exists: one line with the closest name
+   * otherwise.
+   */
+  private static void checkConfig(
+      String pipeline,
+      RunConfig config,
+      Map<String, StepDeclaration> byName,
+      Map<String, StepSignature> signatures) {
+    List<String> stepNames = new ArrayList<>(byName.keySet());
+    for (RunConfig.ParameterOverride o : config.parameters()) {
+      StepDeclaration d = byName.get(o.step());
+      if (d == null) {
+        throw unknownStep(pipeline, o.step(), o.origin(), stepNames);
+      }
+      List<String> params = new ArrayList<>();
+      List<String> names = signatures.get(d.name()).parameterNames();
+      for (int i = 0; i < d.inputs().size() && i < names.size(); i++) {
+        if (d.inputs().get(i) instanceof Param<?>) {
+          params.add(names.get(i));
+        }
+      }
+      if (!params.contains(o.parameter())) {
+        if (names.contains(o.parameter())) {
+          throw new PipelineDefinitionException(
+              "input '"
+                  + o.parameter()
+                  + "' of step '"
+                  + d.name()
+                  + "' in "
+                  + o.origin()
+                  + " is not a parameter: only Param.of(...) inputs can be set"
+                  + (params.isEmpty() ? "" : " (parameters: " + String.join(", ", params) + ")"));
+        }
+        throw new PipelineDefinitionException(
+            "unknown parameter '"
+                + o.parameter()
+                + "' of step '"
+                + d.name()
+                + "' in "
+                + o.origin()
+                + (params.isEmpty()
+                    ? ": the step has no parameters"
+                    : dev.skiff.core.stack.ConfigBinder.closest(o.parameter(), params)
+                            .map(k -> ": did you mean '" + k + "'?")
+                            .orElse("")
+                        + " (parameters: "
+                        + String.join(", ", params)
+                        + ")"));
+      }
+    }
+    config
+        .stepSettingOrigins()
+        .forEach(
+            (step, origin) -> {
+              if (!byName.containsKey(step)) {
+                throw unknownStep(pipeline, step, origin, stepNames);
+              }
+            });
+  }
+
+  private static PipelineDefinitionException unknownStep(
+      String pipeline, String step, String origin, List<String> steps) {
+    return new PipelineDefinitionException(
+        "unknown step '"
+            + step
+            + "' in "
+            + origin
+            + dev.skiff.core.stack.ConfigBinder.closest(step, steps)
+                .map(k -> ": did you mean '" + k + "'?")
+                .orElse("")
+            + " (steps of pipeline '"
+            + pipeline
+            + "': "
+            + String.join(", ", steps)
+            + ")");
+  }
+
   private PlanStep compileStep(
       String pipeline,
       StepDeclaration d,
@@ -206,7 +301,8 @@ public final class PlanCompiler {
       Map<String, StepSignature> signatures,
       PipelineSettings settings,
       Map<String, JsonNode> stepSettings,
-      Map<String, Map<String, String>> elements) {
+      Map<String, Map<String, String>> elements,
+      RunConfig config) {
     StepSignature sig = signatures.get(d.name());
     List<Input<?>> inputs = d.inputs();
     if (sig.parameterTypes().size() != inputs.size()) {
@@ -221,7 +317,7 @@ public final class PlanCompiler {
     List<PlanInput> planInputs = new ArrayList<>();
     for (int i = 0; i < inputs.size(); i++) {
       planInputs.add(
-          compileInput(pipeline, d, i, inputs.get(i), sig, recorder, signatures, elements));
+          compileInput(pipeline, d, i, inputs.get(i), sig, recorder, signatures, elements, config));
     }
     List<PlanSource> conditions = new ArrayList<>();
     for (OutputRef<?> c : d.conditions()) {
@@ -346,7 +442,8 @@ public final class PlanCompiler {
       StepSignature sig,
       PipelineRecorder recorder,
       Map<String, StepSignature> signatures,
-      Map<String, Map<String, String>> elements) {
+      Map<String, Map<String, String>> elements,
+      RunConfig config) {
     Type expected = sig.parameterTypes().get(index);
     String name = sig.parameterNames().get(index);
     if (input instanceof RunSummaryInput) {
@@ -381,7 +478,7 @@ public final class PlanCompiler {
                 + Types.simpleName(value.getClass()));
       }
       try {
-        JsonNode json = Json.mapper().valueToTree(value);
+        JsonNode json = config.apply(d.name(), name, expected, Json.mapper().valueToTree(value));
         String hash = Hashing.sha256(Json.mapper().writeValueAsString(json));
         return PlanInput.parameter(name, expected.getTypeName(), json, hash);
       } catch (IllegalArgumentException | JsonProcessingException e) {

@@ -322,7 +322,7 @@ public final class ConfigBinder {
    * The name in {@code names} closest to {@code key} (in any spelling), if close enough to be a
    * typo.
    */
-  static Optional<String> closest(String key, List<String> names) {
+  public static Optional<String> closest(String key, List<String> names) {
     String wanted = canonical(key);
     return names.stream()
         .min(Comparator.comparingInt(k -> distance(canonical(k), wanted)))

@@ -340,7 +340,7 @@ public final class SettingOverrides {
   }
 
   /** JSON when the text parses as one JSON value, else the text itself. */
-  static JsonNode json(String value) {
+  public static JsonNode json(String value) {
     String v = value.trim();
     if (!v.isEmpty()) {
       try {

@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  * whose flavor takes settings, field by field,
  *
  * <pre>
- * component configuration &lt; pipeline settings &lt; --set (pipeline level) &lt; step settings
+ * component configuration &lt; pipeline settings &lt; config file settings &lt; --set (pipeline level)
+ *   &lt; step settings &lt; config file step settings
  * </pre>
  *
  * into the flavor's settings record, written into the plan complete (every field, with the
@@ -94,7 +95,20 @@ public final class SettingsResolver {
    */
   public Map<String, JsonNode> stepLevel(
       Map<String, JsonNode> pipelineLevel, Map<String, Object> stepSettings, String step) {
+    return stepLevel(pipelineLevel, stepSettings, SettingOverrides.NONE, step);
+  }
+
+  /**
+   * The pipeline level &lt; step settings &lt; {@code overrides} (a config file's step settings),
+   * for every component of the stack that takes settings.
+   */
+  public Map<String, JsonNode> stepLevel(
+      Map<String, JsonNode> pipelineLevel,
+      Map<String, Object> stepSettings,
+      SettingOverrides overrides,
+      String step) {
     checkKeys(stepSettings.keySet(), "step '" + step + "'");
+    checkOverrides(overrides);
     Map<String, JsonNode> resolved = new LinkedHashMap<>(pipelineLevel);
     if (stack == null) {
       return resolved;
@@ -102,7 +116,9 @@ public final class SettingsResolver {
     for (ResolvedComponent c : stack.components().values()) {
       Class<? extends Record> type = c.flavor().settingsType();
       Object user = stepSettings.get(c.settingsKey());
-      if (type == null || user == null) {
+      boolean overridden =
+          overrides.entries().stream().anyMatch(e -> e.settingsKey().equals(c.settingsKey()));
+      if (type == null || (user == null && !overridden)) {
         continue;
       }
       String what = "setting '" + c.settingsKey() + "' of step '" + step + "'";
@@ -110,7 +126,10 @@ public final class SettingsResolver {
           pipelineLevel.containsKey(c.settingsKey())
               ? ((ObjectNode) pipelineLevel.get(c.settingsKey())).deepCopy()
               : fromConfig(c);
-      merged.setAll(ConfigBinder.normalize(type, user, what));
+      if (user != null) {
+        merged.setAll(ConfigBinder.normalize(type, user, what));
+      }
+      overrides.applyTo(c.settingsKey(), merged);
       resolved.put(c.settingsKey(), complete(type, merged, what));
     }
     return resolved;
