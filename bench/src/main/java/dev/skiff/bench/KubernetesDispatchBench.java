@@ -39,6 +39,9 @@ import java.util.stream.Collectors;
  * registered, not pulled): a real container per step would measure podman, not Skiff; {@code
  * StepStartupBench} measures the cost of a real step container.
  *
+ * <p>For 1000 steps in a small orchestrator: {@code java -Xmx128m -cp ... KubernetesDispatchBench
+ * 1000}; it prints the peak heap too.
+ *
  * <p>Run: {@code ./mvnw -q -pl bench -am package -DskipTests && java -cp
  * "bench/target/skiff-bench.jar:bench/target/lib/*" dev.skiff.bench.KubernetesDispatchBench}
  */
@@ -79,6 +82,15 @@ public final class KubernetesDispatchBench {
               0,
               false,
               Duration.ofMinutes(2),
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
               null,
               null,
               null);
@@ -209,6 +221,15 @@ public final class KubernetesDispatchBench {
           .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
           .limit(8)
           .forEach(e -> System.out.printf("  %6d  %s%n", e.getValue(), e.getKey()));
+      long peakHeap = 0;
+      for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+        if (pool.getType() == java.lang.management.MemoryType.HEAP && pool.getPeakUsage() != null) {
+          peakHeap += pool.getPeakUsage().getUsed();
+        }
+      }
+      System.out.printf(
+          "orchestrator JVM peak heap (sum of pool peaks, this JVM also runs the test cluster): %.1f MiB of -Xmx %.0f MiB%n",
+          peakHeap / 1048576.0, Runtime.getRuntime().maxMemory() / 1048576.0);
     }
   }
 

@@ -192,6 +192,30 @@ class KubernetesCliTest extends CliTestSupport {
             .containsOnly("default");
         assertThat(ok("schedules", "list", "-o", "json").json()).isEmpty();
         assertThat(ok("runs", "list", "-o", "json").json()).isEmpty();
+
+        // a cron expression Kubernetes would refuse (or never fire on) is refused up front, with
+        // where it is wrong
+        assertOneLineError(
+            run(CliPipelines.Tiny.class, "--dry-run", "--schedule", "0 3 * * 8"),
+            "invalid cron schedule '0 3 * * 8': column 9, day-of-week '8': value 8 not in range [0, 6]");
+        assertOneLineError(
+            run(CliPipelines.Tiny.class, "--schedule", "0 25 * * *", "--schedule-name", "nightly"),
+            "invalid cron schedule '0 25 * * *': column 3, hour '25': value 25 not in range [0, 23]");
+        assertThat(k8s.batch().v1().cronjobs().inNamespace(ns).list().getItems()).isEmpty();
+
+        // a real schedule, then a new cron for it
+        runOk(CliPipelines.Tiny.class, "--schedule", "0 3 * * *", "--schedule-name", "nightly");
+        assertThat(ok("schedules", "update", "nightly", "--cron", "30 4 * * MON-FRI").out())
+            .contains("now fires on 30 4 * * MON-FRI");
+        assertThat(k8s.batch().v1().cronjobs().inNamespace(ns).list().getItems())
+            .singleElement()
+            .satisfies(c -> assertThat(c.getSpec().getSchedule()).isEqualTo("30 4 * * MON-FRI"));
+        assertThat(ok("schedules", "list", "-o", "json").json().get(0).get("cron").asText())
+            .isEqualTo("30 4 * * MON-FRI");
+        assertOneLineError(
+            cli("schedules", "update", "nightly", "--cron", "@every 5m"),
+            "invalid cron schedule '@every 5m': unknown descriptor '@every 5m'");
+        ok("schedules", "delete", "nightly");
       } finally {
         System.clearProperty("kubeconfig");
       }

@@ -22,6 +22,23 @@ import java.util.regex.Pattern;
  *     reference); handed to pods in a Secret, never in plain env or args
  * @param podSettings pod settings of step pods
  * @param orchestratorPodSettings pod settings of the orchestrator pod
+ * @param stepServiceAccountName service account of step pods; null for the orchestrator's ({@code
+ *     serviceAccountName}, or the one Skiff creates). Step pods mount no API token unless their pod
+ *     settings set {@code automountServiceAccountToken}
+ * @param backoffLimit how often the orchestrator Job starts a new orchestrator pod after one failed
+ *     (default 3); disruptions (eviction, preemption, node drain) do not count
+ * @param ttlSecondsAfterFinished seconds after which a finished orchestrator Job, and with it its
+ *     pods and Secret, is deleted (default 604800: 7 days)
+ * @param activeDeadlineSeconds longest a run's orchestrator Job may be active, in seconds; null
+ *     (default) for no limit
+ * @param concurrencyPolicy what a schedule does when it fires while its previous run still runs:
+ *     {@code Forbid} (default: skip this firing), {@code Allow}, {@code Replace}
+ * @param startingDeadlineSeconds how late a schedule may start a firing it missed (controller down,
+ *     {@code Forbid}), in seconds; null (default) for no limit
+ * @param timeZone IANA time zone of schedules (e.g. {@code Europe/Paris}); null (default) for the
+ *     cluster's (the kube-controller-manager's, usually UTC)
+ * @param successfulJobsHistoryLimit finished Jobs of successful scheduled runs kept (default 3)
+ * @param failedJobsHistoryLimit finished Jobs of failed scheduled runs kept (default 1)
  */
 public record KubernetesOrchestratorConfig(
     String kubernetesContext,
@@ -35,7 +52,16 @@ public record KubernetesOrchestratorConfig(
     Duration podStartupTimeout,
     String metadataUrl,
     PodSettings podSettings,
-    PodSettings orchestratorPodSettings) {
+    PodSettings orchestratorPodSettings,
+    String stepServiceAccountName,
+    Integer backoffLimit,
+    Integer ttlSecondsAfterFinished,
+    Long activeDeadlineSeconds,
+    String concurrencyPolicy,
+    Long startingDeadlineSeconds,
+    String timeZone,
+    Integer successfulJobsHistoryLimit,
+    Integer failedJobsHistoryLimit) {
   public static final String DEFAULT_NAMESPACE = "skiff";
   public static final String DEFAULT_SERVICE_ACCOUNT = "skiff-service-account";
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
@@ -48,11 +74,8 @@ public record KubernetesOrchestratorConfig(
               + kubernetesNamespace
               + "' is not a valid namespace name (lower-case letters, digits, '-')");
     }
-    if (serviceAccountName != null
-        && !serviceAccountName.matches("[a-z0-9]([-a-z0-9.]*[a-z0-9])?")) {
-      throw new IllegalArgumentException(
-          "serviceAccountName '" + serviceAccountName + "' is not a valid name");
-    }
+    JobSettings.checkServiceAccount("serviceAccountName", serviceAccountName);
+    JobSettings.checkServiceAccount("stepServiceAccountName", stepServiceAccountName);
     synchronous = synchronous == null ? Boolean.TRUE : synchronous;
     imagePullSecrets = imagePullSecrets == null ? List.of() : List.copyOf(imagePullSecrets);
     maxParallelism = maxParallelism == null ? 0 : maxParallelism;
@@ -68,6 +91,23 @@ public record KubernetesOrchestratorConfig(
     podSettings = podSettings == null ? PodSettings.EMPTY : podSettings;
     orchestratorPodSettings =
         orchestratorPodSettings == null ? PodSettings.EMPTY : orchestratorPodSettings;
+    backoffLimit = JobSettings.atLeast("backoffLimit", backoffLimit, JobSettings.BACKOFF_LIMIT, 0);
+    ttlSecondsAfterFinished =
+        JobSettings.atLeast(
+            "ttlSecondsAfterFinished", ttlSecondsAfterFinished, JobSettings.TTL_AFTER_FINISHED, 0);
+    JobSettings.positive("activeDeadlineSeconds", activeDeadlineSeconds);
+    concurrencyPolicy = JobSettings.concurrencyPolicy(concurrencyPolicy);
+    JobSettings.atLeast("startingDeadlineSeconds", startingDeadlineSeconds, 0);
+    JobSettings.checkTimeZone(timeZone);
+    successfulJobsHistoryLimit =
+        JobSettings.atLeast(
+            "successfulJobsHistoryLimit",
+            successfulJobsHistoryLimit,
+            JobSettings.SUCCESSFUL_JOBS_HISTORY,
+            0);
+    failedJobsHistoryLimit =
+        JobSettings.atLeast(
+            "failedJobsHistoryLimit", failedJobsHistoryLimit, JobSettings.FAILED_JOBS_HISTORY, 0);
   }
 
   /** The service account pods run as: the configured one, or the one Skiff creates. */

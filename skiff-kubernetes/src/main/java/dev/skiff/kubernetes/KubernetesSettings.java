@@ -11,8 +11,9 @@ import java.time.Duration;
  * of the same name and type, which gives its default). {@code SettingsResolver} resolves
  * configuration &lt; pipeline &lt; {@code --set} &lt; step field by field into the plan, complete;
  * the orchestrator reads them from there. At step level only {@code podSettings}, {@code
- * serviceAccountName} and {@code podStartupTimeout} apply; the other fields are read at pipeline
- * level.
+ * stepServiceAccountName} (else {@code serviceAccountName}) and {@code podStartupTimeout} apply;
+ * the other fields are read at pipeline level. See {@link KubernetesOrchestratorConfig} for each
+ * field's meaning and default.
  *
  * @param podSettings scheduling, resources, env, volumes and metadata of step pods
  * @param orchestratorPodSettings the same for the orchestrator pod
@@ -21,6 +22,15 @@ import java.time.Duration;
  * @param keepPods keep finished step pods for inspection (default false: deleted when done)
  * @param podStartupTimeout how long a pod may stay Pending before its step fails (default 5 min)
  * @param maxParallelism most step pods at once, 0 for no limit (pipeline level)
+ * @param stepServiceAccountName service account of step pods; null for the orchestrator's
+ * @param backoffLimit orchestrator pods started again after one failed (default 3)
+ * @param ttlSecondsAfterFinished seconds a finished orchestrator Job is kept (default 7 days)
+ * @param activeDeadlineSeconds longest the orchestrator Job may be active; null for no limit
+ * @param concurrencyPolicy schedules: Forbid (default), Allow or Replace
+ * @param startingDeadlineSeconds schedules: how late a missed firing may start; null for no limit
+ * @param timeZone schedules: IANA time zone; null for the cluster's
+ * @param successfulJobsHistoryLimit schedules: Jobs of successful runs kept (default 3)
+ * @param failedJobsHistoryLimit schedules: Jobs of failed runs kept (default 1)
  */
 public record KubernetesSettings(
     PodSettings podSettings,
@@ -29,7 +39,16 @@ public record KubernetesSettings(
     Boolean synchronous,
     Boolean keepPods,
     Duration podStartupTimeout,
-    Integer maxParallelism) {
+    Integer maxParallelism,
+    String stepServiceAccountName,
+    Integer backoffLimit,
+    Integer ttlSecondsAfterFinished,
+    Long activeDeadlineSeconds,
+    String concurrencyPolicy,
+    Long startingDeadlineSeconds,
+    String timeZone,
+    Integer successfulJobsHistoryLimit,
+    Integer failedJobsHistoryLimit) {
   public static final String KEY = "orchestrator.kubernetes";
 
   /**
@@ -39,8 +58,35 @@ public record KubernetesSettings(
   public static final KubernetesSettings DEFAULTS =
       SettingsResolver.fromConfig(
           new KubernetesOrchestratorConfig(
-              null, null, null, null, null, null, null, null, null, null, null, null),
+              null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+              null, null, null, null, null, null, null),
           KubernetesSettings.class);
+
+  /** Unset fields take the configuration's defaults; values are checked as there. */
+  public KubernetesSettings {
+    podSettings = podSettings == null ? PodSettings.EMPTY : podSettings;
+    orchestratorPodSettings =
+        orchestratorPodSettings == null ? PodSettings.EMPTY : orchestratorPodSettings;
+    JobSettings.checkServiceAccount("serviceAccountName", serviceAccountName);
+    JobSettings.checkServiceAccount("stepServiceAccountName", stepServiceAccountName);
+    backoffLimit = JobSettings.atLeast("backoffLimit", backoffLimit, JobSettings.BACKOFF_LIMIT, 0);
+    ttlSecondsAfterFinished =
+        JobSettings.atLeast(
+            "ttlSecondsAfterFinished", ttlSecondsAfterFinished, JobSettings.TTL_AFTER_FINISHED, 0);
+    JobSettings.positive("activeDeadlineSeconds", activeDeadlineSeconds);
+    concurrencyPolicy = JobSettings.concurrencyPolicy(concurrencyPolicy);
+    JobSettings.atLeast("startingDeadlineSeconds", startingDeadlineSeconds, 0);
+    JobSettings.checkTimeZone(timeZone);
+    successfulJobsHistoryLimit =
+        JobSettings.atLeast(
+            "successfulJobsHistoryLimit",
+            successfulJobsHistoryLimit,
+            JobSettings.SUCCESSFUL_JOBS_HISTORY,
+            0);
+    failedJobsHistoryLimit =
+        JobSettings.atLeast(
+            "failedJobsHistoryLimit", failedJobsHistoryLimit, JobSettings.FAILED_JOBS_HISTORY, 0);
+  }
 
   /**
    * The run's settings (pipeline level) as resolved into {@code plan}; {@code config}'s for a plan
@@ -59,7 +105,15 @@ public record KubernetesSettings(
     return step.setting(KEY, KubernetesSettings.class).orElse(run);
   }
 
-  /** The service account pods run as: the one named, or the one Skiff creates. */
+  /**
+   * The service account of a step pod with these (step) settings: {@code stepServiceAccountName},
+   * else {@code serviceAccountName}, else the one Skiff creates.
+   */
+  public String effectiveStepServiceAccount() {
+    return stepServiceAccountName != null ? stepServiceAccountName : effectiveServiceAccount();
+  }
+
+  /** The service account of the orchestrator pod: the one named, or the one Skiff creates. */
   public String effectiveServiceAccount() {
     return serviceAccountName != null
         ? serviceAccountName

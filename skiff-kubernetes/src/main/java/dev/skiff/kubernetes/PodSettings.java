@@ -1,6 +1,7 @@
 package dev.skiff.kubernetes;
 
 import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.EnvFromSource;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Toleration;
@@ -16,6 +17,15 @@ import java.util.Map;
  * maps in Kubernetes' own field names (as in a manifest). Unset fields add nothing.
  *
  * @param gpus number of NVIDIA GPUs ({@code nvidia.com/gpu} limit); null for none
+ * @param automountServiceAccountToken whether a step pod mounts its service account's API token
+ *     (default false: steps talk to the stores, never to the API); the orchestrator pod always
+ *     mounts it
+ * @param envFrom whole ConfigMaps or Secrets as environment variables ({@code configMapRef}, {@code
+ *     secretRef}, optional {@code prefix}); a missing one fails the step at once with the kubelet's
+ *     message
+ * @param imagePullSecrets more Secrets for pulling the image, after the configuration's
+ * @param schedulerName the scheduler that places the pod; null for the cluster's default
+ * @param priorityClassName the pod's PriorityClass; null for the cluster's default
  */
 public record PodSettings(
     Map<String, String> nodeSelector,
@@ -27,9 +37,15 @@ public record PodSettings(
     List<Volume> volumes,
     List<VolumeMount> volumeMounts,
     Map<String, String> annotations,
-    Map<String, String> labels) {
+    Map<String, String> labels,
+    Boolean automountServiceAccountToken,
+    List<EnvFromSource> envFrom,
+    List<String> imagePullSecrets,
+    String schedulerName,
+    String priorityClassName) {
   public static final PodSettings EMPTY =
-      new PodSettings(null, null, null, null, null, null, null, null, null, null);
+      new PodSettings(
+          null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
   public PodSettings {
     nodeSelector = nodeSelector == null ? Map.of() : Map.copyOf(nodeSelector);
@@ -39,6 +55,8 @@ public record PodSettings(
     volumeMounts = volumeMounts == null ? List.of() : List.copyOf(volumeMounts);
     annotations = annotations == null ? Map.of() : Map.copyOf(annotations);
     labels = labels == null ? Map.of() : Map.copyOf(labels);
+    envFrom = envFrom == null ? List.of() : List.copyOf(envFrom);
+    imagePullSecrets = imagePullSecrets == null ? List.of() : List.copyOf(imagePullSecrets);
     if (gpus != null && gpus < 0) {
       throw new IllegalArgumentException("gpus must be 0 or positive, got " + gpus);
     }

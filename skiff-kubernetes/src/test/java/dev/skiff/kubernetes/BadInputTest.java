@@ -137,6 +137,15 @@ class BadInputTest {
         null,
         null,
         null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
         null);
   }
 
@@ -304,11 +313,49 @@ class BadInputTest {
   }
 
   @Test
+  void anInvalidImageReferenceIsRefusedBeforeAnythingIsCreated() {
+    createNamespace();
+    var config =
+        new KubernetesOrchestratorConfig(
+            "dev",
+            null,
+            null,
+            false,
+            "registry.local/Team/Skiff:digits",
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null);
+
+    assertThatThrownBy(() -> orchestrator(config).run(plan(), RunListener.NONE))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(
+            "image 'registry.local/Team/Skiff:digits' is not a valid image reference (InvalidImageName)")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    assertThat(store.listRuns(null, 10)).isEmpty();
+    assertThat(client.batch().v1().jobs().inNamespace("skiff").list().getItems()).isEmpty();
+    assertThat(client.serviceAccounts().inNamespace("skiff").list().getItems()).isEmpty();
+  }
+
+  @Test
   void missingImageIsAnError() throws IOException {
     createNamespace();
     var config =
         new KubernetesOrchestratorConfig(
-            "dev", null, null, false, null, null, null, null, null, null, null, null);
+            "dev", null, null, false, null, null, null, null, null, null, null, null, null, null,
+            null, null, null, null, null, null, null);
     assertThatThrownBy(() -> orchestrator(config).run(plan(), RunListener.NONE))
         .hasMessage(
             "the kubernetes orchestrator needs an image holding Skiff and your code: add a container registry to the stack (skiff stack update k8s -c REGISTRY) or set a prebuilt one with 'skiff orchestrator update NAME --image=...'");

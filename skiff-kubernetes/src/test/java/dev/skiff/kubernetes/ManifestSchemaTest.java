@@ -85,7 +85,23 @@ class ManifestSchemaTest {
                                       "gpus",
                                       1,
                                       "resources",
-                                      Map.of("requests", Map.of("cpu", "4", "memory", "16Gi"))))));
+                                      Map.of("requests", Map.of("cpu", "4", "memory", "16Gi")),
+                                      "envFrom",
+                                      List.of(
+                                          Map.of("secretRef", Map.of("name", "team-keys")),
+                                          Map.of(
+                                              "prefix",
+                                              "CFG_",
+                                              "configMapRef",
+                                              Map.of("name", "settings", "optional", true))),
+                                      "imagePullSecrets",
+                                      List.of("gpu-registry"),
+                                      "schedulerName",
+                                      "gpu-scheduler",
+                                      "priorityClassName",
+                                      "training",
+                                      "automountServiceAccountToken",
+                                      true))));
       p.step("evaluator", Shape::evaluator, data, model);
     }
   }
@@ -123,6 +139,15 @@ class ManifestSchemaTest {
         null,
         "registry.local/team/skiff@sha256:" + "a".repeat(64),
         List.of("regcred"),
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
         null,
         null,
         null,

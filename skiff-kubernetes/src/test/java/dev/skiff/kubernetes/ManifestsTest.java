@@ -36,6 +36,15 @@ class ManifestsTest {
         null,
         "jdbc:postgresql://db/skiff",
         null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
         null);
   }
 
@@ -103,6 +112,183 @@ class ManifestsTest {
 
   final Manifests manifests = new Manifests(config(), "registry.local/skiff@sha256:abc");
 
+  /** Settings with {@code keyValues} set, the rest at their defaults. */
+  static KubernetesSettings settings(Object... keyValues) {
+    Map<String, Object> map = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < keyValues.length; i += 2) {
+      map.put((String) keyValues[i], keyValues[i + 1]);
+    }
+    return JSON.convertValue(map, KubernetesSettings.class);
+  }
+
+  @Test
+  void theOrchestratorJobIgnoresDisruptionsAndFailsAtOnceOnAConfigurationError() {
+    Job job =
+        manifests.orchestratorJob(
+            plan(),
+            "r1",
+            settings(
+                "backoffLimit", 1, "ttlSecondsAfterFinished", 600, "activeDeadlineSeconds", 7200));
+
+    var spec = job.getSpec();
+    assertThat(spec.getBackoffLimit()).isEqualTo(1);
+    assertThat(spec.getTtlSecondsAfterFinished()).isEqualTo(600);
+    assertThat(spec.getActiveDeadlineSeconds()).isEqualTo(7200L);
+    var rules = spec.getPodFailurePolicy().getRules();
+    assertThat(rules).hasSize(2);
+    assertThat(rules.get(0).getAction()).isEqualTo("Ignore");
+    assertThat(rules.get(0).getOnPodConditions())
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.getType()).isEqualTo("DisruptionTarget");
+              assertThat(c.getStatus()).isEqualTo("True");
+            });
+    assertThat(rules.get(1).getAction()).isEqualTo("FailJob");
+    assertThat(rules.get(1).getOnExitCodes().getContainerName()).isEqualTo(Manifests.CONTAINER);
+    assertThat(rules.get(1).getOnExitCodes().getOperator()).isEqualTo("In");
+    assertThat(rules.get(1).getOnExitCodes().getValues())
+        .containsExactly(dev.skiff.kubernetes.internal.OrchestratorMain.CONFIGURATION_ERROR);
+    assertThat(spec.getTemplate().getSpec().getRestartPolicy()).isEqualTo("Never");
+
+    var defaults = manifests.orchestratorJob(plan(), "r1", settings()).getSpec();
+    assertThat(defaults.getBackoffLimit()).isEqualTo(3);
+    assertThat(defaults.getTtlSecondsAfterFinished()).isEqualTo(7 * 24 * 3600);
+    assertThat(defaults.getActiveDeadlineSeconds()).isNull();
+  }
+
+  @Test
+  void podsRequestCpuAndMemoryUnlessTheirSettingsSayOtherwise() {
+    var job = manifests.orchestratorJob(plan(), "r1", settings());
+    assertThat(
+            job.getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getResources()
+                .getRequests())
+        .containsEntry("cpu", new Quantity("100m"))
+        .containsEntry("memory", new Quantity("400Mi"));
+    Pod plain =
+        manifests.stepPod(plan(), "r1", plan().steps().get(0), 1, PodSettings.EMPTY, "sa", null);
+    assertThat(plain.getSpec().getContainers().get(0).getResources().getRequests())
+        .containsEntry("cpu", new Quantity("100m"))
+        .containsEntry("memory", new Quantity("400Mi"));
+    // a limit alone: the request defaults to it in Kubernetes, so Skiff adds none for that resource
+    PodSettings limited =
+        JSON.convertValue(
+            Map.of("resources", Map.of("limits", Map.of("memory", "256Mi"))), PodSettings.class);
+    var resources =
+        manifests
+            .stepPod(plan(), "r1", plan().steps().get(0), 1, limited, "sa", null)
+            .getSpec()
+            .getContainers()
+            .get(0)
+            .getResources();
+    assertThat(resources.getRequests()).containsOnlyKeys("cpu");
+    assertThat(resources.getLimits()).containsOnlyKeys("memory");
+  }
+
+  @Test
+  void runObjectsAreOwnedByTheJobButNotControlledByIt() {
+    Job job = manifests.orchestratorJob(plan(), "r1", settings());
+    job.getMetadata().setUid("uid-1");
+    var owner = Manifests.ownedBy(job);
+    assertThat(owner.getController()).isFalse();
+    assertThat(owner.getBlockOwnerDeletion()).isNull();
+    assertThat(owner.getUid()).isEqualTo("uid-1");
+    // the pod's controller reference (what the orchestrator pod sees on itself) becomes a plain one
+    var controllerRef =
+        new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
+            .withApiVersion("batch/v1")
+            .withKind("Job")
+            .withName("r1-orchestrator")
+            .withUid("uid-1")
+            .withController(true)
+            .withBlockOwnerDeletion(true)
+            .build();
+    assertThat(Manifests.ownedBy(controllerRef)).isEqualTo(owner);
+    Pod pod =
+        manifests.stepPod(plan(), "r1", plan().steps().get(0), 1, PodSettings.EMPTY, "sa", owner);
+    assertThat(pod.getMetadata().getOwnerReferences()).containsExactly(owner);
+  }
+
+  @Test
+  void cronJobsTakeTheScheduleSettings() {
+    var cron =
+        manifests.cronJob(
+            plan(),
+            "nightly",
+            "0 3 * * *",
+            "skiff-schedule-nightly",
+            settings(
+                "concurrencyPolicy", "Replace",
+                "startingDeadlineSeconds", 300,
+                "timeZone", "Europe/Paris",
+                "successfulJobsHistoryLimit", 5,
+                "failedJobsHistoryLimit", 2));
+    var spec = cron.getSpec();
+    assertThat(spec.getConcurrencyPolicy()).isEqualTo("Replace");
+    assertThat(spec.getStartingDeadlineSeconds()).isEqualTo(300L);
+    assertThat(spec.getTimeZone()).isEqualTo("Europe/Paris");
+    assertThat(spec.getSuccessfulJobsHistoryLimit()).isEqualTo(5);
+    assertThat(spec.getFailedJobsHistoryLimit()).isEqualTo(2);
+    var defaults = manifests.cronJob(plan(), "nightly", "0 3 * * *", "s", settings()).getSpec();
+    assertThat(defaults.getConcurrencyPolicy()).isEqualTo("Forbid");
+    assertThat(defaults.getTimeZone()).isNull();
+    assertThat(defaults.getSuccessfulJobsHistoryLimit()).isEqualTo(3);
+    assertThat(defaults.getFailedJobsHistoryLimit()).isEqualTo(1);
+    assertThatThrownBy(() -> settings("concurrencyPolicy", "Sometimes"))
+        .hasRootCauseMessage("concurrencyPolicy 'Sometimes' is not one of Allow, Forbid, Replace");
+    assertThatThrownBy(() -> settings("timeZone", "Mars/Olympus"))
+        .hasRootCauseMessage(
+            "timeZone 'Mars/Olympus' is not an IANA time zone name, e.g. Europe/Paris or Etc/UTC");
+    assertThatThrownBy(() -> settings("backoffLimit", -1))
+        .hasRootCauseMessage("backoffLimit must be 0 or more, got -1");
+  }
+
+  @Test
+  void envFromPullSecretsSchedulerAndPriorityReachThePod() {
+    PodSettings settings =
+        JSON.convertValue(
+            Map.of(
+                "envFrom",
+                List.of(Map.of("secretRef", Map.of("name", "team-keys"))),
+                "imagePullSecrets",
+                List.of("regcred", "gpu-registry"),
+                "schedulerName",
+                "gpu-scheduler",
+                "priorityClassName",
+                "training"),
+            PodSettings.class);
+    PodSpec spec =
+        manifests.stepPod(plan(), "r1", plan().steps().get(0), 1, settings, "sa", null).getSpec();
+
+    assertThat(spec.getContainers().get(0).getEnvFrom())
+        .singleElement()
+        .satisfies(e -> assertThat(e.getSecretRef().getName()).isEqualTo("team-keys"));
+    assertThat(spec.getImagePullSecrets())
+        .extracting(r -> r.getName())
+        .containsExactly(
+            "regcred", "gpu-registry"); // the configuration's, then the settings' new ones
+    assertThat(spec.getSchedulerName()).isEqualTo("gpu-scheduler");
+    assertThat(spec.getPriorityClassName()).isEqualTo("training");
+    assertThat(RestrictedProfile.violations(spec)).isEmpty();
+  }
+
+  @Test
+  void aStepPodMountsAnApiTokenOnlyWhenItsSettingsAskForOne() {
+    PodSettings asking =
+        JSON.convertValue(Map.of("automountServiceAccountToken", true), PodSettings.class);
+    assertThat(
+            manifests
+                .stepPod(plan(), "r1", plan().steps().get(0), 1, asking, "sa", null)
+                .getSpec()
+                .getAutomountServiceAccountToken())
+        .isTrue();
+  }
+
   @Test
   void roleGrantsOnlyWhatSkiffUsesAndNoWildcards() {
     List<PolicyRule> rules = manifests.role().getRules();
@@ -115,10 +301,15 @@ class ManifestsTest {
             });
     assertThat(rules)
         .flatExtracting(PolicyRule::getVerbs)
-        .doesNotContain("update", "patch", "deletecollection", "escalate", "bind", "impersonate");
+        .doesNotContain("patch", "deletecollection", "escalate", "bind", "impersonate");
     assertThat(rules)
         .flatExtracting(PolicyRule::getResources)
-        .doesNotContain("secrets", "roles", "rolebindings");
+        .doesNotContain("secrets", "roles", "rolebindings", "events", "jobs/finalizers");
+    // update only on Jobs: a scheduled run's orchestrator records its run id on its own Job
+    assertThat(rules)
+        .filteredOn(r -> r.getVerbs().contains("update"))
+        .singleElement()
+        .satisfies(r -> assertThat(r.getResources()).containsExactly("jobs"));
     assertThat(manifests.roleBinding().getRoleRef().getKind())
         .isEqualTo("Role"); // namespaced, never a ClusterRole like edit
     assertThat(manifests.roleBinding().getSubjects().get(0).getName())
@@ -215,10 +406,14 @@ class ManifestsTest {
   @Test
   void everyPodMeetsTheRestrictedPodSecurityProfile() {
     Pod step = manifests.stepPod(plan(), "r1", plan().steps().get(0), 1, gpuSettings(), "sa", null);
-    Job job = manifests.orchestratorJob(plan(), "r1", PodSettings.EMPTY, "sa");
+    Job job = manifests.orchestratorJob(plan(), "r1", settings("serviceAccountName", "sa"));
     var cron =
         manifests.cronJob(
-            plan(), "nightly", "0 3 * * *", "skiff-schedule-nightly", PodSettings.EMPTY, "sa");
+            plan(),
+            "nightly",
+            "0 3 * * *",
+            "skiff-schedule-nightly",
+            settings("serviceAccountName", "sa"));
 
     for (PodSpec spec :
         List.of(
@@ -234,7 +429,7 @@ class ManifestsTest {
     assertThat(manifests.serviceAccount().getAutomountServiceAccountToken()).isFalse();
     assertThat(
             manifests
-                .orchestratorJob(plan(), "r1", PodSettings.EMPTY, "sa")
+                .orchestratorJob(plan(), "r1", settings("serviceAccountName", "sa"))
                 .getSpec()
                 .getTemplate()
                 .getSpec()

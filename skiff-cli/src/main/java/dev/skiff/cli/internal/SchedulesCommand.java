@@ -18,12 +18,13 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "schedules",
     description =
-        "List, pause, resume and delete schedules made with 'skiff run --schedule' or Pipeline.run(Schedule).",
+        "List, pause, resume, update and delete schedules made with 'skiff run --schedule' or Pipeline.run(Schedule).",
     subcommands = {
       SchedulesCommand.ListSchedules.class,
       SchedulesCommand.Pause.class,
       SchedulesCommand.Resume.class,
-      SchedulesCommand.Delete.class
+      SchedulesCommand.Delete.class,
+      SchedulesCommand.Update.class
     })
 public final class SchedulesCommand {
 
@@ -122,6 +123,41 @@ public final class SchedulesCommand {
     @Override
     boolean paused() {
       return false;
+    }
+  }
+
+  @Command(
+      name = "update",
+      description =
+          "Change when a schedule fires: a new cron expression (five fields, or @daily, @hourly...),"
+              + " checked before anything is sent.")
+  static final class Update implements Callable<Integer> {
+    @Parameters(
+        index = "0",
+        paramLabel = "SCHEDULE",
+        description = "PIPELINE/NAME, or NAME when unique.")
+    String id;
+
+    @Option(
+        names = "--cron",
+        required = true,
+        paramLabel = "CRON",
+        description = "The new schedule, e.g. \"0 3 * * MON-FRI\".")
+    String cron;
+
+    @Mixin ProjectOptions project;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      try (Workspace workspace = Workspace.open(project.project(), spec.commandLine().getErr())) {
+        ScheduleRecord s = find(workspace, id);
+        new StackRuns(workspace).orchestratorOf(s).updateSchedule(s, cron);
+        spec.commandLine()
+            .getOut()
+            .println("Schedule " + s.pipeline() + "/" + s.name() + " now fires on " + cron.strip());
+      }
+      return 0;
     }
   }
 

@@ -51,6 +51,14 @@ public interface Orchestrator {
         "this orchestrator cannot schedule runs: use a stack with the kubernetes orchestrator");
   }
 
+  /**
+   * Changes the cron expression of a schedule made by {@link #schedule} (and its record). Default:
+   * this orchestrator has no schedules.
+   */
+  default void updateSchedule(ScheduleRecord schedule, String cron) {
+    throw new UnsupportedOperationException("this orchestrator has no schedules");
+  }
+
   /** Suspends ({@code paused}) or resumes a schedule made by {@link #schedule}. */
   default void pauseSchedule(ScheduleRecord schedule, boolean paused) {
     throw new UnsupportedOperationException("this orchestrator has no schedules");

@@ -6,7 +6,6 @@ import dev.skiff.kubernetes.KubernetesOrchestratorConfig;
 import dev.skiff.kubernetes.KubernetesSettings;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.ArrayList;
@@ -55,13 +54,7 @@ public final class DryRun {
     if (schedule != null) {
       String secretName = scheduleSecret(plan, schedule);
       var cronJob =
-          m.cronJob(
-              plan,
-              schedule.name(),
-              schedule.cron(),
-              secretName,
-              run.orchestratorPodSettings(),
-              run.effectiveServiceAccount());
+          m.cronJob(plan, schedule.name(), CronExpressions.check(schedule.cron()), secretName, run);
       out.add(cronJob);
       var secret =
           m.runSecret(
@@ -71,46 +64,32 @@ public final class DryRun {
           .getMetadata()
           .setOwnerReferences(
               List.of(
-                  new OwnerReferenceBuilder()
-                      .withApiVersion("batch/v1")
-                      .withKind("CronJob")
-                      .withName(cronJob.getMetadata().getName())
-                      .withUid("<uid of the CronJob>")
-                      .withController(true)
-                      .withBlockOwnerDeletion(true)
-                      .build()));
+                  Manifests.ownerReference(
+                      "batch/v1",
+                      "CronJob",
+                      cronJob.getMetadata().getName(),
+                      "<uid of the CronJob>")));
       out.add(secret);
     } else {
-      Job job =
-          m.orchestratorJob(
-              plan, runId, run.orchestratorPodSettings(), run.effectiveServiceAccount());
+      Job job = m.orchestratorJob(plan, runId, run);
       out.add(job);
       var secret = m.runSecret(runId, plan.pipeline(), placeholders);
-      OwnerReference owner =
-          new OwnerReferenceBuilder()
-              .withApiVersion("batch/v1")
-              .withKind("Job")
-              .withName(job.getMetadata().getName())
-              .withUid("<uid of the Job>")
-              .withController(true)
-              .withBlockOwnerDeletion(true)
-              .build();
-      secret.getMetadata().setOwnerReferences(List.of(owner));
+      secret
+          .getMetadata()
+          .setOwnerReferences(
+              List.of(
+                  Manifests.ownerReference(
+                      "batch/v1", "Job", job.getMetadata().getName(), "<uid of the Job>")));
       out.add(secret);
     }
     OwnerReference podOwner =
-        new OwnerReferenceBuilder()
-            .withApiVersion("batch/v1")
-            .withKind("Job")
-            .withName(Names.orchestratorJob(runId))
-            .withUid("<uid of the Job>")
-            .withController(true)
-            .withBlockOwnerDeletion(true)
-            .build();
+        Manifests.ownerReference(
+            "batch/v1", "Job", Names.orchestratorJob(runId), "<uid of the Job>");
     for (PlanStep step : plan.steps()) {
       KubernetesSettings s = KubernetesSettings.of(step, run);
       out.add(
-          m.stepPod(plan, runId, step, 1, s.podSettings(), s.effectiveServiceAccount(), podOwner));
+          m.stepPod(
+              plan, runId, step, 1, s.podSettings(), s.effectiveStepServiceAccount(), podOwner));
     }
     return out;
   }

@@ -4,6 +4,7 @@ import dev.skiff.core.plan.PlanStep;
 import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.spi.StoreAccess;
 import dev.skiff.kubernetes.KubernetesOrchestratorConfig;
+import dev.skiff.kubernetes.KubernetesSettings;
 import dev.skiff.kubernetes.PodSettings;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
@@ -34,6 +35,8 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobSpec;
 import io.fabric8.kubernetes.api.model.batch.v1.JobSpecBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicy;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.Role;
@@ -68,8 +71,13 @@ public final class Manifests {
   public static final String CONTAINER = "main";
 
   static final long RUN_AS_USER = 65532; // the conventional non-root uid of distroless images
-  static final int JOB_RESTARTS = 3;
-  static final int TTL_AFTER_FINISHED = 7 * 24 * 3600;
+
+  /**
+   * Requests of a pod whose settings request (or limit) neither CPU nor memory, so the scheduler
+   * places it on a node with room for a JVM. A request or a limit in the pod settings replaces the
+   * default of that resource.
+   */
+  static final Map<String, String> DEFAULT_REQUESTS = Map.of("cpu", "100m", "memory", "400Mi");
 
   private final String namespace;
   private final List<String> imagePullSecrets;
@@ -100,12 +108,41 @@ public final class Manifests {
     return new Manifests(namespace, imagePullSecrets, image, secretName);
   }
 
-  /** The rules of the orchestrator's Role: nothing Skiff does not use, no wildcards. */
+  /**
+   * The rules of the orchestrator's Role: exactly what the orchestrator pod calls (a test compares
+   * them with the calls it records), no wildcards. Pods: its own ({@code get}), the step pods
+   * ({@code create}, {@code delete}), one informer on the run's pods ({@code list}, {@code watch})
+   * and their logs. Jobs: a scheduled run's orchestrator reads its own Job and writes the run id on
+   * it ({@code get}, {@code update}), so a restarted pod continues that run. No {@code
+   * jobs/finalizers}: owner references to the Job never set {@code blockOwnerDeletion} (see {@link
+   * #ownerReference}).
+   */
   public static List<PolicyRule> roleRules() {
     return List.of(
         rule("", "pods", "create", "get", "list", "watch", "delete"),
         rule("", "pods/log", "get"),
-        rule("", "events", "get", "list", "watch"));
+        rule("batch", "jobs", "get", "update"));
+  }
+
+  /**
+   * What the client (your kubeconfig's user) calls, for a Role of users who run pipelines: check
+   * the namespace, create the service account with its Role and binding (unless one is named),
+   * submit the Job and its Secret, follow the run (watch its Job and orchestrator pod, stream its
+   * log), stop and resume runs, and manage the CronJobs of schedules. A test checks that the client
+   * calls nothing else. Creating the Role also needs every permission it grants ({@link
+   * #roleRules}), as RBAC forbids granting more than one holds.
+   */
+  public static List<PolicyRule> clientRules() {
+    return List.of(
+        rule("", "namespaces", "get"),
+        rule("", "serviceaccounts", "get", "create", "update"),
+        rule("rbac.authorization.k8s.io", "roles", "get", "create", "update"),
+        rule("rbac.authorization.k8s.io", "rolebindings", "get", "create", "update"),
+        rule("", "secrets", "get", "create", "update", "delete"),
+        rule("batch", "jobs", "get", "list", "watch", "create", "delete", "deletecollection"),
+        rule("batch", "cronjobs", "get", "create", "update", "patch", "delete"),
+        rule("", "pods", "list", "watch", "deletecollection"),
+        rule("", "pods/log", "get"));
   }
 
   public ServiceAccount serviceAccount() {
@@ -172,9 +209,11 @@ public final class Manifests {
         .build();
   }
 
-  /** The Job that runs the orchestrator of one run; the cluster restarts it if its node dies. */
-  public Job orchestratorJob(
-      RunPlan plan, String runId, PodSettings podSettings, String serviceAccount) {
+  /**
+   * The Job that runs the orchestrator of one run; the cluster starts a new orchestrator pod if one
+   * fails (up to {@code backoffLimit}), disruptions not counted.
+   */
+  public Job orchestratorJob(RunPlan plan, String runId, KubernetesSettings settings) {
     Map<String, String> labels = Labels.run(runId, plan.pipeline(), "orchestrator");
     return new JobBuilder()
         .withNewMetadata()
@@ -184,22 +223,17 @@ public final class Manifests {
         .endMetadata()
         .withSpec(
             jobSpec(
-                labels,
-                podSettings,
-                serviceAccount,
-                List.of("orchestrator", "--run", runId),
-                Names.runSecret(runId)))
+                labels, settings, List.of("orchestrator", "--run", runId), Names.runSecret(runId)))
         .build();
   }
 
-  /** A CronJob whose job template is the orchestrator Job of a scheduled run. */
+  /**
+   * A CronJob whose job template is the orchestrator Job of a scheduled run, with the schedule
+   * settings ({@code concurrencyPolicy}, {@code startingDeadlineSeconds}, {@code timeZone}, history
+   * limits) of {@code settings}.
+   */
   public CronJob cronJob(
-      RunPlan plan,
-      String schedule,
-      String cron,
-      String secretName,
-      PodSettings podSettings,
-      String serviceAccount) {
+      RunPlan plan, String schedule, String cron, String secretName, KubernetesSettings settings) {
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(Labels.PIPELINE, Names.labelValue(plan.pipeline()));
     labels.put(Labels.ROLE, "orchestrator");
@@ -213,7 +247,11 @@ public final class Manifests {
         .endMetadata()
         .withNewSpec()
         .withSchedule(cron)
-        .withConcurrencyPolicy("Forbid")
+        .withConcurrencyPolicy(settings.concurrencyPolicy())
+        .withStartingDeadlineSeconds(settings.startingDeadlineSeconds())
+        .withTimeZone(settings.timeZone())
+        .withSuccessfulJobsHistoryLimit(settings.successfulJobsHistoryLimit())
+        .withFailedJobsHistoryLimit(settings.failedJobsHistoryLimit())
         .withNewJobTemplate()
         .withNewMetadata()
         .withLabels(labels)
@@ -221,8 +259,7 @@ public final class Manifests {
         .withSpec(
             jobSpec(
                 labels,
-                podSettings,
-                serviceAccount,
+                settings,
                 List.of("orchestrator", "--schedule", plan.pipeline() + "/" + schedule),
                 secretName))
         .endJobTemplate()
@@ -278,8 +315,9 @@ public final class Manifests {
                     args,
                     secretOverride != null ? secretOverride : Names.runSecret(runId)))
             .withRestartPolicy("Never")
+            // a step talks to the stores, never to the API, unless its settings ask for a token
             .withAutomountServiceAccountToken(
-                false); // a step talks to the stores, never to the API
+                Boolean.TRUE.equals(podSettings.automountServiceAccountToken()));
     if (step.policy().timeout() != null) {
       spec.withActiveDeadlineSeconds(
           Math.max(1, (long) Math.ceil(step.policy().timeout().toMillis() / 1000.0)));
@@ -301,10 +339,11 @@ public final class Manifests {
 
   private JobSpec jobSpec(
       Map<String, String> labels,
-      PodSettings podSettings,
-      String serviceAccount,
+      KubernetesSettings settings,
       List<String> args,
       String secretName) {
+    PodSettings podSettings = settings.orchestratorPodSettings();
+    String serviceAccount = settings.effectiveServiceAccount();
     Map<String, String> podLabels = new LinkedHashMap<>(podSettings.labels());
     podLabels.putAll(labels);
     PodTemplateSpec template =
@@ -316,15 +355,42 @@ public final class Manifests {
             .withSpec(
                 new PodSpecBuilder(podSpec(podSettings, serviceAccount, args, secretName))
                     .withRestartPolicy("Never")
-                    .withAutomountServiceAccountToken(
-                        true) // only the orchestrator talks to the API; the account itself mounts
-                    // nothing
+                    // only the orchestrator talks to the API; the account itself mounts nothing
+                    .withAutomountServiceAccountToken(true)
                     .build())
             .build();
     return new JobSpecBuilder()
-        .withBackoffLimit(JOB_RESTARTS)
-        .withTtlSecondsAfterFinished(TTL_AFTER_FINISHED)
+        .withBackoffLimit(settings.backoffLimit())
+        .withTtlSecondsAfterFinished(settings.ttlSecondsAfterFinished())
+        .withActiveDeadlineSeconds(settings.activeDeadlineSeconds())
+        .withPodFailurePolicy(podFailurePolicy())
         .withTemplate(template)
+        .build();
+  }
+
+  /**
+   * A disrupted orchestrator pod (evicted, preempted, its node drained or lost: condition {@code
+   * DisruptionTarget}) is replaced without spending {@code backoffLimit}; one that exits with
+   * {@link OrchestratorMain#CONFIGURATION_ERROR} fails the Job at once, since no new pod can fix
+   * its configuration.
+   */
+  static PodFailurePolicy podFailurePolicy() {
+    return new PodFailurePolicyBuilder()
+        .addNewRule()
+        .withAction("Ignore")
+        .addNewOnPodCondition()
+        .withType("DisruptionTarget")
+        .withStatus("True")
+        .endOnPodCondition()
+        .endRule()
+        .addNewRule()
+        .withAction("FailJob")
+        .withNewOnExitCodes()
+        .withContainerName(CONTAINER)
+        .withOperator("In")
+        .withValues(OrchestratorMain.CONFIGURATION_ERROR)
+        .endOnExitCodes()
+        .endRule()
         .build();
   }
 
@@ -367,6 +433,7 @@ public final class Manifests {
             .withImagePullPolicy("IfNotPresent")
             .withArgs(args)
             .withEnv(env)
+            .withEnvFrom(s.envFrom())
             .withVolumeMounts(mounts)
             .withResources(resources(s))
             .withNewSecurityContext()
@@ -398,8 +465,14 @@ public final class Manifests {
             .withType("RuntimeDefault")
             .endSeccompProfile()
             .endSecurityContext();
+    spec.withSchedulerName(s.schedulerName()).withPriorityClassName(s.priorityClassName());
     for (String pull : imagePullSecrets) {
       spec.addToImagePullSecrets(new LocalObjectReference(pull));
+    }
+    for (String pull : s.imagePullSecrets()) {
+      if (!imagePullSecrets.contains(pull)) {
+        spec.addToImagePullSecrets(new LocalObjectReference(pull));
+      }
     }
     return spec.build();
   }
@@ -412,10 +485,18 @@ public final class Manifests {
     if (s.gpus() != null && s.gpus() > 0) {
       r.addToLimits("nvidia.com/gpu", new Quantity(String.valueOf(s.gpus())));
     }
-    ResourceRequirements built = r.build();
-    return built.getLimits() == null && built.getRequests() == null && built.getClaims() == null
-        ? null
-        : built;
+    ResourceRequirements given = r.build();
+    DEFAULT_REQUESTS.forEach(
+        (resource, amount) -> {
+          // a limit alone makes the request equal to it: a default request must not exceed it
+          boolean set =
+              given.getRequests() != null && given.getRequests().containsKey(resource)
+                  || given.getLimits() != null && given.getLimits().containsKey(resource);
+          if (!set) {
+            r.addToRequests(resource, new Quantity(amount));
+          }
+        });
+    return r.build();
   }
 
   private static EnvVar secretEnv(String name, String secret, String key, boolean optional) {
@@ -450,13 +531,41 @@ public final class Manifests {
 
   /** Owner reference making {@code job} the owner of the pods and Secret of its run. */
   public static OwnerReference ownedBy(Job job) {
+    return ownerReference(
+        "batch/v1", "Job", job.getMetadata().getName(), job.getMetadata().getUid());
+  }
+
+  /**
+   * The reference a run's objects (step pods, Secret) get to the orchestrator Job (or a schedule's
+   * Secret to its CronJob) whose {@code controller} reference {@code controllerRef} is: the same
+   * owner, not as controller.
+   */
+  public static OwnerReference ownedBy(OwnerReference controllerRef) {
+    return ownerReference(
+        controllerRef.getApiVersion(),
+        controllerRef.getKind(),
+        controllerRef.getName(),
+        controllerRef.getUid());
+  }
+
+  /**
+   * A non-controller owner reference, without {@code blockOwnerDeletion}. Not a controller: the
+   * Job's selector does not match step pods, so the Job controller would release a pod it is the
+   * controller of (remove the reference), and nothing would be deleted with the Job. No {@code
+   * blockOwnerDeletion}: it only makes a foreground deletion of the Job wait for these objects,
+   * which Skiff does not need (it deletes Jobs in the background; the TTL controller's foreground
+   * deletion then finishes at once and the garbage collector removes the pods right after), while
+   * setting it needs {@code update} on {@code jobs/finalizers} wherever the
+   * OwnerReferencesPermissionEnforcement admission plugin runs — a grant the Role does not need.
+   */
+  public static OwnerReference ownerReference(
+      String apiVersion, String kind, String name, String uid) {
     return new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
-        .withApiVersion("batch/v1")
-        .withKind("Job")
-        .withName(job.getMetadata().getName())
-        .withUid(job.getMetadata().getUid())
-        .withController(true)
-        .withBlockOwnerDeletion(true)
+        .withApiVersion(apiVersion)
+        .withKind(kind)
+        .withName(name)
+        .withUid(uid)
+        .withController(false)
         .build();
   }
 }

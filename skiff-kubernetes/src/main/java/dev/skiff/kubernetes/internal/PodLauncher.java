@@ -61,12 +61,18 @@ public final class PodLauncher implements StepLauncher {
             t.setDaemon(true);
             return t;
           });
-  private final SharedIndexInformer<Pod> informer;
+
+  /** How often a pod that is still Pending for a reason says so again in the step log. */
+  static final Duration WAITING_REMINDER = Duration.ofSeconds(30);
+
+  private volatile SharedIndexInformer<Pod> informer;
+  private volatile boolean closed;
 
   /**
    * Options of a launcher. {@code stepSettings} gives a step's settings by step name, as resolved
-   * into the plan: its pod settings, service account and pod startup timeout; {@code
-   * serviceAccount} is the one of steps whose settings name none.
+   * into the plan: its pod settings, step service account ({@code stepServiceAccountName}, else
+   * {@code serviceAccountName}) and pod startup timeout; {@code serviceAccount} is the one of steps
+   * whose settings name none.
    */
   public record Options(
       String namespace,
@@ -93,7 +99,22 @@ public final class PodLauncher implements StepLauncher {
           owner,
           step ->
               new KubernetesSettings(
-                  podSettings.apply(step), null, null, null, null, startupTimeout, null),
+                  podSettings.apply(step),
+                  null,
+                  null,
+                  null,
+                  null,
+                  startupTimeout,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null),
           serviceAccount,
           keepPods,
           maxParallelism);
@@ -111,7 +132,16 @@ public final class PodLauncher implements StepLauncher {
     this.serviceAccount = o.serviceAccount();
     this.keepPods = o.keepPods();
     this.maxParallelism = o.maxParallelism();
-    this.informer =
+    this.informer = watchPods();
+  }
+
+  /**
+   * One informer on the run's pods. It lists again after a 410 Gone and watches again after a
+   * dropped watch by itself; if it stops for good (its list refused, say), {@link #watchStopped}
+   * starts a new one, so a pod's end is never missed and no step waits forever.
+   */
+  private SharedIndexInformer<Pod> watchPods() {
+    SharedIndexInformer<Pod> started =
         client
             .pods()
             .inNamespace(namespace)
@@ -141,6 +171,47 @@ public final class PodLauncher implements StepLauncher {
                     }
                   }
                 });
+    started.stopped().whenComplete((done, error) -> watchStopped(started, error));
+    return started;
+  }
+
+  /**
+   * The informer stopped: unless closing, a new one lists the pods again; else the attempts fail.
+   */
+  private void watchStopped(SharedIndexInformer<Pod> stopped, Throwable error) {
+    if (closed || stopped != informer) {
+      return;
+    }
+    String why = error == null ? "stopped" : error.getMessage();
+    for (int attempt = 0; attempt < 5 && !closed; attempt++) {
+      try {
+        informer = watchPods();
+        String after = why;
+        attempts.values().forEach(a -> a.launch.log().line("watching pods again after: " + after));
+        informer.getStore().list().forEach(this::observe);
+        return;
+      } catch (KubernetesClientException e) {
+        why = ClusterAccess.status(e);
+        sleep(Duration.ofSeconds(1L << attempt));
+      }
+    }
+    String reason = why;
+    attempts
+        .values()
+        .forEach(
+            a ->
+                a.fail(
+                    new StepFailedException(
+                        FailureKind.INFRASTRUCTURE,
+                        "cannot watch the pods of run " + runId + " any more: " + reason)));
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Override
@@ -152,7 +223,11 @@ public final class PodLauncher implements StepLauncher {
   public LaunchedStep launch(StepLaunch launch) {
     KubernetesSettings settings = stepSettings.apply(launch.step().name());
     String account =
-        settings.serviceAccountName() != null ? settings.serviceAccountName() : serviceAccount;
+        settings.stepServiceAccountName() != null
+            ? settings.stepServiceAccountName()
+            : settings.serviceAccountName() != null
+                ? settings.serviceAccountName()
+                : serviceAccount;
     Pod pod =
         manifests.stepPod(
             launch.plan(),
@@ -173,6 +248,12 @@ public final class PodLauncher implements StepLauncher {
         timers.schedule(
             () -> pendingTooLong(attempt, settings.podStartupTimeout()),
             settings.podStartupTimeout().toMillis(),
+            TimeUnit.MILLISECONDS);
+    attempt.reminder =
+        timers.scheduleAtFixedRate(
+            attempt::remind,
+            WAITING_REMINDER.toMillis(),
+            WAITING_REMINDER.toMillis(),
             TimeUnit.MILLISECONDS);
     return attempt;
   }
@@ -244,17 +325,19 @@ public final class PodLauncher implements StepLauncher {
   }
 
   /**
-   * Waiting reasons that no wait can cure, so the step fails at once instead of after {@code
-   * podStartupTimeout}: an image that cannot be pulled (after the kubelet's first back-off), an
-   * invalid image name, a security context the image cannot meet. A missing Secret or ConfigMap is
-   * not among them: it may be created a moment later.
+   * Waiting reasons of a step pod that no wait is likely to cure, so the step fails at once with
+   * the kubelet's message instead of after {@code podStartupTimeout}: an image that cannot be
+   * pulled (after the kubelet's first back-off), an invalid image name, a container the kubelet
+   * cannot configure (a Secret or ConfigMap its env or volumes name is missing, a security context
+   * the image cannot meet). The run's own Secret exists before any step pod is created, so what is
+   * missing is the user's.
    */
   static boolean isPermanent(String problem) {
     return problem.startsWith("ImagePullBackOff")
         || problem.startsWith("InvalidImageName")
         || problem.startsWith("ErrImageNeverPull")
         || problem.startsWith("CreateContainerConfigError")
-            && (problem.contains("runAsNonRoot") || problem.contains("non-root"));
+        || problem.startsWith("CreateContainerError");
   }
 
   private void pendingTooLong(Attempt a, Duration startupTimeout) {
@@ -356,6 +439,7 @@ public final class PodLauncher implements StepLauncher {
 
   @Override
   public void close() {
+    closed = true;
     informer.close();
     timers.shutdownNow();
     workers.shutdown();
@@ -374,6 +458,8 @@ public final class PodLauncher implements StepLauncher {
     volatile boolean cancelled;
     volatile String problem;
     volatile java.util.concurrent.ScheduledFuture<?> startupTimer;
+    volatile java.util.concurrent.ScheduledFuture<?> reminder;
+    final long launchedAt = System.nanoTime();
     Thread logFollower;
     final java.util.concurrent.atomic.AtomicBoolean finishing =
         new java.util.concurrent.atomic.AtomicBoolean();
@@ -381,6 +467,15 @@ public final class PodLauncher implements StepLauncher {
     Attempt(StepLaunch launch, String pod) {
       this.launch = launch;
       this.pod = pod;
+    }
+
+    /** A pod still Pending keeps saying why, so a stream shows it waits rather than hangs. */
+    void remind() {
+      String p = problem;
+      if (p != null && !started && !result.isDone()) {
+        long waited = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - launchedAt);
+        launch.log().line("waiting: " + p + " (" + waited + " s)");
+      }
     }
 
     void lastProblem(String p) {
@@ -401,29 +496,14 @@ public final class PodLauncher implements StepLauncher {
       }
       logFollower =
           new Thread(
-              () -> {
-                // the pod is Running or done: no readiness wait (it would cost a list of pods per
-                // step)
-                try (var watch =
-                        client
-                            .pods()
-                            .inNamespace(namespace)
-                            .withName(pod)
-                            .inContainer(Manifests.CONTAINER)
-                            .withReadyWaitTimeout(0)
-                            .watchLog();
-                    var in =
-                        new java.io.BufferedReader(
-                            new java.io.InputStreamReader(
-                                watch.getOutput(), java.nio.charset.StandardCharsets.UTF_8))) {
-                  String line;
-                  while ((line = in.readLine()) != null) {
-                    launch.log().line(line);
-                  }
-                } catch (java.io.IOException | KubernetesClientException e) {
-                  launch.log().line("log stream of pod " + pod + " ended: " + e.getMessage());
-                }
-              },
+              () ->
+                  LogFollow.follow(
+                      client,
+                      namespace,
+                      pod,
+                      () -> informer.getIndexer().getByKey(namespace + "/" + pod),
+                      launch.log()::line,
+                      launch.log()::line),
               "skiff-log-" + pod);
       logFollower.setDaemon(true);
       logFollower.start();
@@ -453,6 +533,9 @@ public final class PodLauncher implements StepLauncher {
     private void end(Runnable complete) {
       if (startupTimer != null) {
         startupTimer.cancel(false);
+      }
+      if (reminder != null) {
+        reminder.cancel(false);
       }
       complete.run();
       attempts.remove(pod);

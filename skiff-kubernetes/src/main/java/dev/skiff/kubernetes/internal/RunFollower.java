@@ -6,6 +6,7 @@ import dev.skiff.core.spi.RunEvent;
 import dev.skiff.core.spi.RunListener;
 import dev.skiff.core.spi.RunRecord;
 import dev.skiff.sdk.RunStatus;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
@@ -13,10 +14,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -46,21 +43,27 @@ public final class RunFollower {
   private final Set<String> steps;
   private final Map<String, Thread> followers = new ConcurrentHashMap<>();
   private final CountDownLatch ended = new CountDownLatch(1);
+  private final String jobUid;
   private volatile String failure;
   private volatile String lastProblem;
+  private volatile SharedIndexInformer<Pod> pods;
 
   /**
    * @param podStartupTimeout how long the orchestrator pod may stay Pending
+   * @param jobUid uid of the orchestrator Job to follow: pods and Jobs of an earlier Job of the
+   *     same run (being deleted after a resume) are ignored
    */
   public RunFollower(
       KubernetesClient client,
       MetadataStore store,
       RunPlan plan,
       String runId,
+      String jobUid,
       String namespace,
       Duration podStartupTimeout,
       RunListener listener) {
     this.client = client;
+    this.jobUid = jobUid;
     this.store = store;
     this.plan = plan;
     this.runId = runId;
@@ -75,7 +78,7 @@ public final class RunFollower {
     listener.onEvent(new RunEvent.RunStarted(runId, plan, false));
     String ns = namespace;
     String jobName = Names.orchestratorJob(runId);
-    try (SharedIndexInformer<Pod> pods =
+    try (SharedIndexInformer<Pod> orchestratorPods =
             client
                 .pods()
                 .inNamespace(ns)
@@ -90,10 +93,13 @@ public final class RunFollower {
                 .inNamespace(ns)
                 .withField("metadata.name", jobName)
                 .inform(handler(this::onJob))) {
+      pods = orchestratorPods;
       boolean done = false;
       while (!done) {
-        done =
-            ended.await(1, TimeUnit.SECONDS) || runEndedInStore() || startupTimedOut(pods, start);
+        if (!jobs.isRunning()) {
+          pollJob(jobName); // the watch stopped for good: read the Job instead of hanging
+        }
+        done = ended.await(1, TimeUnit.SECONDS) || runEndedInStore() || startupTimedOut(start);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -107,6 +113,9 @@ public final class RunFollower {
       status = RunStatus.FAILED;
       error = failure;
     }
+    if (failure != null) {
+      removeJob(); // the orchestrator could not run: leave nothing behind
+    }
     listener.onEvent(
         new RunEvent.RunFinished(runId, status, error, Duration.between(start, Instant.now())));
     return status;
@@ -118,7 +127,42 @@ public final class RunFollower {
         && followers.values().stream().noneMatch(Thread::isAlive);
   }
 
-  private boolean startupTimedOut(SharedIndexInformer<Pod> pods, Instant start) {
+  private void pollJob(String jobName) {
+    try {
+      Job job = client.batch().v1().jobs().inNamespace(namespace).withName(jobName).get();
+      if (job != null) {
+        onJob(job);
+      }
+    } catch (KubernetesClientException e) {
+      // the next round tries again
+    }
+  }
+
+  /** Deletes the run's Job (its pods go with it, in the background) and its Secret. */
+  private void removeJob() {
+    try {
+      client
+          .batch()
+          .v1()
+          .jobs()
+          .inNamespace(namespace)
+          .withName(Names.orchestratorJob(runId))
+          .withPropagationPolicy(DeletionPropagation.BACKGROUND)
+          .delete();
+      client.secrets().inNamespace(namespace).withName(Names.runSecret(runId)).delete();
+    } catch (KubernetesClientException e) {
+      listener.onEvent(
+          new RunEvent.OrchestratorLine(
+              runId,
+              "could not delete the orchestrator Job of run "
+                  + runId
+                  + ": "
+                  + ClusterAccess.status(e)
+                  + " (its TTL removes it later)"));
+    }
+  }
+
+  private boolean startupTimedOut(Instant start) {
     if (followers.isEmpty()
         && Duration.between(start, Instant.now()).compareTo(podStartupTimeout) > 0) {
       failure =
@@ -126,19 +170,26 @@ public final class RunFollower {
               + podStartupTimeout.toSeconds()
               + " s"
               + (lastProblem == null ? "" : ": " + lastProblem);
-      client
-          .batch()
-          .v1()
-          .jobs()
-          .inNamespace(namespace)
-          .withName(Names.orchestratorJob(runId))
-          .delete();
       return true;
     }
     return false;
   }
 
+  private boolean ofAnotherJob(io.fabric8.kubernetes.api.model.HasMetadata object, boolean owner) {
+    if (jobUid == null) {
+      return false;
+    }
+    if (!owner) {
+      return !jobUid.equals(object.getMetadata().getUid());
+    }
+    return object.getMetadata().getOwnerReferences().stream()
+        .noneMatch(o -> jobUid.equals(o.getUid()));
+  }
+
   private void onOrchestratorPod(Pod pod) {
+    if (ofAnotherJob(pod, true)) {
+      return;
+    }
     String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
     if ("Running".equals(phase) || "Succeeded".equals(phase) || "Failed".equals(phase)) {
       followers.computeIfAbsent(pod.getMetadata().getName(), this::startFollowing);
@@ -156,7 +207,7 @@ public final class RunFollower {
   }
 
   private void onJob(Job job) {
-    if (job.getStatus() == null) {
+    if (job.getStatus() == null || ofAnotherJob(job, false)) {
       return;
     }
     for (JobCondition c : job.getStatus().getConditions()) {
@@ -177,28 +228,14 @@ public final class RunFollower {
   private Thread startFollowing(String pod) {
     Thread t =
         new Thread(
-            () -> {
-              try (var watch =
-                      client
-                          .pods()
-                          .inNamespace(namespace)
-                          .withName(pod)
-                          .inContainer(Manifests.CONTAINER)
-                          .withReadyWaitTimeout(0)
-                          .watchLog();
-                  BufferedReader in =
-                      new BufferedReader(
-                          new InputStreamReader(watch.getOutput(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                  relay(line);
-                }
-              } catch (IOException | KubernetesClientException e) {
-                listener.onEvent(
-                    new RunEvent.OrchestratorLine(
-                        runId, "log stream of " + pod + " ended: " + e.getMessage()));
-              }
-            },
+            () ->
+                LogFollow.follow(
+                    client,
+                    namespace,
+                    pod,
+                    () -> pods == null ? null : pods.getIndexer().getByKey(namespace + "/" + pod),
+                    this::relay,
+                    problem -> listener.onEvent(new RunEvent.OrchestratorLine(runId, problem))),
             "skiff-follow-" + pod);
     t.setDaemon(true);
     t.start();

@@ -183,6 +183,15 @@ class KubernetesEndToEndTest {
           Duration.ofSeconds(90),
           null,
           null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
           null);
 
   /**

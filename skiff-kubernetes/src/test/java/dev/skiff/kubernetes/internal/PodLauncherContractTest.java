@@ -57,6 +57,15 @@ class PodLauncherContractTest extends StepLauncherContractTest {
             Duration.ofSeconds(60),
             null,
             null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
             null);
     manifests = new Manifests(config, IMAGE);
   }

@@ -23,16 +23,25 @@ class PodLauncherProblemsTest {
   }
 
   @Test
+  void aStepPodTheKubeletCannotConfigureFailsAtOnceWithItsMessage() {
+    // the run's own Secret exists before any step pod: a missing one is the user's (envFrom,
+    // volumes), and waiting podStartupTimeout would only hide it
+    assertThat(
+            PodLauncher.isPermanent(
+                "CreateContainerConfigError: secret \"team-credentials\" not found"))
+        .isTrue();
+    assertThat(
+            PodLauncher.isPermanent(
+                "CreateContainerConfigError: couldn't find key token in ConfigMap skiff/settings"))
+        .isTrue();
+  }
+
+  @Test
   void whatAMomentMayCureKeepsWaiting() {
     // the first pull error: the kubelet retries once before backing off
     assertThat(
             PodLauncher.isPermanent(
                 "ErrImagePull: failed to pull and unpack image: connection refused"))
-        .isFalse();
-    // the run Secret may be created a moment after its pod
-    assertThat(
-            PodLauncher.isPermanent(
-                "CreateContainerConfigError: secret \"skiff-run-r1\" not found"))
         .isFalse();
     assertThat(PodLauncher.isPermanent("Unschedulable: 0/3 nodes are available")).isFalse();
   }
