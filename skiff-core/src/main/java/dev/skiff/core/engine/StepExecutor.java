@@ -125,6 +125,12 @@ public final class StepExecutor {
       ArtifactRecord a = writeVisualization(runId, step, attempt, v);
       links.put(v.name(), a.id());
     }
+    if (links.isEmpty() && inputIds.isEmpty()) {
+      // Nothing to publish: an attempt without outputs, visualizations or data inputs records no
+      // lineage, and no earlier attempt of this step in this run linked any (links are published
+      // only on success). Skipping the transaction halves the metadata writes of such steps.
+      return outputs;
+    }
     if (token == null) {
       store.linkArtifacts(runId, step.name(), links, inputIds);
     } else {
