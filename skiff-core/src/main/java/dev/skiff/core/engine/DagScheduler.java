@@ -196,6 +196,9 @@ public final class DagScheduler {
     /** Tokens written with a step's RUNNING row, for the launch that follows in the same batch. */
     final Map<String, String> tokens = new HashMap<>();
 
+    /** The run's row as read at the start, until this driver changes it. */
+    RunRecord stored;
+
     boolean stopFed;
     boolean fenced;
     RunStatus result;
@@ -215,6 +218,7 @@ public final class DagScheduler {
                   () -> new IllegalArgumentException("no run " + runId + " in the metadata store"));
       boolean restart =
           record.status() == RunStatus.RUNNING || record.status() == RunStatus.STOPPING;
+      stored = record;
       if (!store.acquireLease(runId, owner, clock.instant(), lease)) {
         throw new RunOwnedException(runId, store.findLease(runId).orElse(null));
       }
@@ -388,7 +392,18 @@ public final class DagScheduler {
         } else if (action instanceof RunState.LinkOutputs l) {
           store.linkArtifacts(runId, l.step(), l.outputIds(), l.inputIds());
         } else if (action instanceof RunState.SaveRun r) {
-          store.updateRun(runId, r.status(), r.endedAt(), r.error());
+          // The run's row holds its plan (hundreds of KB for a big DAG): an update that would
+          // change nothing still rewrites it, e.g. RUNNING at the start of a run created RUNNING.
+          boolean unchanged =
+              stored != null
+                  && stored.status() == r.status()
+                  && stored.endedAt() == null
+                  && r.endedAt() == null
+                  && java.util.Objects.equals(stored.error(), r.error());
+          if (!unchanged) {
+            store.updateRun(runId, r.status(), r.endedAt(), r.error());
+            stored = null; // no longer known without a read; later saves are written
+          }
         } else if (action instanceof RunState.Emit e) {
           listener.onEvent(e.event());
         } else if (action instanceof RunState.SetTimer t) {
