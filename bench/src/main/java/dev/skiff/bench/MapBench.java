@@ -5,7 +5,6 @@ import dev.skiff.core.engine.PlanCompiler;
 import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.spi.Materializers;
 import dev.skiff.core.spi.MetadataStore;
-import dev.skiff.core.spi.RunListener;
 import dev.skiff.local.LocalOrchestrator;
 import dev.skiff.local.LocalOrchestratorConfig;
 import dev.skiff.sdk.Out;
@@ -13,12 +12,10 @@ import dev.skiff.sdk.Param;
 import dev.skiff.sdk.PipelineBuilder;
 import dev.skiff.sdk.PipelineDefinition;
 import dev.skiff.sdk.PipelineSettings;
-import dev.skiff.sdk.RunStatus;
 import dev.skiff.store.MetadataStores;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -120,52 +117,33 @@ public final class MapBench {
       RunPlan collected = compiler.compile(new CollectedMap(n), noCache);
       RunPlan cached = compiler.compile(new CollectedMap(n), PipelineSettings.DEFAULTS);
       for (int i = 0; i < 2; i++) { // warm-up: JIT, the database's caches
-        run(orchestrator, noop);
-        run(orchestrator, collected);
+        SchedulerBench.run(orchestrator, noop);
+        SchedulerBench.run(orchestrator, collected);
       }
-      run(orchestrator, cached);
+      SchedulerBench.run(orchestrator, cached);
       double[] noopMs = new double[ROUNDS];
       double[] collectedMs = new double[ROUNDS];
       double[] cachedMs = new double[ROUNDS];
       for (int r = 0; r < ROUNDS; r++) {
-        noopMs[r] = run(orchestrator, noop);
-        collectedMs[r] = run(orchestrator, collected);
-        cachedMs[r] = run(orchestrator, cached);
+        noopMs[r] = SchedulerBench.run(orchestrator, noop);
+        collectedMs[r] = SchedulerBench.run(orchestrator, collected);
+        cachedMs[r] = SchedulerBench.run(orchestrator, cached);
       }
       System.out.println("map over " + n + " elements, in-process, SQLite (" + dir + ")");
       System.out.printf(
           "  no-op instances, no cache:          median %.0f ms, min %.0f ms (target < 3000 ms)%n",
-          median(noopMs), min(noopMs));
+          SchedulerBench.median(noopMs), SchedulerBench.min(noopMs));
       System.out.printf(
           "  identity instances + reader:        median %.0f ms, min %.0f ms%n",
-          median(collectedMs), min(collectedMs));
+          SchedulerBench.median(collectedMs), SchedulerBench.min(collectedMs));
       System.out.printf(
           "  identity instances, all cached:     median %.0f ms, min %.0f ms%n",
-          median(cachedMs), min(cachedMs));
+          SchedulerBench.median(cachedMs), SchedulerBench.min(cachedMs));
       System.out.printf(
-          "  per element (no-op):                %.2f ms%n", median(noopMs) / Math.max(1, n));
-      System.out.printf("  ratio no-op time / target:          %.2f%n", median(noopMs) / 3000.0);
+          "  per element (no-op):                %.2f ms%n",
+          SchedulerBench.median(noopMs) / Math.max(1, n));
+      System.out.printf(
+          "  ratio no-op time / target:          %.2f%n", SchedulerBench.median(noopMs) / 3000.0);
     }
-  }
-
-  private static double run(LocalOrchestrator orchestrator, RunPlan plan) {
-    long start = System.nanoTime();
-    LocalOrchestrator.Result result = orchestrator.run(plan, RunListener.NONE);
-    double ms = (System.nanoTime() - start) / 1e6;
-    if (result.status() != RunStatus.SUCCEEDED) {
-      throw new IllegalStateException(
-          "benchmark run " + result.runId() + " ended " + result.status());
-    }
-    return ms;
-  }
-
-  private static double median(double[] xs) {
-    double[] s = xs.clone();
-    Arrays.sort(s);
-    return s[s.length / 2];
-  }
-
-  private static double min(double[] xs) {
-    return Arrays.stream(xs).min().orElseThrow();
   }
 }

@@ -196,7 +196,8 @@ public final class SchedulerBench {
     System.out.printf("  ratio DAG time / target:            %.2f%n", median(dagTotal) / 3000.0);
   }
 
-  private static double run(LocalOrchestrator orchestrator, RunPlan plan) {
+  /** Runs {@code plan} and returns its wall time in ms; fails unless the run succeeded. */
+  static double run(LocalOrchestrator orchestrator, RunPlan plan) {
     long start = System.nanoTime();
     LocalOrchestrator.Result result = orchestrator.run(plan, RunListener.NONE);
     double ms = (System.nanoTime() - start) / 1e6;
@@ -207,13 +208,13 @@ public final class SchedulerBench {
     return ms;
   }
 
-  private static double median(double[] xs) {
+  static double median(double[] xs) {
     double[] s = xs.clone();
     java.util.Arrays.sort(s);
     return s[s.length / 2];
   }
 
-  private static double min(double[] xs) {
+  static double min(double[] xs) {
     return java.util.Arrays.stream(xs).min().orElseThrow();
   }
 }
