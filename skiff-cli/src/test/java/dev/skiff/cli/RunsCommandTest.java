@@ -348,6 +348,130 @@ class RunsCommandTest extends CliTestSupport {
     assertOneLineError(runs("resume", "nope"), "no run 'nope': see 'skiff runs list'");
   }
 
+  /** items (11 elements at run time) → square[i] (map) → total; element 3 fails if told. */
+  public static class Squares implements dev.skiff.sdk.PipelineDefinition {
+    private final boolean broken;
+
+    public Squares() {
+      this(false);
+    }
+
+    Squares(boolean broken) {
+      this.broken = broken;
+    }
+
+    static List<Integer> items() {
+      return java.util.stream.IntStream.range(0, 11).boxed().toList();
+    }
+
+    static int square(int x, boolean broken) {
+      if (broken && x == 3) {
+        throw new IllegalStateException("cannot square " + x);
+      }
+      return x * x;
+    }
+
+    static int total(List<Integer> squares) {
+      return squares.stream().mapToInt(Integer::intValue).sum();
+    }
+
+    @Override
+    public String name() {
+      return "squares";
+    }
+
+    @Override
+    public dev.skiff.sdk.PipelineSettings settings() {
+      return dev.skiff.sdk.PipelineSettings.newBuilder().failFast(false).build();
+    }
+
+    @Override
+    public void define(dev.skiff.sdk.PipelineBuilder p) {
+      var items = p.step("items", Squares::items);
+      var squares = p.map("square", Squares::square, items, dev.skiff.sdk.Param.of(broken));
+      p.step("total", Squares::total, squares);
+    }
+  }
+
+  /** The same, with element 3 failing. */
+  public static final class BrokenSquares extends Squares {
+    public BrokenSquares() {
+      super(true);
+    }
+  }
+
+  @Test
+  void describeShowsAMapsInstancesIndentedUnderItInIndexOrderWithTheirCount() {
+    String id = runOk(Squares.class).runId();
+
+    Result r = runs("describe", id);
+
+    assertThat(r.exitCode()).as("%s", r).isZero();
+    List<String> table =
+        r.outLines().stream()
+            .dropWhile(l -> !l.startsWith("STEP "))
+            .skip(1)
+            .takeWhile(l -> !l.isBlank())
+            .toList();
+    assertThat(table).hasSize(3 + 11);
+    assertThat(table.get(0)).matches("items +succeeded +1 .*");
+    assertThat(table.get(1)).matches("square +succeeded +1 +\\S.* +11/11 succeeded$");
+    for (int i = 0; i < 11; i++) {
+      assertThat(table.get(2 + i)).matches("  square\\[" + i + "\\] +succeeded +1 .*");
+    }
+    assertThat(table.get(13)).matches("total +succeeded +1 .*");
+    // the outputs table lists the map's elements once, not again for each instance
+    // in index order
+    assertThat(r.out())
+        .containsPattern(
+            "(?m)^square +output\\[9\\] +[0-9a-f]{12} +java\\.lang\\.Integer .*\\nsquare +output\\[10\\] ");
+    assertThat(r.out()).doesNotContainPattern("(?m)^ *square\\[\\d+\\] +output ");
+
+    // the table after the run is the same
+    Result second = run(Squares.class);
+    assertThat(second.out()).containsPattern("(?m)^square +succeeded +1 +\\S.* +11/11 cached$");
+    assertThat(second.out()).containsPattern("(?m)^  square\\[10\\] +cached .*$");
+    // while it runs, instances are prefixed like every step, in the map's column width
+    assertThat(second.out()).containsPattern("(?m)^square\\[10\\] \\| cached");
+    assertThat(second.out())
+        .containsPattern("(?m)^square {5}\\| 11 instances: square\\[0\\] … square\\[10\\]$");
+  }
+
+  @Test
+  void describeCountsAMapsInstancesByStatus() {
+    String id = run(BrokenSquares.class).runId();
+
+    Result r = runs("describe", id);
+
+    assertThat(r.out())
+        .containsPattern(
+            "(?m)^square +failed +1 +\\S.* +10/11 succeeded, 1 failed; instance 'square\\[3\\]' failed: .*$");
+    assertThat(r.out()).containsPattern("(?m)^  square\\[3\\] +failed +1 .*cannot square 3$");
+    assertThat(r.out()).containsPattern("(?m)^total +skipped .*$");
+    // the map has no result: the outputs of the instances that ran are listed as theirs
+    assertThat(r.out()).containsPattern("(?m)^square\\[4\\] +output +[0-9a-f]{12} ");
+  }
+
+  @Test
+  void describeAsJsonKeepsEveryInstanceWithItsMapAndIndex() {
+    String id = runOk(Squares.class).runId();
+
+    JsonNode steps = runs("describe", id, "-o", "json").json().get("steps");
+
+    assertThat(steps).hasSize(3 + 11);
+    List<String> instances = new ArrayList<>();
+    for (JsonNode s : steps) {
+      if (s.has("map")) {
+        assertThat(s.get("map").asText()).isEqualTo("square");
+        assertThat(s.get("name").asText()).isEqualTo("square[" + s.get("index").asInt() + "]");
+        assertThat(s.get("outputs").has("output")).isTrue();
+        instances.add(s.get("name").asText());
+      }
+    }
+    assertThat(instances).hasSize(11).contains("square[0]", "square[10]");
+    assertThat(names(steps)).contains("items", "square", "total");
+  }
+
   private static List<String> ids(JsonNode runs) {
     List<String> ids = new ArrayList<>();
     runs.forEach(r -> ids.add(r.get("id").asText()));

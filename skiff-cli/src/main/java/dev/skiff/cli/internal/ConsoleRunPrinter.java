@@ -66,7 +66,10 @@ public final class ConsoleRunPrinter implements RunListener {
     for (int i = 0; i < plan.steps().size(); i++) {
       String name = plan.steps().get(i).name();
       stepIndex.put(name, i);
-      width = Math.max(width, name.length());
+      // a map's instances (name[12]) print under it: room for two-digit indexes
+      width =
+          Math.max(
+              width, name.length() + (plan.steps().get(i).map() != null ? "[00]".length() : 0));
     }
     String stack = plan.stack() == null ? "" : " on stack '" + plan.stack() + "'";
     out.println(
@@ -77,6 +80,12 @@ public final class ConsoleRunPrinter implements RunListener {
 
   private void step(String step, String text) {
     String prefix = String.format("%-" + width + "s |", step);
-    out.println(ansi.step(stepIndex.getOrDefault(step, 0), prefix) + " " + Redactor.redact(text));
+    // an instance (train[3]) in its map's color
+    int color =
+        stepIndex.getOrDefault(
+            step,
+            stepIndex.getOrDefault(
+                step.contains("[") ? step.substring(0, step.lastIndexOf('[')) : step, 0));
+    out.println(ansi.step(color, prefix) + " " + Redactor.redact(text));
   }
 }

@@ -1,6 +1,7 @@
 package dev.skiff.cli.internal;
 
 import dev.skiff.core.engine.RunLogs;
+import dev.skiff.core.plan.PlanStep;
 import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.spi.ArtifactRecord;
 import dev.skiff.core.spi.ArtifactStore;
@@ -38,22 +39,133 @@ import picocli.CommandLine.Spec;
     })
 public final class RunsCommand {
 
-  /** Prints the steps table shown after a run and by {@code runs describe}. */
+  /**
+   * Prints the steps table shown after a run and by {@code runs describe}. A map's instances
+   * ({@code train[0]}, {@code train[1]} …) follow their map, indented and in index order, and the
+   * map's row counts them by status ({@code 4/4 succeeded}).
+   */
   public static void printSteps(MetadataStore store, String runId, PrintWriter out, Ansi ansi) {
     Table t = new Table("STEP", "STATUS", "ATTEMPT", "DURATION", "DETAIL");
-    for (StepRecord s : store.listSteps(runId)) {
+    for (StepRow row : StepRow.grouped(store.listSteps(runId), mapsOf(store, runId))) {
+      StepRecord s = row.step();
       String detail =
           s.cachedFrom() != null
               ? "from run " + s.cachedFrom()
               : s.error() == null ? "" : Redactor.redact(s.error());
+      if (row.instances() != null) {
+        String counts = StepRow.counts(row.instances());
+        detail = detail.isEmpty() ? counts : counts + "; " + detail;
+      }
       t.row(
-          s.name(),
+          row.instanceOf() != null ? "  " + s.name() : s.name(),
           ansi.status(s.status().name()),
           s.attempt() == 0 ? "" : s.attempt(),
           Format.duration(s.startedAt(), s.endedAt()),
           detail);
     }
     t.print(out, ansi);
+  }
+
+  /** {@code output[2]} before {@code output[10]}: list elements in index order. */
+  static int byNameThenIndex(String a, String b) {
+    int ia = a.lastIndexOf('[');
+    int ib = b.lastIndexOf('[');
+    if (ia < 0 || ib < 0 || !a.endsWith("]") || !b.endsWith("]")) {
+      return a.compareTo(b);
+    }
+    int byName = a.substring(0, ia).compareTo(b.substring(0, ib));
+    if (byName != 0) {
+      return byName;
+    }
+    try {
+      return Long.compare(
+          Long.parseLong(a.substring(ia + 1, a.length() - 1)),
+          Long.parseLong(b.substring(ib + 1, b.length() - 1)));
+    } catch (NumberFormatException notAnIndex) {
+      return a.compareTo(b);
+    }
+  }
+
+  /** The names of the run's map steps, from its plan (none if the plan cannot be read). */
+  static java.util.Set<String> mapsOf(MetadataStore store, String runId) {
+    try {
+      return store
+          .findRun(runId)
+          .map(r -> RunPlan.fromJson(r.planJson()).steps().stream())
+          .orElse(java.util.stream.Stream.empty())
+          .filter(s -> s.map() != null)
+          .map(PlanStep::name)
+          .collect(java.util.stream.Collectors.toSet());
+    } catch (IllegalArgumentException unreadable) {
+      return java.util.Set.of();
+    }
+  }
+
+  /**
+   * A step as {@code runs describe} shows it: a map with its instances ({@code instances} null for
+   * other steps), or an instance of the map {@code instanceOf}.
+   */
+  record StepRow(StepRecord step, List<StepRecord> instances, String instanceOf) {
+    /**
+     * The steps in the order given, each map followed by its instances by index; instances whose
+     * map has no record (yet) stay where they are.
+     */
+    static List<StepRow> grouped(List<StepRecord> steps, java.util.Set<String> maps) {
+      Map<String, List<StepRecord>> byMap = new LinkedHashMap<>();
+      Map<String, StepRecord> byName = new LinkedHashMap<>();
+      for (StepRecord s : steps) {
+        byName.put(s.name(), s);
+      }
+      for (StepRecord s : steps) {
+        String map = mapOf(s.name());
+        if (map != null && byName.containsKey(map)) {
+          byMap.computeIfAbsent(map, m -> new ArrayList<>()).add(s);
+        }
+      }
+      byMap
+          .values()
+          .forEach(l -> l.sort(java.util.Comparator.comparingInt(r -> indexOf(r.name()))));
+      List<StepRow> rows = new ArrayList<>();
+      for (StepRecord s : steps) {
+        String map = mapOf(s.name());
+        if (map != null && byName.containsKey(map)) {
+          continue; // printed under its map
+        }
+        boolean isMap = maps.contains(s.name()) || byMap.containsKey(s.name());
+        rows.add(new StepRow(s, isMap ? byMap.getOrDefault(s.name(), List.of()) : null, null));
+        for (StepRecord i : byMap.getOrDefault(s.name(), List.of())) {
+          rows.add(new StepRow(i, null, s.name()));
+        }
+      }
+      return rows;
+    }
+
+    /** {@code 4/4 succeeded}, or {@code 3/5 succeeded, 1 failed, 1 skipped}; 0 instances. */
+    static String counts(List<StepRecord> instances) {
+      if (instances.isEmpty()) {
+        return "0 instances";
+      }
+      Map<dev.skiff.sdk.StepStatus, Integer> n =
+          new java.util.EnumMap<>(dev.skiff.sdk.StepStatus.class);
+      instances.forEach(i -> n.merge(i.status(), 1, Integer::sum));
+      List<String> parts = new ArrayList<>();
+      n.forEach(
+          (status, count) ->
+              parts.add(
+                  (parts.isEmpty() ? count + "/" + instances.size() : String.valueOf(count))
+                      + " "
+                      + status.name().toLowerCase(Locale.ROOT)));
+      return String.join(", ", parts);
+    }
+
+    /** {@code train} for {@code train[3]}; null for a name that is not an instance's. */
+    static String mapOf(String name) {
+      return PlanStep.isInstanceName(name) ? name.substring(0, name.lastIndexOf('[')) : null;
+    }
+
+    static int indexOf(String name) {
+      return Integer.parseInt(name.substring(name.lastIndexOf('[') + 1, name.length() - 1));
+    }
   }
 
   @Command(name = "list", description = "List runs, newest first.")
@@ -135,6 +247,11 @@ public final class RunsCommand {
           for (StepRecord s : steps) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", s.name());
+            String map = StepRow.mapOf(s.name());
+            if (map != null) { // every instance is kept, and says which map it belongs to
+              m.put("map", map);
+              m.put("index", StepRow.indexOf(s.name()));
+            }
             m.put("status", s.status());
             m.put("attempt", s.attempt());
             m.put("cacheKey", s.cacheKey());
@@ -170,9 +287,17 @@ public final class RunsCommand {
         printSteps(store, run.id(), out, ansi);
         out.println();
         Table outputs = new Table("STEP", "OUTPUT", "ARTIFACT", "TYPE", "SIZE");
+        Map<String, StepRecord> byName = new LinkedHashMap<>();
+        steps.forEach(s -> byName.put(s.name(), s));
         for (StepRecord s : steps) {
-          for (Map.Entry<String, ArtifactRecord> e :
-              store.stepOutputs(run.id(), s.name()).entrySet()) {
+          StepRecord map = byName.get(String.valueOf(StepRow.mapOf(s.name())));
+          if (map != null && map.status().hasOutputs()) {
+            continue; // an instance's output is its map's element, listed with the map
+          }
+          List<Map.Entry<String, ArtifactRecord>> entries =
+              new ArrayList<>(store.stepOutputs(run.id(), s.name()).entrySet());
+          entries.sort(Map.Entry.comparingByKey(RunsCommand::byNameThenIndex));
+          for (Map.Entry<String, ArtifactRecord> e : entries) {
             ArtifactRecord a = e.getValue();
             outputs.row(
                 s.name(), e.getKey(), Format.shortId(a.id()), a.type(), Format.size(a.size()));

@@ -2,6 +2,8 @@ package dev.skiff.kubernetes.internal;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** The labels every Skiff object carries, so {@code kubectl get pods -l pipeline=digits} works. */
 public final class Labels {
@@ -11,6 +13,9 @@ public final class Labels {
   public static final String RUN_SELECTOR = "skiff.dev/run";
   public static final String ROLE = "skiff.dev/role";
   public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+
+  /** On the pod of a map instance: its index, e.g. {@code 3} for {@code train[3]}. */
+  public static final String MAP_INDEX = "skiff.dev/map-index";
 
   private Labels() {}
 
@@ -24,9 +29,23 @@ public final class Labels {
     return labels;
   }
 
+  /**
+   * The labels of a step's pod. {@code step} is the step's name in the plan; for a map instance
+   * ({@code train[3]}) label {@code step} holds the map's name, so {@code -l step=train} selects
+   * every instance, and {@link #MAP_INDEX} the index.
+   */
   public static Map<String, String> step(String runId, String pipeline, String step) {
     Map<String, String> labels = run(runId, pipeline, "step");
-    labels.put(STEP, Names.labelValue(step));
+    Matcher instance = INSTANCE.matcher(step);
+    if (instance.matches()) {
+      labels.put(STEP, Names.labelValue(instance.group(1)));
+      labels.put(MAP_INDEX, instance.group(2));
+    } else {
+      labels.put(STEP, Names.labelValue(step));
+    }
     return labels;
   }
+
+  /** {@code train[3]}: a map instance's name in the plan. */
+  private static final Pattern INSTANCE = Pattern.compile("(.+)\\[(\\d+)\\]");
 }

@@ -5,6 +5,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Kubernetes names and label values derived from run, step and pipeline names. */
 public final class Names {
@@ -12,12 +14,33 @@ public final class Names {
 
   private Names() {}
 
+  /** {@code m[3]}: a map instance's name as the plan gives it (step names have no brackets). */
+  private static final Pattern INSTANCE = Pattern.compile("(.+)\\[(\\d+)\\]");
+
+  /** A name ending like an instance's index and attempt, e.g. step {@code m-3}. */
+  private static final Pattern ENDS_IN_NUMBER = Pattern.compile(".*-[0-9]+");
+
   /**
    * Pod of attempt {@code attempt} of step {@code step} in run {@code run}: {@code
-   * <run>-<step>-<attempt>}.
+   * <run>-<step>-<attempt>}; for instance {@code m[3]} of a map, {@code <run>-m-3-<attempt>}.
+   *
+   * <p>Names that would be ambiguous get the hash of their full name, as {@link #dns} does for
+   * sanitized or long names: a step whose name ends in {@code -<digits>} (step {@code m-3}'s pod
+   * would otherwise be instance {@code m[3]}'s), and instances whose map name needs sanitizing or
+   * whose name is too long (hashed with the brackets, so never like a step's hash).
    */
   public static String stepPod(String run, String step, int attempt) {
-    return dns(run + "-" + step + "-" + attempt);
+    Matcher instance = INSTANCE.matcher(step);
+    if (instance.matches()) {
+      String readable = run + "-" + instance.group(1) + "-" + instance.group(2) + "-" + attempt;
+      return readable.length() <= MAX && sanitize(readable).equals(readable)
+          ? readable
+          : hashed(sanitize(readable), run + "-" + step + "-" + attempt);
+    }
+    String name = run + "-" + step + "-" + attempt;
+    return ENDS_IN_NUMBER.matcher(sanitize(step)).matches()
+        ? hashed(sanitize(name), name)
+        : dns(name);
   }
 
   public static String orchestratorJob(String run) {
@@ -37,26 +60,30 @@ public final class Names {
    * and ends with a hash of the full name, so distinct inputs stay distinct.
    */
   public static String dns(String name) {
+    String s = sanitize(name);
+    return s.length() <= MAX && s.equals(name) ? s : hashed(s, name);
+  }
+
+  /** Lower case, runs of other characters than {@code [a-z0-9-]} as one dash, none at the ends. */
+  private static String sanitize(String name) {
     String s =
         name.toLowerCase(Locale.ROOT)
             .replaceAll("[^a-z0-9-]+", "-")
             .replaceAll("-{2,}", "-")
             .replaceAll("^-+|-+$", "");
-    if (s.isEmpty()) {
-      s = "x";
-    }
-    if (s.length() <= MAX && s.equals(name)) {
-      return s;
-    }
-    if (s.length() <= MAX && !s.equals(name)) {
-      // sanitized: add a short hash so e.g. "a_b" and "a-b" do not collide
-      String hashed =
-          s.length() <= MAX - 9
-              ? s + "-" + hash(name)
-              : s.substring(0, MAX - 9).replaceAll("-+$", "") + "-" + hash(name);
-      return hashed;
-    }
-    return s.substring(0, MAX - 9).replaceAll("-+$", "") + "-" + hash(name);
+    return s.isEmpty() ? "x" : s;
+  }
+
+  /**
+   * {@code sanitized}, cut so that a dash and the hash of {@code identity} fit in 63 characters:
+   * e.g. "a_b" and "a-b" do not collide.
+   */
+  private static String hashed(String sanitized, String identity) {
+    String head =
+        sanitized.length() <= MAX - 9
+            ? sanitized
+            : sanitized.substring(0, MAX - 9).replaceAll("-+$", "");
+    return head + "-" + hash(identity);
   }
 
   /** A label value: {@code [A-Za-z0-9_.-]}, alphanumeric at both ends, at most 63. */

@@ -194,6 +194,16 @@ final class GarbageCollector implements AutoCloseable {
       }
       return;
     }
+    // The cache may still hold an object deleted and created again under the same name (a
+    // resumed run's Secret): like attemptToDeleteItem, delete only the object seen, by its uid.
+    Optional<ObjectNode> live = backend.get(path);
+    if (live.isEmpty()
+        || !object
+            .getMetadata()
+            .getUid()
+            .equals(live.get().path("metadata").path("uid").asText())) {
+      return;
+    }
     if (waiting && hasDependents) {
       deleteInForeground(object);
     } else {
