@@ -39,6 +39,11 @@ import java.util.regex.Pattern;
  *     cluster's (the kube-controller-manager's, usually UTC)
  * @param successfulJobsHistoryLimit finished Jobs of successful scheduled runs kept (default 3)
  * @param failedJobsHistoryLimit finished Jobs of failed scheduled runs kept (default 1)
+ * @param apiQps requests a second the orchestrator pod sends to the Kubernetes API server (default
+ *     20, as kube-controller-manager and Argo Workflows' controller); 0 for no limit. Watches and
+ *     followed logs are not counted
+ * @param apiBurst requests the orchestrator pod may send at once above {@code apiQps} after a quiet
+ *     spell (default 30, as kube-controller-manager); at least 1 when {@code apiQps} is positive
  */
 public record KubernetesOrchestratorConfig(
     String kubernetesContext,
@@ -61,8 +66,20 @@ public record KubernetesOrchestratorConfig(
     Long startingDeadlineSeconds,
     String timeZone,
     Integer successfulJobsHistoryLimit,
-    Integer failedJobsHistoryLimit) {
+    Integer failedJobsHistoryLimit,
+    Double apiQps,
+    Integer apiBurst) {
   public static final String DEFAULT_NAMESPACE = "skiff";
+
+  /**
+   * The defaults of kube-controller-manager's {@code --kube-api-qps} and {@code --kube-api-burst}
+   * (and of Argo Workflows' controller): what the controller that makes a Job's pods is allowed, so
+   * one run's orchestrator loads the API server no more than one such controller does.
+   */
+  public static final double DEFAULT_API_QPS = 20;
+
+  public static final int DEFAULT_API_BURST = 30;
+
   public static final String DEFAULT_SERVICE_ACCOUNT = "skiff-service-account";
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
 
@@ -108,6 +125,79 @@ public record KubernetesOrchestratorConfig(
     failedJobsHistoryLimit =
         JobSettings.atLeast(
             "failedJobsHistoryLimit", failedJobsHistoryLimit, JobSettings.FAILED_JOBS_HISTORY, 0);
+    apiQps = apiQps(apiQps);
+    apiBurst = apiBurst(apiBurst, apiQps);
+  }
+
+  /** A configuration without {@code apiQps} and {@code apiBurst} (their defaults). */
+  public KubernetesOrchestratorConfig(
+      String kubernetesContext,
+      String kubernetesNamespace,
+      String serviceAccountName,
+      Boolean synchronous,
+      String image,
+      List<String> imagePullSecrets,
+      Integer maxParallelism,
+      Boolean keepPods,
+      Duration podStartupTimeout,
+      String metadataUrl,
+      PodSettings podSettings,
+      PodSettings orchestratorPodSettings,
+      String stepServiceAccountName,
+      Integer backoffLimit,
+      Integer ttlSecondsAfterFinished,
+      Long activeDeadlineSeconds,
+      String concurrencyPolicy,
+      Long startingDeadlineSeconds,
+      String timeZone,
+      Integer successfulJobsHistoryLimit,
+      Integer failedJobsHistoryLimit) {
+    this(
+        kubernetesContext,
+        kubernetesNamespace,
+        serviceAccountName,
+        synchronous,
+        image,
+        imagePullSecrets,
+        maxParallelism,
+        keepPods,
+        podStartupTimeout,
+        metadataUrl,
+        podSettings,
+        orchestratorPodSettings,
+        stepServiceAccountName,
+        backoffLimit,
+        ttlSecondsAfterFinished,
+        activeDeadlineSeconds,
+        concurrencyPolicy,
+        startingDeadlineSeconds,
+        timeZone,
+        successfulJobsHistoryLimit,
+        failedJobsHistoryLimit,
+        null,
+        null);
+  }
+
+  /** {@code apiQps} or its default, checked. */
+  static Double apiQps(Double value) {
+    double v = value == null ? DEFAULT_API_QPS : value;
+    if (v < 0 || Double.isNaN(v) || Double.isInfinite(v)) {
+      throw new IllegalArgumentException(
+          "apiQps must be 0 (no limit) or a positive number of requests a second, got " + value);
+    }
+    return v;
+  }
+
+  /** {@code apiBurst} or its default, checked against {@code apiQps}. */
+  static Integer apiBurst(Integer value, double apiQps) {
+    int v = value == null ? DEFAULT_API_BURST : value;
+    if (v < 1 && apiQps > 0) {
+      throw new IllegalArgumentException(
+          "apiBurst must be 1 or more while apiQps limits requests, got "
+              + v
+              + "; set apiQps to 0 for no limit");
+    }
+    return v;
   }
 
   /** The service account pods run as: the configured one, or the one Skiff creates. */

@@ -31,6 +31,9 @@ import java.time.Duration;
  * @param timeZone schedules: IANA time zone; null for the cluster's
  * @param successfulJobsHistoryLimit schedules: Jobs of successful runs kept (default 3)
  * @param failedJobsHistoryLimit schedules: Jobs of failed runs kept (default 1)
+ * @param apiQps requests a second the orchestrator pod sends to the API server (default 20; 0 for
+ *     no limit; watches and followed logs not counted)
+ * @param apiBurst requests at once above {@code apiQps} after a quiet spell (default 30)
  */
 public record KubernetesSettings(
     PodSettings podSettings,
@@ -48,7 +51,9 @@ public record KubernetesSettings(
     Long startingDeadlineSeconds,
     String timeZone,
     Integer successfulJobsHistoryLimit,
-    Integer failedJobsHistoryLimit) {
+    Integer failedJobsHistoryLimit,
+    Double apiQps,
+    Integer apiBurst) {
   public static final String KEY = "orchestrator.kubernetes";
 
   /**
@@ -59,7 +64,7 @@ public record KubernetesSettings(
       SettingsResolver.fromConfig(
           new KubernetesOrchestratorConfig(
               null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-              null, null, null, null, null, null, null),
+              null, null, null, null, null, null, null, null, null),
           KubernetesSettings.class);
 
   /** Unset fields take the configuration's defaults; values are checked as there. */
@@ -86,6 +91,47 @@ public record KubernetesSettings(
     failedJobsHistoryLimit =
         JobSettings.atLeast(
             "failedJobsHistoryLimit", failedJobsHistoryLimit, JobSettings.FAILED_JOBS_HISTORY, 0);
+    apiQps = KubernetesOrchestratorConfig.apiQps(apiQps);
+    apiBurst = KubernetesOrchestratorConfig.apiBurst(apiBurst, apiQps);
+  }
+
+  /** Settings without {@code apiQps} and {@code apiBurst} (their defaults). */
+  public KubernetesSettings(
+      PodSettings podSettings,
+      PodSettings orchestratorPodSettings,
+      String serviceAccountName,
+      Boolean synchronous,
+      Boolean keepPods,
+      Duration podStartupTimeout,
+      Integer maxParallelism,
+      String stepServiceAccountName,
+      Integer backoffLimit,
+      Integer ttlSecondsAfterFinished,
+      Long activeDeadlineSeconds,
+      String concurrencyPolicy,
+      Long startingDeadlineSeconds,
+      String timeZone,
+      Integer successfulJobsHistoryLimit,
+      Integer failedJobsHistoryLimit) {
+    this(
+        podSettings,
+        orchestratorPodSettings,
+        serviceAccountName,
+        synchronous,
+        keepPods,
+        podStartupTimeout,
+        maxParallelism,
+        stepServiceAccountName,
+        backoffLimit,
+        ttlSecondsAfterFinished,
+        activeDeadlineSeconds,
+        concurrencyPolicy,
+        startingDeadlineSeconds,
+        timeZone,
+        successfulJobsHistoryLimit,
+        failedJobsHistoryLimit,
+        null,
+        null);
   }
 
   /**

@@ -3,7 +3,9 @@ package dev.skiff.kubernetes;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.EnvFromSource;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -26,6 +28,17 @@ import java.util.Map;
  * @param imagePullSecrets more Secrets for pulling the image, after the configuration's
  * @param schedulerName the scheduler that places the pod; null for the cluster's default
  * @param priorityClassName the pod's PriorityClass; null for the cluster's default
+ * @param securityContext the container's security context, merged field by field over Skiff's
+ *     (non-root, read-only root file system, no privilege escalation, all capabilities dropped,
+ *     seccomp {@code RuntimeDefault}); only what the restricted Pod Security profile admits, unless
+ *     {@code allowPrivileged}
+ * @param allowPrivileged lets these pods leave the restricted Pod Security profile (default false):
+ *     privileged containers, added capabilities other than {@code NET_BIND_SERVICE}, root,
+ *     privilege escalation, unconfined seccomp or AppArmor, and the host's network, PID or IPC
+ *     namespace through {@code additionalPodSpec}. The namespace must admit such pods
+ * @param additionalPodSpec fields of the Kubernetes {@code PodSpec} that Skiff has no setting for
+ *     ({@code dnsConfig}, {@code topologySpreadConstraints}, {@code hostAliases}, ...), added to
+ *     the pod spec as given; unknown fields, and fields Skiff sets itself, are refused
  */
 public record PodSettings(
     Map<String, String> nodeSelector,
@@ -42,10 +55,14 @@ public record PodSettings(
     List<EnvFromSource> envFrom,
     List<String> imagePullSecrets,
     String schedulerName,
-    String priorityClassName) {
+    String priorityClassName,
+    SecurityContext securityContext,
+    Boolean allowPrivileged,
+    PodSpec additionalPodSpec) {
   public static final PodSettings EMPTY =
       new PodSettings(
-          null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+          null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+          null, null, null);
 
   public PodSettings {
     nodeSelector = nodeSelector == null ? Map.of() : Map.copyOf(nodeSelector);
@@ -61,7 +78,13 @@ public record PodSettings(
       throw new IllegalArgumentException("gpus must be 0 or positive, got " + gpus);
     }
     for (String reserved :
-        List.of("run", "pipeline", "step", "skiff.dev/run", "app.kubernetes.io/managed-by")) {
+        List.of(
+            "run",
+            "pipeline",
+            "step",
+            "skiff.dev/run",
+            "skiff.dev/map-index",
+            "app.kubernetes.io/managed-by")) {
       if (labels.containsKey(reserved)) {
         throw new IllegalArgumentException(
             "label '" + reserved + "' is set by Skiff and cannot be changed in pod settings");
@@ -72,5 +95,47 @@ public record PodSettings(
         throw new IllegalArgumentException("every volume mount needs a name and a mountPath");
       }
     }
+    boolean privileged = Boolean.TRUE.equals(allowPrivileged);
+    PodSettingsChecks.checkVolumes(volumes, privileged);
+    PodSettingsChecks.checkSecurityContext(securityContext, privileged);
+    PodSettingsChecks.checkAdditionalPodSpec(additionalPodSpec, privileged);
+  }
+
+  /** Pod settings without a security context or additional pod spec fields. */
+  public PodSettings(
+      Map<String, String> nodeSelector,
+      Affinity affinity,
+      List<Toleration> tolerations,
+      ResourceRequirements resources,
+      Integer gpus,
+      List<EnvVar> env,
+      List<Volume> volumes,
+      List<VolumeMount> volumeMounts,
+      Map<String, String> annotations,
+      Map<String, String> labels,
+      Boolean automountServiceAccountToken,
+      List<EnvFromSource> envFrom,
+      List<String> imagePullSecrets,
+      String schedulerName,
+      String priorityClassName) {
+    this(
+        nodeSelector,
+        affinity,
+        tolerations,
+        resources,
+        gpus,
+        env,
+        volumes,
+        volumeMounts,
+        annotations,
+        labels,
+        automountServiceAccountToken,
+        envFrom,
+        imagePullSecrets,
+        schedulerName,
+        priorityClassName,
+        null,
+        null,
+        null);
   }
 }

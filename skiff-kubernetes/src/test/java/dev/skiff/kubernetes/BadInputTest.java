@@ -312,6 +312,192 @@ class BadInputTest {
             "key 'tolerations' of setting 'orchestrator.kubernetes' of pipeline 'hello' (podSettings) expects JSON, got 'all'");
   }
 
+  /** The one-line error compiling {@link OneStep} with {@code settings} gives. */
+  static String compileError(Map<String, Object> settings) {
+    try {
+      new PlanCompiler(Materializers.of(List.of(AnyMaterializer.INSTANCE)))
+          .compile(
+              new OneStep(),
+              PipelineSettings.newBuilder().setting("orchestrator.kubernetes", settings).build(),
+              k8sStack());
+    } catch (PipelineDefinitionException | ConfigException e) {
+      assertThat(e.getMessage()).doesNotContain("\n");
+      return e.getMessage();
+    }
+    throw new AssertionError("compiled with " + settings);
+  }
+
+  static String podSettingsError(Map<String, Object> podSettings) {
+    return compileError(Map.of("podSettings", podSettings));
+  }
+
+  @Test
+  void podSecurityOutsideTheRestrictedProfileNeedsAllowPrivileged() {
+    String prefix =
+        "invalid configuration for setting 'orchestrator.kubernetes' of pipeline 'hello': ";
+    String allow =
+        " leaves the restricted Pod Security profile: remove it, or set allowPrivileged: true in the"
+            + " same pod settings if the namespace admits such pods";
+    assertThat(podSettingsError(Map.of("securityContext", Map.of("privileged", true))))
+        .isEqualTo(prefix + "securityContext.privileged: true" + allow);
+    assertThat(podSettingsError(Map.of("securityContext", Map.of("runAsUser", 0))))
+        .isEqualTo(prefix + "securityContext.runAsUser: 0 (root)" + allow);
+    assertThat(
+            podSettingsError(
+                Map.of(
+                    "securityContext", Map.of("capabilities", Map.of("add", List.of("NET_RAW"))))))
+        .isEqualTo(
+            prefix
+                + "securityContext.capabilities.add: NET_RAW (only NET_BIND_SERVICE may be added)"
+                + allow);
+    assertThat(
+            podSettingsError(
+                Map.of("securityContext", Map.of("seccompProfile", Map.of("type", "Unconfined")))))
+        .isEqualTo(prefix + "securityContext.seccompProfile.type: Unconfined" + allow);
+    assertThat(podSettingsError(Map.of("additionalPodSpec", Map.of("hostIPC", true))))
+        .isEqualTo(prefix + "additionalPodSpec.hostIPC: true (the host's namespace)" + allow);
+    assertThat(podSettingsError(Map.of("additionalPodSpec", Map.of("hostNetwork", true))))
+        .isEqualTo(prefix + "additionalPodSpec.hostNetwork: true (the host's namespace)" + allow);
+    assertThat(
+            podSettingsError(
+                Map.of(
+                    "volumes",
+                    List.of(Map.of("name", "node", "hostPath", Map.of("path", "/var/data"))))))
+        .isEqualTo(prefix + "volumes: 'node' is a hostPath volume (the node's own disk)" + allow);
+    // what the API server refuses in any namespace is refused even when allowed
+    assertThat(
+            podSettingsError(
+                Map.of(
+                    "allowPrivileged",
+                    true,
+                    "securityContext",
+                    Map.of("privileged", true, "allowPrivilegeEscalation", false))))
+        .isEqualTo(
+            prefix
+                + "securityContext.allowPrivilegeEscalation cannot be false in a privileged"
+                + " container or one that adds SYS_ADMIN: leave it unset");
+    assertThat(
+            podSettingsError(
+                Map.of("allowPrivileged", true, "securityContext", Map.of("runAsUser", 0))))
+        .isEqualTo(
+            prefix
+                + "securityContext.runAsUser: 0 needs securityContext.runAsNonRoot: false as well");
+    assertThat(
+            podSettingsError(
+                Map.of("securityContext", Map.of("seccompProfile", Map.of("type", "Localhost")))))
+        .isEqualTo(
+            prefix
+                + "securityContext.seccompProfile.localhostProfile is required with type Localhost"
+                + " (a profile on the node)");
+    // inside the profile, or allowed: compiles
+    new PlanCompiler(Materializers.of(List.of(AnyMaterializer.INSTANCE)))
+        .compile(
+            new OneStep(),
+            PipelineSettings.newBuilder()
+                .setting(
+                    "orchestrator.kubernetes",
+                    Map.of(
+                        "podSettings",
+                        Map.of(
+                            "allowPrivileged",
+                            true,
+                            "securityContext",
+                            Map.of("privileged", true),
+                            "additionalPodSpec",
+                            Map.of("hostNetwork", true))))
+                .build(),
+            k8sStack());
+  }
+
+  @Test
+  void additionalPodSpecIsCheckedAgainstTheKubernetesModel() {
+    assertThat(
+            podSettingsError(
+                Map.of(
+                    "additionalPodSpec",
+                    Map.of("dnsConfig", Map.of("nameserver", List.of("10.0.0.1"))))))
+        .startsWith(
+            "unknown key 'nameserver' for setting 'orchestrator.kubernetes' of pipeline 'hello'"
+                + " (podSettings.additionalPodSpec.dnsConfig): did you mean 'nameservers'?");
+    assertThat(podSettingsError(Map.of("additionalPodSpec", Map.of("hostAlias", List.of()))))
+        .startsWith(
+            "unknown key 'hostAlias' for setting 'orchestrator.kubernetes' of pipeline 'hello'"
+                + " (podSettings.additionalPodSpec): did you mean 'hostAliases'?");
+    assertThat(
+            podSettingsError(
+                Map.of("additionalPodSpec", Map.of("terminationGracePeriodSeconds", "soon"))))
+        .startsWith(
+            "invalid configuration for setting 'orchestrator.kubernetes' of pipeline 'hello':")
+        .endsWith(" (at podSettings.additionalPodSpec.terminationGracePeriodSeconds)");
+    String prefix =
+        "invalid configuration for setting 'orchestrator.kubernetes' of pipeline 'hello': ";
+    assertThat(
+            podSettingsError(
+                Map.of(
+                    "additionalPodSpec",
+                    Map.of("containers", List.of(Map.of("name", "side", "image", "busybox"))))))
+        .isEqualTo(
+            prefix
+                + "additionalPodSpec.containers is set by Skiff: Skiff makes the pod's one"
+                + " container: set its env, envFrom, resources, volumeMounts and securityContext in"
+                + " the pod settings");
+    assertThat(podSettingsError(Map.of("additionalPodSpec", Map.of("serviceAccountName", "admin"))))
+        .isEqualTo(
+            prefix
+                + "additionalPodSpec.serviceAccountName is set by Skiff: use serviceAccountName or"
+                + " stepServiceAccountName");
+    assertThat(podSettingsError(Map.of("additionalPodSpec", Map.of("restartPolicy", "Always"))))
+        .isEqualTo(
+            prefix
+                + "additionalPodSpec.restartPolicy is set by Skiff: Skiff runs each attempt once"
+                + " (Never): use the step's retry policy");
+    assertThat(
+            podSettingsError(
+                Map.of("additionalPodSpec", Map.of("nodeSelector", Map.of("pool", "gpu")))))
+        .isEqualTo(
+            prefix
+                + "additionalPodSpec.nodeSelector is set by Skiff: use nodeSelector in the pod"
+                + " settings");
+  }
+
+  @Test
+  void unknownFieldsThatBypassTheBinderAreStillRefused() {
+    // a configuration read straight from JSON (a stored plan, a Java map): fabric8 keeps unknown
+    // fields aside instead of failing, the pod settings refuse them
+    assertThatThrownBy(
+            () ->
+                dev.skiff.core.internal.Json.mapper()
+                    .convertValue(
+                        Map.of(
+                            "additionalPodSpec",
+                            Map.of(
+                                "topologySpreadConstraints",
+                                List.of(Map.of("maxSkew", 1, "topologyKy", "zone")))),
+                        PodSettings.class))
+        .hasRootCauseMessage(
+            "additionalPodSpec.topologySpreadConstraints[0] has no field 'topologyKy' in"
+                + " Kubernetes' TopologySpreadConstraint: did you mean 'topologyKey'? (fields:"
+                + " labelSelector, matchLabelKeys, maxSkew, minDomains, nodeAffinityPolicy,"
+                + " nodeTaintsPolicy, topologyKey, whenUnsatisfiable)");
+  }
+
+  @Test
+  void apiRateSettingsAreChecked() {
+    String prefix =
+        "invalid configuration for setting 'orchestrator.kubernetes' of pipeline 'hello': ";
+    assertThat(compileError(Map.of("apiQps", -1)))
+        .isEqualTo(
+            prefix
+                + "apiQps must be 0 (no limit) or a positive number of requests a second, got -1.0");
+    assertThat(compileError(Map.of("apiQps", 5, "apiBurst", 0)))
+        .isEqualTo(
+            prefix
+                + "apiBurst must be 1 or more while apiQps limits requests, got 0; set apiQps to 0"
+                + " for no limit");
+    assertThat(KubernetesSettings.DEFAULTS.apiQps()).isEqualTo(20.0);
+    assertThat(KubernetesSettings.DEFAULTS.apiBurst()).isEqualTo(30);
+  }
+
   @Test
   void anInvalidImageReferenceIsRefusedBeforeAnythingIsCreated() {
     createNamespace();

@@ -193,6 +193,53 @@ class DryRunSettingsTest {
   }
 
   @Test
+  void podSecurityPassThroughAndApiRateResolveLikeEveryOtherSetting() {
+    RunPlan plan =
+        plan(
+            PipelineSettings.newBuilder()
+                .setting(
+                    "orchestrator.kubernetes",
+                    Map.of(
+                        "podSettings",
+                        Map.of(
+                            "securityContext", Map.of("runAsUser", 1001),
+                            "additionalPodSpec",
+                                Map.of("dnsConfig", Map.of("searches", List.of("ml.svc"))))))
+                .build(),
+            sets(
+                "orchestrator.kubernetes.podSettings.additionalPodSpec.terminationGracePeriodSeconds=5",
+                "orchestrator.kubernetes.apiQps=50",
+                "orchestrator.kubernetes.apiBurst=100"));
+    var m = manifests(plan);
+
+    var plain = pod(m, "plain").getSpec();
+    assertThat(plain.getContainers().get(0).getSecurityContext().getRunAsUser()).isEqualTo(1001L);
+    assertThat(plain.getDnsConfig().getSearches()).containsExactly("ml.svc");
+    assertThat(plain.getTerminationGracePeriodSeconds()).isEqualTo(5L);
+    // the gpu step's own pod settings replace the pipeline's
+    assertThat(pod(m, "gpu").getSpec().getDnsConfig()).isNull();
+    var run = plan.setting(KubernetesSettings.KEY, KubernetesSettings.class).orElseThrow();
+    assertThat(run.apiQps()).isEqualTo(50.0);
+    assertThat(run.apiBurst()).isEqualTo(100);
+    // unset: the defaults, in the plan the orchestrator pod reads
+    var defaults =
+        plan(PipelineSettings.DEFAULTS, SettingOverrides.NONE)
+            .setting(KubernetesSettings.KEY, KubernetesSettings.class)
+            .orElseThrow();
+    assertThat(defaults.apiQps()).isEqualTo(KubernetesOrchestratorConfig.DEFAULT_API_QPS);
+    assertThat(defaults.apiBurst()).isEqualTo(KubernetesOrchestratorConfig.DEFAULT_API_BURST);
+    assertThatThrownBy(
+            () ->
+                plan(
+                    PipelineSettings.DEFAULTS,
+                    sets("orchestrator.kubernetes.podSettings.additionalPodSpec.hostPID=true")))
+        .hasMessageEndingWith(
+            "additionalPodSpec.hostPID: true (the host's namespace) leaves the restricted Pod"
+                + " Security profile: remove it, or set allowPrivileged: true in the same pod"
+                + " settings if the namespace admits such pods");
+  }
+
+  @Test
   void aPlanWithoutSettingsRendersAsItsConfigurationSays() {
     RunPlan withStack = plan(PipelineSettings.DEFAULTS, SettingOverrides.NONE);
     RunPlan withoutStack =

@@ -101,12 +101,75 @@ class ManifestSchemaTest {
                                       "priorityClassName",
                                       "training",
                                       "automountServiceAccountToken",
-                                      true))));
+                                      true,
+                                      "securityContext",
+                                      CUSTOM_SECURITY_CONTEXT,
+                                      "additionalPodSpec",
+                                      ADDITIONAL_POD_SPEC))));
       p.step("evaluator", Shape::evaluator, data, model);
     }
   }
 
+  /** Every field of a container security context that the restricted profile admits. */
+  static final Map<String, Object> CUSTOM_SECURITY_CONTEXT =
+      Map.of(
+          "runAsUser",
+          1000,
+          "runAsGroup",
+          1000,
+          "runAsNonRoot",
+          true,
+          "readOnlyRootFilesystem",
+          false,
+          "allowPrivilegeEscalation",
+          false,
+          "capabilities",
+          Map.of("add", List.of("NET_BIND_SERVICE")),
+          "seccompProfile",
+          Map.of("type", "Localhost", "localhostProfile", "profiles/trainer.json"),
+          "appArmorProfile",
+          Map.of("type", "RuntimeDefault"),
+          "seLinuxOptions",
+          Map.of("type", "container_t", "level", "s0:c123,c456"),
+          "procMount",
+          "Default");
+
+  /** Pod spec fields Skiff has no setting for. */
+  static final Map<String, Object> ADDITIONAL_POD_SPEC =
+      Map.of(
+          "dnsConfig",
+          Map.of(
+              "nameservers",
+              List.of("10.0.0.10"),
+              "options",
+              List.of(Map.of("name", "ndots", "value", "2"))),
+          "topologySpreadConstraints",
+          List.of(
+              Map.of(
+                  "maxSkew",
+                  1,
+                  "topologyKey",
+                  "kubernetes.io/hostname",
+                  "whenUnsatisfiable",
+                  "ScheduleAnyway",
+                  "labelSelector",
+                  Map.of("matchLabels", Map.of("step", "trainer")))),
+          "hostAliases",
+          List.of(Map.of("ip", "10.0.0.5", "hostnames", List.of("registry.local"))),
+          "terminationGracePeriodSeconds",
+          60,
+          "enableServiceLinks",
+          false,
+          "runtimeClassName",
+          "gvisor");
+
   static RunPlan plan() {
+    return new PlanCompiler(Materializers.of(List.of(AnyMaterializer.INSTANCE)))
+        .compile(new Shape(), PipelineSettings.DEFAULTS, stack(stackConfig()));
+  }
+
+  /** The orchestrator's configuration in the stack: custom pod settings and API rate. */
+  static com.fasterxml.jackson.databind.node.ObjectNode stackConfig() {
     var config =
         com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
             .objectNode()
@@ -118,17 +181,25 @@ class ManifestSchemaTest {
         .put("key", "nvidia.com/gpu")
         .put("operator", "Exists")
         .put("effect", "NoSchedule");
+    // the orchestrator pod: its own pass-through fields; its client's request rate
+    config
+        .putObject("orchestratorPodSettings")
+        .putObject("additionalPodSpec")
+        .put("priority", 0)
+        .put("dnsPolicy", "ClusterFirst");
+    config.put("apiQps", 5).put("apiBurst", 10);
+    return config;
+  }
+
+  static ResolvedStack stack(com.fasterxml.jackson.databind.node.ObjectNode config) {
     var component =
         new ComponentRecord(
             ComponentType.ORCHESTRATOR, "k8s", "kubernetes", config, Instant.EPOCH, null);
-    var stack =
-        new ResolvedStack(
-            "k8s",
-            Map.of(
-                ComponentType.ORCHESTRATOR,
-                new ResolvedComponent(component, new KubernetesOrchestratorFlavor())));
-    return new PlanCompiler(Materializers.of(List.of(AnyMaterializer.INSTANCE)))
-        .compile(new Shape(), PipelineSettings.DEFAULTS, stack);
+    return new ResolvedStack(
+        "k8s",
+        Map.of(
+            ComponentType.ORCHESTRATOR,
+            new ResolvedComponent(component, new KubernetesOrchestratorFlavor())));
   }
 
   static KubernetesOrchestratorConfig config(String serviceAccount) {
@@ -171,7 +242,93 @@ class ManifestSchemaTest {
         .contains("ServiceAccount", "Role", "RoleBinding", "Job", "Secret", "CronJob", "Pod");
     assertThat(docs).filteredOn(d -> d.get("kind").asText().equals("Pod")).hasSize(6);
     assertThat(unknownFields(docs)).isEmpty();
+    assertThat(podSpecs(docs))
+        .hasSize(8) // 6 step pods, the Job's and the CronJob's orchestrator pod
+        .allSatisfy(spec -> assertThat(RestrictedProfile.violations(spec)).isEmpty());
     assertThat(schemaCheck(docs)).allSatisfy(line -> assertThat(line).startsWith("VALID "));
+    // the custom settings reached the trainer's pods
+    var trainer =
+        podSpecs(docs).stream()
+            .filter(spec -> "gpu-scheduler".equals(spec.getSchedulerName()))
+            .toList();
+    assertThat(trainer)
+        .hasSize(2)
+        .allSatisfy(
+            spec -> {
+              assertThat(spec.getDnsConfig().getNameservers()).containsExactly("10.0.0.10");
+              assertThat(spec.getRuntimeClassName()).isEqualTo("gvisor");
+              var sc = spec.getContainers().get(0).getSecurityContext();
+              assertThat(sc.getRunAsUser()).isEqualTo(1000L);
+              assertThat(sc.getReadOnlyRootFilesystem()).isFalse();
+              assertThat(sc.getCapabilities().getAdd()).containsExactly("NET_BIND_SERVICE");
+              assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
+              assertThat(sc.getSeccompProfile().getType()).isEqualTo("Localhost");
+            });
+  }
+
+  /**
+   * Settings outside the restricted profile, allowed with {@code allowPrivileged}: still valid
+   * Kubernetes (the API server takes them; only the namespace's Pod Security admission decides).
+   */
+  @Test
+  void privilegedSettingsStillRenderValidKubernetes() throws Exception {
+    var settings =
+        PipelineSettings.newBuilder()
+            .setting(
+                "orchestrator.kubernetes",
+                Map.of(
+                    "podSettings",
+                    Map.of(
+                        "allowPrivileged",
+                        true,
+                        "securityContext",
+                        Map.of(
+                            "privileged",
+                            true,
+                            "runAsUser",
+                            0,
+                            "runAsNonRoot",
+                            false,
+                            "capabilities",
+                            Map.of("add", List.of("SYS_ADMIN", "NET_ADMIN"))),
+                        "additionalPodSpec",
+                        Map.of("hostNetwork", true, "hostPID", true, "hostIPC", true))))
+            .build();
+    RunPlan plan =
+        new PlanCompiler(Materializers.of(List.of(AnyMaterializer.INSTANCE)))
+            .compile(new Shape(), settings, stack(stackConfig()));
+    List<JsonNode> docs =
+        readYamlStream(DryRun.yaml(DryRun.manifests(plan, config(null), Optional.empty())));
+
+    assertThat(unknownFields(docs)).isEmpty();
+    assertThat(schemaCheck(docs)).allSatisfy(line -> assertThat(line).startsWith("VALID "));
+    var stepPod =
+        podSpecs(docs).stream()
+            .filter(spec -> Boolean.TRUE.equals(spec.getHostNetwork()))
+            .findFirst()
+            .orElseThrow();
+    // privileged leaves allowPrivilegeEscalation to the runtime: the API server refuses it false
+    assertThat(stepPod.getContainers().get(0).getSecurityContext().getAllowPrivilegeEscalation())
+        .isNull();
+    assertThat(RestrictedProfile.violations(stepPod))
+        .contains("host namespaces", "main: privileged", "main: runAsUser 0");
+  }
+
+  /** The pod specs of the step pods and of the Jobs' and CronJobs' pod templates. */
+  static List<io.fabric8.kubernetes.api.model.PodSpec> podSpecs(List<JsonNode> docs)
+      throws Exception {
+    List<io.fabric8.kubernetes.api.model.PodSpec> specs = new ArrayList<>();
+    for (JsonNode doc : docs) {
+      HasMetadata typed = Serialization.unmarshal(doc.toString());
+      if (typed instanceof io.fabric8.kubernetes.api.model.Pod pod) {
+        specs.add(pod.getSpec());
+      } else if (typed instanceof io.fabric8.kubernetes.api.model.batch.v1.Job job) {
+        specs.add(job.getSpec().getTemplate().getSpec());
+      } else if (typed instanceof io.fabric8.kubernetes.api.model.batch.v1.CronJob cron) {
+        specs.add(cron.getSpec().getJobTemplate().getSpec().getTemplate().getSpec());
+      }
+    }
+    return specs;
   }
 
   @Test

@@ -301,7 +301,12 @@ class ManifestsTest {
             });
     assertThat(rules)
         .flatExtracting(PolicyRule::getVerbs)
-        .doesNotContain("patch", "deletecollection", "escalate", "bind", "impersonate");
+        .doesNotContain("patch", "escalate", "bind", "impersonate");
+    // deletecollection only on pods: succeeded step pods are deleted in batches
+    assertThat(rules)
+        .filteredOn(r -> r.getVerbs().contains("deletecollection"))
+        .flatExtracting(PolicyRule::getResources)
+        .containsExactly("pods");
     assertThat(rules)
         .flatExtracting(PolicyRule::getResources)
         .doesNotContain("secrets", "roles", "rolebindings", "events", "jobs/finalizers");
@@ -425,6 +430,103 @@ class ManifestsTest {
   }
 
   @Test
+  void aSecurityContextMergesOverSkiffsFieldByField() {
+    PodSettings custom =
+        JSON.convertValue(
+            Map.of(
+                "securityContext",
+                Map.of(
+                    "runAsUser",
+                    1000,
+                    "readOnlyRootFilesystem",
+                    false,
+                    "capabilities",
+                    Map.of("add", List.of("NET_BIND_SERVICE")))),
+            PodSettings.class);
+
+    Pod pod = manifests.stepPod(plan(), "r1", plan().steps().get(0), 1, custom, "sa", null);
+
+    var sc = pod.getSpec().getContainers().get(0).getSecurityContext();
+    assertThat(sc.getRunAsUser()).isEqualTo(1000L);
+    assertThat(sc.getReadOnlyRootFilesystem()).isFalse();
+    assertThat(sc.getCapabilities().getAdd()).containsExactly("NET_BIND_SERVICE");
+    // what the settings leave unset stays Skiff's
+    assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(sc.getAllowPrivilegeEscalation()).isFalse();
+    assertThat(sc.getRunAsNonRoot()).isTrue();
+    assertThat(sc.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(RestrictedProfile.violations(pod.getSpec())).isEmpty();
+  }
+
+  @Test
+  void additionalPodSpecFieldsReachThePodAndLeaveSkiffsAlone() {
+    PodSettings custom =
+        JSON.convertValue(
+            Map.of(
+                "nodeSelector",
+                Map.of("pool", "ml"),
+                "additionalPodSpec",
+                Map.of(
+                    "dnsConfig",
+                    Map.of("nameservers", List.of("10.0.0.10")),
+                    "hostAliases",
+                    List.of(Map.of("ip", "10.0.0.5", "hostnames", List.of("registry.local"))),
+                    "terminationGracePeriodSeconds",
+                    5)),
+            PodSettings.class);
+
+    Pod pod = manifests.stepPod(plan(), "r1", plan().steps().get(0), 1, custom, "sa", null);
+    Job job =
+        manifests.orchestratorJob(
+            plan(), "r1", settings("serviceAccountName", "sa", "orchestratorPodSettings", custom));
+
+    for (PodSpec spec : List.of(pod.getSpec(), job.getSpec().getTemplate().getSpec())) {
+      assertThat(spec.getDnsConfig().getNameservers()).containsExactly("10.0.0.10");
+      assertThat(spec.getHostAliases().get(0).getHostnames()).containsExactly("registry.local");
+      assertThat(spec.getTerminationGracePeriodSeconds()).isEqualTo(5L);
+      assertThat(spec.getNodeSelector()).isEqualTo(Map.of("pool", "ml"));
+      assertThat(spec.getServiceAccountName()).isEqualTo("sa");
+      assertThat(spec.getRestartPolicy()).isEqualTo("Never");
+      assertThat(spec.getContainers()).extracting(Container::getName).containsExactly("main");
+      assertThat(spec.getSecurityContext().getRunAsUser()).isEqualTo(65532L);
+      assertThat(RestrictedProfile.violations(spec)).isEmpty();
+    }
+  }
+
+  @Test
+  void allowPrivilegedLetsAPodLeaveTheRestrictedProfile() {
+    PodSettings privileged =
+        JSON.convertValue(
+            Map.of(
+                "allowPrivileged",
+                true,
+                "securityContext",
+                Map.of("privileged", true),
+                "additionalPodSpec",
+                Map.of("hostNetwork", true)),
+            PodSettings.class);
+
+    Pod pod = manifests.stepPod(plan(), "r1", plan().steps().get(0), 1, privileged, "sa", null);
+
+    var sc = pod.getSpec().getContainers().get(0).getSecurityContext();
+    assertThat(sc.getPrivileged()).isTrue();
+    // the API server refuses allowPrivilegeEscalation false on a privileged container
+    assertThat(sc.getAllowPrivilegeEscalation()).isNull();
+    assertThat(pod.getSpec().getHostNetwork()).isTrue();
+    assertThat(RestrictedProfile.violations(pod.getSpec()))
+        .containsExactlyInAnyOrder(
+            "host namespaces", "main: privileged", "main: allowPrivilegeEscalation must be false");
+    assertThatThrownBy(
+            () ->
+                JSON.convertValue(
+                    Map.of("securityContext", Map.of("privileged", true)), PodSettings.class))
+        .hasRootCauseMessage(
+            "securityContext.privileged: true leaves the restricted Pod Security profile: remove"
+                + " it, or set allowPrivileged: true in the same pod settings if the namespace"
+                + " admits such pods");
+  }
+
+  @Test
   void onlyTheOrchestratorPodGetsAnApiToken() {
     assertThat(manifests.serviceAccount().getAutomountServiceAccountToken()).isFalse();
     assertThat(
@@ -500,5 +602,114 @@ class ManifestsTest {
             12);
     assertThat(longName).hasSizeLessThanOrEqualTo(63).matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     assertThat(Names.stepPod("r", "s", 1)).isEqualTo("r-s-1");
+  }
+
+  /** A plan with map {@code train} over the list output {@code trials} of step {@code grid}. */
+  static RunPlan mapPlan(String mapName) {
+    PlanStep map =
+        new PlanStep(
+            mapName,
+            "C#train()V",
+            "h",
+            List.of(
+                dev.skiff.core.plan.PlanInput.artifact(
+                    "trial", "java.util.List<java.lang.String>", "grid", "out")),
+            List.of(),
+            false,
+            List.of(),
+            new StepPolicy(true, 1, Duration.ofSeconds(1), 2, Duration.ofMinutes(1), null),
+            Map.of(),
+            new dev.skiff.core.plan.PlanMap(4),
+            List.of(),
+            null);
+    return new RunPlan(
+        1,
+        "sweep",
+        "x.SweepPipeline",
+        true,
+        0,
+        "k8s",
+        Map.of(),
+        List.of(step("grid", null), map, step(mapName + "-3", null)));
+  }
+
+  @Test
+  void mapInstancePodIsNamedByRunMapIndexAndAttemptAndLabelledWithTheMapAndIndex() {
+    RunPlan plan = mapPlan("train");
+    Pod pod =
+        manifests.stepPod(
+            plan,
+            "sweep-20261207-1",
+            plan.step("train[3]"),
+            2,
+            PodSettings.EMPTY,
+            "skiff-service-account",
+            null);
+
+    assertThat(pod.getMetadata().getName()).isEqualTo("sweep-20261207-1-train-3-2");
+    assertThat(pod.getMetadata().getLabels())
+        .containsEntry("step", "train") // -l step=train selects every instance
+        .containsEntry("skiff.dev/map-index", "3")
+        .containsEntry("run", "sweep-20261207-1");
+    // the pod finds its instance in the stored plan by this name
+    assertThat(pod.getSpec().getContainers().get(0).getArgs())
+        .containsSubsequence("--step", "train[3]", "--attempt", "2");
+    Pod ordinary =
+        manifests.stepPod(
+            plan, "sweep-20261207-1", plan.step("grid"), 1, PodSettings.EMPTY, "sa", null);
+    assertThat(ordinary.getMetadata().getLabels()).doesNotContainKey("skiff.dev/map-index");
+  }
+
+  @Test
+  void aStepNamedLikeAnInstanceGetsAnotherPodName() {
+    RunPlan plan = mapPlan("m");
+    String run = "sweep-20261207-1";
+    String instance =
+        manifests
+            .stepPod(plan, run, plan.step("m[3]"), 1, PodSettings.EMPTY, "sa", null)
+            .getMetadata()
+            .getName();
+    String step =
+        manifests
+            .stepPod(plan, run, plan.step("m-3"), 1, PodSettings.EMPTY, "sa", null)
+            .getMetadata()
+            .getName();
+
+    assertThat(instance).isEqualTo(run + "-m-3-1");
+    assertThat(step)
+        .isNotEqualTo(instance)
+        .startsWith(run + "-m-3-1-")
+        .matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+    // also where both are cut to 63 characters and hashed
+    String longRun = "a-very-long-pipeline-name-for-testing-20261207-134217-sru6";
+    assertThat(Names.stepPod(longRun, "m[3]", 1))
+        .isNotEqualTo(Names.stepPod(longRun, "m-3", 1))
+        .hasSizeLessThanOrEqualTo(63);
+    assertThat(Names.stepPod(longRun, "m[3]", 1)).isEqualTo(Names.stepPod(longRun, "m[3]", 1));
+  }
+
+  @Test
+  void instancePodNamesAreDistinctAcrossIndexesAttemptsAndMaps() {
+    List<String> maps = List.of("m", "m-1", "M", "m_1");
+    java.util.Set<String> steps = new java.util.LinkedHashSet<>();
+    for (String map : maps) {
+      steps.addAll(List.of(map, map + "-1", map + "-12", map + "-1-2"));
+    }
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (int attempt = 1; attempt < 13; attempt++) {
+      for (String map : maps) {
+        for (int index = 0; index < 13; index++) {
+          String name = Names.stepPod("r", map + "[" + index + "]", attempt);
+          assertThat(name).hasSizeLessThanOrEqualTo(63).matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+          assertThat(names.add(name)).as("%s is unique", name).isTrue();
+        }
+      }
+      for (String step : steps) {
+        String name = Names.stepPod("r", step, attempt);
+        assertThat(names.add(name))
+            .as("step %s attempt %s: %s is unique", step, attempt, name)
+            .isTrue();
+      }
+    }
   }
 }

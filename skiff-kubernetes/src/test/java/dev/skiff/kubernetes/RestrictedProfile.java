@@ -8,8 +8,9 @@ import java.util.List;
 /**
  * The checks of the Kubernetes "restricted" Pod Security Standard (v1.2x), as the admission
  * controller applies them, for tests: baseline (no host namespaces, no privileged, no host paths,
- * no added capabilities) plus restricted (non-root, no privilege escalation, seccomp RuntimeDefault
- * or Localhost, capabilities drop ALL, only safe volume types).
+ * no added capabilities, no host ports, AppArmor and SELinux as admitted, default /proc mount, no
+ * Windows host process, only safe sysctls) plus restricted (non-root, no privilege escalation,
+ * seccomp RuntimeDefault or Localhost, capabilities drop ALL, only safe volume types).
  */
 final class RestrictedProfile {
   private static final List<String> ALLOWED_VOLUMES =
@@ -22,6 +23,23 @@ final class RestrictedProfile {
           "persistentVolumeClaim",
           "projected",
           "secret");
+
+  private static final List<String> SELINUX_TYPES =
+      List.of("container_t", "container_init_t", "container_kvm_t", "container_engine_t");
+
+  /** The sysctls baseline admits (namespaced, isolated from the node). */
+  private static final List<String> SAFE_SYSCTLS =
+      List.of(
+          "kernel.shm_rmid_forced",
+          "net.ipv4.ip_local_port_range",
+          "net.ipv4.ip_unprivileged_port_start",
+          "net.ipv4.tcp_syncookies",
+          "net.ipv4.ping_group_range",
+          "net.ipv4.ip_local_reserved_ports",
+          "net.ipv4.tcp_keepalive_time",
+          "net.ipv4.tcp_fin_timeout",
+          "net.ipv4.tcp_keepalive_intvl",
+          "net.ipv4.tcp_keepalive_probes");
 
   private RestrictedProfile() {}
 
@@ -40,6 +58,17 @@ final class RestrictedProfile {
             : podSc.getSeccompProfile().getType();
     if (podSc != null && podSc.getRunAsUser() != null && podSc.getRunAsUser() == 0) {
       v.add("pod runAsUser 0");
+    }
+    if (podSc != null) {
+      seLinux(podSc.getSeLinuxOptions(), "pod", v);
+      appArmor(podSc.getAppArmorProfile(), "pod", v);
+      if (podSc.getWindowsOptions() != null
+          && Boolean.TRUE.equals(podSc.getWindowsOptions().getHostProcess())) {
+        v.add("pod: windows hostProcess");
+      }
+      podSc.getSysctls().stream()
+          .filter(s -> !SAFE_SYSCTLS.contains(s.getName()))
+          .forEach(s -> v.add("pod: sysctl " + s.getName()));
     }
     spec.getVolumes()
         .forEach(
@@ -88,6 +117,15 @@ final class RestrictedProfile {
       if (caps != null && caps.getAdd().stream().anyMatch(a -> !a.equals("NET_BIND_SERVICE"))) {
         v.add(c.getName() + ": only NET_BIND_SERVICE may be added");
       }
+      seLinux(sc.getSeLinuxOptions(), c.getName(), v);
+      appArmor(sc.getAppArmorProfile(), c.getName(), v);
+      if (sc.getProcMount() != null && !sc.getProcMount().equals("Default")) {
+        v.add(c.getName() + ": procMount " + sc.getProcMount());
+      }
+      if (sc.getWindowsOptions() != null
+          && Boolean.TRUE.equals(sc.getWindowsOptions().getHostProcess())) {
+        v.add(c.getName() + ": windows hostProcess");
+      }
       c.getPorts()
           .forEach(
               p -> {
@@ -97,5 +135,25 @@ final class RestrictedProfile {
               });
     }
     return v;
+  }
+
+  private static void seLinux(
+      io.fabric8.kubernetes.api.model.SELinuxOptions options, String who, List<String> v) {
+    if (options == null) {
+      return;
+    }
+    if (options.getType() != null && !SELINUX_TYPES.contains(options.getType())) {
+      v.add(who + ": seLinux type " + options.getType());
+    }
+    if (options.getUser() != null || options.getRole() != null) {
+      v.add(who + ": seLinux user or role");
+    }
+  }
+
+  private static void appArmor(
+      io.fabric8.kubernetes.api.model.AppArmorProfile profile, String who, List<String> v) {
+    if (profile != null && "Unconfined".equals(profile.getType())) {
+      v.add(who + ": AppArmor Unconfined");
+    }
   }
 }

@@ -200,7 +200,7 @@ public final class ConfigBinder {
       String reason =
           root instanceof IllegalArgumentException || root instanceof NullPointerException
               ? root.getMessage()
-              : firstLine(e.getMessage());
+              : firstLine(e.getMessage()) + where(e);
       throw new ConfigException("invalid configuration for " + what + ": " + reason, e);
     }
   }
@@ -490,6 +490,23 @@ public final class ConfigBinder {
       }
     }
     return c;
+  }
+
+  /** Where in the value a value of the wrong type is (Jackson says it on a later line). */
+  private static String where(Exception e) {
+    if (!(e instanceof com.fasterxml.jackson.databind.JsonMappingException m)
+        || m.getPath().isEmpty()) {
+      return "";
+    }
+    StringBuilder path = new StringBuilder();
+    for (var ref : m.getPath()) {
+      if (ref.getFieldName() != null) {
+        path.append(path.length() == 0 ? "" : ".").append(ref.getFieldName());
+      } else if (ref.getIndex() >= 0) {
+        path.append('[').append(ref.getIndex()).append(']');
+      }
+    }
+    return " (at " + path + ")";
   }
 
   private static String firstLine(String s) {

@@ -49,6 +49,26 @@ public final class ClusterAccess {
     return new KubernetesClientBuilder().withConfig(config).build();
   }
 
+  /**
+   * The orchestrator pod's client (in-cluster configuration), its requests limited by {@code
+   * limiter} (watches and followed logs excepted): the run's {@code apiQps} and {@code apiBurst},
+   * set on the limiter once the plan is read.
+   */
+  public static KubernetesClient inCluster(ApiRateLimiter limiter) {
+    return rateLimited(Config.autoConfigure(null), limiter);
+  }
+
+  /** A client for {@code config} whose requests {@code limiter} paces. */
+  public static KubernetesClient rateLimited(Config config, ApiRateLimiter limiter) {
+    return new KubernetesClientBuilder()
+        .withConfig(config)
+        .withHttpClientBuilderConsumer(
+            http ->
+                http.addOrReplaceInterceptor(
+                    RateLimitInterceptor.NAME, new RateLimitInterceptor(limiter)))
+        .build();
+  }
+
   /** A one-line reason for a failed API call, naming the likely fix. */
   public static ConfigException explain(
       KubernetesClientException e, String doing, String masterUrl) {

@@ -3,7 +3,6 @@ package dev.skiff.kubernetes.internal;
 import dev.skiff.core.engine.RunIds;
 import dev.skiff.core.engine.RunLifecycle;
 import dev.skiff.core.plan.RunPlan;
-import dev.skiff.core.spi.MetadataStore;
 import dev.skiff.core.spi.Orchestrator;
 import dev.skiff.core.spi.OrchestratorContext;
 import dev.skiff.core.spi.RunEvent;
@@ -11,8 +10,6 @@ import dev.skiff.core.spi.RunListener;
 import dev.skiff.core.spi.RunOwnedException;
 import dev.skiff.core.spi.RunRecord;
 import dev.skiff.core.spi.ScheduleRecord;
-import dev.skiff.core.spi.StoreAccess;
-import dev.skiff.core.stack.ConfigException;
 import dev.skiff.kubernetes.KubernetesOrchestratorConfig;
 import dev.skiff.kubernetes.KubernetesSettings;
 import dev.skiff.sdk.RunStatus;
@@ -22,7 +19,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,12 +27,16 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Runs plans on Kubernetes: records the run, creates the orchestrator Job (and its run Secret,
- * owned by the Job), and for synchronous runs streams the run's output until it ends. The
- * orchestrator pod does the rest (see {@code OrchestratorMain}). What is a setting ({@link
- * KubernetesSettings}: service accounts, pod settings, Job and schedule settings, ...) comes from
- * the plan, where it was resolved; the rest of the configuration (context, namespace, image, pull
- * secrets, metadata URL) from the component.
+ * Runs plans on Kubernetes. A submission is a short list of steps, each its own class, composed
+ * differently for a run, a resume and a schedule: {@link ClusterCheck} (API server and namespace),
+ * {@link ImageStep} (the image, built if need be), {@link RbacStep} (service account, Role,
+ * binding), then the orchestrator Job and its Secret ({@link JobSubmission}) — or the CronJob
+ * ({@link ScheduleSubmission}) — and {@link FollowStep} for synchronous runs. Whether pods can
+ * reach the stores ({@link StackCheck}) is asked by the CLI before all of it. The orchestrator pod
+ * does the rest (see {@code OrchestratorMain}). What is a setting ({@link KubernetesSettings}:
+ * service accounts, pod settings, Job and schedule settings, ...) comes from the plan, where it was
+ * resolved; the rest of the configuration (context, namespace, image, pull secrets, metadata URL)
+ * from the component.
  */
 public final class KubernetesOrchestrator implements Orchestrator {
   public static final String NAME = "kubernetes";
@@ -57,57 +57,28 @@ public final class KubernetesOrchestrator implements Orchestrator {
     this.context = context;
   }
 
+  /** check cluster → image → RBAC → record the run → Job and Secret → follow. */
   @Override
   public Result run(RunPlan plan, RunListener listener) {
     KubernetesSettings settings = KubernetesSettings.of(plan, config);
-    String image = image(plan);
     KubernetesClient k8s = client();
-    ClusterSetup setup =
-        new ClusterSetup(k8s, config.kubernetesNamespace(), settings.serviceAccountName());
-    setup.checkNamespace();
-    Manifests manifests = new Manifests(config, image);
-    setup.ensureServiceAccount(manifests);
-    String runId = RunIds.newId(plan.pipeline());
-    MetadataStore store = context.store();
-    store.createRun(
-        new RunRecord(
-            runId,
-            plan.pipeline(),
-            RunStatus.RUNNING,
-            NAME,
-            plan.hash(),
-            plan.toJson(),
-            Instant.now(),
-            null,
-            null));
-    Job job = submit(k8s, plan, runId, settings, manifests);
+    new ClusterCheck(k8s, namespace()).check();
+    Manifests manifests = new Manifests(config, new ImageStep(config, context).image(plan));
+    new RbacStep(k8s, namespace(), settings.serviceAccountName()).ensure(manifests);
+    String runId = recordRun(plan);
+    Job job = jobSubmission(k8s).submit(plan, runId, settings, manifests);
     current.set(runId);
-    if (!settings.synchronous()) {
-      listener.onEvent(
-          new RunEvent.OrchestratorLine(
-              runId,
-              "Submitted run "
-                  + runId
-                  + " to namespace "
-                  + config.kubernetesNamespace()
-                  + "; follow it with 'skiff runs logs "
-                  + runId
-                  + "'"));
-      return new Result(runId, RunStatus.RUNNING);
-    }
     try {
-      return new Result(runId, follower(k8s, plan, runId, job, settings, listener).follow());
+      return new Result(runId, followStep(k8s).follow(plan, runId, job, settings, false, listener));
     } finally {
       current.set(null);
     }
   }
 
   /**
-   * Runs a failed or stopped run again with a new orchestrator Job of the same name: the previous
-   * Job is deleted (its pods go with it) with its Secret, and the new ones are created only once
-   * both are gone, so the new Job never meets the previous Job's garbage collection (a Secret of
-   * the same name deleted under it, or a 409 while it is still there). Its steps get new attempts,
-   * hence new pod names.
+   * Runs a failed or stopped run again with a new orchestrator Job of the same name: check cluster
+   * → image → RBAC → the previous Job and Secret deleted, and gone ({@link PreviousJobRemoval}) →
+   * new Job and Secret → follow. Its steps get new attempts, hence new pod names.
    */
   @Override
   public Result resume(String runId, RunListener listener) {
@@ -118,81 +89,56 @@ public final class KubernetesOrchestrator implements Orchestrator {
             .orElseThrow(() -> new IllegalArgumentException("run " + runId + " not found"));
     RunPlan plan = RunPlan.fromJson(run.planJson());
     KubernetesSettings settings = KubernetesSettings.of(plan, config);
-    String image = image(plan);
     KubernetesClient k8s = client();
+    new ClusterCheck(k8s, namespace()).check();
+    Manifests manifests = new Manifests(config, new ImageStep(config, context).image(plan));
     if (RunLifecycle.isLive(context.store(), run, Instant.now())) {
       throw new RunOwnedException(runId, context.store().findLease(runId).orElse(null));
     }
-    removePreviousJob(k8s, runId);
+    new RbacStep(k8s, namespace(), settings.serviceAccountName()).ensure(manifests);
+    new PreviousJobRemoval(k8s, namespace(), PREVIOUS_JOB_TIMEOUT).remove(runId);
     RunLifecycle.prepareResume(context.store(), runId, Instant.now());
-    Job job = submit(k8s, plan, runId, settings, new Manifests(config, image));
-    return new Result(
-        runId,
-        settings.synchronous()
-            ? follower(k8s, plan, runId, job, settings, listener).follow()
-            : RunStatus.RUNNING);
-  }
-
-  private RunFollower follower(
-      KubernetesClient k8s,
-      RunPlan plan,
-      String runId,
-      Job job,
-      KubernetesSettings settings,
-      RunListener listener) {
-    return new RunFollower(
-        k8s,
-        context.store(),
-        plan,
-        runId,
-        job.getMetadata().getUid(),
-        config.kubernetesNamespace(),
-        settings.podStartupTimeout(),
-        listener);
-  }
-
-  /** Deletes the run's orchestrator Job and Secret, and waits until both are gone. */
-  private void removePreviousJob(KubernetesClient k8s, String runId) {
-    String ns = config.kubernetesNamespace();
-    String jobName = Names.orchestratorJob(runId);
-    String secretName = Names.runSecret(runId);
+    Job job = jobSubmission(k8s).submit(plan, runId, settings, manifests);
+    current.set(runId); // Ctrl-C stops a resumed run as it stops a new one
     try {
-      k8s.batch()
-          .v1()
-          .jobs()
-          .inNamespace(ns)
-          .withName(jobName)
-          .withPropagationPolicy(DeletionPropagation.BACKGROUND)
-          .delete();
-      k8s.secrets().inNamespace(ns).withName(secretName).delete();
-      long deadline = System.nanoTime() + PREVIOUS_JOB_TIMEOUT.toNanos();
-      while (k8s.batch().v1().jobs().inNamespace(ns).withName(jobName).get() != null
-          || k8s.secrets().inNamespace(ns).withName(secretName).get() != null) {
-        if (System.nanoTime() > deadline) {
-          throw new ConfigException(
-              "the previous orchestrator Job "
-                  + jobName
-                  + " of run "
-                  + runId
-                  + " or its Secret "
-                  + secretName
-                  + " is still being deleted after "
-                  + PREVIOUS_JOB_TIMEOUT.toSeconds()
-                  + " s: see what holds it (kubectl get job,secret -n "
-                  + ns
-                  + " -o yaml: finalizers) and resume again");
-        }
-        Thread.sleep(250);
-      }
-    } catch (KubernetesClientException e) {
-      throw ClusterAccess.explain(
-          e,
-          "removing the previous orchestrator Job of run " + runId,
-          k8s.getMasterUrl().toString());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while the previous Job of " + runId + " went");
+      return new Result(runId, followStep(k8s).follow(plan, runId, job, settings, true, listener));
+    } finally {
+      current.set(null);
     }
+  }
+
+  private String recordRun(RunPlan plan) {
+    String runId = RunIds.newId(plan.pipeline());
+    context
+        .store()
+        .createRun(
+            new RunRecord(
+                runId,
+                plan.pipeline(),
+                RunStatus.RUNNING,
+                NAME,
+                plan.hash(),
+                plan.toJson(),
+                Instant.now(),
+                null,
+                null));
+    return runId;
+  }
+
+  private JobSubmission jobSubmission(KubernetesClient k8s) {
+    return new JobSubmission(k8s, namespace(), context.store(), stackCheck().storesForPods());
+  }
+
+  private FollowStep followStep(KubernetesClient k8s) {
+    return new FollowStep(k8s, namespace(), context.store());
+  }
+
+  private StackCheck stackCheck() {
+    return new StackCheck(config, context);
+  }
+
+  private String namespace() {
+    return config.kubernetesNamespace();
   }
 
   @Override
@@ -203,7 +149,7 @@ public final class KubernetesOrchestrator implements Orchestrator {
   /** Pods cannot reach this machine's folders or SQLite file, unless declared mounted. */
   @Override
   public List<String> storeProblems() {
-    return storesForPods().problemsForRemoteExecutors(context.artifacts(), context.stack(), "pods");
+    return stackCheck().problems();
   }
 
   /**
@@ -221,62 +167,21 @@ public final class KubernetesOrchestrator implements Orchestrator {
   /**
    * Creates (or updates) the CronJob whose job template is the orchestrator Job, with the
    * schedule's Secret owned by it, and keeps the plan in the metadata store: each firing records a
-   * new run of that plan. The cron expression is checked first (see {@link CronExpressions}).
+   * new run of that plan. cron expression checked ({@link CronExpressions}) → check cluster → image
+   * → RBAC → CronJob and Secret; nothing to follow.
    */
   @Override
   public void schedule(RunPlan plan, Schedule schedule, RunListener listener) {
     String cron = CronExpressions.check(schedule.cron());
     KubernetesSettings settings = KubernetesSettings.of(plan, config);
-    String image = image(plan);
     KubernetesClient k8s = client();
-    ClusterSetup setup =
-        new ClusterSetup(k8s, config.kubernetesNamespace(), settings.serviceAccountName());
-    setup.checkNamespace();
-    Manifests manifests = new Manifests(config, image);
-    setup.ensureServiceAccount(manifests);
-    String ns = config.kubernetesNamespace();
-    String secretName = DryRun.scheduleSecret(plan, schedule);
-    CronJob cronJob = manifests.cronJob(plan, schedule.name(), cron, secretName, settings);
-    new ScheduleRecord(
-            plan.pipeline(),
-            schedule.name(),
-            cron,
-            context.stack(),
-            NAME,
-            ns + "/" + cronJob.getMetadata().getName(),
-            plan.toJson(),
-            false,
-            Instant.now())
-        .save(context.store());
-    try {
-      CronJob created =
-          k8s.batch()
-              .v1()
-              .cronjobs()
-              .inNamespace(ns)
-              .resource(cronJob)
-              .createOr(NonDeletingOperation::update);
-      var secret =
-          manifests.runSecret(
-              "schedule-" + plan.pipeline() + "-" + schedule.name(),
-              plan.pipeline(),
-              storesForPods());
-      secret.getMetadata().setName(secretName);
-      secret
-          .getMetadata()
-          .setOwnerReferences(
-              List.of(
-                  Manifests.ownerReference(
-                      "batch/v1",
-                      "CronJob",
-                      created.getMetadata().getName(),
-                      created.getMetadata().getUid())));
-      k8s.secrets().inNamespace(ns).resource(secret).createOr(NonDeletingOperation::update);
-    } catch (KubernetesClientException e) {
-      ScheduleRecord.delete(context.store(), plan.pipeline(), schedule.name());
-      throw ClusterAccess.explain(
-          e, "creating the CronJob of schedule " + schedule.name(), k8s.getMasterUrl().toString());
-    }
+    new ClusterCheck(k8s, namespace()).check();
+    Manifests manifests = new Manifests(config, new ImageStep(config, context).image(plan));
+    new RbacStep(k8s, namespace(), settings.serviceAccountName()).ensure(manifests);
+    CronJob cronJob =
+        new ScheduleSubmission(
+                k8s, namespace(), context.store(), stackCheck().storesForPods(), context.stack())
+            .submit(plan, schedule, cron, settings, manifests);
     listener.onEvent(
         new RunEvent.OrchestratorLine(
             null,
@@ -285,7 +190,7 @@ public final class KubernetesOrchestrator implements Orchestrator {
                 + " ("
                 + cron
                 + ") as CronJob "
-                + ns
+                + namespace()
                 + "/"
                 + cronJob.getMetadata().getName()));
   }
@@ -400,126 +305,6 @@ public final class KubernetesOrchestrator implements Orchestrator {
         .inNamespace(ns)
         .withLabel(Labels.RUN_SELECTOR, Names.labelValue(runId))
         .delete();
-  }
-
-  /**
-   * Creates the run's orchestrator Job, then its Secret owned by the Job. If the Secret cannot be
-   * created (403: the user may create Jobs but not Secrets, say), the Job is deleted again and the
-   * run recorded failed: nothing is left behind.
-   */
-  private Job submit(
-      KubernetesClient k8s,
-      RunPlan plan,
-      String runId,
-      KubernetesSettings settings,
-      Manifests manifests) {
-    String ns = config.kubernetesNamespace();
-    Job job;
-    try {
-      job =
-          k8s.batch()
-              .v1()
-              .jobs()
-              .inNamespace(ns)
-              .resource(manifests.orchestratorJob(plan, runId, settings))
-              .create();
-    } catch (KubernetesClientException e) {
-      context
-          .store()
-          .updateRun(runId, RunStatus.FAILED, Instant.now(), "could not submit: " + e.getCode());
-      if (e.getCode() == 404) {
-        throw ClusterSetup.missingNamespace(ns);
-      }
-      throw ClusterAccess.explain(
-          e, "creating the orchestrator Job of run " + runId, k8s.getMasterUrl().toString());
-    }
-    var secret = manifests.runSecret(runId, plan.pipeline(), storesForPods());
-    secret.getMetadata().setOwnerReferences(List.of(Manifests.ownedBy(job)));
-    try {
-      k8s.secrets().inNamespace(ns).resource(secret).create();
-    } catch (KubernetesClientException e) {
-      String deleted = deleteJob(k8s, job);
-      String name = secret.getMetadata().getName();
-      context
-          .store()
-          .updateRun(
-              runId,
-              RunStatus.FAILED,
-              Instant.now(),
-              "could not submit: Secret " + name + ": " + e.getCode());
-      String why =
-          e.getCode() == 403
-              ? "not allowed to create Secret "
-                  + name
-                  + " in namespace '"
-                  + ns
-                  + "' (403): "
-                  + ClusterAccess.status(e)
-                  + "; "
-                  + deleted
-                  + ": ask an admin for 'create' on secrets in namespace '"
-                  + ns
-                  + "'"
-              : "cannot create Secret "
-                  + name
-                  + " in namespace '"
-                  + ns
-                  + "' ("
-                  + e.getCode()
-                  + "): "
-                  + ClusterAccess.status(e)
-                  + "; "
-                  + deleted;
-      throw new ConfigException(why.replace('\n', ' '), e);
-    }
-    return job;
-  }
-
-  /** Deletes a Job just created (its pods with it); says what happened. */
-  private static String deleteJob(KubernetesClient k8s, Job job) {
-    try {
-      k8s.batch()
-          .v1()
-          .jobs()
-          .inNamespace(job.getMetadata().getNamespace())
-          .withName(job.getMetadata().getName())
-          .withPropagationPolicy(DeletionPropagation.BACKGROUND)
-          .delete();
-      return "the orchestrator Job " + job.getMetadata().getName() + " was deleted again";
-    } catch (KubernetesClientException e) {
-      return "the orchestrator Job "
-          + job.getMetadata().getName()
-          + " could not be deleted ("
-          + ClusterAccess.status(e)
-          + "): delete it by hand";
-    }
-  }
-
-  /** The client's stores, with the metadata URL the pods use when the configuration names one. */
-  private StoreAccess storesForPods() {
-    StoreAccess stores = context.stores();
-    return config.metadataUrl() != null
-        ? new StoreAccess(config.metadataUrl(), stores.metadataPassword(), stores.artifactStore())
-        : stores;
-  }
-
-  /**
-   * The configured prebuilt image (its reference checked), else one built and pushed to the stack's
-   * container registry.
-   */
-  private String image(RunPlan plan) {
-    if (config.image() != null && !config.image().isBlank()) {
-      return ImageReference.check(config.image());
-    }
-    if (context.images() != null) {
-      return context.images().imageFor(plan);
-    }
-    throw new ConfigException(
-        "the kubernetes orchestrator needs an image holding Skiff and your code: add a container"
-            + " registry to the stack (skiff stack update "
-            + context.stack()
-            + " -c REGISTRY) or set a prebuilt one with 'skiff orchestrator update NAME"
-            + " --image=...'");
   }
 
   private synchronized KubernetesClient client() {

@@ -6,10 +6,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.http.HttpResponse;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
@@ -17,12 +17,15 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Follows the log of a Skiff pod's container to its end. A stream that breaks while the container
- * still runs (a dropped connection, an API server restart) is opened again, and the lines already
- * delivered are skipped, so every line arrives once. The container's end is judged from {@code
- * current} (an informer's cache, no request): a stream that ends with the container is done. (Lines
- * are counted, not timestamped: after the kubelet rotated a long log, a reconnect may miss the
- * lines of the rotated part.)
+ * Follows the log of a Skiff pod's container to its end. A stream that ends while the container
+ * still runs, or breaks off (a dropped connection, an API server or kubelet restart), is opened
+ * again, and the lines already delivered are skipped, so every line arrives once and in order; a
+ * line is delivered only once its line break arrived, so a stream cut mid-line never delivers half
+ * of it. Lines are counted rather than resumed with {@code sinceTime}: its one-second granularity
+ * would repeat or lose the lines written in the second of the break. The container's end is judged
+ * from {@code current} (an informer's cache, no request): a stream that ends cleanly with the
+ * container is done. (After the kubelet rotated a long log, a reconnect may miss the lines of the
+ * rotated part.)
  */
 final class LogFollow {
   private static final int MAX_RECONNECTS = 30;
@@ -48,25 +51,42 @@ final class LogFollow {
     for (int reconnects = 0; reconnects <= MAX_RECONNECTS; reconnects++) {
       long index = 0;
       boolean gotLines = false;
+      boolean broken = false;
+      StringBuilder partial = new StringBuilder();
       try (InputStream stream = open(client, namespace, pod);
-          BufferedReader in =
-              new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          if (index++ < delivered) {
-            continue; // read before the stream broke
+          Reader in = new InputStreamReader(stream, StandardCharsets.UTF_8)) {
+        char[] buffer = new char[8192];
+        int n;
+        while ((n = in.read(buffer)) >= 0) {
+          for (int i = 0; i < n; i++) {
+            if (buffer[i] != '\n') {
+              partial.append(buffer[i]);
+              continue;
+            }
+            if (index++ >= delivered) { // else read before the stream broke
+              lines.accept(withoutCarriageReturn(partial));
+              delivered++;
+              gotLines = true;
+            }
+            partial.setLength(0);
           }
-          lines.accept(line);
-          delivered++;
-          gotLines = true;
         }
       } catch (PodGone e) {
         return; // the pod is gone, and its log with it
       } catch (IOException | KubernetesClientException e) {
         lastError = e.getMessage();
+        broken = true; // cut off (an API server or kubelet restart): more may follow, read again
       }
-      if (ended(current, Duration.ofSeconds(2))) {
+      // A stream that ended cleanly with the container holds the whole log; one that broke may
+      // not, so it is read again (skipping what was delivered) until it ends cleanly.
+      if (!broken && ended(current, Duration.ofSeconds(2))) {
+        if (partial.length() > 0 && index >= delivered) {
+          lines.accept(withoutCarriageReturn(partial)); // a last line without a line break
+        }
         return;
+      }
+      if (Thread.currentThread().isInterrupted()) {
+        return; // the follower is being stopped
       }
       if (gotLines) {
         reconnects = 0;
@@ -79,6 +99,11 @@ final class LogFollow {
             + " keeps breaking"
             + (lastError == null ? "" : ": " + lastError)
             + "; the rest of its log is saved with the run");
+  }
+
+  private static String withoutCarriageReturn(StringBuilder line) {
+    int end = line.length();
+    return end > 0 && line.charAt(end - 1) == '\r' ? line.substring(0, end - 1) : line.toString();
   }
 
   /**

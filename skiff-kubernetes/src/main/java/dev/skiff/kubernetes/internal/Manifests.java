@@ -119,7 +119,7 @@ public final class Manifests {
    */
   public static List<PolicyRule> roleRules() {
     return List.of(
-        rule("", "pods", "create", "get", "list", "watch", "delete"),
+        rule("", "pods", "create", "get", "list", "watch", "delete", "deletecollection"),
         rule("", "pods/log", "get"),
         rule("batch", "jobs", "get", "update"));
   }
@@ -436,17 +436,7 @@ public final class Manifests {
             .withEnvFrom(s.envFrom())
             .withVolumeMounts(mounts)
             .withResources(resources(s))
-            .withNewSecurityContext()
-            .withAllowPrivilegeEscalation(false)
-            .withReadOnlyRootFilesystem(true)
-            .withRunAsNonRoot(true)
-            .withNewCapabilities()
-            .withDrop("ALL")
-            .endCapabilities()
-            .withNewSeccompProfile()
-            .withType("RuntimeDefault")
-            .endSeccompProfile()
-            .endSecurityContext()
+            .withSecurityContext(PodSpecMerge.containerSecurityContext(s.securityContext()))
             .build();
     PodSpecBuilder spec =
         new PodSpecBuilder()
@@ -474,7 +464,7 @@ public final class Manifests {
         spec.addToImagePullSecrets(new LocalObjectReference(pull));
       }
     }
-    return spec.build();
+    return PodSpecMerge.withAdditional(spec.build(), s.additionalPodSpec());
   }
 
   private static ResourceRequirements resources(PodSettings s) {

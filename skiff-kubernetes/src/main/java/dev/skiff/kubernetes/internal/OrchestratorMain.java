@@ -16,7 +16,6 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Instant;
 import java.util.Arrays;
@@ -36,6 +35,10 @@ import java.util.function.UnaryOperator;
  * from the metadata store the pod was given, an unreadable plan), which the Job's podFailurePolicy
  * turns into a failed Job at once; any other code means the orchestrator itself broke, and the
  * Job's next pod continues the run without re-running finished steps.
+ *
+ * <p>Output: one JSON line per run event on stdout ({@link RunEventCodec}), its own messages
+ * included (as orchestrator lines), which the client decodes into the events a local run gives;
+ * only a crash trace is plain text.
  *
  * <p>A scheduled run's pod records the run id on its own Job the first time (annotation {@value
  * #RUN_ANNOTATION}, label {@code skiff.dev/run}): a pod the Job starts again continues that run
@@ -60,20 +63,23 @@ public final class OrchestratorMain {
   public static int run(String[] args) {
     ClassLoader loader = Thread.currentThread().getContextClassLoader();
     UnaryOperator<String> redact = UnaryOperator.identity();
+    String runId = Arrays.asList(args).contains("--run") ? PodMain.option(args, "run") : null;
     try {
       PodEnvironment env = configuration(PodEnvironment::fromEnv);
-      // errors and step logs this pod records go through the redactor of the run Secret's
-      // credentials
+      // errors and step logs this pod records or prints go through the redactor of the run
+      // Secret's credentials
       redact = env.stores().redactor();
-      return run(args, env, loader, redact);
+      return run(args, env, loader, new RunEventWriter(System.out, redact), redact);
     } catch (ConfigurationError e) {
-      System.out.println(redact.apply("orchestrator cannot start: " + e.getMessage()));
-      System.out.flush();
+      new RunEventWriter(System.out, redact)
+          .line(runId, "orchestrator cannot start: " + e.getMessage());
       return CONFIGURATION_ERROR;
     } catch (RuntimeException e) {
       java.io.StringWriter trace = new java.io.StringWriter();
       e.printStackTrace(new java.io.PrintWriter(trace));
-      System.out.println(redact.apply("orchestrator failed: " + e.getMessage()));
+      new RunEventWriter(System.out, redact).line(runId, "orchestrator failed: " + e.getMessage());
+      // the trace as plain lines, for people reading the pod's log; the client relays them as
+      // orchestrator lines
       System.out.print(redact.apply(trace.toString()));
       System.out.flush();
       return 1;
@@ -81,9 +87,14 @@ public final class OrchestratorMain {
   }
 
   private static int run(
-      String[] args, PodEnvironment env, ClassLoader loader, UnaryOperator<String> redact) {
+      String[] args,
+      PodEnvironment env,
+      ClassLoader loader,
+      RunEventWriter events,
+      UnaryOperator<String> redact) {
+    ApiRateLimiter apiLimit = new ApiRateLimiter(); // the plan's apiQps and apiBurst, once read
     try (MetadataStore store = Redaction.metadataStore(env.openStore(loader), redact);
-        KubernetesClient client = new KubernetesClientBuilder().build()) {
+        KubernetesClient client = ClusterAccess.inCluster(apiLimit)) {
       ArtifactStore artifacts = Redaction.artifactStore(env.openArtifacts(loader), redact);
       String ns = env.namespace() != null ? env.namespace() : client.getNamespace();
       Pod self = client.pods().inNamespace(ns).withName(env.podName()).get();
@@ -130,7 +141,8 @@ public final class OrchestratorMain {
                   Instant.now(),
                   null,
                   null));
-          System.out.println(
+          events.line(
+              runId,
               "Scheduled run "
                   + runId
                   + " of "
@@ -139,7 +151,7 @@ public final class OrchestratorMain {
                   + schedule.name()
                   + ")");
         } else {
-          System.out.println("Continuing scheduled run " + runId + " of " + schedule.pipeline());
+          events.line(runId, "Continuing scheduled run " + runId + " of " + schedule.pipeline());
         }
       } else {
         String given = PodMain.option(args, "run");
@@ -151,7 +163,8 @@ public final class OrchestratorMain {
       if (recorded.isFinal()) {
         // a pod of this Job started again after the run ended (stopped, or finished before the
         // pod's exit was seen): there is nothing left to do, and nothing to redo
-        System.out.println(
+        events.line(
+            runId,
             "Run "
                 + runId
                 + " already ended "
@@ -166,6 +179,7 @@ public final class OrchestratorMain {
       KubernetesSettings settings =
           plan.setting(KubernetesSettings.KEY, KubernetesSettings.class)
               .orElse(KubernetesSettings.DEFAULTS);
+      apiLimit.setRate(settings.apiQps(), settings.apiBurst());
       // the Job owns the step pods, not as their controller: its selector does not match them
       OwnerReference owner = job == null ? null : Manifests.ownedBy(job);
       PodLauncher.Options options =
@@ -183,10 +197,7 @@ public final class OrchestratorMain {
         String leaseOwner =
             "job " + ns + "/" + (job != null ? job.getName() : self.getMetadata().getName());
         RunStatus status =
-            new DagScheduler(
-                    store, launcher, new PlainRunPrinter(System.out), artifacts, leaseOwner)
-                .run(plan, runId);
-        System.out.flush();
+            new DagScheduler(store, launcher, events, artifacts, leaseOwner).run(plan, runId);
         return status.isFinal() ? 0 : 1;
       }
     }

@@ -17,9 +17,13 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.informers.ExceptionHandler;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -28,6 +32,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs each step attempt in its own pod. One informer watches the run's pods (label {@code
@@ -47,6 +53,7 @@ public final class PodLauncher implements StepLauncher {
   private final boolean keepPods;
   private final int maxParallelism;
   private final Map<String, Attempt> attempts = new ConcurrentHashMap<>();
+  private final SucceededPods succeededPods = new SucceededPods();
   private final ScheduledExecutorService timers =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -62,11 +69,28 @@ public final class PodLauncher implements StepLauncher {
             return t;
           });
 
+  /** Succeeded pods deleted together by one request (and at the latest {@link #DELETE_DELAY}). */
+  static final int DELETE_BATCH = 25;
+
+  /** How long a succeeded pod may wait for its batch to fill before the batch is deleted anyway. */
+  static final Duration DELETE_DELAY = Duration.ofSeconds(5);
+
+  private static final Logger LOG = LoggerFactory.getLogger(PodLauncher.class);
+
+  /** Informers started in a row (1, 2, 4, 8 s apart) before the steps fail for lack of a watch. */
+  static final int WATCH_RESTARTS = 5;
+
+  /** Failed relists in a row after which the informer stops and is started anew. */
+  static final int FAILED_RELISTS = 3;
+
   /** How often a pod that is still Pending for a reason says so again in the step log. */
   static final Duration WAITING_REMINDER = Duration.ofSeconds(30);
 
   private volatile SharedIndexInformer<Pod> informer;
   private volatile boolean closed;
+
+  /** Why the run's pods cannot be watched any more (null while they can): launches fail at once. */
+  private volatile String watchLost;
 
   /**
    * Options of a launcher. {@code stepSettings} gives a step's settings by step name, as resolved
@@ -146,33 +170,67 @@ public final class PodLauncher implements StepLauncher {
             .pods()
             .inNamespace(namespace)
             .withLabel(Labels.RUN_SELECTOR, Names.labelValue(runId))
-            .inform(
-                new ResourceEventHandler<>() {
-                  @Override
-                  public void onAdd(Pod pod) {
-                    observe(pod);
-                  }
+            .runnableInformer(0);
+    started.exceptionHandler(new GiveUpAfterFailedRelists(started));
+    started.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(Pod pod) {
+            observe(pod);
+          }
 
-                  @Override
-                  public void onUpdate(Pod old, Pod pod) {
-                    observe(pod);
-                  }
+          @Override
+          public void onUpdate(Pod old, Pod pod) {
+            observe(pod);
+          }
 
-                  @Override
-                  public void onDelete(Pod pod, boolean unknownFinalState) {
-                    Attempt a = attempts.get(pod.getMetadata().getName());
-                    if (a != null && !a.result.isDone()) {
-                      a.fail(
-                          new StepFailedException(
-                              FailureKind.INFRASTRUCTURE,
-                              "pod "
-                                  + pod.getMetadata().getName()
-                                  + " was deleted before it finished (node lost or removed by hand)"));
-                    }
-                  }
-                });
-    started.stopped().whenComplete((done, error) -> watchStopped(started, error));
+          @Override
+          public void onDelete(Pod pod, boolean unknownFinalState) {
+            Attempt a = attempts.get(pod.getMetadata().getName());
+            if (a != null && !a.result.isDone()) {
+              a.fail(
+                  new StepFailedException(
+                      FailureKind.INFRASTRUCTURE,
+                      "pod "
+                          + pod.getMetadata().getName()
+                          + " was deleted before it finished (node lost or removed by hand)"));
+            }
+          }
+        });
+    // off the informer's threads: starting a new informer waits and may back off
+    started.stopped().whenCompleteAsync((done, error) -> watchStopped(started, error), workers);
+    started.run();
     return started;
+  }
+
+  /**
+   * How the informer treats a failed list or watch. fabric8's default retries a failed relist
+   * forever (with back-off), so a relist the API keeps refusing (RBAC revoked, an API server that
+   * answers 500) would leave every running step waiting for a pod end it can never see. This gives
+   * up after {@value #FAILED_RELISTS} failures in a row without progress (no new resourceVersion in
+   * between); the informer then stops and {@link #watchStopped} starts a new one or fails the
+   * steps. A watch error the client cannot read (an undecodable event) stops it at once, as by
+   * default.
+   */
+  private static final class GiveUpAfterFailedRelists implements ExceptionHandler {
+    private final SharedIndexInformer<Pod> informer;
+    private String lastVersion;
+    private int failures;
+
+    GiveUpAfterFailedRelists(SharedIndexInformer<Pod> informer) {
+      this.informer = informer;
+    }
+
+    @Override
+    public synchronized boolean retryAfterException(boolean isStarted, Throwable t) {
+      if (!isStarted || t instanceof WatcherException) {
+        return false;
+      }
+      String version = informer.lastSyncResourceVersion();
+      failures = java.util.Objects.equals(version, lastVersion) ? failures + 1 : 1;
+      lastVersion = version;
+      return failures < FAILED_RELISTS;
+    }
   }
 
   /**
@@ -182,8 +240,11 @@ public final class PodLauncher implements StepLauncher {
     if (closed || stopped != informer) {
       return;
     }
-    String why = error == null ? "stopped" : error.getMessage();
-    for (int attempt = 0; attempt < 5 && !closed; attempt++) {
+    String why = reason(error);
+    for (int attempt = 0; attempt < WATCH_RESTARTS && !closed; attempt++) {
+      if (attempt > 0) {
+        sleep(Duration.ofSeconds(1L << (attempt - 1)));
+      }
       try {
         informer = watchPods();
         String after = why;
@@ -191,19 +252,47 @@ public final class PodLauncher implements StepLauncher {
         informer.getStore().list().forEach(this::observe);
         return;
       } catch (KubernetesClientException e) {
-        why = ClusterAccess.status(e);
-        sleep(Duration.ofSeconds(1L << attempt));
+        why = reason(e);
       }
     }
-    String reason = why;
+    String reason = "cannot watch the pods of run " + runId + " any more: " + why;
+    watchLost = reason;
     attempts
         .values()
-        .forEach(
-            a ->
-                a.fail(
-                    new StepFailedException(
-                        FailureKind.INFRASTRUCTURE,
-                        "cannot watch the pods of run " + runId + " any more: " + reason)));
+        .forEach(a -> a.fail(new StepFailedException(FailureKind.INFRASTRUCTURE, reason)));
+  }
+
+  /**
+   * After the watch was lost, a new attempt (the scheduler's retry of an infrastructure failure)
+   * tries once more to watch, so a run recovers when the API answers again. Returns null when the
+   * pods are watched, else why not.
+   */
+  private synchronized String watchAgain() {
+    if (watchLost == null) {
+      return null;
+    }
+    try {
+      informer = watchPods();
+      watchLost = null;
+      return null;
+    } catch (KubernetesClientException e) {
+      watchLost = "cannot watch the pods of run " + runId + " any more: " + reason(e);
+      return watchLost;
+    }
+  }
+
+  /** Why the watch stopped, in one line: the API's answer with its code, when there was one. */
+  private static String reason(Throwable error) {
+    Throwable e = error;
+    while ((e instanceof java.util.concurrent.CompletionException
+            || e instanceof java.util.concurrent.ExecutionException)
+        && e.getCause() != null) {
+      e = e.getCause();
+    }
+    if (e instanceof KubernetesClientException k) {
+      return (k.getCode() > 0 ? "(" + k.getCode() + ") " : "") + ClusterAccess.status(k);
+    }
+    return e == null ? "stopped" : String.valueOf(e.getMessage()).lines().findFirst().orElse("");
   }
 
   private static void sleep(Duration d) {
@@ -239,8 +328,14 @@ public final class PodLauncher implements StepLauncher {
             account,
             owner);
     String name = pod.getMetadata().getName();
-    Attempt attempt = new Attempt(launch, name);
+    Attempt attempt = new Attempt(launch, name, pod.getMetadata().getLabels().get(Labels.STEP));
     attempts.put(name, attempt);
+    succeededPods.reading(attempt.stepLabel);
+    String unwatched = watchLost == null ? null : watchAgain();
+    if (unwatched != null) { // its end could never be seen: fail now rather than wait forever
+      attempt.fail(new StepFailedException(FailureKind.INFRASTRUCTURE, unwatched));
+      return attempt;
+    }
     // Created off the scheduler's thread: steps that become ready together get their pods in
     // parallel instead of one request after another.
     workers.execute(() -> create(pod, attempt));
@@ -296,9 +391,20 @@ public final class PodLauncher implements StepLauncher {
       a.followLogs();
     }
     if ("Succeeded".equals(phase)) {
-      Map<String, ArtifactRecord> outputs =
-          ArtifactRecord.dataOnly(store.stepOutputs(runId, a.launch.step().name()));
-      a.finish(() -> a.result.complete(outputs));
+      // the outputs are read on the attempt's worker, not on the informer's one thread, which
+      // delivers the events of every pod in turn
+      a.finish(
+          () -> {
+            try {
+              a.result.complete(
+                  ArtifactRecord.dataOnly(store.stepOutputs(runId, a.launch.step().name())));
+            } catch (RuntimeException e) {
+              a.result.completeExceptionally(
+                  new StepFailedException(
+                      FailureKind.INFRASTRUCTURE,
+                      "cannot read the outputs of pod " + a.pod + ": " + e.getMessage()));
+            }
+          });
     } else if ("Failed".equals(phase)) {
       a.fail(failure(pod));
     } else {
@@ -448,11 +554,100 @@ public final class PodLauncher implements StepLauncher {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    succeededPods.delete(true);
+  }
+
+  /**
+   * Succeeded pods whose logs have been read, deleted in batches: one {@code deletecollection}
+   * request for up to {@value #DELETE_BATCH} pods instead of one request each (a third of the API
+   * requests of a step). The selector names the run, the batch's steps ({@code step in (...)}) and
+   * {@code status.phase=Succeeded}. A step's label is shared by its attempts and, for a map, by all
+   * its instances, so a step joins a batch only once none of its pods is still running or being
+   * read: the request can match nothing else. A batch waits at most {@link #DELETE_DELAY}; the last
+   * one goes when the launcher closes. Pods left by a refused request go with the orchestrator Job
+   * (their owner) when it is removed.
+   */
+  private final class SucceededPods {
+    /** Attempts launched and not yet read to their end, by step label. */
+    private final Map<String, Integer> unread = new java.util.HashMap<>();
+
+    /** Succeeded pods read to their end and not yet deleted, by step label. */
+    private final Map<String, Integer> waiting = new java.util.LinkedHashMap<>();
+
+    private int waitingPods;
+    private java.util.concurrent.ScheduledFuture<?> timer;
+
+    synchronized void reading(String step) {
+      unread.merge(step, 1, Integer::sum);
+    }
+
+    /** An attempt's pod is read to its end; {@code delete}: it succeeded and is not kept. */
+    synchronized void read(String step, boolean delete) {
+      unread.computeIfPresent(step, (k, n) -> n > 1 ? n - 1 : null);
+      if (!delete) {
+        return;
+      }
+      waiting.merge(step, 1, Integer::sum);
+      waitingPods++;
+      if (waitingPods >= DELETE_BATCH) {
+        try {
+          workers.execute(() -> delete(false));
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+          // close() deletes the last batch
+        }
+      } else if (timer == null && !timers.isShutdown()) {
+        timer =
+            timers.schedule(() -> delete(false), DELETE_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    }
+
+    /** {@code all}: the launcher closes, nothing is read any more. */
+    void delete(boolean all) {
+      List<String> batch = new ArrayList<>();
+      synchronized (this) {
+        for (var it = waiting.entrySet().iterator(); it.hasNext(); ) {
+          var step = it.next();
+          if (all || !unread.containsKey(step.getKey())) {
+            batch.add(step.getKey());
+            waitingPods -= step.getValue();
+            it.remove();
+          }
+        }
+        if (timer != null) {
+          timer.cancel(false);
+          timer = null;
+        }
+        if (!waiting.isEmpty() && !timers.isShutdown()) { // steps with pods still being read
+          timer =
+              timers.schedule(() -> delete(false), DELETE_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+        }
+      }
+      if (batch.isEmpty()) {
+        return;
+      }
+      try {
+        client
+            .pods()
+            .inNamespace(namespace)
+            .withLabel(Labels.RUN_SELECTOR, Names.labelValue(runId))
+            .withLabelIn(Labels.STEP, batch.toArray(String[]::new))
+            .withField("status.phase", "Succeeded")
+            .delete();
+      } catch (KubernetesClientException e) {
+        LOG.warn(
+            "could not delete the succeeded pods of {} steps of run {}: {} (they go with the"
+                + " orchestrator Job)",
+            batch.size(),
+            runId,
+            ClusterAccess.status(e));
+      }
+    }
   }
 
   private final class Attempt implements LaunchedStep {
     final StepLaunch launch;
     final String pod;
+    final String stepLabel;
     final CompletableFuture<Map<String, ArtifactRecord>> result = new CompletableFuture<>();
     volatile boolean started;
     volatile boolean cancelled;
@@ -464,9 +659,10 @@ public final class PodLauncher implements StepLauncher {
     final java.util.concurrent.atomic.AtomicBoolean finishing =
         new java.util.concurrent.atomic.AtomicBoolean();
 
-    Attempt(StepLaunch launch, String pod) {
+    Attempt(StepLaunch launch, String pod, String stepLabel) {
       this.launch = launch;
       this.pod = pod;
+      this.stepLabel = stepLabel;
     }
 
     /** A pod still Pending keeps saying why, so a stream shows it waits rather than hangs. */
@@ -554,9 +750,12 @@ public final class PodLauncher implements StepLauncher {
           Thread.currentThread().interrupt();
         }
       }
-      if (!keepPods && !cancelled) {
-        deletePod();
+      boolean failed = result.isCompletedExceptionally();
+      if (!keepPods && !cancelled && failed) {
+        deletePod(); // a failed attempt's pod goes at once, as a cancelled one's
       }
+      // read to its end: a succeeded pod is deleted with a batch
+      succeededPods.read(stepLabel, !keepPods && !cancelled && !failed);
     }
 
     void deletePod() {

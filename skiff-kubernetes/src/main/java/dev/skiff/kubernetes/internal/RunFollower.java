@@ -17,22 +17,25 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
- * Follows a run from the client: streams the orchestrator pod's output (which carries every step's
- * lines, prefixed) as run events, shows why its pod is not starting, and ends when the orchestrator
- * Job ends. A Job that failed for good, or an orchestrator pod stuck Pending past the startup
- * timeout, fails the run with that reason — a run is never left running forever.
+ * Follows a run from the client: streams the orchestrator pod's log, whose lines are the run's
+ * events as JSON ({@link RunEventCodec}, every step's log lines included), decodes them into the
+ * same events a local run gives its listener, shows why the pod is not starting, and ends when the
+ * orchestrator Job ends. A line that is not an event (the JVM's own output, a crash trace) reaches
+ * the listener as an orchestrator line. A Job that failed for good, or an orchestrator pod stuck
+ * Pending past the startup timeout, fails the run with that reason — a run is never left running
+ * forever.
+ *
+ * <p>The follower announces the run and its end itself, from the client's plan and the stored
+ * result: it knows what the pod cannot report (a pod that never started, a Job that failed). So the
+ * pod's own {@code RunStarted} and {@code RunFinished} (one per orchestrator pod: a pod the Job
+ * starts again announces the run again) are not passed on.
  */
 public final class RunFollower {
-  private static final Pattern STEP_LINE = Pattern.compile("^(\\S+) \\| (.*)$");
   private final KubernetesClient client;
   private final MetadataStore store;
   private final RunPlan plan;
@@ -40,7 +43,7 @@ public final class RunFollower {
   private final String namespace;
   private final Duration podStartupTimeout;
   private final RunListener listener;
-  private final Set<String> steps;
+  private final boolean resumed;
   private final Map<String, Thread> followers = new ConcurrentHashMap<>();
   private final CountDownLatch ended = new CountDownLatch(1);
   private final String jobUid;
@@ -52,6 +55,7 @@ public final class RunFollower {
    * @param podStartupTimeout how long the orchestrator pod may stay Pending
    * @param jobUid uid of the orchestrator Job to follow: pods and Jobs of an earlier Job of the
    *     same run (being deleted after a resume) are ignored
+   * @param resumed whether the run is being resumed (its header says so, as a local resume's does)
    */
   public RunFollower(
       KubernetesClient client,
@@ -61,6 +65,7 @@ public final class RunFollower {
       String jobUid,
       String namespace,
       Duration podStartupTimeout,
+      boolean resumed,
       RunListener listener) {
     this.client = client;
     this.jobUid = jobUid;
@@ -70,12 +75,12 @@ public final class RunFollower {
     this.namespace = namespace;
     this.podStartupTimeout = podStartupTimeout;
     this.listener = listener;
-    this.steps = plan.steps().stream().map(s -> s.name()).collect(Collectors.toSet());
+    this.resumed = resumed;
   }
 
   public RunStatus follow() {
     Instant start = Instant.now();
-    listener.onEvent(new RunEvent.RunStarted(runId, plan, false));
+    listener.onEvent(new RunEvent.RunStarted(runId, plan, resumed));
     String ns = namespace;
     String jobName = Names.orchestratorJob(runId);
     try (SharedIndexInformer<Pod> orchestratorPods =
@@ -242,14 +247,11 @@ public final class RunFollower {
     return t;
   }
 
-  private void relay(String line) {
-    Matcher m = STEP_LINE.matcher(line);
-    if (m.matches() && steps.contains(m.group(1))) {
-      listener.onEvent(new RunEvent.StepLogLine(runId, m.group(1), m.group(2)));
-    } else if (!line.startsWith("Running pipeline ")
-        && !line.startsWith("Resuming pipeline ")
-        && !line.startsWith("Run " + runId + " ")) {
-      listener.onEvent(new RunEvent.OrchestratorLine(runId, line));
+  /** Passes on the event a line of the orchestrator pod's log holds (see the class comment). */
+  void relay(String line) {
+    RunEvent event = RunEventCodec.decode(line, runId, plan);
+    if (!(event instanceof RunEvent.RunStarted) && !(event instanceof RunEvent.RunFinished)) {
+      listener.onEvent(event);
     }
   }
 

@@ -236,15 +236,13 @@ class KubernetesEndToEndTest {
 
   private Map<String, Object> mount() {
     return Map.of(
+        "allowPrivileged",
+        true, // a hostPath volume leaves the restricted profile
         "volumes",
-            List.of(
-                Map.of(
-                    "name",
-                    "e2e",
-                    "hostPath",
-                    Map.of("path", dir.toString(), "type", "Directory"))),
+        List.of(
+            Map.of("name", "e2e", "hostPath", Map.of("path", dir.toString(), "type", "Directory"))),
         "volumeMounts",
-            List.of(Map.of("name", "e2e", "mountPath", E2ePipelines.Dir.MOUNTED.path())));
+        List.of(Map.of("name", "e2e", "mountPath", E2ePipelines.Dir.MOUNTED.path())));
   }
 
   Orchestrator.Result run(PipelineDefinition definition) {

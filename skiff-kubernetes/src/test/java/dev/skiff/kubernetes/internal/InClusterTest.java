@@ -563,10 +563,14 @@ class InClusterTest {
   @Test
   void theRoleGrantsExactlyWhatTheOrchestratorPodCalls() throws Exception {
     release();
+    // the first run fails (its failed pod is deleted at once), the scheduled one succeeds (its
+    // pods are deleted in a batch): both ways of deleting pods are called
+    Files.writeString(dir.resolve("break"), "x");
     cluster.resetApiRequests();
     var config = config();
     KubernetesOrchestrator orchestrator = orchestrator(config);
-    assertThat(orchestrator.run(plan(config), events::add).status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(orchestrator.run(plan(config), events::add).status()).isEqualTo(RunStatus.FAILED);
+    Files.writeString(dir.resolve("fixed"), "x");
     orchestrator.schedule(plan(config), Schedule.cron("0 3 * * *").named("rbac"), events::add);
     cluster.fireCronJob(NS, Names.cronJob("gated", "rbac")).orElseThrow();
     cluster.await(
@@ -576,7 +580,7 @@ class InClusterTest {
             store.listRuns("gated", 10).stream()
                     .filter(r -> r.status() == RunStatus.SUCCEEDED)
                     .count()
-                == 2);
+                == 1);
 
     String account =
         "system:serviceaccount:" + NS + ":" + KubernetesOrchestratorConfig.DEFAULT_SERVICE_ACCOUNT;
@@ -667,7 +671,34 @@ class InClusterTest {
         "the Job deleted",
         Duration.ofSeconds(10),
         () -> cluster.job(NS, Names.orchestratorJob(run.id())).isEmpty());
-    assertThat(podsOf(run.id())).isEmpty();
+    // the Job's pod (if its controller made one) goes after it: a background deletion
+    cluster.await("its pods deleted", Duration.ofSeconds(10), () -> podsOf(run.id()).isEmpty());
+  }
+
+  @Test
+  void theClientSeesEveryLineOnceAndInOrderWhenTheOrchestratorLogStreamIsCut() throws Exception {
+    release();
+    // as when the API server or the kubelet restarts: the client's stream breaks off twice
+    var cut = cluster.cutLogStreams("^gated-.*-orchestrator-", 2, 2);
+    var config = config();
+
+    assertThat(orchestrator(config).run(plan(config), events::add).status())
+        .isEqualTo(RunStatus.SUCCEEDED);
+
+    assertThat(cut.hits()).isEqualTo(2);
+    List<RunEvent> lines =
+        events.stream()
+            .filter(
+                e -> e instanceof RunEvent.StepLogLine || e instanceof RunEvent.OrchestratorLine)
+            .toList();
+    assertThat(lines).doesNotHaveDuplicates();
+    List<String> stepLines =
+        lines.stream()
+            .filter(e -> e instanceof RunEvent.StepLogLine)
+            .map(e -> ((RunEvent.StepLogLine) e).line())
+            .filter(l -> l.equals("first ran") || l.equals("second released"))
+            .toList();
+    assertThat(stepLines).containsExactly("first ran", "second released");
   }
 
   @Test

@@ -118,6 +118,7 @@ final class ApiFront implements AutoCloseable {
   private final ExecutorService blocking;
   private final List<ApiRequest> requests = new ArrayList<>();
   private final List<ApiFault> faults = new CopyOnWriteArrayList<>();
+  private final List<LogStreamCut> logCuts = new CopyOnWriteArrayList<>();
   private final Set<ProxiedWatch> watches = ConcurrentHashMap.newKeySet();
 
   /** Watches from a resourceVersion below this are 410 Gone (0: every version is retained). */
@@ -199,6 +200,10 @@ final class ApiFront implements AutoCloseable {
 
   void addFault(ApiFault fault) {
     faults.add(fault);
+  }
+
+  void addLogCut(LogStreamCut cut) {
+    logCuts.add(cut);
   }
 
   /**
@@ -545,16 +550,32 @@ final class ApiFront implements AutoCloseable {
             lookup = new LogLookup(null, Reply.status(500, "fake kubelet failed: " + e));
           }
           LogLookup found = lookup;
-          context.runOnContext(v -> streamLog(request, context, found, follow, tailLines));
+          int cutAfter = -1;
+          if (follow && found.error() == null) {
+            for (LogStreamCut cut : logCuts) {
+              if (cut.tryHit(pod)) {
+                cutAfter = cut.afterLines();
+                break;
+              }
+            }
+          }
+          int cut = cutAfter;
+          context.runOnContext(v -> streamLog(request, context, found, follow, tailLines, cut));
         });
   }
 
+  /**
+   * Serves a container log; followed, it streams as the container writes. {@code cutAfter} ≥ 0: the
+   * connection is closed after that many lines, mid-stream (no end of the chunked body), as when
+   * the API server or kubelet restarts.
+   */
   private static void streamLog(
       HttpServerRequest request,
       Context context,
       LogLookup found,
       boolean follow,
-      Integer tailLines) {
+      Integer tailLines,
+      int cutAfter) {
     if (found.error() != null) {
       reply(request, found.error());
       return;
@@ -567,6 +588,7 @@ final class ApiFront implements AutoCloseable {
     }
     response.setChunked(true);
     AtomicBoolean done = new AtomicBoolean();
+    LineBudget budget = new LineBudget(cutAfter);
     ContainerLog.Subscription subscription =
         found
             .log()
@@ -578,7 +600,7 @@ final class ApiFront implements AutoCloseable {
                     context.runOnContext(
                         v -> {
                           if (!done.get() && !response.closed()) {
-                            response.write(Buffer.buffer(chunk));
+                            write(request, response, budget, chunk, done);
                           }
                         });
                   }
@@ -594,7 +616,7 @@ final class ApiFront implements AutoCloseable {
                   }
                 });
     if (subscription.initial().length > 0) {
-      response.write(Buffer.buffer(subscription.initial()));
+      write(request, response, budget, subscription.initial(), done);
     } else {
       response.writeHead();
     }
@@ -609,6 +631,43 @@ final class ApiFront implements AutoCloseable {
           done.set(true);
           subscription.cancel().run();
         });
+  }
+
+  /** Lines a stream may still send before it is cut (negative: no cut). */
+  private static final class LineBudget {
+    int left;
+
+    LineBudget(int lines) {
+      this.left = lines;
+    }
+  }
+
+  /** Writes a chunk of a followed log, or the part of it within the budget and then cuts. */
+  private static void write(
+      HttpServerRequest request,
+      HttpServerResponse response,
+      LineBudget budget,
+      byte[] chunk,
+      AtomicBoolean done) {
+    if (budget.left < 0) {
+      response.write(Buffer.buffer(chunk));
+      return;
+    }
+    int end = 0;
+    while (end < chunk.length && budget.left > 0) {
+      if (chunk[end++] == '\n') {
+        budget.left--;
+      }
+    }
+    if (budget.left > 0) {
+      response.write(Buffer.buffer(chunk));
+      return;
+    }
+    done.set(true);
+    byte[] sent = java.util.Arrays.copyOf(chunk, end);
+    response
+        .write(Buffer.buffer(sent))
+        .onComplete(written -> request.connection().close()); // no last chunk: a broken stream
   }
 
   private static void reply(HttpServerRequest request, Reply reply) {

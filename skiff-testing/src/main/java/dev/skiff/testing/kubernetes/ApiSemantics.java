@@ -86,7 +86,7 @@ final class ApiSemantics {
       case "PATCH":
         return OBJECT.matcher(path).matches() || STATUS.matcher(path).matches();
       case "DELETE":
-        return OBJECT.matcher(path).matches();
+        return OBJECT.matcher(path).matches() || COLLECTION.matcher(path).matches();
       default:
         return false;
     }
@@ -103,7 +103,10 @@ final class ApiSemantics {
       case "PATCH":
         return patch(path, contentType, body, user);
       case "DELETE":
-        return delete(OBJECT.matcher(path), query, body);
+        Matcher collection = COLLECTION.matcher(path);
+        return collection.matches()
+            ? deleteCollection(collection, query, body, user)
+            : delete(OBJECT.matcher(path), query, body);
       default:
         return new Pass(body);
     }
@@ -532,6 +535,69 @@ final class ApiSemantics {
     }
     propagate(pathOf(path), policy);
     return new Pass(body);
+  }
+
+  /**
+   * {@code deletecollection}: deletes every object of the collection that the request's label and
+   * field selectors match (the mock ignores set-based labels and all fields, so it would delete
+   * more), each as a single delete with the request's propagation policy, and answers the list of
+   * what was deleted, as the API server does. A service account needs the {@code deletecollection}
+   * verb; an invalid selector is a 400.
+   */
+  private Decision deleteCollection(Matcher path, String query, byte[] body, String user) {
+    String group = path.group(1);
+    String namespace = path.group(2);
+    String plural = path.group(3);
+    String apiGroup = group.startsWith("apis/") ? group.split("/")[1] : "";
+    if (Rbac.limited(user)
+        && !rbac.allowed(
+            user, new Rbac.Attributes("deletecollection", namespace, apiGroup, plural, "", ""))) {
+      return new Answer(
+          Reply.status(
+              403,
+              "Forbidden",
+              plural
+                  + " is forbidden: User \""
+                  + user
+                  + "\" cannot deletecollection resource \""
+                  + plural
+                  + "\" in API group \""
+                  + apiGroup
+                  + "\" in the namespace \""
+                  + namespace
+                  + "\"",
+              Map.of("kind", plural)));
+    }
+    Map<String, String> params = ApiFront.parseQuery(query);
+    Selector selector;
+    try {
+      selector = Selector.parse(plural, params.get("labelSelector"), params.get("fieldSelector"));
+    } catch (IllegalArgumentException e) {
+      return new Answer(Reply.status(400, "BadRequest", e.getMessage(), Map.of()));
+    }
+    String policy = propagationPolicy(query, body);
+    if (policy == null) {
+      policy = "apis/batch/v1".equals(group) && "jobs".equals(plural) ? "Orphan" : "Background";
+    }
+    String collectionPath = "/" + group + "/namespaces/" + namespace + "/" + plural;
+    ObjectNode list = backend.get(collectionPath).orElseGet(Backend.JSON::createObjectNode);
+    ArrayNode deleted = Backend.JSON.createArrayNode();
+    for (JsonNode item : list.path("items")) {
+      if (selector.test(item)) {
+        String objectPath = collectionPath + "/" + item.path("metadata").path("name").asText();
+        propagate(objectPath, policy);
+        if (backend.delete(objectPath) < 300) {
+          deleted.add(item);
+        }
+      }
+    }
+    gc.poke();
+    ObjectNode answer = Backend.JSON.createObjectNode();
+    answer.put("kind", list.path("kind").asText("List"));
+    answer.put("apiVersion", list.path("apiVersion").asText("v1"));
+    answer.putObject("metadata");
+    answer.set("items", deleted);
+    return new Answer(new Reply(200, "application/json", bytes(answer), Map.of()));
   }
 
   /**

@@ -690,6 +690,22 @@ public final class FakeCluster implements AutoCloseable {
   }
 
   /**
+   * Cuts the next {@code times} followed log streams ({@code pods/NAME/log?follow=true}) of pods
+   * whose name contains a match of {@code podRegex} after {@code afterLines} lines: the connection
+   * is closed mid-stream, as when the API server or the kubelet restarts, while the container and
+   * its log go on. A client that follows the log must open it again and not repeat lines.
+   */
+  public LogStreamCut cutLogStreams(String podRegex, int afterLines, int times) {
+    if (afterLines < 0 || times < 1) {
+      throw new IllegalArgumentException(
+          "afterLines must be at least 0 and times at least 1: " + afterLines + ", " + times);
+    }
+    LogStreamCut cut = new LogStreamCut(Pattern.compile(podRegex), afterLines, times);
+    front.addLogCut(cut);
+    return cut;
+  }
+
+  /**
    * Closes every open watch connection (WebSocket close 1000), as an API server does when a watch
    * times out or the server restarts; clients must re-establish them. Informers relist and watch
    * again. Note: fabric8 treats a watch that ends within 2 s of opening without having received any

@@ -49,6 +49,47 @@ class FaultInjectionTest {
     cluster.close();
   }
 
+  static Pod labelled(Pod pod, String group, String step) {
+    return new PodBuilder(pod)
+        .editMetadata()
+        .addToLabels("group", group)
+        .addToLabels("step", step)
+        .endMetadata()
+        .build();
+  }
+
+  @Test
+  void deleteCollectionDeletesExactlyWhatItsLabelAndFieldSelectorsMatch() {
+    client.pods().resource(labelled(Pods.noOp("dc-a"), "dc", "a")).create();
+    client.pods().resource(labelled(Pods.noOp("dc-b"), "dc", "b")).create();
+    client.pods().resource(labelled(Pods.noOp("dc-c"), "dc", "c")).create();
+    client.pods().resource(labelled(Pods.script("dc-running", "sleep:600000"), "dc", "a")).create();
+    for (String name : List.of("dc-a", "dc-b", "dc-c")) {
+      cluster.awaitPod(NS, name, "Succeeded", TIMEOUT);
+    }
+    cluster.awaitPod(NS, "dc-running", "Running", TIMEOUT);
+
+    client
+        .pods()
+        .inNamespace(NS)
+        .withLabel("group", "dc")
+        .withLabelIn("step", "a", "b")
+        .withField("status.phase", "Succeeded")
+        .delete();
+
+    assertThat(cluster.pod(NS, "dc-a")).isEmpty();
+    assertThat(cluster.pod(NS, "dc-b")).isEmpty();
+    assertThat(cluster.pod(NS, "dc-c")).as("not in the set").isPresent();
+    assertThat(cluster.pod(NS, "dc-running")).as("not Succeeded").isPresent();
+    assertThatThrownBy(
+            () -> client.pods().inNamespace(NS).withField("spec.containers", "x").delete())
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("field label not supported: spec.containers")
+        .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(400));
+    assertThat(cluster.pod(NS, "dc-c")).isPresent();
+    client.pods().inNamespace(NS).withLabel("group", "dc").delete();
+  }
+
   @Test
   void oomKilledContainer() throws Exception {
     PodFault fault = cluster.failNextPod(FakeCluster.podNamed("hungry"), FailureKind.OOM_KILLED);
