@@ -239,6 +239,21 @@ class RunsCommandTest extends CliTestSupport {
   }
 
   @Test
+  void logsShowEachMapInstanceAfterItsMapInIndexOrder() {
+    String id = run(BrokenSquares.class).runId();
+
+    Result r = runs("logs", id);
+
+    assertThat(r.exitCode()).as("%s", r).isZero();
+    assertThat(r.outLines())
+        .contains("square[0] | --- attempt 1 ---", "square[10] | --- attempt 1 ---");
+    assertThat(r.out())
+        .containsPattern("(?m)^square\\[3\\] \\| .*IllegalStateException: cannot square 3$");
+    assertThat(r.out().indexOf("items |")).isLessThan(r.out().indexOf("square[0] |"));
+    assertThat(r.out().indexOf("square[2] |")).isLessThan(r.out().indexOf("square[10] |"));
+  }
+
+  @Test
   void logsOfOneStepAreItsLinesWithoutPrefix() {
     String id = runOk(Tiny.class).runId();
 

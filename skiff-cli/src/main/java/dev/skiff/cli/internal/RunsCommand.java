@@ -331,7 +331,7 @@ public final class RunsCommand {
         RunPlan plan = RunPlan.fromJson(run.planJson());
         List<String> steps =
             step == null
-                ? plan.steps().stream().map(s -> s.name()).toList()
+                ? withInstances(plan, workspace.store().listSteps(run.id()))
                 : List.of(plan.step(step).name());
         ArtifactStore artifacts = workspace.artifactsOf(run, RunLogs.path(run.id(), steps.get(0)));
         Ansi ansi = Ansi.auto();
@@ -341,8 +341,8 @@ public final class RunsCommand {
             continue;
           }
           try (InputStream in = artifacts.open(path)) {
-            String prefix =
-                ansi.step(plan.steps().indexOf(plan.step(steps.get(i))), steps.get(i) + " |");
+            int color = plan.steps().indexOf(plan.step(plan.step(steps.get(i)).declaredName()));
+            String prefix = ansi.step(color, steps.get(i) + " |");
             new String(in.readAllBytes(), StandardCharsets.UTF_8)
                 .lines()
                 .map(Redactor::redact)
@@ -353,6 +353,20 @@ public final class RunsCommand {
       }
       return 0;
     }
+  }
+
+  /** The plan's steps in order, each map followed by the instances the run recorded, by index. */
+  static List<String> withInstances(RunPlan plan, List<StepRecord> recorded) {
+    List<String> names = new ArrayList<>();
+    for (var s : plan.steps()) {
+      names.add(s.name());
+      recorded.stream()
+          .map(StepRecord::name)
+          .filter(n -> s.name().equals(StepRow.mapOf(n)))
+          .sorted(java.util.Comparator.comparingInt(StepRow::indexOf))
+          .forEach(names::add);
+    }
+    return names;
   }
 
   @Command(
