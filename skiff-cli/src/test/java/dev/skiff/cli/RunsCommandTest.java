@@ -251,6 +251,9 @@ class RunsCommandTest extends CliTestSupport {
         .containsPattern("(?m)^square\\[3\\] \\| .*IllegalStateException: cannot square 3$");
     assertThat(r.out().indexOf("items |")).isLessThan(r.out().indexOf("square[0] |"));
     assertThat(r.out().indexOf("square[2] |")).isLessThan(r.out().indexOf("square[10] |"));
+    assertThat(runs("logs", id, "square[3]").outLines())
+        .startsWith("--- attempt 1 ---")
+        .anyMatch(l -> l.endsWith("IllegalStateException: cannot square 3"));
   }
 
   @Test
