@@ -496,13 +496,17 @@ class KubernetesEndToEndTest {
     assertThat(gate.attempt()).isEqualTo(2);
     assertThat(gate.infraFailures()).isEqualTo(1);
     assertThat(gate.userFailures()).isZero(); // maxAttempts 1 (the default) was not spent
-    // the orchestrator pod's report, relayed as printed (typed events are for a later change)
-    assertThat(stepLines("gate"))
+    // the orchestrator pod's report, relayed as a typed event with a retry to follow
+    assertThat(events)
         .anySatisfy(
-            l ->
-                assertThat(l)
-                    .startsWith(
-                        "attempt 1 failed: Evicted: The node was low on resource: memory."));
+            e -> {
+              assertThat(e).isInstanceOf(RunEvent.StepFailed.class);
+              RunEvent.StepFailed f = (RunEvent.StepFailed) e;
+              assertThat(f.step()).isEqualTo("gate");
+              assertThat(f.attempt()).isEqualTo(1);
+              assertThat(f.error()).startsWith("Evicted: The node was low on resource: memory.");
+              assertThat(f.retryIn()).isNotNull();
+            });
     ContainerRun evicted =
         podsOf(result.runId()).stream()
             .filter(p -> "gate".equals(p.label("step")))
