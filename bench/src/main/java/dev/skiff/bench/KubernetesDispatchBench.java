@@ -112,21 +112,26 @@ public final class KubernetesDispatchBench {
       cluster.resetApiRequests();
 
       long start = System.nanoTime();
-      Process orchestrator =
-          new ProcessBuilder(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-Xmx" + heap,
-                  "-Dkubeconfig=" + kubeconfig,
-                  "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  DispatchOrchestrator.class.getName(),
-                  dir.toString(),
-                  runId,
-                  NS,
-                  IMAGE)
-              .inheritIO()
-              .start();
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.add("-Xmx" + heap);
+      // e.g. -Dbench.orchestratorJvmArgs=-XX:StartFlightRecording=filename=o.jfr to profile it
+      String extra = System.getProperty("bench.orchestratorJvmArgs", "").trim();
+      if (!extra.isEmpty()) {
+        command.addAll(List.of(extra.split("\\s+")));
+      }
+      command.addAll(
+          List.of(
+              "-Dkubeconfig=" + kubeconfig,
+              "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+              "-cp",
+              System.getProperty("java.class.path"),
+              DispatchOrchestrator.class.getName(),
+              dir.toString(),
+              runId,
+              NS,
+              IMAGE));
+      Process orchestrator = new ProcessBuilder(command).inheritIO().start();
       int exit = orchestrator.waitFor();
       double seconds = (System.nanoTime() - start) / 1e9;
       if (exit != 0) {

@@ -341,8 +341,20 @@ class FlowOnKubernetesTest {
         .allSatisfy(s -> assertThat(s.status()).isEqualTo(StepStatus.SUCCEEDED));
     assertThat(store.stepOutputs(result.runId(), "sq")).hasSize(20).containsKey("output[19]");
 
-    // one pod per instance, named <run>-sq-<index>-<attempt>, labelled with the map and index
-    List<PodRecord> pods = stepPods(result.runId(), "sq");
+    // one pod per instance, named <run>-sq-<index>-<attempt>, labelled with the map and index.
+    // An attempt that failed on a loaded machine is retried (maxAttempts 2) in a pod of its own
+    // named for attempt 2: the first attempts are one per instance, and any failure is shown.
+    List<String> failures =
+        events.stream()
+            .filter(e -> e instanceof RunEvent.StepFailed)
+            .map(RunEvent.StepFailed.class::cast)
+            .map(f -> f.step() + " attempt " + f.attempt() + ": " + f.error())
+            .toList();
+    List<PodRecord> all = stepPods(result.runId(), "sq");
+    assertThat(all)
+        .as("pods of attempts; failed attempts: %s", failures)
+        .hasSize(20 + failures.size());
+    List<PodRecord> pods = all.stream().filter(p -> p.name().endsWith("-1")).toList();
     assertThat(pods).hasSize(20);
     assertThat(pods)
         .extracting(p -> p.label("skiff.dev/map-index"))
