@@ -53,8 +53,11 @@ final class LogFollow {
       boolean gotLines = false;
       boolean broken = false;
       StringBuilder partial = new StringBuilder();
-      try (InputStream stream = open(client, namespace, pod);
-          Reader in = new InputStreamReader(stream, StandardCharsets.UTF_8)) {
+      InputStream stream = null;
+      boolean endOfStream = false;
+      try {
+        stream = open(client, namespace, pod);
+        Reader in = new InputStreamReader(stream, StandardCharsets.UTF_8);
         char[] buffer = new char[8192];
         int n;
         while ((n = in.read(buffer)) >= 0) {
@@ -71,11 +74,19 @@ final class LogFollow {
             partial.setLength(0);
           }
         }
+        endOfStream = true;
       } catch (PodGone e) {
         return; // the pod is gone, and its log with it
       } catch (IOException | KubernetesClientException e) {
         lastError = e.getMessage();
         broken = true; // cut off (an API server or kubelet restart): more may follow, read again
+      } finally {
+        // Closing a stream fabric8 already read to its end resets the request, which closes the
+        // connection; left alone, the connection goes back to the pool and the next step's log
+        // needs no new TLS handshake. A stream given up early is closed, and its connection goes.
+        if (!endOfStream) {
+          closeQuietly(stream);
+        }
       }
       // A stream that ended cleanly with the container holds the whole log; one that broke may
       // not, so it is read again (skipping what was delivered) until it ends cleanly.

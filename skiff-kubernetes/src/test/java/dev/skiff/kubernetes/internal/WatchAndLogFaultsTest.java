@@ -309,6 +309,28 @@ class WatchAndLogFaultsTest {
     return seen;
   }
 
+  /**
+   * A log read to its end gives its connection back: a TLS handshake per step (a thousand for a
+   * thousand steps) cost the orchestrator a third of its CPU and delayed the watch events queued
+   * behind them.
+   */
+  @Test
+  void logsReadOneAfterAnotherShareOneConnection() {
+    for (int i = 1; i <= 5; i++) {
+      printingPod("reuse-" + i, printLines(1, 3));
+      cluster.awaitPod(NS, "reuse-" + i, "Succeeded", Duration.ofSeconds(30));
+    }
+    assertThat(follow("reuse-1")).containsExactlyElementsOf(lines(1, 3));
+    long before = cluster.apiConnections();
+
+    for (int i = 2; i <= 5; i++) {
+      assertThat(follow("reuse-" + i)).containsExactlyElementsOf(lines(1, 3));
+    }
+    assertThat(cluster.apiConnections() - before)
+        .as("connections opened to read 4 more logs one after another")
+        .isLessThanOrEqualTo(1);
+  }
+
   @Test
   void aLogStreamCutAfterTheContainerEndedIsReadToItsEndWithEveryLineOnce() {
     printingPod("cut-after-end", printLines(1, 60));

@@ -120,6 +120,8 @@ final class ApiFront implements AutoCloseable {
   private final List<ApiFault> faults = new CopyOnWriteArrayList<>();
   private final List<LogStreamCut> logCuts = new CopyOnWriteArrayList<>();
   private final Set<ProxiedWatch> watches = ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.atomic.AtomicLong connections =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /** Watches from a resourceVersion below this are 410 Gone (0: every version is retained). */
   private volatile long oldestRetained;
@@ -169,7 +171,11 @@ final class ApiFront implements AutoCloseable {
                     "v3.channel.k8s.io",
                     "v2.channel.k8s.io",
                     "channel.k8s.io"));
-    this.server = vertx.createHttpServer(options).requestHandler(this::handle);
+    this.server =
+        vertx
+            .createHttpServer(options)
+            .connectionHandler(c -> connections.incrementAndGet())
+            .requestHandler(this::handle);
     try {
       server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
@@ -196,6 +202,7 @@ final class ApiFront implements AutoCloseable {
     synchronized (requests) {
       requests.clear();
     }
+    connections.set(0);
   }
 
   void addFault(ApiFault fault) {
@@ -242,6 +249,11 @@ final class ApiFront implements AutoCloseable {
               });
     }
     return open.size();
+  }
+
+  /** Connections accepted (each a TLS handshake) since start or the last request reset. */
+  long connections() {
+    return connections.get();
   }
 
   int openWatches() {

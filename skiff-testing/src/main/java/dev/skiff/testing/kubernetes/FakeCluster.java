@@ -857,7 +857,15 @@ public final class FakeCluster implements AutoCloseable {
     return counts;
   }
 
-  /** Forgets the recorded requests. */
+  /**
+   * Connections accepted at {@link #masterUrl()} since start or the last {@link
+   * #resetApiRequests()}: each costs its client a TLS handshake.
+   */
+  public long apiConnections() {
+    return front.connections();
+  }
+
+  /** Forgets the recorded requests and the connection count. */
   public void resetApiRequests() {
     front.resetRequests();
   }
