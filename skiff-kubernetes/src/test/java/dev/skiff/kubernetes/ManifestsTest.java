@@ -546,6 +546,47 @@ class ManifestsTest {
   }
 
   @Test
+  void theOrchestratorJvmCompilesWithC1OnlyUnlessItsSettingsSayOtherwise() {
+    assertThat(env(orchestratorContainer(settings())))
+        .containsEntry("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=1");
+    assertThat(
+            env(
+                manifests
+                    .stepPod(plan(), "r1", plan().steps().get(0), 1, PodSettings.EMPTY, "sa", null)
+                    .getSpec()
+                    .getContainers()
+                    .get(0)))
+        .doesNotContainKey("JAVA_TOOL_OPTIONS");
+
+    Container own =
+        orchestratorContainer(
+            settings(
+                "orchestratorPodSettings",
+                Map.of(
+                    "env",
+                    List.of(Map.of("name", "JAVA_TOOL_OPTIONS", "value", "-XX:+UseSerialGC")))));
+    assertThat(own.getEnv().stream().filter(e -> e.getName().equals("JAVA_TOOL_OPTIONS")))
+        .singleElement()
+        .satisfies(e -> assertThat(e.getValue()).isEqualTo("-XX:+UseSerialGC"));
+  }
+
+  private Container orchestratorContainer(KubernetesSettings settings) {
+    return manifests
+        .orchestratorJob(plan(), "r1", settings)
+        .getSpec()
+        .getTemplate()
+        .getSpec()
+        .getContainers()
+        .get(0);
+  }
+
+  private static Map<String, String> env(Container container) {
+    Map<String, String> env = new java.util.HashMap<>();
+    container.getEnv().forEach(e -> env.put(e.getName(), String.valueOf(e.getValue())));
+    return env;
+  }
+
+  @Test
   void podSettingsFromPlainMapsAppearInTheStepPod() {
     Pod pod = manifests.stepPod(plan(), "r1", plan().steps().get(0), 1, gpuSettings(), "sa", null);
     PodSpec spec = pod.getSpec();

@@ -353,7 +353,13 @@ public final class Manifests {
             .withAnnotations(podSettings.annotations())
             .endMetadata()
             .withSpec(
-                new PodSpecBuilder(podSpec(podSettings, serviceAccount, args, secretName))
+                new PodSpecBuilder(
+                        podSpec(
+                            podSettings,
+                            serviceAccount,
+                            args,
+                            secretName,
+                            orchestratorJvmOptions(podSettings)))
                     .withRestartPolicy("Never")
                     // only the orchestrator talks to the API; the account itself mounts nothing
                     .withAutomountServiceAccountToken(true)
@@ -394,8 +400,36 @@ public final class Manifests {
         .build();
   }
 
+  /**
+   * The orchestrator's JVM compiles with C1 only: it coordinates (watch events, JSON, TLS, a few
+   * store writes per step) and never runs long hot loops, so C2's faster code did not pay for its
+   * compiling, which took four fifths of the pod's CPU in a 1000-step run and delayed dispatch on a
+   * busy core. Step pods keep the full JIT (they train models). The user's own {@code
+   * JAVA_TOOL_OPTIONS} in the orchestrator's pod settings replaces this.
+   */
+  static final EnvVar ORCHESTRATOR_JVM_OPTIONS =
+      new EnvVarBuilder()
+          .withName("JAVA_TOOL_OPTIONS")
+          .withValue("-XX:TieredStopAtLevel=1")
+          .build();
+
+  private static List<EnvVar> orchestratorJvmOptions(PodSettings s) {
+    boolean own =
+        s.env().stream().anyMatch(e -> ORCHESTRATOR_JVM_OPTIONS.getName().equals(e.getName()));
+    return own ? List.of() : List.of(ORCHESTRATOR_JVM_OPTIONS);
+  }
+
   private PodSpec podSpec(
       PodSettings s, String serviceAccount, List<String> args, String secretName) {
+    return podSpec(s, serviceAccount, args, secretName, List.of());
+  }
+
+  private PodSpec podSpec(
+      PodSettings s,
+      String serviceAccount,
+      List<String> args,
+      String secretName,
+      List<EnvVar> extraEnv) {
     List<EnvVar> env = new ArrayList<>();
     env.add(secretEnv(StoreAccess.METADATA_URL_ENV, secretName, SECRET_METADATA_URL, false));
     env.add(
@@ -419,6 +453,7 @@ public final class Manifests {
             .endFieldRef()
             .endValueFrom()
             .build());
+    env.addAll(extraEnv);
     env.addAll(s.env());
     List<VolumeMount> mounts = new ArrayList<>();
     mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());

@@ -248,7 +248,13 @@ public final class RunFollower {
   }
 
   /** Passes on the event a line of the orchestrator pod's log holds (see the class comment). */
+  /** What the JVM prints on stderr when {@code JAVA_TOOL_OPTIONS} is set. */
+  static final String JVM_OPTIONS_NOTICE = "Picked up JAVA_TOOL_OPTIONS:";
+
   void relay(String line) {
+    if (line.startsWith(JVM_OPTIONS_NOTICE)) {
+      return; // the JVM's note of the orchestrator's JVM options: nothing a user should act on
+    }
     RunEvent event = RunEventCodec.decode(line, runId, plan);
     if (!(event instanceof RunEvent.RunStarted) && !(event instanceof RunEvent.RunFinished)) {
       listener.onEvent(event);
