@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skiff.core.plan.PlanStep;
 import dev.skiff.core.plan.RunPlan;
 import dev.skiff.core.plan.StepPolicy;
+import dev.skiff.kubernetes.internal.Labels;
 import dev.skiff.kubernetes.internal.Manifests;
 import dev.skiff.kubernetes.internal.Names;
 import io.fabric8.kubernetes.api.model.Container;
@@ -643,6 +644,18 @@ class ManifestsTest {
             12);
     assertThat(longName).hasSizeLessThanOrEqualTo(63).matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     assertThat(Names.stepPod("r", "s", 1)).isEqualTo("r-s-1");
+  }
+
+  @Test
+  void anInstanceIndexIsUsedAsWrittenInPodNamesAndLabels() {
+    assertThat(Names.stepPod("r", "m[03]", 1)).isEqualTo("r-m-03-1");
+    assertThat(Names.stepPod("r", "m[3]", 1)).isEqualTo("r-m-3-1");
+    assertThat(Labels.step("r", "p", "m[03]"))
+        .containsEntry(Labels.STEP, "m")
+        .containsEntry(Labels.MAP_INDEX, "03");
+    assertThat(Labels.step("r", "p", "m[x]"))
+        .containsEntry(Labels.STEP, "m-x")
+        .doesNotContainKey(Labels.MAP_INDEX);
   }
 
   /** A plan with map {@code train} over the list output {@code trials} of step {@code grid}. */

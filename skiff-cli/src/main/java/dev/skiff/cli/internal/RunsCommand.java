@@ -111,24 +111,16 @@ public final class RunsCommand {
      * map has no record (yet) stay where they are.
      */
     static List<StepRow> grouped(List<StepRecord> steps, java.util.Set<String> maps) {
-      Map<String, List<StepRecord>> byMap = new LinkedHashMap<>();
-      Map<String, StepRecord> byName = new LinkedHashMap<>();
-      for (StepRecord s : steps) {
-        byName.put(s.name(), s);
-      }
-      for (StepRecord s : steps) {
-        String map = mapOf(s.name());
-        if (map != null && byName.containsKey(map)) {
-          byMap.computeIfAbsent(map, m -> new ArrayList<>()).add(s);
-        }
-      }
+      Map<String, List<StepRecord>> byMap = instancesByMap(steps);
+      // instances of a map with no record stay in place: there is no row to put them under
       byMap
-          .values()
-          .forEach(l -> l.sort(java.util.Comparator.comparingInt(r -> indexOf(r.name()))));
+          .keySet()
+          .retainAll(
+              steps.stream().map(StepRecord::name).collect(java.util.stream.Collectors.toSet()));
       List<StepRow> rows = new ArrayList<>();
       for (StepRecord s : steps) {
         String map = mapOf(s.name());
-        if (map != null && byName.containsKey(map)) {
+        if (map != null && byMap.containsKey(map)) {
           continue; // printed under its map
         }
         boolean isMap = maps.contains(s.name()) || byMap.containsKey(s.name());
@@ -158,13 +150,29 @@ public final class RunsCommand {
       return String.join(", ", parts);
     }
 
-    /** {@code train} for {@code train[3]}; null for a name that is not an instance's. */
-    static String mapOf(String name) {
-      return PlanStep.isInstanceName(name) ? name.substring(0, name.lastIndexOf('[')) : null;
+    /**
+     * The recorded instances of each map, by index, keyed by the map's name whether or not the map
+     * has a record: {@code runs describe} and {@code runs logs} both place instances from it.
+     */
+    static Map<String, List<StepRecord>> instancesByMap(List<StepRecord> steps) {
+      Map<String, List<StepRecord>> byMap = new LinkedHashMap<>();
+      for (StepRecord s : steps) {
+        PlanStep.instance(s.name())
+            .ifPresent(i -> byMap.computeIfAbsent(i.map(), m -> new ArrayList<>()).add(s));
+      }
+      byMap
+          .values()
+          .forEach(l -> l.sort(java.util.Comparator.comparingInt(r -> indexOf(r.name()))));
+      return byMap;
     }
 
-    static int indexOf(String name) {
-      return Integer.parseInt(name.substring(name.lastIndexOf('[') + 1, name.length() - 1));
+    /** {@code train} for {@code train[3]}; null for a name that is not an instance's. */
+    static String mapOf(String name) {
+      return PlanStep.instance(name).map(PlanStep.Instance::map).orElse(null);
+    }
+
+    private static int indexOf(String name) {
+      return PlanStep.instance(name).orElseThrow().index();
     }
   }
 
@@ -247,11 +255,13 @@ public final class RunsCommand {
           for (StepRecord s : steps) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", s.name());
-            String map = StepRow.mapOf(s.name());
-            if (map != null) { // every instance is kept, and says which map it belongs to
-              m.put("map", map);
-              m.put("index", StepRow.indexOf(s.name()));
-            }
+            // every instance is kept, and says which map it belongs to
+            PlanStep.instance(s.name())
+                .ifPresent(
+                    i -> {
+                      m.put("map", i.map());
+                      m.put("index", i.index());
+                    });
             m.put("status", s.status());
             m.put("attempt", s.attempt());
             m.put("cacheKey", s.cacheKey());
@@ -357,14 +367,11 @@ public final class RunsCommand {
 
   /** The plan's steps in order, each map followed by the instances the run recorded, by index. */
   static List<String> withInstances(RunPlan plan, List<StepRecord> recorded) {
+    Map<String, List<StepRecord>> byMap = StepRow.instancesByMap(recorded);
     List<String> names = new ArrayList<>();
     for (var s : plan.steps()) {
       names.add(s.name());
-      recorded.stream()
-          .map(StepRecord::name)
-          .filter(n -> s.name().equals(StepRow.mapOf(n)))
-          .sorted(java.util.Comparator.comparingInt(StepRow::indexOf))
-          .forEach(names::add);
+      byMap.getOrDefault(s.name(), List.of()).forEach(i -> names.add(i.name()));
     }
     return names;
   }

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 /**
  * A step of a {@link RunPlan}: its code (method and hash), its inputs wired to upstream outputs or
  * parameters, its outputs, extra ordering edges ({@code after}) and resolved settings. A map step
- * has {@code map} (its instances are derived with {@link #instance}); a step that runs only if
+ * has {@code map} (its instances are derived with {@link #instance(int)}); a step that runs only if
  * boolean outputs are true has {@code conditions}; a hook has {@code hook}. These three are left
  * out of the plan's JSON when unused.
  */
@@ -164,8 +164,7 @@ public record PlanStep(
   /** The name of the step declared in the pipeline: {@code m} for the map instance {@code m[3]}. */
   @JsonIgnore
   public String declaredName() {
-    Matcher m = INSTANCE.matcher(name);
-    return m.matches() ? m.group(1) : name;
+    return instance(name).map(Instance::map).orElse(name);
   }
 
   /** {@code m[3]}: instance 3 of map {@code m}. */
@@ -180,19 +179,31 @@ public record PlanStep(
 
   /** Whether {@code name} names a map instance, e.g. {@code m[3]} (step names have no brackets). */
   public static boolean isInstanceName(String name) {
-    return INSTANCE.matcher(name).matches();
+    return instance(name).isPresent();
   }
 
-  /** The map and index of an instance name: {@code m[3]} gives {@code ("m", 3)}. */
-  static Optional<Map.Entry<String, Integer>> parseInstance(String name) {
+  /**
+   * The map and index of an instance name: {@code m[3]} gives map {@code m}, index {@code 3}; the
+   * map is all before the last bracket pair ({@code a[b][2]} is instance 2 of {@code a[b]}). Empty
+   * for a name that is not an instance's, such as {@code m}, {@code m[]} or {@code m[x]}.
+   */
+  public static Optional<Instance> instance(String name) {
     Matcher m = INSTANCE.matcher(name);
-    if (!m.matches()) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(Map.entry(m.group(1), Integer.parseInt(m.group(2))));
-    } catch (NumberFormatException e) {
-      return Optional.empty();
+    return m.matches() ? Optional.of(new Instance(m.group(1), m.group(2))) : Optional.empty();
+  }
+
+  /**
+   * A map instance's name taken apart. The index is kept as written ({@code digits}) because names
+   * derived from it, such as pod names and labels, must keep {@code m[03]} and {@code m[3]} apart.
+   */
+  public record Instance(String map, String digits) {
+    /**
+     * The index's value, e.g. to derive the instance or sort instances.
+     *
+     * @throws NumberFormatException if it does not fit an int (no plan makes such an instance)
+     */
+    public int index() {
+      return Integer.parseInt(digits);
     }
   }
 

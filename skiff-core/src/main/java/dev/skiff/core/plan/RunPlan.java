@@ -56,15 +56,27 @@ public record RunPlan(
         return s;
       }
     }
-    var instance = PlanStep.parseInstance(name);
+    var instance = PlanStep.instance(name).filter(RunPlan::fitsInt);
     if (instance.isPresent()) {
       for (PlanStep s : steps) {
-        if (s.name().equals(instance.get().getKey()) && s.map() != null) {
-          return s.instance(instance.get().getValue());
+        if (s.name().equals(instance.get().map()) && s.map() != null) {
+          return s.instance(instance.get().index());
         }
       }
     }
     throw new IllegalArgumentException("pipeline '" + pipeline + "' has no step '" + name + "'");
+  }
+
+  /**
+   * An index too large for an int names no instance: asking for it is asking for a missing step.
+   */
+  private static boolean fitsInt(PlanStep.Instance instance) {
+    try {
+      instance.index();
+      return true;
+    } catch (NumberFormatException tooLarge) {
+      return false;
+    }
   }
 
   /** Canonical JSON (sorted keys): equal plans give equal text and hash. */

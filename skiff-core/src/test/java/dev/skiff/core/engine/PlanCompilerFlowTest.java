@@ -92,6 +92,10 @@ class PlanCompilerFlowTest {
     assertThat(instance.inputs().get(1).isParameter()).isTrue();
     assertThat(instance.outputs().get(0).type()).isEqualTo("java.lang.String");
     assertThat(instance.codeHash()).isEqualTo(map.codeHash());
+    assertThat(plan.step("label[07]").name()).isEqualTo("label[7]");
+    assertThatThrownBy(() -> plan.step("label[99999999999]"))
+        .hasMessage("pipeline '" + plan.pipeline() + "' has no step 'label[99999999999]'");
+    assertThatThrownBy(() -> plan.step("join[1]")).hasMessageContaining("has no step 'join[1]'");
     assertThat(plan.steps()).extracting(PlanStep::name).containsExactly("numbers", "label", "join");
     assertThat(RunPlan.fromJson(plan.toJson())).isEqualTo(plan);
   }

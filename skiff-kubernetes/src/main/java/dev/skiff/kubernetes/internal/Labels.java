@@ -1,9 +1,9 @@
 package dev.skiff.kubernetes.internal;
 
+import dev.skiff.core.plan.PlanStep;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Optional;
 
 /** The labels every Skiff object carries, so {@code kubectl get pods -l pipeline=digits} works. */
 public final class Labels {
@@ -36,16 +36,9 @@ public final class Labels {
    */
   public static Map<String, String> step(String runId, String pipeline, String step) {
     Map<String, String> labels = run(runId, pipeline, "step");
-    Matcher instance = INSTANCE.matcher(step);
-    if (instance.matches()) {
-      labels.put(STEP, Names.labelValue(instance.group(1)));
-      labels.put(MAP_INDEX, instance.group(2));
-    } else {
-      labels.put(STEP, Names.labelValue(step));
-    }
+    Optional<PlanStep.Instance> instance = PlanStep.instance(step);
+    labels.put(STEP, Names.labelValue(instance.map(PlanStep.Instance::map).orElse(step)));
+    instance.ifPresent(i -> labels.put(MAP_INDEX, i.digits()));
     return labels;
   }
-
-  /** {@code train[3]}: a map instance's name in the plan. */
-  private static final Pattern INSTANCE = Pattern.compile("(.+)\\[(\\d+)\\]");
 }

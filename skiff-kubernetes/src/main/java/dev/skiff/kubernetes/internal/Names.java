@@ -1,11 +1,12 @@
 package dev.skiff.kubernetes.internal;
 
+import dev.skiff.core.plan.PlanStep;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
-import java.util.regex.Matcher;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /** Kubernetes names and label values derived from run, step and pipeline names. */
@@ -13,9 +14,6 @@ public final class Names {
   private static final int MAX = 63;
 
   private Names() {}
-
-  /** {@code m[3]}: a map instance's name as the plan gives it (step names have no brackets). */
-  private static final Pattern INSTANCE = Pattern.compile("(.+)\\[(\\d+)\\]");
 
   /** A name ending like an instance's index and attempt, e.g. step {@code m-3}. */
   private static final Pattern ENDS_IN_NUMBER = Pattern.compile(".*-[0-9]+");
@@ -30,9 +28,10 @@ public final class Names {
    * whose name is too long (hashed with the brackets, so never like a step's hash).
    */
   public static String stepPod(String run, String step, int attempt) {
-    Matcher instance = INSTANCE.matcher(step);
-    if (instance.matches()) {
-      String readable = run + "-" + instance.group(1) + "-" + instance.group(2) + "-" + attempt;
+    Optional<PlanStep.Instance> instance = PlanStep.instance(step);
+    if (instance.isPresent()) {
+      String readable =
+          run + "-" + instance.get().map() + "-" + instance.get().digits() + "-" + attempt;
       return readable.length() <= MAX && sanitize(readable).equals(readable)
           ? readable
           : hashed(sanitize(readable), run + "-" + step + "-" + attempt);
