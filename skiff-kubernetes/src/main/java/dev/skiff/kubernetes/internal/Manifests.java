@@ -407,7 +407,7 @@ public final class Manifests {
    * busy core. Step pods keep the full JIT (they train models). The user's own {@code
    * JAVA_TOOL_OPTIONS} in the orchestrator's pod settings replaces this.
    */
-  static final EnvVar ORCHESTRATOR_JVM_OPTIONS =
+  public static final EnvVar ORCHESTRATOR_JVM_OPTIONS =
       new EnvVarBuilder()
           .withName("JAVA_TOOL_OPTIONS")
           .withValue("-XX:TieredStopAtLevel=1")

@@ -22,6 +22,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
 /**
@@ -182,12 +183,16 @@ public final class OrchestratorMain {
       apiLimit.setRate(settings.apiQps(), settings.apiBurst());
       // the Job owns the step pods, not as their controller: its selector does not match them
       OwnerReference owner = job == null ? null : Manifests.ownedBy(job);
+      // read from the plan's JSON once per step, not once per attempt
+      Map<String, KubernetesSettings> stepSettings = new ConcurrentHashMap<>();
       PodLauncher.Options options =
           new PodLauncher.Options(
               ns,
               runId,
               owner,
-              step -> KubernetesSettings.of(runPlan.step(step), settings),
+              step ->
+                  stepSettings.computeIfAbsent(
+                      step, s -> KubernetesSettings.of(runPlan.step(s), settings)),
               self.getSpec().getServiceAccountName(),
               settings.keepPods(),
               settings.maxParallelism());

@@ -87,6 +87,12 @@ public final class PodLauncher implements StepLauncher {
   static final Duration WAITING_REMINDER = Duration.ofSeconds(30);
 
   private volatile SharedIndexInformer<Pod> informer;
+
+  /**
+   * Hears every pod state the informer delivers, before the launcher acts on it (a bench's clock).
+   */
+  private volatile java.util.function.Consumer<Pod> podSeen;
+
   private volatile boolean closed;
 
   /** Why the run's pods cannot be watched any more (null while they can): launches fail at once. */
@@ -308,37 +314,56 @@ public final class PodLauncher implements StepLauncher {
     return maxParallelism;
   }
 
+  /**
+   * Registers the attempt and hands the rest to a worker: the pod is built and created off the
+   * scheduler's thread, which records the run's other steps meanwhile (building a pod took it 1 ms
+   * at the median, 13 ms at p99, while other steps' ends waited behind), and steps that become
+   * ready together get their pods in parallel.
+   */
   @Override
   public LaunchedStep launch(StepLaunch launch) {
-    KubernetesSettings settings = stepSettings.apply(launch.step().name());
-    String account =
-        settings.stepServiceAccountName() != null
-            ? settings.stepServiceAccountName()
-            : settings.serviceAccountName() != null
-                ? settings.serviceAccountName()
-                : serviceAccount;
-    Pod pod =
-        manifests.stepPod(
-            launch.plan(),
-            runId,
-            launch.step(),
-            launch.attempt(),
-            launch.token(),
-            settings.podSettings(),
-            account,
-            owner);
-    String name = pod.getMetadata().getName();
-    Attempt attempt = new Attempt(launch, name, pod.getMetadata().getLabels().get(Labels.STEP));
+    String step = launch.step().name();
+    String name = Names.stepPod(runId, step, launch.attempt());
+    String stepLabel = Labels.step(runId, launch.plan().pipeline(), step).get(Labels.STEP);
+    Attempt attempt = new Attempt(launch, name, stepLabel);
     attempts.put(name, attempt);
-    succeededPods.reading(attempt.stepLabel);
+    succeededPods.reading(stepLabel);
     String unwatched = watchLost == null ? null : watchAgain();
     if (unwatched != null) { // its end could never be seen: fail now rather than wait forever
       attempt.fail(new StepFailedException(FailureKind.INFRASTRUCTURE, unwatched));
       return attempt;
     }
-    // Created off the scheduler's thread: steps that become ready together get their pods in
-    // parallel instead of one request after another.
-    workers.execute(() -> create(pod, attempt));
+    workers.execute(() -> start(attempt));
+    return attempt;
+  }
+
+  /** Builds the attempt's pod, starts its startup timers and creates it (on a worker). */
+  private void start(Attempt attempt) {
+    StepLaunch launch = attempt.launch;
+    Pod pod;
+    KubernetesSettings settings;
+    try {
+      settings = stepSettings.apply(launch.step().name());
+      String account =
+          settings.stepServiceAccountName() != null
+              ? settings.stepServiceAccountName()
+              : settings.serviceAccountName() != null
+                  ? settings.serviceAccountName()
+                  : serviceAccount;
+      pod =
+          manifests.stepPod(
+              launch.plan(),
+              runId,
+              launch.step(),
+              launch.attempt(),
+              launch.token(),
+              settings.podSettings(),
+              account,
+              owner);
+    } catch (RuntimeException e) {
+      attempt.fail(StepFailedException.of(e));
+      return;
+    }
     attempt.startupTimer =
         timers.schedule(
             () -> pendingTooLong(attempt, settings.podStartupTimeout()),
@@ -350,7 +375,10 @@ public final class PodLauncher implements StepLauncher {
             WAITING_REMINDER.toMillis(),
             WAITING_REMINDER.toMillis(),
             TimeUnit.MILLISECONDS);
-    return attempt;
+    if (attempt.finishing.get()) { // ended meanwhile (cancelled): end() may have missed the timers
+      attempt.cancelTimers();
+    }
+    create(pod, attempt);
   }
 
   private void create(Pod pod, Attempt attempt) {
@@ -380,7 +408,20 @@ public final class PodLauncher implements StepLauncher {
     }
   }
 
+  /**
+   * Lets {@code listener} hear each pod state as the informer delivers it, on the informer's thread
+   * (it must return at once): {@code KubernetesDispatchBench} times dispatch from it without a
+   * second watch of its own.
+   */
+  public void onPodSeen(java.util.function.Consumer<Pod> listener) {
+    this.podSeen = listener;
+  }
+
   private void observe(Pod pod) {
+    java.util.function.Consumer<Pod> seen = podSeen;
+    if (seen != null) {
+      seen.accept(pod);
+    }
     Attempt a = attempts.get(pod.getMetadata().getName());
     if (a == null || a.finishing.get()) {
       return;
@@ -727,12 +768,7 @@ public final class PodLauncher implements StepLauncher {
      * the log drain into the step log and deletes the pod. {@link #close()} waits for the drains.
      */
     private void end(Runnable complete) {
-      if (startupTimer != null) {
-        startupTimer.cancel(false);
-      }
-      if (reminder != null) {
-        reminder.cancel(false);
-      }
+      cancelTimers();
       complete.run();
       attempts.remove(pod);
       if (cancelled) {
@@ -756,6 +792,17 @@ public final class PodLauncher implements StepLauncher {
       }
       // read to its end: a succeeded pod is deleted with a batch
       succeededPods.read(stepLabel, !keepPods && !cancelled && !failed);
+    }
+
+    void cancelTimers() {
+      var startup = startupTimer;
+      if (startup != null) {
+        startup.cancel(false);
+      }
+      var remind = reminder;
+      if (remind != null) {
+        remind.cancel(false);
+      }
     }
 
     void deletePod() {
