@@ -75,6 +75,11 @@ public final class JdbcMetadataStore implements MetadataStore, StackStore {
   }
 
   @Override
+  public Optional<RunStatus> runStatus(String runId) {
+    return call("find run " + runId, d -> RunTable.status(d, runId));
+  }
+
+  @Override
   public List<RunRecord> findRunsByPrefix(String prefix) {
     Objects.requireNonNull(prefix, "prefix");
     return call("find runs starting with " + prefix, d -> RunTable.findByPrefix(d, prefix));

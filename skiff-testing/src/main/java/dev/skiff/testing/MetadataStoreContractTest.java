@@ -82,6 +82,17 @@ public abstract class MetadataStoreContractTest {
   }
 
   @Test
+  public void aRunsStatusIsReadAloneAndFollowsUpdates() {
+    store.createRun(run("r1", "digits", T0));
+    assertThat(store.runStatus("r1")).contains(run("r1", "digits", T0).status());
+
+    store.updateRun("r1", RunStatus.STOPPING, null, null);
+
+    assertThat(store.runStatus("r1")).contains(RunStatus.STOPPING);
+    assertThat(store.runStatus("nope")).isEmpty();
+  }
+
+  @Test
   public void updateRunChangesStatusEndAndError() {
     RunRecord run = run("r1", "digits", T0);
     store.createRun(run);

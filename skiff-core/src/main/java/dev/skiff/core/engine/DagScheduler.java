@@ -234,7 +234,7 @@ public final class DagScheduler {
       }
       ScheduledFuture<?> stopPoll =
           timers.scheduleWithFixedDelay(
-              () -> events.add(this::checkStopRequestedElsewhere),
+              this::checkStopRequestedElsewhere,
               STOP_POLL.toMillis(),
               STOP_POLL.toMillis(),
               TimeUnit.MILLISECONDS);
@@ -282,7 +282,7 @@ public final class DagScheduler {
           new RunEvent.OrchestratorLine(
               runId,
               "lost the lease of run " + runId + " to another orchestrator: this one stops"));
-      result = store.findRun(runId).map(RunRecord::status).orElse(RunStatus.FAILED);
+      result = store.runStatus(runId).orElse(RunStatus.FAILED);
     }
 
     /**
@@ -344,10 +344,22 @@ public final class DagScheduler {
       }
     }
 
+    /**
+     * On the timer's thread, so the scheduler's never waits for the poll; only a stop found there
+     * reaches it as an event.
+     */
     void checkStopRequestedElsewhere() {
-      if (stopReason == null
-          && store.findRun(runId).map(r -> r.status() == RunStatus.STOPPING).orElse(false)) {
-        stopReason = "stopped by the user";
+      try {
+        if (stopReason == null && store.runStatus(runId).orElse(null) == RunStatus.STOPPING) {
+          events.add(
+              () -> {
+                if (stopReason == null) {
+                  stopReason = "stopped by the user";
+                }
+              });
+        }
+      } catch (RuntimeException e) {
+        // the store did not answer this time; the next poll asks again
       }
     }
 

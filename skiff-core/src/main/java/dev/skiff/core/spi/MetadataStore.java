@@ -23,6 +23,14 @@ public interface MetadataStore extends StackStore, AutoCloseable {
 
   Optional<RunRecord> findRun(String runId);
 
+  /**
+   * The run's status alone, without its plan: what an orchestrator polls (a stop asked from
+   * elsewhere) while a large plan's JSON would cost each poll a megabyte.
+   */
+  default Optional<RunStatus> runStatus(String runId) {
+    return findRun(runId).map(RunRecord::status);
+  }
+
   /** Runs whose id starts with {@code prefix}, newest first (for ids typed by people). */
   List<RunRecord> findRunsByPrefix(String prefix);
 

@@ -30,6 +30,7 @@ public final class RunTable {
   private static final String UPDATE =
       "UPDATE runs SET status = ?, ended_at = ?, error = ? WHERE id = ?";
   private static final String FIND = "SELECT " + COLUMNS + " FROM runs WHERE id = ?";
+  private static final String STATUS = "SELECT status FROM runs WHERE id = ?";
   private static final String FIND_BY_PREFIX =
       "SELECT " + COLUMNS + " FROM runs WHERE id LIKE ? ESCAPE '!'" + NEWEST_FIRST;
   private static final String LIST = "SELECT " + COLUMNS + " FROM runs" + NEWEST_FIRST + " LIMIT ?";
@@ -70,6 +71,14 @@ public final class RunTable {
     find.setString(1, runId);
     List<RunRecord> runs = read(find);
     return runs.stream().findFirst();
+  }
+
+  public static Optional<RunStatus> status(Session db, String runId) throws SQLException {
+    PreparedStatement status = db.prepare(STATUS);
+    status.setString(1, runId);
+    try (ResultSet rs = status.executeQuery()) {
+      return rs.next() ? Optional.of(getEnum(rs, "status", RunStatus.class)) : Optional.empty();
+    }
   }
 
   public static List<RunRecord> findByPrefix(Session db, String prefix) throws SQLException {
