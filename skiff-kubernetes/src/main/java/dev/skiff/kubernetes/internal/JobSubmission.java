@@ -10,14 +10,18 @@ import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Instant;
 import java.util.List;
 
 /**
- * Creates a recorded run's orchestrator Job, then its Secret owned by the Job. When either cannot
- * be created the run is recorded failed and nothing is left behind: a Secret refused (403: the user
- * may create Jobs but not Secrets, say) deletes the Job just created again, and the error names the
- * Secret.
+ * Creates a recorded run's orchestrator Job suspended, then its Secret owned by the Job, then lets
+ * the Job start its pod: the Secret must name the Job (its uid) to go with it, and a pod started
+ * before the Secret exists waits in {@code CreateContainerConfigError} for the kubelet's next try,
+ * seconds later. When a step cannot be done the run is recorded failed and nothing is left behind:
+ * a Secret refused (403: the user may create Jobs but not Secrets, say) deletes the Job just
+ * created again, and the error names the Secret.
  */
 final class JobSubmission {
   private final KubernetesClient client;
@@ -43,7 +47,7 @@ final class JobSubmission {
               .v1()
               .jobs()
               .inNamespace(namespace)
-              .resource(manifests.orchestratorJob(plan, runId, settings))
+              .resource(suspended(manifests.orchestratorJob(plan, runId, settings)))
               .create();
     } catch (KubernetesClientException e) {
       store.updateRun(runId, RunStatus.FAILED, Instant.now(), "could not submit: " + e.getCode());
@@ -90,6 +94,37 @@ final class JobSubmission {
                   + deleted;
       throw new ConfigException(why.replace('\n', ' '), e);
     }
+    try {
+      return client
+          .batch()
+          .v1()
+          .jobs()
+          .inNamespace(namespace)
+          .resource(job) // the Job as created: no read before the patch
+          .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"suspend\":false}}");
+    } catch (KubernetesClientException e) {
+      String deleted = deleteJob(job); // its Secret goes with it
+      store.updateRun(runId, RunStatus.FAILED, Instant.now(), "could not submit: " + e.getCode());
+      throw new ConfigException(
+          ("cannot start the orchestrator Job "
+                  + job.getMetadata().getName()
+                  + " ("
+                  + e.getCode()
+                  + "): "
+                  + ClusterAccess.status(e)
+                  + "; "
+                  + deleted
+                  + (e.getCode() == 403
+                      ? ": ask an admin for 'patch' on jobs in namespace '" + namespace + "'"
+                      : ""))
+              .replace('\n', ' '),
+          e);
+    }
+  }
+
+  /** {@code job} created with no pod until it is let go ({@code spec.suspend}). */
+  private static Job suspended(Job job) {
+    job.getSpec().setSuspend(true);
     return job;
   }
 

@@ -139,7 +139,16 @@ public final class Manifests {
         rule("rbac.authorization.k8s.io", "roles", "get", "create", "update"),
         rule("rbac.authorization.k8s.io", "rolebindings", "get", "create", "update"),
         rule("", "secrets", "get", "create", "update", "delete"),
-        rule("batch", "jobs", "get", "list", "watch", "create", "delete", "deletecollection"),
+        rule(
+            "batch",
+            "jobs",
+            "get",
+            "list",
+            "watch",
+            "create",
+            "patch",
+            "delete",
+            "deletecollection"),
         rule("batch", "cronjobs", "get", "create", "update", "patch", "delete"),
         rule("", "pods", "list", "watch", "deletecollection"),
         rule("", "pods/log", "get"));

@@ -16,6 +16,7 @@ import dev.skiff.testing.kubernetes.FakeCluster;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,6 +64,41 @@ class JobSubmissionTest {
             runId,
             KubernetesSettings.of(plan, config),
             new Manifests(config, SubmissionFixtures.IMAGE));
+  }
+
+  @Test
+  void theOrchestratorPodStartsOnlyOnceItsSecretExists() {
+    String runId = SubmissionFixtures.recordRun(store, plan);
+    cluster
+        .client()
+        .serviceAccounts()
+        .inNamespace(NS)
+        .resource(
+            new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
+                .withNewMetadata()
+                .withName(KubernetesSettings.of(plan, config).effectiveServiceAccount())
+                .endMetadata()
+                .build())
+        .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+    cluster.resetApiRequests();
+
+    Job job = submit(runId);
+
+    List<String> calls =
+        cluster.apiRequests().stream().map(r -> r.method() + " " + r.path()).toList();
+    String jobs = "/apis/batch/v1/namespaces/" + NS + "/jobs";
+    assertThat(calls)
+        .containsExactly(
+            "POST " + jobs,
+            "POST /api/v1/namespaces/" + NS + "/secrets",
+            "PATCH " + jobs + "/" + job.getMetadata().getName());
+    assertThat(job.getSpec().getSuspend()).isFalse();
+    cluster.await(
+        "the orchestrator pod",
+        Duration.ofSeconds(30),
+        () ->
+            cluster.pods(NS).stream()
+                .anyMatch(p -> p.getMetadata().getName().startsWith(job.getMetadata().getName())));
   }
 
   @Test
