@@ -93,15 +93,9 @@ public final class DispatchOrchestrator {
                 .build()) {
       plan = RunPlan.fromJson(store.findRun(runId).orElseThrow().planJson());
       var options =
-          new PodLauncher.Options(
-              namespace,
-              runId,
-              null,
-              step -> PodSettings.EMPTY,
-              "default",
-              Duration.ofMinutes(2),
-              false,
-              0);
+          PodLauncher.Options.newBuilder(namespace, runId)
+              .podSettings(step -> PodSettings.EMPTY, Duration.ofMinutes(2))
+              .build();
       try (PodLauncher launcher =
           new PodLauncher(client, store, new Manifests(namespace, List.of(), image), options)) {
         launcher.onPodSeen(

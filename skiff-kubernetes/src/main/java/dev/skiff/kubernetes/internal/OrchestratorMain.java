@@ -186,16 +186,16 @@ public final class OrchestratorMain {
       // read from the plan's JSON once per step, not once per attempt
       Map<String, KubernetesSettings> stepSettings = new ConcurrentHashMap<>();
       PodLauncher.Options options =
-          new PodLauncher.Options(
-              ns,
-              runId,
-              owner,
-              step ->
-                  stepSettings.computeIfAbsent(
-                      step, s -> KubernetesSettings.of(runPlan.step(s), settings)),
-              self.getSpec().getServiceAccountName(),
-              settings.keepPods(),
-              settings.maxParallelism());
+          PodLauncher.Options.newBuilder(ns, runId)
+              .owner(owner)
+              .stepSettings(
+                  step ->
+                      stepSettings.computeIfAbsent(
+                          step, s -> KubernetesSettings.of(runPlan.step(s), settings)))
+              .serviceAccount(self.getSpec().getServiceAccountName())
+              .keepPods(settings.keepPods())
+              .maxParallelism(settings.maxParallelism())
+              .build();
       Manifests manifests = new Manifests(ns, pullSecrets, image).withRunSecret(secretOverride);
       try (PodLauncher launcher = new PodLauncher(client, store, manifests, options)) {
         // the Job, not the pod, owns the run: a pod the Job restarts takes the lease back at once

@@ -113,41 +113,85 @@ public final class PodLauncher implements StepLauncher {
       boolean keepPods,
       int maxParallelism) {
 
-    /** The same pod settings (by step name), service account and startup timeout for every step. */
-    public Options(
-        String namespace,
-        String runId,
-        OwnerReference owner,
-        Function<String, PodSettings> podSettings,
-        String serviceAccount,
-        Duration startupTimeout,
-        boolean keepPods,
-        int maxParallelism) {
-      this(
-          namespace,
-          runId,
-          owner,
-          step ->
-              new KubernetesSettings(
-                  podSettings.apply(step),
-                  null,
-                  null,
-                  null,
-                  null,
-                  startupTimeout,
-                  null,
-                  null,
-                  null,
-                  null,
-                  null,
-                  null,
-                  null,
-                  null,
-                  null,
-                  null),
-          serviceAccount,
-          keepPods,
-          maxParallelism);
+    public static Builder newBuilder(String namespace, String runId) {
+      return new Builder(namespace, runId);
+    }
+
+    /**
+     * Builds options; unset: no owner, every step with the default settings, service account {@code
+     * default}, pods not kept, no parallelism limit of the launcher's own.
+     */
+    public static final class Builder {
+      private final String namespace;
+      private final String runId;
+      private OwnerReference owner;
+      private Function<String, KubernetesSettings> stepSettings =
+          step -> KubernetesSettings.DEFAULTS;
+      private String serviceAccount = "default";
+      private boolean keepPods;
+      private int maxParallelism;
+
+      private Builder(String namespace, String runId) {
+        this.namespace = namespace;
+        this.runId = runId;
+      }
+
+      public Builder owner(OwnerReference owner) {
+        this.owner = owner;
+        return this;
+      }
+
+      /** Each step's settings by step name, as resolved into the plan. */
+      public Builder stepSettings(Function<String, KubernetesSettings> stepSettings) {
+        this.stepSettings = stepSettings;
+        return this;
+      }
+
+      /** Every step with the pod settings {@code podSettings} gives it and this startup timeout. */
+      public Builder podSettings(
+          Function<String, PodSettings> podSettings, Duration startupTimeout) {
+        return stepSettings(step -> podSettingsOnly(podSettings.apply(step), startupTimeout));
+      }
+
+      public Builder serviceAccount(String serviceAccount) {
+        this.serviceAccount = serviceAccount;
+        return this;
+      }
+
+      public Builder keepPods(boolean keepPods) {
+        this.keepPods = keepPods;
+        return this;
+      }
+
+      public Builder maxParallelism(int maxParallelism) {
+        this.maxParallelism = maxParallelism;
+        return this;
+      }
+
+      public Options build() {
+        return new Options(
+            namespace, runId, owner, stepSettings, serviceAccount, keepPods, maxParallelism);
+      }
+
+      private static KubernetesSettings podSettingsOnly(PodSettings pod, Duration startupTimeout) {
+        return new KubernetesSettings(
+            pod,
+            null,
+            null,
+            null,
+            null,
+            startupTimeout,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null);
+      }
     }
   }
 

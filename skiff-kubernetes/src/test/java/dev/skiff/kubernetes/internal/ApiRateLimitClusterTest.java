@@ -132,15 +132,9 @@ class ApiRateLimitClusterTest {
                   client,
                   store,
                   manifests,
-                  new PodLauncher.Options(
-                      NS,
-                      runId,
-                      null,
-                      step -> PodSettings.EMPTY,
-                      "default",
-                      Duration.ofMinutes(2),
-                      false,
-                      0))) {
+                  PodLauncher.Options.newBuilder(NS, runId)
+                      .podSettings(step -> PodSettings.EMPTY, Duration.ofMinutes(2))
+                      .build())) {
         status = new DagScheduler(store, launcher, RunListener.NONE, artifacts).run(plan, runId);
       }
 

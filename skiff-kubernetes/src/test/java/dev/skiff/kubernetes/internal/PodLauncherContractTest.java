@@ -98,15 +98,9 @@ class PodLauncherContractTest extends StepLauncherContractTest {
         .resource(manifests.runSecret(runId, plan.pipeline(), access))
         .createOr(NonDeletingOperation::update);
     var options =
-        new PodLauncher.Options(
-            FakeCluster.DEFAULT_NAMESPACE,
-            runId,
-            null,
-            step -> PodSettings.EMPTY,
-            "default",
-            Duration.ofSeconds(60),
-            false,
-            0);
+        PodLauncher.Options.newBuilder(FakeCluster.DEFAULT_NAMESPACE, runId)
+            .podSettings(step -> PodSettings.EMPTY, Duration.ofSeconds(60))
+            .build();
     return new PodLauncher(cluster.client(), store, manifests, options);
   }
 

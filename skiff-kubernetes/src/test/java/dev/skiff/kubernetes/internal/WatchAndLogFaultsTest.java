@@ -145,8 +145,10 @@ class WatchAndLogFaultsTest {
           .resource(manifests.runSecret(id, plan.pipeline(), access))
           .create();
       var options =
-          new PodLauncher.Options(
-              NS, id, null, s -> PodSettings.EMPTY, "default", Duration.ofSeconds(60), keepPods, 0);
+          PodLauncher.Options.newBuilder(NS, id)
+              .podSettings(s -> PodSettings.EMPTY, Duration.ofSeconds(60))
+              .keepPods(keepPods)
+              .build();
       status =
           CompletableFuture.supplyAsync(
               () -> {
